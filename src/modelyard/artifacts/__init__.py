@@ -1,0 +1,1 @@
+"""Bytes only: content-addressed blob stores and manifests."""

@@ -1,0 +1,172 @@
+"""Blobs in a local folder: ``<root>/sha256/ab/cdef...``.
+
+A write goes to ``<root>/tmp/<random>``, is hashed as it streams, fsynced, checked
+against the expected digest and size, and only then renamed into place (atomic on one
+file system).  A reader never sees a partial blob; retrying any step is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from modelyard.artifacts.paths import safe_join
+from modelyard.domain.validation import check_digest
+from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
+
+CHUNK = 1 << 20
+
+
+class LocalBlobWriter:
+    def __init__(self, store: LocalBlobStore, digest: str, max_size: int) -> None:
+        self.store = store
+        self.digest = digest
+        self.max_size = max_size
+        self.size = 0
+        self.hash = hashlib.sha256()
+        self.tmp = store.tmp_dir / f"{digest[:16]}.{secrets.token_hex(8)}.part"
+        self.fh = open(self.tmp, "wb", buffering=0)  # noqa: SIM115 - closed in commit/abort
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_size:
+            self.abort()
+            raise PayloadTooLarge(f"blob is larger than the limit of {self.max_size} bytes")
+        self.hash.update(chunk)
+        self.fh.write(chunk)
+
+    def commit(self, expected_size: int | None = None) -> int:
+        try:
+            actual = self.hash.hexdigest()
+            if actual != self.digest:
+                raise DigestMismatch(
+                    f"uploaded bytes have sha256 {actual}, not {self.digest}; nothing was stored")
+            if expected_size is not None and expected_size != self.size:
+                raise DigestMismatch(f"uploaded {self.size} bytes, expected {expected_size}")
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            final = self.store.blob_path(self.digest)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.tmp, final)
+            return self.size
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class LocalBlobStore:
+    scheme = "file"
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root).resolve()
+        self.tmp_dir = self.root / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        (self.root / "sha256").mkdir(exist_ok=True)
+
+    def blob_path(self, digest: str) -> Path:
+        check_digest(digest)
+        return safe_join(self.root, f"sha256/{digest[:2]}/{digest[2:]}")
+
+    def has(self, digest: str) -> bool:
+        return self.blob_path(digest).is_file()
+
+    def missing(self, digests: Iterable[str]) -> list[str]:
+        seen: set[str] = set()
+        out = []
+        for d in digests:
+            if d in seen:
+                continue
+            seen.add(d)
+            path = self.blob_path(d)
+            try:
+                # Refresh the time of a blob a client is about to reference, so that a
+                # garbage collection running now keeps it for another grace period.
+                os.utime(path)
+            except FileNotFoundError:
+                out.append(d)
+        return out
+
+    def size(self, digest: str) -> int:
+        try:
+            return self.blob_path(digest).stat().st_size
+        except FileNotFoundError:
+            raise NotFound(f"blob {digest} does not exist") from None
+
+    def writer(self, digest: str, max_size: int) -> LocalBlobWriter:
+        check_digest(digest)
+        return LocalBlobWriter(self, digest, max_size)
+
+    def put_file(self, path: str, digest: str) -> int:
+        """Copy a local file in (the in-process client's upload), verifying its digest."""
+        if self.has(digest):
+            return self.size(digest)
+        w = self.writer(digest, max_size=1 << 62)
+        try:
+            with open(path, "rb", buffering=0) as fh:
+                while chunk := fh.read(CHUNK):
+                    w.write(chunk)
+        except BaseException:
+            w.abort()
+            raise
+        return w.commit()
+
+    def open(self, digest: str) -> BinaryIO:
+        try:
+            return open(self.blob_path(digest), "rb")  # noqa: SIM115 - caller closes
+        except FileNotFoundError:
+            raise NotFound(f"blob {digest} does not exist") from None
+
+    def read_chunks(self, digest: str, start: int = 0, end: int | None = None,
+                    chunk_size: int = CHUNK) -> Iterator[bytes]:
+        with self.open(digest) as fh:
+            fh.seek(start)
+            remaining = None if end is None else end - start
+            while remaining is None or remaining > 0:
+                n = chunk_size if remaining is None else min(chunk_size, remaining)
+                chunk = fh.read(n)
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def local_path(self, digest: str) -> str | None:
+        path = self.blob_path(digest)
+        return str(path) if path.is_file() else None
+
+    def delete(self, digest: str) -> None:
+        self.blob_path(digest).unlink(missing_ok=True)
+
+    def iter_blobs(self) -> Iterator[tuple[str, float]]:
+        base = self.root / "sha256"
+        for sub in sorted(base.iterdir()):
+            if not sub.is_dir() or len(sub.name) != 2:
+                continue
+            for f in sub.iterdir():
+                digest = sub.name + f.name
+                if len(digest) == 64:
+                    yield digest, f.stat().st_mtime
+
+    def sweep_temp(self, older_than: float) -> int:
+        """Remove abandoned partial uploads older than ``older_than`` (epoch seconds)."""
+        n = 0
+        for f in self.tmp_dir.iterdir():
+            try:
+                if f.stat().st_mtime < older_than:
+                    f.unlink()
+                    n += 1
+            except FileNotFoundError:
+                continue
+        return n
+
+

@@ -1,0 +1,53 @@
+"""Manifests: the list of (path, size, sha256) that makes a version, a run's artifacts
+or a dataset.  The client half of the upload protocol hashes here."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from modelyard.domain.entities import FileEntry
+from modelyard.domain.validation import check_relpath
+from modelyard.errors import InvalidParameter
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: str | os.PathLike[str]) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb", buffering=0) as fh:
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        while n := fh.readinto(buf):
+            h.update(view[:n])
+            size += n
+    return h.hexdigest(), size
+
+
+def scan(source: str | os.PathLike[str]) -> list[tuple[FileEntry, Path]]:
+    """Hash a file or every regular file under a folder; paths relative, sorted.
+
+    Symbolic links are followed only when they point inside ``source``."""
+    src = Path(source)
+    if not src.exists():
+        raise InvalidParameter(f"no such file or folder: {source}")
+    if src.is_file():
+        digest, size = sha256_file(src)
+        return [(FileEntry(path=src.name, size=size, sha256=digest), src)]
+    root = src.resolve()
+    out = []
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = Path(dirpath) / name
+            real = full.resolve()
+            if root not in real.parents or not real.is_file():
+                continue
+            rel = full.relative_to(src).as_posix()
+            digest, size = sha256_file(full)
+            out.append((FileEntry(path=check_relpath(rel), size=size, sha256=digest), full))
+    out.sort(key=lambda item: item[0].path)
+    return out

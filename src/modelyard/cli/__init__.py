@@ -1,0 +1,1 @@
+"""The `modelyard` command line: one thin module per command group."""

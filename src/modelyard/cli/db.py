@@ -1,0 +1,53 @@
+"""`modelyard db ...`: schema migrations."""
+
+from __future__ import annotations
+
+import click
+
+from modelyard.cli.output import show
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--backend-store-uri", envvar="MODELYARD_BACKEND_STORE_URI", default=None,
+              help="Database URL (default: sqlite in $MODELYARD_HOME).")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def upgrade(ctx: click.Context, backend_store_uri: str | None, revision: str) -> None:
+    """Migrate the metadata database to the newest schema."""
+    from modelyard.config import Settings
+    from modelyard.store import migrate
+    from modelyard.store.engine import make_engine, redact
+
+    settings = Settings.load({"backend_store_uri": backend_store_uri})
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine, revision)
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    show(ctx, {"database": redact(settings.database_url), "revision": current},
+         lambda: click.echo(f"{redact(settings.database_url)} is at revision {current}"))
+
+
+@db.command("current")
+@click.option("--backend-store-uri", envvar="MODELYARD_BACKEND_STORE_URI", default=None)
+@click.pass_context
+def current(ctx: click.Context, backend_store_uri: str | None) -> None:
+    """Show the schema revision of the database."""
+    from modelyard.config import Settings
+    from modelyard.store import migrate
+    from modelyard.store.engine import make_engine
+
+    settings = Settings.load({"backend_store_uri": backend_store_uri})
+    engine = make_engine(settings.database_url)
+    try:
+        rev = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    show(ctx, {"revision": rev, "head": migrate.head_revision()},
+         lambda: click.echo(f"revision {rev} (newest: {migrate.head_revision()})"))

@@ -1,0 +1,80 @@
+"""Entry point: global options, the client, and the one place errors are printed."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from modelyard.errors import ModelyardError
+
+
+class Lazy:
+    """The client, built on first use so `modelyard --help` and `server` stay fast."""
+
+    def __init__(self, uri: str | None) -> None:
+        self.uri = uri
+        self._client: Any = None
+
+    def get(self) -> Any:
+        if self._client is None:
+            from modelyard.client import Client
+
+            self._client = Client(self.uri)
+        return self._client
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--uri", envvar="MODELYARD_URI", default=None, metavar="URI",
+              help="Registry: http://host:port, a folder or sqlite:///path "
+                   "(default $MODELYARD_URI, else http://127.0.0.1:5000).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.version_option(package_name="modelyard")
+@click.pass_context
+def cli(ctx: click.Context, uri: str | None, as_json: bool) -> None:
+    """modelyard: a registry for machine-learning models."""
+    ctx.obj = {"client": Lazy(uri), "json": as_json, "uri": uri}
+
+
+def client(ctx: click.Context) -> Any:
+    return ctx.find_root().obj["client"].get()
+
+
+def _register() -> None:
+    from modelyard.cli import db, misc, models, server, versions
+
+    cli.add_command(models.models)
+    cli.add_command(versions.versions)
+    cli.add_command(versions.alias)
+    cli.add_command(server.server)
+    cli.add_command(db.db)
+    cli.add_command(misc.events)
+    cli.add_command(misc.gc)
+    cli.add_command(misc.projects)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="modelyard", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ModelyardError as exc:
+        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except OSError as exc:
+        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,66 @@
+"""`modelyard server`: run the registry."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import click
+
+from modelyard.errors import InvalidParameter
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 5000).")
+@click.option("--home", default=None, help="Data folder of the embedded default.")
+@click.option("--backend-store-uri", default=None, help="Database URL.")
+@click.option("--artifacts-uri", "--artifacts-destination", default=None,
+              help="Blob store: a folder (default <home>/blobs).")
+@click.option("--workers", type=int, default=None, help="Server processes (default 1).")
+@click.option("--insecure", is_flag=True,
+              help="Allow binding beyond loopback without authentication.")
+@click.option("--log-level", default=None)
+def server(host: str | None, port: int | None, home: str | None,
+           backend_store_uri: str | None, artifacts_uri: str | None, workers: int | None,
+           insecure: bool, log_level: str | None) -> None:
+    """Run the registry server (REST API, MLflow-compatible API)."""
+    import uvicorn
+
+    from modelyard.config import Settings
+    from modelyard.store.engine import redact
+    from modelyard.store.sql_store import SqlStore
+
+    overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
+                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level}
+    settings = Settings.load(overrides)
+    if not is_loopback(settings.host) and not insecure:
+        raise InvalidParameter(
+            f"refusing to listen on {settings.host} without authentication; "
+            "pass --insecure to do it anyway")
+    # Migrate once here, before any worker starts.
+    if settings.auto_migrate:
+        SqlStore(settings.database_url, auto_migrate=True).dispose()
+    # Workers are separate processes: they rebuild the same settings from these variables.
+    for name, value in overrides.items():
+        if value is not None:
+            env = Settings.__dataclass_fields__[name].metadata["env"]
+            os.environ[env] = str(value)
+    os.environ["MODELYARD_AUTO_MIGRATE"] = "false"
+    if not is_loopback(settings.host):
+        os.environ["MODELYARD_ALLOW_ANY_HOST"] = "1"
+    click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
+               f"(metadata: {redact(settings.database_url)}, blobs: {settings.blob_root})",
+               err=True)
+    uvicorn.run("modelyard.server.asgi:app", factory=True, host=settings.host,
+                port=settings.port, workers=settings.workers, log_level=settings.log_level,
+                access_log=False, proxy_headers=False, server_header=False)

@@ -1,0 +1,251 @@
+"""`modelyard versions ...` and `modelyard alias ...`"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from modelyard.cli.main import client
+from modelyard.cli.models import parse_tags
+from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
+from modelyard.cli.progress import transfer
+from modelyard.domain.refs import parse_ref
+
+
+@click.group()
+def versions() -> None:
+    """Model versions."""
+
+
+@versions.command("register")
+@click.argument("name")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("-d", "--description", default="")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY=NUMBER")
+@click.option("--run-id", default=None)
+@click.option("--flavor", default="")
+@click.option("--parent", "parents", multiple=True, metavar="MODEL/VERSION",
+              help="A version this one derives from; repeatable.")
+@click.option("--no-create", is_flag=True, help="Fail if the model does not exist yet.")
+@click.pass_context
+def register(ctx: click.Context, name: str, path: str, description: str, tags: tuple[str, ...],
+             metrics: tuple[str, ...], run_id: str | None, flavor: str,
+             parents: tuple[str, ...], no_create: bool) -> None:
+    """Register a file or folder as the next version of NAME; prints its number."""
+    metric_values = {k: float(v) for k, v in parse_tags(metrics).items()}
+    from modelyard.artifacts.manifest import scan
+
+    total = sum(e.size for e, _ in scan(path))
+    with transfer(ctx, total, "upload") as progress:
+        v = client(ctx).register(name, path, description=description, tags=parse_tags(tags),
+                                 run_id=run_id, flavor=flavor, metrics=metric_values,
+                                 parents=list(parents), create_model=not no_create,
+                                 progress=progress)
+    show(ctx, v.to_dict(), lambda: click.echo(v.version))
+
+
+@versions.command("list")
+@click.argument("name")
+@click.option("-n", "--max-results", default=100, show_default=True)
+@click.option("--page-token", default=None)
+@click.option("--deleted", is_flag=True, help="List soft-deleted versions.")
+@click.pass_context
+def list_(ctx: click.Context, name: str, max_results: int, page_token: str | None,
+          deleted: bool) -> None:
+    """List the versions of NAME, newest first."""
+    quoted = name.replace("'", "''")
+    page = client(ctx).search_versions(f"name = '{quoted}'", ["version DESC"], max_results,
+                                       page_token, deleted)
+    _print_versions(ctx, page)
+
+
+@versions.command("search")
+@click.argument("filter_", metavar="FILTER", required=False)
+@click.option("-o", "--order-by", multiple=True)
+@click.option("-n", "--max-results", default=100, show_default=True)
+@click.option("--page-token", default=None)
+@click.pass_context
+def search(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], max_results: int,
+           page_token: str | None) -> None:
+    """Search versions of all models, e.g. "tags.team = 'risk' AND version_number > 3"."""
+    page = client(ctx).search_versions(filter_, list(order_by), max_results, page_token)
+    _print_versions(ctx, page)
+
+
+def _print_versions(ctx: click.Context, page: object) -> None:
+    items = page.items  # type: ignore[attr-defined]
+    token = page.next_page_token  # type: ignore[attr-defined]
+    if as_json(ctx):
+        emit_json({"versions": [v.to_dict() for v in items], "next_page_token": token})
+        return
+    table(["MODEL", "VERSION", "STAGE", "ALIASES", "SIZE", "TAGS", "CREATED"],
+          [(v.model, v.version, v.stage, " ".join("@" + a for a in v.aliases),
+            human_size(v.size), " ".join(f"{k}={x}" for k, x in v.tags.items()),
+            when(v.created_at)) for v in items])
+    if token:
+        click.echo(f"next page: --page-token {token}")
+
+
+@versions.command("show")
+@click.argument("ref", metavar="MODEL/VERSION|MODEL@ALIAS")
+@click.pass_context
+def show_(ctx: click.Context, ref: str) -> None:
+    """Show a version and its manifest."""
+    v = client(ctx).resolve(ref, files=True)
+
+    def human() -> None:
+        d = v.to_dict()
+        d.pop("files")
+        show(ctx, d)
+        click.echo("files:")
+        table(["PATH", "SIZE", "SHA256"], [(f.path, f.size, f.sha256) for f in v.files or []])
+
+    show(ctx, v.to_dict(), human)
+
+
+@versions.command("files")
+@click.argument("ref", metavar="MODEL/VERSION|MODEL@ALIAS")
+@click.pass_context
+def files(ctx: click.Context, ref: str) -> None:
+    """The manifest of a version: every file with its size and sha256."""
+    v = client(ctx).resolve(ref, files=True)
+    entries = [f.to_dict() for f in v.files or []]
+    show(ctx, {"files": entries}, lambda: table(
+        ["PATH", "SIZE", "SHA256"], [(f["path"], f["size"], f["sha256"]) for f in entries]))
+
+
+@versions.command("cat")
+@click.argument("ref", metavar="MODEL/VERSION|MODEL@ALIAS")
+@click.argument("path")
+@click.pass_context
+def cat(ctx: click.Context, ref: str, path: str) -> None:
+    """Write one file of a version to standard output."""
+    out = click.get_binary_stream("stdout")
+    for chunk in client(ctx).iter_file(ref, path):
+        out.write(chunk)
+
+
+@versions.command("download")
+@click.argument("ref", metavar="MODEL/VERSION|MODEL@ALIAS")
+@click.argument("dest", type=click.Path())
+@click.pass_context
+def download(ctx: click.Context, ref: str, dest: str) -> None:
+    """Download every file of a version into DEST (verified against its sha256)."""
+    c = client(ctx)
+    v = c.resolve(ref, files=True)
+    with transfer(ctx, v.size, "download") as progress:
+        c.download(f"{v.model}/{v.version}", dest, progress=progress)
+    show(ctx, {"model": v.model, "version": v.version, "dest": str(Path(dest)),
+               "files": v.file_count},
+         lambda: click.echo(f"downloaded {v.model}/{v.version} ({v.file_count} files) to {dest}"))
+
+
+def _split(ref: str) -> tuple[str, str]:
+    r = parse_ref(ref)
+    spec = "@" + r.alias if r.alias else str(r.version if r.version is not None else r.selector)
+    return r.model, spec
+
+
+@versions.command("describe")
+@click.argument("ref", metavar="MODEL/VERSION")
+@click.argument("description")
+@click.pass_context
+def describe(ctx: click.Context, ref: str, description: str) -> None:
+    """Set the description of a version."""
+    v = client(ctx).update_version(*_split(ref), description)
+    show(ctx, v.to_dict(), lambda: click.echo(f"updated {v.model}/{v.version}"))
+
+
+@versions.command("tag")
+@click.argument("ref", metavar="MODEL/VERSION")
+@click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.pass_context
+def tag(ctx: click.Context, ref: str, pairs: tuple[str, ...]) -> None:
+    """Set tags on a version."""
+    name, spec = _split(ref)
+    for k, val in parse_tags(pairs).items():
+        client(ctx).set_version_tag(name, spec, k, val)
+    show(ctx, {"version": ref, "tags": parse_tags(pairs)}, lambda: click.echo(f"tagged {ref}"))
+
+
+@versions.command("untag")
+@click.argument("ref", metavar="MODEL/VERSION")
+@click.argument("keys", nargs=-1, required=True)
+@click.pass_context
+def untag(ctx: click.Context, ref: str, keys: tuple[str, ...]) -> None:
+    """Remove tags from a version."""
+    name, spec = _split(ref)
+    for k in keys:
+        client(ctx).delete_version_tag(name, spec, k)
+    show(ctx, {"version": ref, "removed": list(keys)}, lambda: click.echo(f"untagged {ref}"))
+
+
+@versions.command("stage")
+@click.argument("ref", metavar="MODEL/VERSION")
+@click.argument("stage")
+@click.option("--archive-existing", is_flag=True,
+              help="Move the versions that held STAGE to Archived.")
+@click.pass_context
+def stage(ctx: click.Context, ref: str, stage: str, archive_existing: bool) -> None:
+    """Move a version to a stage (None, Staging, Production, Archived)."""
+    v = client(ctx).transition_stage(*_split(ref), stage, archive_existing=archive_existing)
+    show(ctx, v.to_dict(), lambda: click.echo(f"{v.model}/{v.version} is now in {v.stage}"))
+
+
+@versions.command("delete")
+@click.argument("ref", metavar="MODEL/VERSION")
+@click.pass_context
+def delete(ctx: click.Context, ref: str) -> None:
+    """Soft-delete a version (restorable; its aliases are removed)."""
+    client(ctx).delete_version(*_split(ref))
+    show(ctx, {"deleted": ref}, lambda: click.echo(f"deleted {ref} (restorable)"))
+
+
+@versions.command("restore")
+@click.argument("ref", metavar="MODEL/VERSION")
+@click.pass_context
+def restore(ctx: click.Context, ref: str) -> None:
+    """Restore a soft-deleted version."""
+    r = parse_ref(ref)
+    v = client(ctx).restore_version(r.model, r.version)
+    show(ctx, v.to_dict(), lambda: click.echo(f"restored {v.model}/{v.version}"))
+
+
+@click.group()
+def alias() -> None:
+    """Aliases: named pointers such as fraud@production."""
+
+
+@alias.command("set")
+@click.argument("name")
+@click.argument("alias_name", metavar="ALIAS")
+@click.argument("version", type=int)
+@click.pass_context
+def alias_set(ctx: click.Context, name: str, alias_name: str, version: int) -> None:
+    """Point NAME@ALIAS at VERSION (one atomic move)."""
+    v = client(ctx).set_alias(name, alias_name, version)
+    show(ctx, v.to_dict(), lambda: click.echo(f"{name}@{alias_name} -> {v.version}"))
+
+
+@alias.command("delete")
+@click.argument("name")
+@click.argument("alias_name", metavar="ALIAS")
+@click.pass_context
+def alias_delete(ctx: click.Context, name: str, alias_name: str) -> None:
+    """Remove an alias."""
+    client(ctx).delete_alias(name, alias_name)
+    show(ctx, {"deleted": f"{name}@{alias_name}"},
+         lambda: click.echo(f"deleted alias {name}@{alias_name}"))
+
+
+@alias.command("show")
+@click.argument("ref", metavar="NAME@ALIAS")
+@click.pass_context
+def alias_show(ctx: click.Context, ref: str) -> None:
+    """Which version an alias points at."""
+    v = client(ctx).resolve(ref, files=False)
+    show(ctx, v.to_dict(), lambda: click.echo(json.dumps({"model": v.model,
+                                                          "version": v.version})))

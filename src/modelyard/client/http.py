@@ -1,0 +1,223 @@
+"""The REST client (httpx).  Error bodies are decoded into the same exception classes
+the domain raises, so callers catch one tree whatever the transport."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from modelyard.client.base import BaseClient, Progress
+from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
+from modelyard.domain.refs import VersionRef, parse_ref
+from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
+
+CHUNK = 1 << 20
+
+
+def _q(segment: str) -> str:
+    return quote(str(segment), safe="")
+
+
+class HttpClient(BaseClient):
+    def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.uri = uri.rstrip("/")
+        headers = {"User-Agent": "modelyard-client"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = httpx.Client(base_url=self.uri + "/api/v1", headers=headers,
+                                 timeout=httpx.Timeout(timeout, connect=10.0),
+                                 transport=transport)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- transport --------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            resp = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"cannot reach {self.uri}: {exc.__class__.__name__}") from None
+        _raise_for_error(resp)
+        return resp.json() if resp.content else {}
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self._request("GET", path, params={k: v for k, v in params.items()
+                                                  if v is not None and v is not False})
+
+    def _stream(self, path: str) -> Iterator[bytes]:
+        try:
+            with self.http.stream("GET", path) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    _raise_for_error(resp)
+                yield from resp.iter_bytes(CHUNK)
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"download from {self.uri} failed: "
+                                     f"{exc.__class__.__name__}") from None
+
+    # -- blobs ------------------------------------------------------------------------
+    def missing_blobs(self, digests: list[str]) -> list[str]:
+        out: list[str] = []
+        for i in range(0, len(digests), 10_000):
+            out += self._request("POST", "/blobs/missing",
+                                 json={"digests": digests[i:i + 10_000]})["missing"]
+        return out
+
+    def upload_blob(self, entry: FileEntry, source: Path, progress: Progress | None = None) -> None:
+        def body() -> Iterator[bytes]:
+            with open(source, "rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    if progress:
+                        progress(len(chunk))
+                    yield chunk
+
+        self._request("PUT", f"/blobs/sha256/{entry.sha256}", content=body(),
+                      headers={"Content-Length": str(entry.size),
+                               "Content-Type": "application/octet-stream"})
+
+    def iter_blob(self, digest: str) -> Iterator[bytes]:
+        return self._stream(f"/blobs/sha256/{digest}")
+
+    def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
+        ref = parse_ref(ref) if isinstance(ref, str) else ref
+        spec = "@" + ref.alias if ref.alias else (ref.version or ref.selector)
+        return self._stream(f"/models/{_q(ref.model)}/versions/{_q(str(spec))}/files/"
+                            + quote(path, safe="/"))
+
+    # -- models -----------------------------------------------------------------------
+    def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
+                     project: str = "default") -> RegisteredModel:
+        body = {"name": name, "description": description, "tags": tags or {}, "project": project}
+        return RegisteredModel.from_dict(self._request("POST", "/models", json=body)["model"])
+
+    def get_model(self, name: str, deleted: bool = False) -> RegisteredModel:
+        return RegisteredModel.from_dict(self._get(f"/models/{_q(name)}", deleted=deleted)["model"])
+
+    def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
+                      max_results: int = 100, page_token: str | None = None,
+                      deleted: bool = False) -> Page[RegisteredModel]:
+        data = self._get("/models", filter=filter, order_by=order_by, max_results=max_results,
+                         page_token=page_token, deleted=deleted)
+        return Page([RegisteredModel.from_dict(m) for m in data["models"]],
+                    data.get("next_page_token"))
+
+    def update_model(self, name: str, description: str) -> RegisteredModel:
+        data = self._request("PATCH", f"/models/{_q(name)}", json={"description": description})
+        return RegisteredModel.from_dict(data["model"])
+
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        data = self._request("POST", f"/models/{_q(name)}/rename", json={"new_name": new_name})
+        return RegisteredModel.from_dict(data["model"])
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        self._request("PUT", f"/models/{_q(name)}/tags/{_q(key)}", json={"value": value})
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        self._request("DELETE", f"/models/{_q(name)}/tags/{_q(key)}")
+
+    def delete_model(self, name: str) -> None:
+        self._request("DELETE", f"/models/{_q(name)}")
+
+    def restore_model(self, name: str) -> RegisteredModel:
+        data = self._request("POST", f"/models/{_q(name)}/restore", json={})
+        return RegisteredModel.from_dict(data["model"])
+
+    # -- versions ---------------------------------------------------------------------
+    def _v(self, name: str, version: int | str) -> str:
+        return f"/models/{_q(name)}/versions/{_q(str(version))}"
+
+    def create_version(self, name: str, files: list[FileEntry], **fields: Any) -> ModelVersion:
+        body = {"files": [f.to_dict() for f in files], **fields}
+        body["parents"] = [_parent(p) for p in body.get("parents") or []]
+        data = self._request("POST", f"/models/{_q(name)}/versions", json=body)
+        return ModelVersion.from_dict(data["version"])
+
+    def get_version(self, name: str, version: int | str, files: bool = True) -> ModelVersion:
+        data = self._get(self._v(name, version), files="true" if files else "false")
+        return ModelVersion.from_dict(data["version"])
+
+    def search_versions(self, filter: str | None = None, order_by: list[str] | None = None,
+                        max_results: int = 100, page_token: str | None = None,
+                        deleted: bool = False) -> Page[ModelVersion]:
+        data = self._get("/versions", filter=filter, order_by=order_by, max_results=max_results,
+                         page_token=page_token, deleted=deleted)
+        return Page([ModelVersion.from_dict(v) for v in data["versions"]],
+                    data.get("next_page_token"))
+
+    def update_version(self, name: str, version: int | str, description: str) -> ModelVersion:
+        data = self._request("PATCH", self._v(name, version), json={"description": description})
+        return ModelVersion.from_dict(data["version"])
+
+    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
+        self._request("PUT", self._v(name, version) + f"/tags/{_q(key)}", json={"value": value})
+
+    def delete_version_tag(self, name: str, version: int | str, key: str) -> None:
+        self._request("DELETE", self._v(name, version) + f"/tags/{_q(key)}")
+
+    def delete_version(self, name: str, version: int | str) -> None:
+        self._request("DELETE", self._v(name, version))
+
+    def restore_version(self, name: str, version: int) -> ModelVersion:
+        data = self._request("POST", self._v(name, version) + "/restore", json={})
+        return ModelVersion.from_dict(data["version"])
+
+    def transition_stage(self, name: str, version: int | str, stage: str,
+                         archive_existing: bool = False) -> ModelVersion:
+        data = self._request("POST", self._v(name, version) + "/stage",
+                             json={"stage": stage, "archive_existing": archive_existing})
+        return ModelVersion.from_dict(data["version"])
+
+    def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
+        data = self._request("PUT", f"/models/{_q(name)}/aliases/{_q(alias)}",
+                             json={"version": version})
+        return ModelVersion.from_dict(data["version"])
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self._request("DELETE", f"/models/{_q(name)}/aliases/{_q(alias)}")
+
+    # -- events, projects, maintenance ------------------------------------------------
+    def list_events(self, **query: Any) -> Page[Event]:
+        data = self._get("/events", **query)
+        return Page([Event.from_dict(e) for e in data["events"]], data.get("next_page_token"))
+
+    def create_project(self, name: str, description: str = "") -> Project:
+        data = self._request("POST", "/projects", json={"name": name, "description": description})
+        return Project.from_dict(data["project"])
+
+    def list_projects(self) -> list[Project]:
+        return [Project.from_dict(p) for p in self._get("/projects")["projects"]]
+
+    def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
+        body = {"dry_run": dry_run, "grace_seconds": grace_seconds}
+        return self._request("POST", "/admin/gc", json=body)["report"]  # type: ignore[no-any-return]
+
+
+def _parent(p: Any) -> dict[str, Any]:
+    if isinstance(p, dict):
+        return p
+    if isinstance(p, str):
+        ref = parse_ref(p)
+        return {"model": ref.model, "version": ref.version, "relation": "derived_from"}
+    return {"model": p.model, "version": p.version, "relation": p.relation}
+
+
+def _raise_for_error(resp: httpx.Response) -> None:
+    if resp.status_code < 400:
+        return
+    try:
+        body = resp.json()
+        code, message = body.get("error_code", ""), body.get("message", "")
+    except ValueError:
+        code, message = "", ""
+    if not code:
+        code = {404: "ENDPOINT_NOT_FOUND", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                413: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}.get(
+                    resp.status_code, "INTERNAL_ERROR")
+        message = message or f"HTTP {resp.status_code} from {resp.request.url.path}"
+    err: ModelyardError = from_code(code, message)
+    raise err

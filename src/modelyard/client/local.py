@@ -1,0 +1,157 @@
+"""The in-process client: the domain services on a folder or a database URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from modelyard.client.base import BaseClient, Progress
+from modelyard.config import Settings
+from modelyard.domain.entities import (
+    ANONYMOUS,
+    Event,
+    FileEntry,
+    ModelVersion,
+    Page,
+    Principal,
+    Project,
+    RegisteredModel,
+)
+from modelyard.domain.refs import VersionRef
+from modelyard.services import Services
+
+
+class LocalClient(BaseClient):
+    def __init__(self, uri: str, *, artifacts_uri: str | None = None,
+                 principal: Principal = ANONYMOUS, services: Services | None = None) -> None:
+        self.uri = uri
+        if services is None:
+            services = Services.from_settings(_settings_for(uri, artifacts_uri))
+        self.services = services
+        self.registry = services.registry
+        self.who = principal
+
+    def close(self) -> None:
+        self.services.close()
+
+    # -- blobs ------------------------------------------------------------------------
+    def missing_blobs(self, digests: list[str]) -> list[str]:
+        return self.services.blobs.missing(digests)  # type: ignore[no-any-return]
+
+    def upload_blob(self, entry: FileEntry, source: Path, progress: Progress | None = None) -> None:
+        self.services.blobs.put_file(str(source), entry.sha256)
+        if progress:
+            progress(entry.size)
+
+    def iter_blob(self, digest: str) -> Iterator[bytes]:
+        return self.services.blobs.read_chunks(digest)  # type: ignore[no-any-return]
+
+    def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
+        entry = self.registry.file_entry(self.who, ref, path)
+        return self.iter_blob(entry.sha256)
+
+    # -- models -----------------------------------------------------------------------
+    def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
+                     project: str = "default") -> RegisteredModel:
+        return self.registry.create_model(self.who, name, description, tags, project)
+
+    def get_model(self, name: str, deleted: bool = False) -> RegisteredModel:
+        return self.registry.get_model(self.who, name, deleted=deleted)
+
+    def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
+                      max_results: int = 100, page_token: str | None = None,
+                      deleted: bool = False) -> Page[RegisteredModel]:
+        return self.registry.search_models(self.who, filter, order_by, max_results, page_token,
+                                           deleted=deleted)
+
+    def update_model(self, name: str, description: str) -> RegisteredModel:
+        return self.registry.update_model(self.who, name, description)
+
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self.registry.rename_model(self.who, name, new_name)
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        self.registry.set_model_tag(self.who, name, key, value)
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        self.registry.delete_model_tag(self.who, name, key)
+
+    def delete_model(self, name: str) -> None:
+        self.registry.delete_model(self.who, name)
+
+    def restore_model(self, name: str) -> RegisteredModel:
+        return self.registry.restore_model(self.who, name)
+
+    # -- versions ---------------------------------------------------------------------
+    def create_version(self, name: str, files: list[FileEntry], **fields: Any) -> ModelVersion:
+        return self.registry.create_version(self.who, name, files, **fields)
+
+    def get_version(self, name: str, version: int | str, files: bool = True) -> ModelVersion:
+        return self.registry.get_version(self.who, name, version, with_files=files)
+
+    def search_versions(self, filter: str | None = None, order_by: list[str] | None = None,
+                        max_results: int = 100, page_token: str | None = None,
+                        deleted: bool = False) -> Page[ModelVersion]:
+        return self.registry.search_versions(self.who, filter, order_by, max_results, page_token,
+                                             deleted=deleted)
+
+    def update_version(self, name: str, version: int | str, description: str) -> ModelVersion:
+        return self.registry.update_version(self.who, name, version, description)
+
+    def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
+        self.registry.set_version_tag(self.who, name, version, key, value)
+
+    def delete_version_tag(self, name: str, version: int | str, key: str) -> None:
+        self.registry.delete_version_tag(self.who, name, version, key)
+
+    def delete_version(self, name: str, version: int | str) -> None:
+        self.registry.delete_version(self.who, name, version)
+
+    def restore_version(self, name: str, version: int) -> ModelVersion:
+        return self.registry.restore_version(self.who, name, version)
+
+    def transition_stage(self, name: str, version: int | str, stage: str,
+                         archive_existing: bool = False) -> ModelVersion:
+        return self.registry.transition_stage(self.who, name, version, stage,
+                                              archive_existing=archive_existing)
+
+    def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
+        return self.registry.set_alias(self.who, name, alias, version)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self.registry.delete_alias(self.who, name, alias)
+
+    # -- events, projects, maintenance ------------------------------------------------
+    def list_events(self, **query: Any) -> Page[Event]:
+        if "type" in query:
+            query["type_prefix"] = query.pop("type")
+        return self.services.audit.list_events(self.who, **query)
+
+    def create_project(self, name: str, description: str = "") -> Project:
+        return self.registry.create_project(self.who, name, description)
+
+    def list_projects(self) -> list[Project]:
+        return self.registry.list_projects(self.who)
+
+    def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
+        return self.services.gc.collect(self.who, dry_run=dry_run,
+                                        grace_seconds=grace_seconds).to_dict()
+
+
+def _settings_for(uri: str, artifacts_uri: str | None) -> Settings:
+    if "://" in uri and not uri.startswith("file://"):
+        db_url = uri
+        if uri.startswith("sqlite:///"):
+            db_path = Path(uri[len("sqlite:///"):]).expanduser().resolve()
+            home = str(db_path.parent)
+            db_url = "sqlite:///" + str(db_path)
+        else:
+            home = "./modelyard-data"
+        return Settings.load({"home": home, "backend_store_uri": db_url,
+                              "artifacts_uri": artifacts_uri or ""}, environ={})
+    folder = uri[len("file://"):] if uri.startswith("file://") else uri
+    return Settings.load({"home": str(Path(folder).expanduser().resolve()),
+                          "artifacts_uri": artifacts_uri or ""}, environ={})
+
+

@@ -1,0 +1,127 @@
+"""Settings: every knob declared once, typed, with its environment variable and help.
+
+Precedence: explicit arguments (CLI flags) > ``MODELYARD_*`` environment > defaults.
+Nothing else in the package reads ``os.environ``; the settings object is built once
+and passed down.  ``docs/settings.md`` documents each field and a test keeps the two
+in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SETTINGS_HELP", "Settings", "client_uri_from_env", "home_from_env"]
+
+DEFAULT_URI = "http://127.0.0.1:5000"
+
+
+def _field(default: Any, env: str, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    home: str = _field(
+        "./modelyard-data",
+        "MODELYARD_HOME",
+        "Folder of the embedded default: the SQLite database and the blob store live here.",
+    )
+    backend_store_uri: str = _field(
+        "",
+        "MODELYARD_BACKEND_STORE_URI",
+        "SQLAlchemy URL of the metadata store (sqlite:///, postgresql://, mysql://). "
+        "Empty: sqlite in the home folder.",
+    )
+    artifacts_uri: str = _field(
+        "",
+        "MODELYARD_ARTIFACTS_URI",
+        "Where blobs are stored: a local folder or file:// URL. Empty: <home>/blobs.",
+    )
+    host: str = _field("127.0.0.1", "MODELYARD_HOST", "Address the server binds to.")
+    port: int = _field(5000, "MODELYARD_PORT", "Port the server listens on.")
+    workers: int = _field(1, "MODELYARD_WORKERS", "Number of server processes.")
+    max_upload_size: int = _field(
+        50 * 1024**3,
+        "MODELYARD_MAX_UPLOAD_SIZE",
+        "Largest single blob, in bytes, the server accepts (default 50 GiB).",
+    )
+    max_request_json: int = _field(
+        32 * 1024**2,
+        "MODELYARD_MAX_REQUEST_JSON",
+        "Largest JSON request body, in bytes.",
+    )
+    auto_migrate: bool = _field(
+        True,
+        "MODELYARD_AUTO_MIGRATE",
+        "Upgrade the database schema on start (the embedded default does; turn off "
+        "when several servers share one database and upgrades are run with "
+        "`modelyard db upgrade`).",
+    )
+    gc_grace_seconds: int = _field(
+        24 * 3600,
+        "MODELYARD_GC_GRACE_SECONDS",
+        "Age below which unreferenced blobs and soft-deleted rows are never collected.",
+    )
+    log_level: str = _field("info", "MODELYARD_LOG_LEVEL", "Server log level.")
+
+    @classmethod
+    def load(
+        cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.type, raw, f.metadata["env"])
+        for key, value in (overrides or {}).items():
+            if value is not None:
+                values[key] = value
+        return cls(**values)
+
+    @property
+    def database_url(self) -> str:
+        if self.backend_store_uri:
+            return self.backend_store_uri
+        return "sqlite:///" + str(Path(self.home).resolve() / "modelyard.db")
+
+    @property
+    def blob_root(self) -> str:
+        uri = self.artifacts_uri
+        if uri.startswith("file://"):
+            uri = uri[len("file://") :]
+        if uri:
+            return uri
+        return str(Path(self.home).resolve() / "blobs")
+
+
+def _coerce(type_name: Any, raw: str, env: str) -> Any:
+    name = type_name if isinstance(type_name, str) else type_name.__name__
+    if name == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{env} must be an integer, not {raw!r}") from None
+    if name == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return raw
+
+
+SETTINGS_HELP = {
+    f.name: (f.metadata["env"], f.metadata["help"]) for f in dataclasses.fields(Settings)
+}
+
+
+def client_uri_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """The registry URI a client uses when none is given: ``MODELYARD_URI`` or the default."""
+    environ = os.environ if environ is None else environ
+    return environ.get("MODELYARD_URI") or DEFAULT_URI
+
+
+def home_from_env(environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    return environ.get("MODELYARD_HOME") or "./modelyard-data"

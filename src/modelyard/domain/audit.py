@@ -1,0 +1,27 @@
+"""AuditService: reading the event log."""
+
+from __future__ import annotations
+
+from modelyard.domain.entities import Event, Page, Principal
+from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.ports import MetadataStore
+from modelyard.domain.validation import check_max_results
+
+
+class AuditService:
+    def __init__(self, store: MetadataStore) -> None:
+        self.store = store
+
+    def list_events(self, actor: Principal, *, entity_type: str | None = None,
+                    entity_id: str | None = None, type_prefix: str | None = None,
+                    after_id: int | None = None, newest_first: bool = False,
+                    max_results: int | None = None, page_token: str | None = None) -> Page[Event]:
+        limit = check_max_results(max_results)
+        offset = decode_token(page_token)
+        with self.store.read() as tx:
+            items = tx.events.list(entity_type=entity_type, entity_id=entity_id,
+                                   type_prefix=type_prefix, after_id=after_id, offset=offset,
+                                   limit=limit + 1, newest_first=newest_first)
+        if len(items) > limit:
+            return Page(items[:limit], encode_token(offset + limit))
+        return Page(items, None)

@@ -1,0 +1,134 @@
+"""Plain data objects the domain hands out.  No SQL, no HTTP.
+
+Timestamps are integers in milliseconds since the epoch (the unit MLflow speaks).
+Each entity turns into JSON with :meth:`to_dict` and back with ``from_dict``, so the
+HTTP client rebuilds exactly what the in-process client returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class _Wire:
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who acts.  Anonymous until authentication exists; recorded on every change."""
+
+    name: str = "anonymous"
+    is_admin: bool = False
+
+
+ANONYMOUS = Principal()
+
+
+@dataclass(frozen=True)
+class FileEntry(_Wire):
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Project(_Wire):
+    name: str
+    description: str = ""
+    created_at: int = 0
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class RegisteredModel(_Wire):
+    name: str
+    project: str = "default"
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, int] = field(default_factory=dict)
+    latest_version: int | None = None
+    created_at: int = 0
+    updated_at: int = 0
+    created_by: str = ""
+    updated_by: str = ""
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class ParentLink(_Wire):
+    model: str
+    version: int
+    relation: str = "derived_from"
+
+
+@dataclass(frozen=True)
+class ModelVersion(_Wire):
+    model: str
+    version: int
+    status: str = "READY"
+    stage: str = "None"
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    source: str = ""
+    run_id: str | None = None
+    flavor: str = ""
+    signature: dict[str, Any] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    size: int = 0
+    file_count: int = 0
+    files: list[FileEntry] | None = None
+    parents: list[ParentLink] = field(default_factory=list)
+    created_at: int = 0
+    updated_at: int = 0
+    created_by: str = ""
+    updated_by: str = ""
+    deleted: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.model}/{self.version}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelVersion:
+        data = dict(data)
+        if data.get("files") is not None:
+            data["files"] = [FileEntry.from_dict(f) for f in data["files"]]
+        data["parents"] = [ParentLink.from_dict(p) for p in data.get("parents") or []]
+        return super().from_dict(data)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Event(_Wire):
+    id: int
+    type: str
+    entity_type: str
+    entity_id: str
+    actor: str
+    time: int
+    project: str = "default"
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str | None = None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -1,0 +1,181 @@
+"""Validation of every name, key, value and path that comes from a user.
+
+Rules refuse; they never "clean up" input (a cleaned path is a path the user did not
+ask for).  Limits are documented in ``docs/limits.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from modelyard.domain.entities import FileEntry
+from modelyard.errors import InvalidParameter
+
+MAX_NAME = 256
+MAX_TAG_KEY = 250
+MAX_TAG_VALUE = 5000
+MAX_DESCRIPTION = 65536
+MAX_PATH = 1024
+MAX_PATH_DEPTH = 64
+MAX_FILES = 100_000
+
+_DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+_ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,254}$")
+_RESERVED_ALIAS = re.compile(r"^(v\d+|latest)$", re.IGNORECASE)
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+
+
+def check_name(value: object, what: str = "name") -> str:
+    """A model, project or experiment name: 1-256 printable characters, no '/' or '@'."""
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{what} must be a string")
+    if not value or not value.strip():
+        raise InvalidParameter(f"{what} must not be empty")
+    if len(value) > MAX_NAME:
+        raise InvalidParameter(f"{what} is longer than {MAX_NAME} characters")
+    if _has_control(value):
+        raise InvalidParameter(f"{what} must not contain control characters")
+    if value != value.strip():
+        raise InvalidParameter(f"{what} must not start or end with white space")
+    if "/" in value or "@" in value or "\\" in value:
+        raise InvalidParameter(f"{what} must not contain '/', '\\' or '@': {value!r}")
+    if value in (".", ".."):
+        raise InvalidParameter(f"{what} must not be '.' or '..'")
+    return value
+
+
+def check_alias(value: object) -> str:
+    if not isinstance(value, str) or not _ALIAS_RE.match(value):
+        raise InvalidParameter(
+            f"alias must start with a letter or '_' and hold only letters, digits, '_' "
+            f"and '-' (at most 255): {value!r}"
+        )
+    if _RESERVED_ALIAS.match(value):
+        raise InvalidParameter(f"alias {value!r} is reserved ('latest' and 'v<number>')")
+    return value
+
+
+def check_tag(key: object, value: object, max_value: int = MAX_TAG_VALUE) -> tuple[str, str]:
+    if not isinstance(key, str) or not key:
+        raise InvalidParameter("tag key must be a non-empty string")
+    if len(key) > MAX_TAG_KEY:
+        raise InvalidParameter(f"tag key is longer than {MAX_TAG_KEY} characters")
+    if _has_control(key):
+        raise InvalidParameter("tag key must not contain control characters")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidParameter(f"tag {key!r}: value must be a string")
+    if len(value) > max_value:
+        raise InvalidParameter(f"tag {key!r}: value is longer than {max_value} characters")
+    if "\x00" in value:
+        raise InvalidParameter(f"tag {key!r}: value must not contain NUL")
+    return key, value
+
+
+def check_tags(tags: object) -> dict[str, str]:
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise InvalidParameter("tags must be an object of string keys and values")
+    return dict(check_tag(k, v) for k, v in tags.items())
+
+
+def check_description(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidParameter("description must be a string")
+    if len(value) > MAX_DESCRIPTION:
+        raise InvalidParameter(f"description is longer than {MAX_DESCRIPTION} characters")
+    if "\x00" in value:
+        raise InvalidParameter("description must not contain NUL")
+    return value
+
+
+def check_digest(value: object) -> str:
+    if not isinstance(value, str) or not _DIGEST_RE.match(value):
+        raise InvalidParameter(f"not a sha256 digest (64 lower-case hex digits): {value!r}")
+    return value
+
+
+def check_relpath(value: object) -> str:
+    """A file path inside a manifest: relative, POSIX, no '..', '.', empty parts,
+    backslashes, control characters or NUL, and no percent-encoded form of those."""
+    if not isinstance(value, str) or not value:
+        raise InvalidParameter("file path must be a non-empty string")
+    if len(value) > MAX_PATH:
+        raise InvalidParameter(f"file path is longer than {MAX_PATH} characters")
+    decoded = value
+    for _ in range(5):  # decode until stable, then check every form
+        _check_path_form(value, decoded)
+        nxt = unquote(decoded)
+        if nxt == decoded:
+            break
+        decoded = nxt
+    else:
+        raise InvalidParameter(f"file path is encoded too many times: {value!r}")
+    return value
+
+
+def _check_path_form(original: str, form: str) -> None:
+    bad = f"invalid file path {original!r}"
+    if "\x00" in form or _has_control(form):
+        raise InvalidParameter(f"{bad}: control characters are not allowed")
+    if "\\" in form:
+        raise InvalidParameter(f"{bad}: backslashes are not allowed")
+    if form.startswith("/") or re.match(r"^[A-Za-z]:", form):
+        raise InvalidParameter(f"{bad}: the path must be relative")
+    parts = form.split("/")
+    if len(parts) > MAX_PATH_DEPTH:
+        raise InvalidParameter(f"{bad}: deeper than {MAX_PATH_DEPTH} folders")
+    for part in parts:
+        if part in ("", ".", ".."):
+            raise InvalidParameter(f"{bad}: empty, '.' and '..' parts are not allowed")
+
+
+def check_max_results(value: object, default: int = 100, limit: int = 10_000) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise InvalidParameter("max_results must be an integer") from None
+    if value < 1 or value > limit:
+        raise InvalidParameter(f"max_results must be between 1 and {limit}")
+    return value
+
+
+def check_manifest(files: Iterable[object]) -> list[FileEntry]:
+    """Validate a manifest sent by a client: paths, digests, sizes, no duplicates."""
+    if not isinstance(files, (list, tuple)):
+        raise InvalidParameter("files must be a list of {path, size, sha256} objects")
+    out: list[FileEntry] = []
+    seen: set[str] = set()
+    for item in files:
+        if isinstance(item, FileEntry):
+            entry = item
+        elif isinstance(item, dict):
+            size = item.get("size")
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise InvalidParameter(f"file size must be a non-negative integer: {size!r}")
+            entry = FileEntry(path=item.get("path"), size=size,  # type: ignore[arg-type]
+                              sha256=item.get("sha256"))  # type: ignore[arg-type]
+        else:
+            raise InvalidParameter("each file must be an object with path, size and sha256")
+        check_relpath(entry.path)
+        check_digest(entry.sha256)
+        if entry.path in seen:
+            raise InvalidParameter(f"file {entry.path!r} is listed twice")
+        seen.add(entry.path)
+        out.append(entry)
+        if len(out) > MAX_FILES:
+            raise InvalidParameter(f"a manifest holds at most {MAX_FILES} files")
+    return out

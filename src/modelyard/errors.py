@@ -1,0 +1,133 @@
+"""The one exception tree of modelyard, shared by the server, the SDK and the CLI.
+
+::
+
+    ModelyardError                      INTERNAL_ERROR            500
+     +-- InvalidParameter               INVALID_PARAMETER_VALUE   400
+     |    +-- DigestMismatch            BAD_DIGEST                400
+     +-- NotFound                       RESOURCE_DOES_NOT_EXIST   404
+     +-- AlreadyExists                  RESOURCE_ALREADY_EXISTS   400 (as MLflow answers)
+     +-- Conflict                       INVALID_STATE             409
+     +-- PayloadTooLarge                REQUEST_LIMIT_EXCEEDED    413
+     +-- Unauthenticated                UNAUTHENTICATED           401
+     +-- PermissionDenied               PERMISSION_DENIED         403
+     +-- NotImplementedByServer         ENDPOINT_NOT_FOUND        404
+     +-- ServiceUnavailable             TEMPORARILY_UNAVAILABLE   503
+
+Each class carries a stable ``code`` (MLflow's names, so both APIs agree) and an
+``http_status``.  The server turns an instance into ``{"error_code", "message"}``
+(``server/errors.py``); the HTTP client turns that body back into the same class
+(:func:`from_code`); the CLI prints ``str(err)`` on one line and exits 1.
+
+This module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExists",
+    "Conflict",
+    "DigestMismatch",
+    "InvalidParameter",
+    "ModelyardError",
+    "NotFound",
+    "NotImplementedByServer",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "ServiceUnavailable",
+    "Unauthenticated",
+    "from_code",
+]
+
+
+class ModelyardError(Exception):
+    code = "INTERNAL_ERROR"
+    http_status = 500
+
+    def __init__(self, message: str = "", **details: object) -> None:
+        super().__init__(message or self.__class__.__name__)
+        self.message = message or self.__class__.__name__
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error_code": self.code, "message": self.message}
+
+
+class InvalidParameter(ModelyardError, ValueError):
+    code = "INVALID_PARAMETER_VALUE"
+    http_status = 400
+
+
+class DigestMismatch(InvalidParameter):
+    code = "BAD_DIGEST"
+
+
+class NotFound(ModelyardError, LookupError):
+    code = "RESOURCE_DOES_NOT_EXIST"
+    http_status = 404
+
+
+class AlreadyExists(ModelyardError):
+    code = "RESOURCE_ALREADY_EXISTS"
+    # MLflow answers 400 for this code and its client expects it; we agree.
+    http_status = 400
+
+
+class Conflict(ModelyardError):
+    code = "INVALID_STATE"
+    http_status = 409
+
+
+class PayloadTooLarge(ModelyardError):
+    code = "REQUEST_LIMIT_EXCEEDED"
+    http_status = 413
+
+
+class Unauthenticated(ModelyardError):
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class PermissionDenied(ModelyardError, PermissionError):
+    code = "PERMISSION_DENIED"
+    http_status = 403
+
+
+class NotImplementedByServer(ModelyardError):
+    code = "ENDPOINT_NOT_FOUND"
+    http_status = 404
+
+
+class ServiceUnavailable(ModelyardError):
+    code = "TEMPORARILY_UNAVAILABLE"
+    http_status = 503
+
+
+_BY_CODE: dict[str, type[ModelyardError]] = {
+    cls.code: cls
+    for cls in (
+        ModelyardError,
+        InvalidParameter,
+        DigestMismatch,
+        NotFound,
+        AlreadyExists,
+        Conflict,
+        PayloadTooLarge,
+        Unauthenticated,
+        PermissionDenied,
+        NotImplementedByServer,
+        ServiceUnavailable,
+    )
+}
+
+
+def from_code(code: str, message: str) -> ModelyardError:
+    """The exception for a wire ``error_code``; unknown codes become the base class."""
+    cls = _BY_CODE.get(code, ModelyardError)
+    err = cls(message)
+    if cls is ModelyardError:
+        err.code = code or ModelyardError.code
+    return err

@@ -1,0 +1,1 @@
+"""HTTP in, domain calls out: wiring and translation only."""

@@ -1,0 +1,12 @@
+"""The native REST API under /api/v1."""
+
+from fastapi import APIRouter
+
+from modelyard.server.api_v1 import blobs, events, models, versions
+
+
+def router() -> APIRouter:
+    r = APIRouter(prefix="/api/v1")
+    for module in (models, versions, blobs, events):
+        r.include_router(module.router)
+    return r

@@ -1,0 +1,40 @@
+"""Shapes shared by the v1 routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Query
+
+from modelyard.domain.entities import Page
+
+
+class SearchParams:
+    def __init__(
+        self,
+        filter: str | None = Query(None, description="Filter, e.g. name LIKE 'fraud%'"),
+        order_by: list[str] | None = Query(None, description="e.g. 'name ASC'; repeatable"),
+        max_results: int = Query(100, ge=1, le=10000),
+        page_token: str | None = Query(None),
+        deleted: bool = Query(False, description="List soft-deleted entries instead"),
+    ) -> None:
+        self.filter = filter
+        self.order_by = order_by
+        self.max_results = max_results
+        self.page_token = page_token
+        self.deleted = deleted
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"filter": self.filter, "order_by": self.order_by,
+                "max_results": self.max_results, "page_token": self.page_token,
+                "deleted": self.deleted}
+
+
+Search = Depends(SearchParams)
+
+
+def page_body(page: Page[Any], key: str) -> dict[str, Any]:
+    body: dict[str, Any] = {key: [item.to_dict() for item in page.items]}
+    if page.next_page_token:
+        body["next_page_token"] = page.next_page_token
+    return body

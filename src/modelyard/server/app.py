@@ -1,0 +1,51 @@
+"""create_app(settings): the ASGI application.  No module-level state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+import modelyard
+from modelyard.config import Settings
+from modelyard.server import api_v1, errors
+from modelyard.server.hosts import HostCheck
+from modelyard.services import Services
+
+log = logging.getLogger("modelyard.server")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None,
+               *, allowed_hosts: list[str] | None = None) -> FastAPI:
+    settings = settings or Settings.load()
+    services = services or Services.from_settings(settings)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="modelyard",
+        version=modelyard.__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    errors.install(app)
+    app.include_router(api_v1.router())
+    app.add_middleware(HostCheck, allowed=allowed_hosts)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/version", include_in_schema=False)
+    def version() -> JSONResponse:
+        return JSONResponse({"version": modelyard.__version__})
+
+    return app

@@ -1,0 +1,76 @@
+"""Bytes over HTTP: stream uploads into the blob store, stream blobs out (with Range)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from modelyard.domain.validation import check_digest
+from modelyard.errors import InvalidParameter, PayloadTooLarge
+
+# Chunks from the socket are gathered to this size before one write in a worker
+# thread (hashing releases the GIL), so the event loop never blocks on disk.
+FLUSH = 4 << 20
+
+
+async def receive_blob(blobs: Any, digest: str, request: Request, max_size: int) -> int:
+    check_digest(digest)
+    declared = request.headers.get("content-length")
+    expected = int(declared) if declared and declared.isdigit() else None
+    if expected is not None and expected > max_size:
+        raise PayloadTooLarge(f"blob of {expected} bytes is above the limit of {max_size}")
+    writer = await run_in_threadpool(blobs.writer, digest, max_size)
+    buf = bytearray()
+    try:
+        async for chunk in request.stream():
+            buf += chunk
+            if len(buf) >= FLUSH:
+                data, buf = bytes(buf), bytearray()
+                await run_in_threadpool(writer.write, data)
+        if buf:
+            await run_in_threadpool(writer.write, bytes(buf))
+    except ClientDisconnect:
+        await run_in_threadpool(writer.abort)
+        raise InvalidParameter("upload interrupted before the end; nothing was stored") from None
+    except BaseException:
+        await run_in_threadpool(writer.abort)
+        raise
+    return await run_in_threadpool(writer.commit, expected)  # type: ignore[no-any-return]
+
+
+def blob_response(blobs: Any, digest: str, request: Request, filename: str | None = None) -> Response:
+    headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest,
+               "Cache-Control": "private, max-age=31536000, immutable"}
+    local = blobs.local_path(digest)
+    if local is not None:
+        return FileResponse(local, media_type="application/octet-stream", headers=headers,
+                            filename=filename, content_disposition_type="attachment")
+    size = blobs.size(digest)
+    start, end = _range(request.headers.get("range"), size)
+    if start or end != size:
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    headers["Accept-Ranges"] = "bytes"
+    return StreamingResponse(blobs.read_chunks(digest, start, end), status_code=206 if
+                             "Content-Range" in headers else 200,
+                             media_type="application/octet-stream", headers=headers)
+
+
+def _range(header: str | None, size: int) -> tuple[int, int]:
+    if not header or not header.startswith("bytes=") or "," in header:
+        return 0, size
+    first, _, last = header[6:].partition("-")
+    try:
+        if not first:
+            return max(0, size - int(last)), size
+        start = int(first)
+        end = int(last) + 1 if last else size
+    except ValueError:
+        return 0, size
+    if start >= size or end <= start:
+        raise InvalidParameter("requested range is not satisfiable")
+    return start, min(end, size)

@@ -1,0 +1,88 @@
+"""Engines from URLs, with the quirks of each dialect handled in one place.
+
+- SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions opened
+  with ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failing
+  with a dead-lock when a read transaction is upgraded.
+- PostgreSQL: ``postgresql://`` uses psycopg 3.
+- MySQL/MariaDB: ``mysql://`` uses PyMySQL, utf8mb4.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from modelyard.errors import InvalidParameter
+
+WRITE_OPTION = "modelyard_write"
+
+
+def normalize_url(url: str) -> str:
+    """Pick the drivers we ship with for bare dialect names."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("mysql://") or url.startswith("mariadb://"):
+        return "mysql+pymysql://" + url.split("://", 1)[1]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL with its password hidden, for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL we cannot parse is shown as its scheme only
+        return url.split("://", 1)[0] + "://***"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001
+        raise InvalidParameter(f"not a database URL: {redact(url)}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url)
+    kwargs: dict[str, object] = {"pool_pre_ping": True, "pool_size": pool_size,
+                                 "max_overflow": pool_size * 2, "pool_recycle": 3600}
+    if backend == "mysql":
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        return create_engine(parsed, **kwargs)
+    if backend == "postgresql":
+        return create_engine(parsed, **kwargs)
+    raise InvalidParameter(f"unsupported database {backend!r}: use sqlite, postgresql or mysql")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    memory = database in ("", ":memory:")
+    if not memory:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=NullPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA case_sensitive_like=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

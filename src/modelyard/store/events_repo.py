@@ -1,0 +1,46 @@
+"""SQL for the event outbox (the audit log)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from modelyard.domain.entities import Event
+from modelyard.store.schema import events
+
+
+class EventRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, *, type: str, entity_type: str, entity_id: str, project: str, actor: str,
+               time: int, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        payload = json.dumps({"before": before, "after": after}, default=str)
+        self.conn.execute(insert(events).values(
+            type=type, entity_type=entity_type, entity_id=entity_id, project=project,
+            actor=actor, time=time, payload=payload))
+
+    def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
+             type_prefix: str | None = None, after_id: int | None = None,
+             offset: int = 0, limit: int = 100, newest_first: bool = False) -> list[Event]:
+        q = select(events)
+        if entity_type:
+            q = q.where(events.c.entity_type == entity_type)
+        if entity_id:
+            q = q.where(events.c.entity_id == entity_id)
+        if type_prefix:
+            q = q.where(events.c.type.startswith(type_prefix, autoescape=True))
+        if after_id is not None:
+            q = q.where(events.c.id > after_id)
+        q = q.order_by(events.c.id.desc() if newest_first else events.c.id.asc())
+        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings()
+        out = []
+        for r in rows:
+            payload = json.loads(r["payload"]) if r["payload"] else {}
+            out.append(Event(id=r["id"], type=r["type"], entity_type=r["entity_type"],
+                             entity_id=r["entity_id"], actor=r["actor"], time=r["time"],
+                             project=r["project"], before=payload.get("before"),
+                             after=payload.get("after")))
+        return out

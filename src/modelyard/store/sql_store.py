@@ -1,0 +1,80 @@
+"""The SQL metadata store: transactions that expose one repository per aggregate.
+
+``read()`` opens a plain transaction; ``write()`` one that takes the write lock at
+once on SQLite (``BEGIN IMMEDIATE``).  Database errors that are not the caller's
+fault become :class:`~modelyard.errors.ServiceUnavailable` with the URL's password
+hidden, so no secret reaches a log or a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from modelyard.errors import ModelyardError, ServiceUnavailable
+from modelyard.store import migrate
+from modelyard.store.engine import WRITE_OPTION, make_engine, redact
+from modelyard.store.events_repo import EventRepo
+from modelyard.store.registry_repo import RegistryRepo
+
+
+class SqlTransaction:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.registry = RegistryRepo(conn)
+        self.events = EventRepo(conn)
+        self._tracking = None
+
+    @property
+    def tracking(self):  # type: ignore[no-untyped-def]
+        if self._tracking is None:
+            from modelyard.store.tracking_repo import TrackingRepo
+
+            self._tracking = TrackingRepo(self.conn)
+        return self._tracking
+
+
+class SqlStore:
+    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+        if auto_migrate:
+            self.upgrade()
+
+    def upgrade(self) -> None:
+        try:
+            migrate.upgrade(self.engine)
+        except OperationalError as exc:
+            raise ServiceUnavailable(
+                f"cannot reach the database {redact(self.url)}: {type(exc.orig).__name__}"
+            ) from None
+
+    @contextmanager
+    def _tx(self, write: bool) -> Iterator[SqlTransaction]:
+        try:
+            with self.engine.connect() as conn:
+                if write:
+                    conn = conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield SqlTransaction(conn)
+        except ModelyardError:
+            raise
+        except OperationalError as exc:
+            raise ServiceUnavailable(
+                f"database error on {redact(self.url)}: {type(exc.orig).__name__}"
+            ) from exc
+        except DBAPIError as exc:
+            raise ModelyardError(f"database error: {type(exc.orig).__name__}") from exc
+
+    def read(self):  # type: ignore[no-untyped-def]
+        return self._tx(False)
+
+    def write(self):  # type: ignore[no-untyped-def]
+        return self._tx(True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

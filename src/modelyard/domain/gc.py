@@ -50,13 +50,10 @@ class GcService:
                     ev.record(tx, self.clock.now_ms(), actor, "gc.purged", "store", "metadata",
                               after={"versions": versions, "models": models})
         with self.store.read() as tx:
-            referenced = tx.registry.referenced_digests()
-            tracking = getattr(tx, "tracking", None)
-            if tracking is not None and hasattr(tracking, "referenced_digests"):
-                referenced |= tracking.referenced_digests()
+            referenced = tx.referenced_digests()
         deleted = freed = 0
         for digest, mtime in list(self.blobs.iter_blobs()):
-            if digest in referenced or mtime * 1000 >= cutoff:
+            if digest in referenced or mtime * 1000 > cutoff:
                 continue
             size = self.blobs.size(digest)
             if not dry_run:

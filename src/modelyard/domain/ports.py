@@ -20,7 +20,8 @@ from typing import Any, BinaryIO, Protocol
 class Transaction(Protocol):
     registry: Any
     events: Any
-    tracking: Any
+
+    def referenced_digests(self) -> set[str]: ...
 
 
 class MetadataStore(Protocol):

@@ -309,8 +309,8 @@ class RegistryRepo:
     def purge_deleted(self, before: int) -> tuple[int, int]:
         """Remove soft-deleted versions and models deleted before ``before``."""
         vres = self.conn.execute(delete(V).where(V.c.deleted_at.is_not(None),
-                                                 V.c.deleted_at < before))
-        mres = self.conn.execute(delete(M).where(M.c.deleted_id != 0, M.c.deleted_at < before))
+                                                 V.c.deleted_at <= before))
+        mres = self.conn.execute(delete(M).where(M.c.deleted_id != 0, M.c.deleted_at <= before))
         return int(vres.rowcount or 0), int(mres.rowcount or 0)
 
     def referenced_digests(self) -> set[str]:

@@ -26,15 +26,14 @@ class SqlTransaction:
         self.conn = conn
         self.registry = RegistryRepo(conn)
         self.events = EventRepo(conn)
-        self._tracking = None
 
-    @property
-    def tracking(self):  # type: ignore[no-untyped-def]
-        if self._tracking is None:
-            from modelyard.store.tracking_repo import TrackingRepo
-
-            self._tracking = TrackingRepo(self.conn)
-        return self._tracking
+    def referenced_digests(self) -> set[str]:
+        """Every blob digest some manifest points at (for garbage collection)."""
+        out: set[str] = set()
+        for repo in vars(self).values():
+            if hasattr(repo, "referenced_digests"):
+                out |= repo.referenced_digests()
+        return out
 
 
 class SqlStore:

@@ -1,0 +1,104 @@
+"""Fixtures: a database URL per backend, services, apps and clients over both transports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+from modelyard.client.http import HttpClient  # noqa: E402
+from modelyard.client.local import LocalClient  # noqa: E402
+from modelyard.config import Settings  # noqa: E402
+from modelyard.server.app import create_app  # noqa: E402
+from modelyard.services import Services  # noqa: E402
+from tests.live import LiveServer  # noqa: E402
+from tests.services import create_server_db, truncate_all  # noqa: E402
+
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+
+@pytest.fixture(scope="session")
+def _server_dbs() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, _server_dbs: dict[str, str]) -> str:
+    """A migrated, empty metadata database on each backend."""
+    kind = request.param
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'meta.db'}"
+    if kind not in _server_dbs:
+        url = create_server_db(kind)
+        from modelyard.store.sql_store import SqlStore
+
+        SqlStore(url).dispose()  # migrate once per session
+        _server_dbs[kind] = url
+    truncate_all(_server_dbs[kind])
+    return _server_dbs[kind]
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings.load({"home": str(tmp_path / "home"), "backend_store_uri": db_url,
+                          "max_upload_size": 8 * 1024 * 1024}, environ={})
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    s = Services.from_settings(settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    server = LiveServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(services: Services):  # type: ignore[no-untyped-def]
+    return create_app(services.settings, services)
+
+
+@pytest.fixture
+def server_url(app, live_server: LiveServer) -> str:  # type: ignore[no-untyped-def]
+    live_server.switch.app = app
+    return live_server.url
+
+
+@pytest.fixture
+def http(server_url: str) -> Iterator[object]:
+    """A plain httpx client on the live server, for REST-level tests."""
+    import httpx
+
+    with httpx.Client(base_url=server_url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(params=["local", "http"])
+def client(request: pytest.FixtureRequest, services: Services, live_server: LiveServer):  # type: ignore[no-untyped-def]
+    """The SDK over both transports, on the same store."""
+    if request.param == "local":
+        yield LocalClient("test", services=services)
+        return
+    live_server.switch.app = create_app(services.settings, services)
+    c = HttpClient(live_server.url)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "model"
+    (d / "weights").mkdir(parents=True)
+    (d / "MLmodel").write_text("flavor: test\n")
+    (d / "weights" / "w.bin").write_bytes(os.urandom(50_000))
+    return d

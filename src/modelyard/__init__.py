@@ -19,6 +19,16 @@ __version__ = "0.1.0"
 __all__ = [
     "AlreadyExists",
     "Client",
+    "active_run",
+    "autolog",
+    "end_run",
+    "get_client",
+    "get_tracking_uri",
+    "load_model",
+    "log_model",
+    "save_model",
+    "set_tracking_uri",
+    "start_run",
     "Conflict",
     "DigestMismatch",
     "InvalidParameter",
@@ -31,10 +41,31 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    # Lazy, so `import modelyard` stays cheap for the CLI and the server.
-    if name == "Client":
-        from modelyard.client import Client
+# Lazy exports, so `import modelyard` stays cheap for the CLI and the server:
+# public name -> module that defines it.
+_LAZY = {
+    "Client": "modelyard.client",
+    "set_tracking_uri": "modelyard.fluent",
+    "get_tracking_uri": "modelyard.fluent",
+    "get_client": "modelyard.fluent",
+    "start_run": "modelyard.fluent",
+    "active_run": "modelyard.fluent",
+    "end_run": "modelyard.fluent",
+    "autolog": "modelyard.autolog",
+    "log_model": "modelyard.flavors.api",
+    "save_model": "modelyard.flavors.api",
+    "load_model": "modelyard.flavors.api",
+}
 
-        return Client
-    raise AttributeError(name)
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelyard' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

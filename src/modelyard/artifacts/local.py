@@ -23,13 +23,16 @@ CHUNK = 1 << 20
 
 
 class LocalBlobWriter:
-    def __init__(self, store: LocalBlobStore, digest: str, max_size: int) -> None:
+    """``digest`` is the expected sha256, or None when the client does not know it
+    (MLflow's artifact PUT): the blob is then stored under the digest computed."""
+
+    def __init__(self, store: LocalBlobStore, digest: str | None, max_size: int) -> None:
         self.store = store
         self.digest = digest
         self.max_size = max_size
         self.size = 0
         self.hash = hashlib.sha256()
-        self.tmp = store.tmp_dir / f"{digest[:16]}.{secrets.token_hex(8)}.part"
+        self.tmp = store.tmp_dir / f"{(digest or 'upload')[:16]}.{secrets.token_hex(8)}.part"
         self.fh = open(self.tmp, "wb", buffering=0)  # noqa: SIM115 - closed in commit/abort
 
     def write(self, chunk: bytes) -> None:
@@ -43,6 +46,8 @@ class LocalBlobWriter:
     def commit(self, expected_size: int | None = None) -> int:
         try:
             actual = self.hash.hexdigest()
+            if self.digest is None:
+                self.digest = actual
             if actual != self.digest:
                 raise DigestMismatch(
                     f"uploaded bytes have sha256 {actual}, not {self.digest}; nothing was stored")
@@ -102,8 +107,9 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise NotFound(f"blob {digest} does not exist") from None
 
-    def writer(self, digest: str, max_size: int) -> LocalBlobWriter:
-        check_digest(digest)
+    def writer(self, digest: str | None, max_size: int) -> LocalBlobWriter:
+        if digest is not None:
+            check_digest(digest)
         return LocalBlobWriter(self, digest, max_size)
 
     def put_file(self, path: str, digest: str) -> int:

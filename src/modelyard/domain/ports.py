@@ -35,11 +35,15 @@ class MetadataStore(Protocol):
 
 
 class BlobWriter(Protocol):
-    """An upload in progress: bytes go to a temporary file, become visible on commit."""
+    """An upload in progress: bytes go to a temporary file, become visible on commit.
+    ``digest`` is the expected sha256 given to ``BlobStore.writer`` or, when that was
+    None, the one computed (set by ``commit``)."""
+
+    digest: str | None
 
     def write(self, chunk: bytes) -> None: ...
 
-    def commit(self) -> int: ...
+    def commit(self, expected_size: int | None = None) -> int: ...
 
     def abort(self) -> None: ...
 
@@ -51,7 +55,7 @@ class BlobStore(Protocol):
 
     def size(self, digest: str) -> int: ...
 
-    def writer(self, digest: str, max_size: int) -> BlobWriter: ...
+    def writer(self, digest: str | None, max_size: int) -> BlobWriter: ...
 
     def put_file(self, path: str, digest: str) -> int: ...
 

@@ -17,8 +17,12 @@ from modelyard.errors import InvalidParameter, PayloadTooLarge
 FLUSH = 4 << 20
 
 
-async def receive_blob(blobs: Any, digest: str, request: Request, max_size: int) -> int:
-    check_digest(digest)
+async def receive_blob(blobs: Any, digest: str | None, request: Request,
+                       max_size: int) -> tuple[str, int]:
+    """Stream the request body into the blob store; returns (sha256, size).  With
+    ``digest`` None the blob is stored under the digest computed from the bytes."""
+    if digest is not None:
+        check_digest(digest)
     declared = request.headers.get("content-length")
     expected = int(declared) if declared and declared.isdigit() else None
     if expected is not None and expected > max_size:
@@ -39,7 +43,8 @@ async def receive_blob(blobs: Any, digest: str, request: Request, max_size: int)
     except BaseException:
         await run_in_threadpool(writer.abort)
         raise
-    return await run_in_threadpool(writer.commit, expected)  # type: ignore[no-any-return]
+    size = await run_in_threadpool(writer.commit, expected)
+    return writer.digest, size
 
 
 def blob_response(blobs: Any, digest: str, request: Request, filename: str | None = None) -> Response:

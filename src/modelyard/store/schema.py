@@ -177,3 +177,6 @@ events = Table(
     Index("ix_events_time", "time"),
     **MYSQL,
 )
+
+# Tables of the other aggregates live in their own modules on the same metadata;
+# importing them here registers them (migrations and tests see one schema).

@@ -39,7 +39,7 @@ async def upload(digest: str, request: Request, s: Services = Depends(services),
                  who: Principal = Depends(principal)) -> dict[str, Any]:
     """Stream the body into the blob store; it becomes visible only once its sha256
     and length are verified.  Re-uploading an existing blob is harmless."""
-    size = await receive_blob(s.blobs, digest, request, s.settings.max_upload_size)
+    _, size = await receive_blob(s.blobs, digest, request, s.settings.max_upload_size)
     return {"sha256": digest, "size": size}
 
 

@@ -19,6 +19,15 @@ __version__ = "0.1.0"
 __all__ = [
     "AlreadyExists",
     "Client",
+    "Conflict",
+    "DigestMismatch",
+    "InvalidParameter",
+    "ModelyardError",
+    "NotFound",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "Unauthenticated",
+    "__version__",
     "active_run",
     "autolog",
     "end_run",
@@ -29,15 +38,6 @@ __all__ = [
     "save_model",
     "set_tracking_uri",
     "start_run",
-    "Conflict",
-    "DigestMismatch",
-    "InvalidParameter",
-    "ModelyardError",
-    "NotFound",
-    "PayloadTooLarge",
-    "PermissionDenied",
-    "Unauthenticated",
-    "__version__",
 ]
 
 

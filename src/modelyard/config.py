@@ -44,6 +44,12 @@ class Settings:
     host: str = _field("127.0.0.1", "MODELYARD_HOST", "Address the server binds to.")
     port: int = _field(5000, "MODELYARD_PORT", "Port the server listens on.")
     workers: int = _field(1, "MODELYARD_WORKERS", "Number of server processes.")
+    allowed_hosts: str = _field(
+        "",
+        "MODELYARD_ALLOWED_HOSTS",
+        "Comma-separated Host names the server answers besides loopback names and its "
+        "bind address (against DNS rebinding); '*' accepts any.",
+    )
     max_upload_size: int = _field(
         50 * 1024**3,
         "MODELYARD_MAX_UPLOAD_SIZE",

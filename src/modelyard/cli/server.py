@@ -56,8 +56,8 @@ def server(host: str | None, port: int | None, home: str | None,
             env = Settings.__dataclass_fields__[name].metadata["env"]
             os.environ[env] = str(value)
     os.environ["MODELYARD_AUTO_MIGRATE"] = "false"
-    if not is_loopback(settings.host):
-        os.environ["MODELYARD_ALLOW_ANY_HOST"] = "1"
+    if not is_loopback(settings.host) and not settings.allowed_hosts:
+        os.environ["MODELYARD_ALLOWED_HOSTS"] = "*"  # the operator chose --insecure
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
                f"(metadata: {redact(settings.database_url)}, blobs: {settings.blob_root})",
                err=True)

@@ -1,0 +1,216 @@
+"""``save_model``, ``log_model`` and ``load_model``: the public face of the flavors.
+
+::
+
+    v = modelyard.log_model(model, name="fraud", input_example=X[:5])
+    m = modelyard.load_model("models:/fraud@production")     # or a model directory
+    m.predict(X)
+
+The flavor is detected from the model's class, the signature inferred from the input
+example and the requirements captured from the installed packages; everything is
+written to ``modelyard.json`` next to the model's files (see ``flavors/manifest.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modelyard.errors import InvalidParameter
+from modelyard.flavors.base import detect_flavor, flavor_module, requirements
+from modelyard.flavors.manifest import MANIFEST, ModelManifest, model_path
+from modelyard.flavors.signature import Prepared, Signature, infer_signature
+
+__all__ = ["LoadedModel", "load_model", "log_model", "save_model"]
+
+EXAMPLE = "input_example.json"
+MAX_EXAMPLE_ROWS = 100
+
+
+def save_model(model: Any, path: str | os.PathLike[str], *, flavor: str | None = None,
+               input_example: Any = None, signature: dict[str, Any] | None = None,
+               requirements_list: list[str] | None = None, allow_nan: bool | None = None,
+               serialization: str | None = None, **options: Any) -> ModelManifest:
+    """Write ``model`` to the directory ``path`` (created; must be empty if it exists).
+
+    ``serialization`` picks the format where a flavor has several ("skops" or "pickle"
+    for scikit-learn, "state" or "cloudpickle" for a Python object, "safetensors" or
+    "torchscript" for PyTorch); other keyword options go to the flavor (``method=
+    "predict_proba"`` for scikit-learn, ``module_class``/``init_kwargs`` for PyTorch)."""
+    root = Path(path)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InvalidParameter(f"{root} already exists and is not an empty folder")
+    root.mkdir(parents=True, exist_ok=True)
+    name = flavor or detect_flavor(model)
+    module = flavor_module(name)
+    opts, needs_pickle = module.save(model, root, serialization=serialization, **options)
+    if signature is None and input_example is not None:
+        signature = infer_signature(_head(input_example), allow_nan=allow_nan)
+    manifest = ModelManifest(
+        flavor=name, options=opts, signature=signature,
+        input_example=_write_example(root, input_example),
+        requirements=requirements_list if requirements_list is not None
+        else requirements(module.PACKAGES),
+        needs_pickle=needs_pickle)
+    (root / "requirements.txt").write_text("".join(r + "\n" for r in manifest.requirements))
+    manifest.write(root)
+    return manifest
+
+
+def log_model(model: Any, name: str, *, input_example: Any = None,
+              signature: dict[str, Any] | None = None, description: str = "",
+              tags: dict[str, str] | None = None, metrics: dict[str, float] | None = None,
+              run_id: str | None = None, client: Any = None, **options: Any) -> Any:
+    """Save ``model`` and register it as the next version of ``name``; returns the
+    :class:`ModelVersion`.  The registry is ``client`` or the process-wide one
+    (``modelyard.set_tracking_uri`` / ``MODELYARD_URI``)."""
+    client = client or _default_client()
+    with tempfile.TemporaryDirectory(prefix="modelyard-model-") as tmp:
+        root = Path(tmp) / "model"
+        manifest = save_model(model, root, input_example=input_example, signature=signature,
+                              **options)
+        return client.register(name, root, description=description, tags=tags,
+                               source=f"log_model:{manifest.flavor}", run_id=run_id,
+                               flavor=manifest.flavor, signature=manifest.signature,
+                               metrics=metrics)
+
+
+def load_model(ref: str | os.PathLike[str], *, trust: bool = False,
+               client: Any = None) -> LoadedModel:
+    """A model directory, or a registry reference (``models:/fraud@production``,
+    ``fraud/3``, ``fraud/Production``), ready to predict.
+
+    Anything stored with pickle is refused unless ``trust=True``."""
+    if isinstance(ref, os.PathLike) or (isinstance(ref, str) and not ref.startswith(
+            "models:/") and Path(ref).is_dir()):
+        return load_dir(Path(ref), trust=trust)
+    if not isinstance(ref, str):
+        raise InvalidParameter("load_model takes a model reference or a folder")
+    client = client or _default_client()
+    return load_version(client, ref, trust=trust)
+
+
+def load_version(client: Any, ref: str, *, trust: bool = False) -> LoadedModel:
+    """Download one registry version to a temporary folder and load it from there."""
+    version = client.resolve(ref, files=False)
+    with tempfile.TemporaryDirectory(prefix="modelyard-load-") as tmp:
+        client.download(f"{version.model}/{version.version}", tmp)
+        model = load_dir(Path(tmp), trust=trust)
+    model.version = version
+    return model
+
+
+def load_dir(root: Path, *, trust: bool = False) -> LoadedModel:
+    if not (root / MANIFEST).is_file() and (root / "MLmodel").is_file():
+        from modelyard.flavors.mlflow_dir import load_mlflow_dir
+
+        return load_mlflow_dir(root, trust=trust)
+    manifest = ModelManifest.read(root)
+    module = flavor_module(manifest.flavor)
+    predictor = module.load(root, manifest.options, trust)
+    example = None
+    if manifest.input_example:
+        try:
+            example = json.loads(model_path(root, manifest.input_example).read_text())
+        except ValueError:
+            example = None
+    return LoadedModel(predictor, manifest.flavor, manifest.signature, example,
+                       manifest.requirements)
+
+
+class LoadedModel:
+    """A loaded model: ``predict`` takes a DataFrame, an array, a list of rows or a
+    dict of columns, checks it against the signature and calls the model."""
+
+    def __init__(self, predictor: Any, flavor: str, signature: dict[str, Any] | None,
+                 input_example: dict[str, Any] | None = None,
+                 requirements: list[str] | None = None) -> None:
+        self.predictor = predictor
+        self.flavor = flavor
+        self.signature = Signature(signature)
+        self.input_example = input_example
+        self.requirements = requirements or []
+        self.version: Any = None  # the registry's ModelVersion when loaded from one
+        if self.signature.all_numeric and hasattr(predictor, "input_names"):
+            predictor.input_names = self.signature.names
+
+    def __repr__(self) -> str:
+        where = f" {self.version.model}/{self.version.version}" if self.version else ""
+        return f"<LoadedModel{where} flavor={self.flavor}>"
+
+    def prepare(self, data: Any) -> Prepared:
+        """Check and convert an in-process input (the server has its own parsers)."""
+        sig = self.signature
+        if hasattr(data, "columns") and hasattr(data, "iloc"):
+            return sig.from_frame(data)
+        if isinstance(data, dict):
+            return sig.from_columns(data)
+        if sig.kind == "columns" and isinstance(data, np.ndarray):
+            return sig.from_split(None, data.tolist())
+        if sig.kind is None:
+            return Prepared(data, len(data) if hasattr(data, "__len__") else 1)
+        return sig.from_tensor(data)
+
+    def predict(self, data: Any) -> Any:
+        return self.predictor.predict(self.prepare(data).data)
+
+    def predict_prepared(self, data: Any) -> Any:
+        return self.predictor.predict(data)
+
+    def example_input(self) -> Prepared | None:
+        """The saved input example, converted as a request would be (for warm-up)."""
+        ex = self.input_example
+        if not isinstance(ex, dict) or "data" not in ex:
+            return None
+        if "columns" in ex:
+            return self.signature.from_split(ex["columns"], ex["data"])
+        return self.signature.from_tensor(ex["data"])
+
+
+def _head(example: Any) -> Any:
+    if hasattr(example, "iloc"):
+        return example.iloc[:MAX_EXAMPLE_ROWS]
+    if isinstance(example, dict):
+        return {k: (v[:MAX_EXAMPLE_ROWS] if isinstance(v, list | np.ndarray) else [v])
+                for k, v in example.items()}
+    return np.asarray(example)[:MAX_EXAMPLE_ROWS]
+
+
+def _jsonable(values: Any) -> Any:
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return arr.astype(str).tolist()
+    if arr.dtype.kind == "f":
+        return [None if v != v else v for v in arr.ravel().tolist()] if arr.ndim == 1 \
+            else [_jsonable(r) for r in arr]
+    return arr.tolist()
+
+
+def _write_example(root: Path, example: Any) -> str | None:
+    if example is None:
+        return None
+    ex = _head(example)
+    if isinstance(ex, dict):
+        import pandas as pd
+
+        ex = pd.DataFrame(ex)
+    if hasattr(ex, "columns"):
+        body = {"columns": [str(c) for c in ex.columns],
+                "data": [list(r) for r in zip(*[_jsonable(ex[c]) for c in ex.columns],
+                                              strict=True)]}
+    else:
+        body = {"data": _jsonable(ex)}
+    (root / EXAMPLE).write_text(json.dumps(body))
+    return EXAMPLE
+
+
+def _default_client() -> Any:
+    from modelyard.fluent import get_client
+
+    return get_client()
+

@@ -55,7 +55,7 @@ class HttpClient(BaseClient):
                 if resp.status_code >= 400:
                     resp.read()
                     _raise_for_error(resp)
-                yield from resp.iter_bytes(CHUNK)
+                yield from resp.iter_raw(CHUNK)
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"download from {self.uri} failed: "
                                      f"{exc.__class__.__name__}") from None

@@ -128,19 +128,34 @@ class RegistryRepo:
         return bool(res.rowcount)
 
     def model_entity(self, row: Any) -> RegisteredModel:
-        mid = row["id"]
-        tags = dict(self.conn.execute(select(model_tags.c.key, model_tags.c.value).where(
-            model_tags.c.model_id == mid)).all())
-        alias_map = dict(self.conn.execute(select(aliases.c.alias, aliases.c.version).where(
-            aliases.c.model_id == mid)).all())
-        latest = self.conn.execute(select(func.max(V.c.version)).where(
-            V.c.model_id == mid, V.c.deleted_at.is_(None))).scalar()
-        return RegisteredModel(
-            name=row["name"], project=row["project"], description=row["description"],
-            tags=tags, aliases=alias_map, latest_version=latest,
-            created_at=row["created_at"], updated_at=row["updated_at"],
-            created_by=row["created_by"], updated_by=row["updated_by"],
-            deleted=row["deleted_id"] != 0)
+        return self.model_entities([row])[0]
+
+    def model_entities(self, rows: list[Any]) -> list[RegisteredModel]:
+        """Entities for a page of rows, with three queries for the whole page."""
+        ids = [r["id"] for r in rows]
+        if not ids:
+            return []
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for mid, k, v in self.conn.execute(select(model_tags.c.model_id, model_tags.c.key,
+                                                  model_tags.c.value)
+                                           .where(model_tags.c.model_id.in_(ids))):
+            tags[mid][k] = v
+        alias_map: dict[int, dict[str, int]] = {i: {} for i in ids}
+        for mid, a, ver in self.conn.execute(select(aliases.c.model_id, aliases.c.alias,
+                                                    aliases.c.version)
+                                             .where(aliases.c.model_id.in_(ids))
+                                             .order_by(aliases.c.alias)):
+            alias_map[mid][a] = ver
+        latest = dict(self.conn.execute(
+            select(V.c.model_id, func.max(V.c.version))
+            .where(V.c.model_id.in_(ids), V.c.deleted_at.is_(None))
+            .group_by(V.c.model_id)).all())
+        return [RegisteredModel(
+            name=r["name"], project=r["project"], description=r["description"],
+            tags=tags[r["id"]], aliases=alias_map[r["id"]], latest_version=latest.get(r["id"]),
+            created_at=r["created_at"], updated_at=r["updated_at"],
+            created_by=r["created_by"], updated_by=r["updated_by"],
+            deleted=r["deleted_id"] != 0) for r in rows]
 
     def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                       *, deleted: bool = False) -> list[RegisteredModel]:
@@ -149,7 +164,7 @@ class RegistryRepo:
         q = q.where(compile_filter(node, self._model_field))
         q = q.order_by(*compile_order(order, self._model_field), M.c.name.asc(), M.c.id.asc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
-        return [self.model_entity(r) for r in rows]
+        return self.model_entities(list(rows))
 
     def _model_field(self, field: Field) -> ColumnElement:
         if field.kind == "tag":
@@ -235,29 +250,47 @@ class RegistryRepo:
         return FileEntry(path=row[0], size=row[1], sha256=row[2]) if row else None
 
     def version_entity(self, row: Any, model_name: str, *, with_files: bool = False) -> ModelVersion:
-        vid = row["id"]
-        tags = dict(self.conn.execute(select(version_tags.c.key, version_tags.c.value).where(
-            version_tags.c.version_id == vid)).all())
-        alias_names = list(self.conn.execute(select(aliases.c.alias).where(
-            aliases.c.model_id == row["model_id"], aliases.c.version == row["version"])
-            .order_by(aliases.c.alias)).scalars())
-        parent_rows = self.conn.execute(
-            select(M.c.name, V.c.version, version_parents.c.relation)
-            .select_from(version_parents.join(V, V.c.id == version_parents.c.parent_id)
-                         .join(M, M.c.id == V.c.model_id))
-            .where(version_parents.c.version_id == vid)).all()
-        return ModelVersion(
-            model=model_name, version=row["version"], status=row["status"], stage=row["stage"],
-            description=row["description"], tags=tags, aliases=alias_names,
-            source=row["source"], run_id=row["run_id"], flavor=row["flavor"],
-            signature=json.loads(row["signature"]) if row["signature"] else None,
-            metrics=json.loads(row["metrics"]) if row["metrics"] else {},
-            size=row["size"], file_count=row["file_count"],
-            files=self.files(vid) if with_files else None,
-            parents=[ParentLink(model=p[0], version=p[1], relation=p[2]) for p in parent_rows],
-            created_at=row["created_at"], updated_at=row["updated_at"],
-            created_by=row["created_by"], updated_by=row["updated_by"],
-            deleted=row["deleted_at"] is not None)
+        return self.version_entities([(row, model_name)], with_files=with_files)[0]
+
+    def version_entities(self, rows: list[tuple[Any, str]], *,
+                         with_files: bool = False) -> list[ModelVersion]:
+        """Entities for a page of (row, model name), with three queries for the page."""
+        ids = [r["id"] for r, _ in rows]
+        if not ids:
+            return []
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for vid, k, v in self.conn.execute(select(version_tags.c.version_id, version_tags.c.key,
+                                                  version_tags.c.value)
+                                           .where(version_tags.c.version_id.in_(ids))):
+            tags[vid][k] = v
+        alias_names: dict[tuple[int, int], list[str]] = {}
+        model_ids = {r["model_id"] for r, _ in rows}
+        for mid, a, ver in self.conn.execute(select(aliases.c.model_id, aliases.c.alias,
+                                                    aliases.c.version)
+                                             .where(aliases.c.model_id.in_(model_ids))
+                                             .order_by(aliases.c.alias)):
+            alias_names.setdefault((mid, ver), []).append(a)
+        parents: dict[int, list[ParentLink]] = {i: [] for i in ids}
+        for vid, name, ver, rel in self.conn.execute(
+                select(version_parents.c.version_id, M.c.name, V.c.version,
+                       version_parents.c.relation)
+                .select_from(version_parents.join(V, V.c.id == version_parents.c.parent_id)
+                             .join(M, M.c.id == V.c.model_id))
+                .where(version_parents.c.version_id.in_(ids))):
+            parents[vid].append(ParentLink(model=name, version=ver, relation=rel))
+        return [ModelVersion(
+            model=name, version=r["version"], status=r["status"], stage=r["stage"],
+            description=r["description"], tags=tags[r["id"]],
+            aliases=alias_names.get((r["model_id"], r["version"]), []),
+            source=r["source"], run_id=r["run_id"], flavor=r["flavor"],
+            signature=json.loads(r["signature"]) if r["signature"] else None,
+            metrics=json.loads(r["metrics"]) if r["metrics"] else {},
+            size=r["size"], file_count=r["file_count"],
+            files=self.files(r["id"]) if with_files else None,
+            parents=parents[r["id"]],
+            created_at=r["created_at"], updated_at=r["updated_at"],
+            created_by=r["created_by"], updated_by=r["updated_by"],
+            deleted=r["deleted_at"] is not None) for r, name in rows]
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                         *, deleted: bool = False) -> list[ModelVersion]:
@@ -270,7 +303,7 @@ class RegistryRepo:
         q = q.order_by(*compile_order(order, self._version_field), M.c.name.asc(),
                        V.c.version.desc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
-        return [self.version_entity(r, r["model_name"]) for r in rows]
+        return self.version_entities([(r, r["model_name"]) for r in rows])
 
     def _version_field(self, field: Field) -> ColumnElement:
         if field.kind == "tag":

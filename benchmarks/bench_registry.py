@@ -1,0 +1,227 @@
+"""Registry benchmark: run with `python benchmarks/bench_registry.py [--versions 10000]`.
+
+Starts `modelyard server` on the embedded default (SQLite + a local folder, in a temp
+directory) on a loopback port and measures:
+- cold start (process start -> first /health answer) and resident memory;
+- registered-model creation and version registration (small files) over HTTP;
+- get-by-alias and search latency, p50/p99, with N versions stored, in-process and over HTTP;
+- upload and download throughput of a 1 GiB file against `cp` on the same disk, and the
+  server's resident memory while it streams.
+
+Prints a Markdown table (paste it into docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+import modelyard
+from modelyard.artifacts.manifest import sha256_file
+from modelyard.client.local import LocalClient
+from modelyard.domain.entities import FileEntry
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(what: str, value: str, target: str = "") -> None:
+    ROWS.append((what, value, target))
+    print(f"{what:55s} {value:>28s}  {target}", flush=True)
+
+
+def pct(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for i in range(n):
+        t = time.perf_counter()
+        fn(i)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def lat(samples: list[float]) -> str:
+    return f"p50 {statistics.median(samples):.2f} ms, p99 {pct(samples, 99):.2f} ms"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(home: Path, port: int) -> tuple[subprocess.Popen[bytes], float]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "modelyard.cli", "server", "--port", str(port),
+                             "--home", str(home), "--log-level", "warning"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/health"
+    while True:
+        try:
+            if httpx.get(url, timeout=0.5).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except httpx.TransportError:
+            pass
+        if time.perf_counter() - t0 > 30:
+            proc.kill()
+            raise RuntimeError("server did not start")
+        time.sleep(0.01)
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0.0, False
+
+    def run(self) -> None:
+        while not self.stop:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(0.05)
+
+
+def throughput(label: str, nbytes: int, seconds: float) -> float:
+    mibs = nbytes / seconds / 1024**2
+    return mibs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--versions", type=int, default=10_000)
+    ap.add_argument("--big-mib", type=int, default=1024)
+    ap.add_argument("--samples", type=int, default=500)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="modelyard-bench-", dir=os.environ.get("BENCH_DIR")))
+    home = work / "home"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        proc, cold = start_server(home, port)
+        row("server cold start (spawn -> /health)", f"{cold:.2f} s", "< 1.5 s")
+        row("server resident memory, idle", f"{rss_mb(proc.pid):.0f} MB", "< 150 MB")
+        c = modelyard.Client(url)
+        small = work / "small"
+        small.mkdir()
+        (small / "model.bin").write_bytes(os.urandom(4096))
+        (small / "MLmodel").write_text("flavor: bench\n")
+        c.create_model("warm")
+        c.register("warm", small)
+        s = timed(lambda i: c.create_model(f"m-{i}"), args.samples)
+        row("create registered model (HTTP)", lat(s))
+        s = timed(lambda i: c.register("hot", small), args.samples)
+        row("register version, 2 small files (HTTP, full protocol)", lat(s))
+        files = [FileEntry("model.bin", 4096, sha256_file(small / "model.bin")[0])]
+        s = timed(lambda i: c.create_version("hot", files), args.samples)
+        row("commit version manifest (HTTP, blobs present)", lat(s))
+        c.set_alias("hot", "production", 7)
+
+        # fill to N versions in-process (same SQLite database as the server)
+        local = LocalClient(str(home))
+        have = 2 * args.samples + 1
+        per_model = 100
+        t0 = time.perf_counter()
+        i = 0
+        while have < args.versions:
+            name = f"fill-{i // per_model}"
+            if i % per_model == 0:
+                local.create_model(name, tags={"team": "risk" if i % 3 else "growth"})
+            local.create_version(name, files, tags={"k": str(i % 10)})
+            have += 1
+            i += 1
+        row(f"fill to {args.versions} versions (in-process commits)",
+            f"{(time.perf_counter() - t0):.1f} s")
+        s = timed(lambda i: local.resolve("hot@production", files=False), args.samples)
+        row(f"get by alias, in-process ({args.versions} versions)", lat(s), "p50 < 2 ms")
+        s = timed(lambda i: c.resolve("hot@production", files=False), args.samples)
+        row(f"get by alias, HTTP ({args.versions} versions)", lat(s), "p50 < 5 ms")
+        s = timed(lambda i: c.search_models("name LIKE 'fill-1%' AND tags.team = 'risk'",
+                                            max_results=100), 100)
+        row("search models (LIKE + tag, HTTP)", lat(s))
+        s = timed(lambda i: c.search_versions("name = 'fill-3' AND version_number > 50",
+                                              max_results=100), 100)
+        row("search versions (name + number, 50 hits, HTTP)", lat(s))
+        s = timed(lambda i: c.search_versions("tags.k = '3'", max_results=100), 100)
+        row("search versions (tag, first page of 100, HTTP)", lat(s))
+
+        # 1 GiB throughput
+        big = work / "big.bin"
+        chunk = os.urandom(1 << 20)
+        with open(big, "wb") as fh:
+            for _ in range(args.big_mib):
+                fh.write(chunk[:-8] + os.urandom(8))
+            fh.flush()
+            os.fsync(fh.fileno())
+        nbytes = big.stat().st_size
+        t0 = time.perf_counter()
+        shutil.copyfile(big, work / "copy.bin")
+        cp_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run(["cp", str(big), str(work / "copy2.bin")], check=True)
+        with open(work / "copy2.bin", "rb+") as fh:
+            os.fsync(fh.fileno())
+        cpsync_s = time.perf_counter() - t0
+        (work / "copy.bin").unlink()
+        (work / "copy2.bin").unlink()
+        cp_rate = throughput("cp", nbytes, cp_s)
+        cpsync_rate = throughput("cp", nbytes, cpsync_s)
+        row("cp 1 GiB, same disk (page cache)", f"{cp_rate:.0f} MiB/s")
+        row("cp 1 GiB + fsync, same disk", f"{cpsync_rate:.0f} MiB/s")
+        t0 = time.perf_counter()
+        digest, _ = sha256_file(big)
+        row("client-side sha256 of 1 GiB", f"{nbytes / (time.perf_counter() - t0) / 1024**2:.0f} MiB/s")
+        entry = FileEntry("big.bin", nbytes, digest)
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        base = rss_mb(proc.pid)
+        t0 = time.perf_counter()
+        c.upload_blob(entry, big)
+        up = throughput("up", nbytes, time.perf_counter() - t0)
+        row("upload 1 GiB over HTTP (server verifies sha256, fsync)",
+            f"{up:.0f} MiB/s = {up / cpsync_rate:.0%} of cp+fsync, {up / cp_rate:.0%} of cp",
+            ">= 50% of cp")
+        try:
+            c.create_model("bigmodel")
+        except modelyard.AlreadyExists:
+            pass
+        c.create_version("bigmodel", [entry])
+        t0 = time.perf_counter()
+        c.download("bigmodel/1", work / "dl")
+        down = throughput("down", nbytes, time.perf_counter() - t0)
+        row("download 1 GiB over HTTP (client verifies sha256)",
+            f"{down:.0f} MiB/s = {down / cp_rate:.0%} of cp", ">= 70% of cp")
+        sampler.stop = True
+        sampler.join()
+        row("server RSS while streaming 1 GiB up and down",
+            f"idle {base:.0f} MB, peak {sampler.peak:.0f} MB", "flat")
+        row("server resident memory after the run", f"{rss_mb(proc.pid):.0f} MB", "< 150 MB")
+        proc.terminate()
+        proc.wait(10)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\n| measure | result | target |\n|---|---|---|")
+    for what, value, target in ROWS:
+        print(f"| {what} | {value} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

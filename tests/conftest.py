@@ -95,6 +95,39 @@ def client(request: pytest.FixtureRequest, services: Services, live_server: Live
     c.close()
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A real S3-compatible server (moto in server mode) on loopback."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:  # pragma: no cover - moto[server] is a test dependency
+        from tests.services import unavailable
+
+        unavailable("moto server", exc)
+    from tests.live import free_port
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_url(s3_server: str) -> str:
+    """A fresh bucket on the moto server, as a blob store URL."""
+    import secrets
+
+    import boto3
+
+    bucket = "modelyard-" + secrets.token_hex(6)
+    boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/blobs?endpoint_url={s3_server}&region=us-east-1"
+
+
 @pytest.fixture
 def model_dir(tmp_path: Path) -> Path:
     d = tmp_path / "model"

@@ -16,7 +16,13 @@ def _local(url: str) -> Any:
     return LocalBlobStore(url[len("file://"):] if url.startswith("file://") else url)
 
 
-BUILTIN: dict[str, Callable[[str], Any]] = {"file": _local}
+def _s3(url: str) -> Any:
+    from modelyard.artifacts.s3 import S3BlobStore
+
+    return S3BlobStore.from_url(url)
+
+
+BUILTIN: dict[str, Callable[[str], Any]] = {"file": _local, "s3": _s3}
 
 
 def open_blob_store(url: str) -> Any:

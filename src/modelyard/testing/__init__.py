@@ -1,0 +1,1 @@
+"""Conformance suites shipped with the package, for every backend (and plugins)."""

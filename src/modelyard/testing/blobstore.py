@@ -1,0 +1,104 @@
+"""The behaviour every BlobStore must have.  Subclass :class:`BlobStoreContract` in a
+test module and provide a ``blobs`` fixture returning a fresh, empty store."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import Any
+
+import pytest
+
+from modelyard.errors import DigestMismatch, InvalidParameter, NotFound, PayloadTooLarge
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _put(blobs: Any, data: bytes, digest: str | None = None, max_size: int = 1 << 40) -> int:
+    w = blobs.writer(digest if digest is not None else _digest(data), max_size)
+    for i in range(0, len(data), 1 << 20):
+        w.write(data[i:i + (1 << 20)])
+    return int(w.commit(len(data)))
+
+
+class BlobStoreContract:
+    def test_put_has_size_read(self, blobs: Any) -> None:
+        data = os.urandom(3 * 1024 * 1024 + 17)
+        d = _digest(data)
+        assert not blobs.has(d) and blobs.missing([d, d]) == [d]
+        assert _put(blobs, data) == len(data)
+        assert blobs.has(d) and blobs.missing([d]) == [] and blobs.size(d) == len(data)
+        assert b"".join(blobs.read_chunks(d)) == data
+        assert b"".join(blobs.read_chunks(d, 10, 20)) == data[10:20]
+        with blobs.open(d) as fh:
+            assert fh.read() == data
+
+    def test_large_multi_part_upload(self, blobs: Any) -> None:
+        data = os.urandom(20 * 1024 * 1024 + 5)
+        assert _put(blobs, data) == len(data)
+        assert _digest(b"".join(blobs.read_chunks(_digest(data)))) == _digest(data)
+
+    def test_digest_mismatch_leaves_nothing(self, blobs: Any) -> None:
+        wrong = _digest(b"something else")
+        with pytest.raises(DigestMismatch):
+            _put(blobs, b"data", wrong)
+        assert not blobs.has(wrong)
+        assert list(blobs.iter_blobs()) == []
+
+    def test_size_mismatch_and_limit(self, blobs: Any) -> None:
+        data = b"x" * 1000
+        w = blobs.writer(_digest(data), 1 << 20)
+        w.write(data)
+        with pytest.raises(DigestMismatch):
+            w.commit(999)
+        assert not blobs.has(_digest(data))
+        w = blobs.writer(_digest(data), 10)
+        with pytest.raises(PayloadTooLarge):
+            w.write(data)
+        assert not blobs.has(_digest(data))
+
+    def test_abort_leaves_nothing(self, blobs: Any) -> None:
+        data = os.urandom(1000)
+        w = blobs.writer(_digest(data), 1 << 20)
+        w.write(data[:500])
+        w.abort()
+        assert not blobs.has(_digest(data)) and list(blobs.iter_blobs()) == []
+
+    def test_unknown_digest_upload(self, blobs: Any) -> None:
+        data = os.urandom(2048)
+        w = blobs.writer(None, 1 << 20)
+        w.write(data)
+        w.commit()
+        assert w.digest == _digest(data) and blobs.has(w.digest)
+        assert [d for d, _ in blobs.iter_blobs()] == [w.digest]
+
+    def test_retry_is_harmless(self, blobs: Any) -> None:
+        data = b"same bytes"
+        _put(blobs, data)
+        _put(blobs, data)
+        assert [d for d, _ in blobs.iter_blobs()] == [_digest(data)]
+
+    def test_missing_blob_errors(self, blobs: Any) -> None:
+        d = _digest(b"absent")
+        with pytest.raises(NotFound):
+            blobs.size(d)
+        with pytest.raises(NotFound):
+            b"".join(blobs.read_chunks(d))
+        with pytest.raises(InvalidParameter):
+            blobs.has("../../etc/passwd")
+
+    def test_delete_iter_and_sweep(self, blobs: Any, tmp_path: Any) -> None:
+        src = tmp_path / "f.bin"
+        src.write_bytes(b"file content")
+        d = _digest(b"file content")
+        assert blobs.put_file(str(src), d) == 12
+        listed = dict(blobs.iter_blobs())
+        assert set(listed) == {d} and abs(listed[d] - time.time()) < 3600
+        w = blobs.writer(_digest(b"pending"), 1 << 20)
+        w.write(b"pend")
+        assert blobs.sweep_temp(time.time() + 60) >= 1
+        blobs.delete(d)
+        assert not blobs.has(d)

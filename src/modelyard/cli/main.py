@@ -43,6 +43,7 @@ def client(ctx: click.Context) -> Any:
 
 def _register() -> None:
     from modelyard.cli import db, misc, models, server, versions
+    from modelyard.cli import serve
 
     cli.add_command(models.models)
     cli.add_command(versions.versions)
@@ -52,6 +53,7 @@ def _register() -> None:
     cli.add_command(misc.events)
     cli.add_command(misc.gc)
     cli.add_command(misc.projects)
+    cli.add_command(serve.serve)
 
 
 _register()

@@ -17,14 +17,17 @@ from modelyard.config import Settings  # noqa: E402
 from modelyard.server.app import create_app  # noqa: E402
 from modelyard.services import Services  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
-from tests.services import create_server_db, truncate_all  # noqa: E402
+from tests.services import create_server_db, drop_server_db, truncate_all  # noqa: E402
 
 BACKENDS = ["sqlite", "postgresql", "mysql"]
 
 
 @pytest.fixture(scope="session")
-def _server_dbs() -> dict[str, str]:
-    return {}
+def _server_dbs() -> Iterator[dict[str, str]]:
+    dbs: dict[str, str] = {}
+    yield dbs
+    for kind in dbs:
+        drop_server_db(kind)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -27,8 +27,24 @@ def unavailable(what: str, exc: BaseException) -> None:
 
 
 def worker_db_name() -> str:
+    """Unique per test run and worker, so concurrent runs on one machine never share."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"modelyard_test_{worker}"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
+    return f"modelyard_test_{run}_{worker}"
+
+
+def drop_server_db(kind: str) -> None:
+    name = worker_db_name()
+    admin_url = PG_ADMIN if kind == "postgresql" else MY_ADMIN
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if kind == "postgresql":
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        engine.dispose()
 
 
 def create_server_db(kind: str) -> str:

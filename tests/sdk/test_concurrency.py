@@ -27,7 +27,7 @@ def test_concurrent_alias_moves_land_on_one_of_them(client, model_dir):
     for _ in range(5):
         barrier = threading.Barrier(2)
 
-        def move(version: int) -> None:
+        def move(version: int, barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             client.set_alias("m", "production", version)
 

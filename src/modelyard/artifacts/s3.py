@@ -160,7 +160,7 @@ class S3BlobStore:
             check_digest(d)
         with ThreadPoolExecutor(max_workers=16) as pool:
             present = list(pool.map(self.has, unique))
-        return [d for d, ok in zip(unique, present) if not ok]
+        return [d for d, ok in zip(unique, present, strict=True) if not ok]
 
     def size(self, digest: str) -> int:
         head = self._head(digest)

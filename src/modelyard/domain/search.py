@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from modelyard.errors import InvalidParameter
 
@@ -64,7 +63,7 @@ class Or:
     items: tuple[Node, ...]
 
 
-Node = Union[Compare, And, Or]
+Node = Compare | And | Or
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 import modelyard
 from modelyard.config import Settings
-from modelyard.server import api_v1, errors
+from modelyard.server import api_v1, errors, mlflow_compat
 from modelyard.server.hosts import HostCheck
 from modelyard.services import Services
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     errors.install(app)
     app.include_router(api_v1.router())
+    app.include_router(mlflow_compat.router())
     app.add_middleware(HostCheck, allowed=allowed_hosts)
 
     @app.get("/health", include_in_schema=False)

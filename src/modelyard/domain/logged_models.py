@@ -1,0 +1,251 @@
+"""LoggedModelService: MLflow 3's logged models (``m-<32 hex>``).
+
+A logged model belongs to an experiment (and usually to the run that logged it); its
+files are a manifest over the content-addressed blob store, filled by artifact
+uploads while it is PENDING and frozen once it is READY.  Registering it as a version
+reuses the manifest (same blobs, nothing copied).  Runs record the models they
+produced (``runs/outputs``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelyard.domain import events as ev
+from modelyard.domain.entities import FileEntry, Page, Principal
+from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
+from modelyard.domain.tracking import check_blobs
+from modelyard.domain.validation import (
+    check_manifest,
+    check_max_results,
+    check_name,
+    check_relpath,
+    check_tag,
+)
+from modelyard.errors import InvalidParameter, NotFound
+
+STATUSES = ("PENDING", "READY", "FAILED")
+
+LOGGED_MODEL_CREATED = "logged_model.created"
+LOGGED_MODEL_FINALIZED = "logged_model.finalized"
+LOGGED_MODEL_FILES_ADDED = "logged_model.files_added"
+LOGGED_MODEL_TAG_SET = "logged_model.tag_set"
+LOGGED_MODEL_TAG_DELETED = "logged_model.tag_deleted"
+LOGGED_MODEL_DELETED = "logged_model.deleted"
+RUN_OUTPUTS_LOGGED = "run.outputs_logged"
+
+FIELDS = FieldSet(
+    attributes={
+        "model_id": "model_id", "id": "model_id", "name": "name",
+        "experiment_id": "experiment_id", "source_run_id": "source_run_id",
+        "model_type": "model_type", "status": "status",
+        "creation_timestamp": "created_at", "creation_time": "created_at",
+        "created_at": "created_at", "last_updated_timestamp": "updated_at",
+        "updated_at": "updated_at",
+    },
+    numeric=frozenset({"created_at", "updated_at"}),
+)
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    model_id: str
+    experiment_id: str
+    name: str
+    source_run_id: str | None = None
+    model_type: str = ""
+    status: str = "PENDING"
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    created_at: int = 0
+    updated_at: int = 0
+    created_by: str = ""
+
+
+def new_model_id() -> str:
+    return "m-" + uuid.uuid4().hex
+
+
+def list_folder(files: list[FileEntry], path: str = "") -> list[dict[str, Any]]:
+    """One folder level of a manifest under ``path``: files with their size, folders
+    with None; a path naming a file (or nothing) lists as empty."""
+    base = path + "/" if path else ""
+    out: dict[str, dict[str, Any]] = {}
+    for f in files:
+        if f.path == path or not f.path.startswith(base):
+            continue
+        head, sep, _ = f.path[len(base):].partition("/")
+        full = base + head
+        if sep:
+            out.setdefault(full, {"path": full, "is_dir": True, "size": None})
+        else:
+            out[full] = {"path": full, "is_dir": False, "size": f.size}
+    return [out[k] for k in sorted(out)]
+
+
+class LoggedModelService:
+    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None = None) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.clock = clock or SystemClock()
+
+    def _row(self, tx: Any, model_id: object, *, lock: bool = False) -> Any:
+        if not isinstance(model_id, str) or not model_id or len(model_id) > 64:
+            raise InvalidParameter(f"invalid logged model id {model_id!r}")
+        row = tx.logged_models.row(model_id, lock=lock)
+        if row is None:
+            raise NotFound(f"logged model {model_id!r} does not exist")
+        return row
+
+    def _entity(self, tx: Any, row: Any) -> LoggedModel:
+        return LoggedModel(
+            model_id=row["model_id"], experiment_id=row["experiment_id"], name=row["name"],
+            source_run_id=row["source_run_id"], model_type=row["model_type"],
+            status=row["status"], params=json.loads(row["params"]) if row["params"] else {},
+            tags=tx.logged_models.tags(row["id"]), created_at=row["created_at"],
+            updated_at=row["updated_at"], created_by=row["created_by"])
+
+    def create(self, actor: Principal, experiment_id: str, name: str | None = None, *,
+               source_run_id: str | None = None, model_type: str = "",
+               params: dict[str, str] | None = None,
+               tags: dict[str, str] | None = None) -> LoggedModel:
+        model_id = new_model_id()
+        name = name or model_id
+        check_name(name, "logged model name")
+        if not str(experiment_id).isdigit():
+            raise InvalidParameter(f"experiment id must be a numeric string: {experiment_id!r}")
+        tags = dict(check_tag(k, v) for k, v in (tags or {}).items())
+        params = dict(check_tag(k, v, 6000) for k, v in (params or {}).items())
+        if not isinstance(model_type, str) or len(model_type) > 256:
+            raise InvalidParameter("model_type must be a string of at most 256 characters")
+        with self.store.write() as tx:
+            now = self.clock.now_ms()
+            if str(experiment_id) == "0":
+                tx.tracking.ensure_default(now)
+            if tx.tracking.experiment_row(int(experiment_id)) is None:
+                raise NotFound(f"experiment {experiment_id!r} does not exist")
+            if source_run_id and tx.tracking.run_row(source_run_id) is None:
+                raise NotFound(f"run {source_run_id!r} does not exist")
+            lid = tx.logged_models.insert(
+                model_id=model_id, experiment_id=str(experiment_id), name=name,
+                source_run_id=source_run_id or None, model_type=model_type, params=params,
+                tags=tags, now=now, actor=actor.name)
+            ev.record(tx, now, actor, LOGGED_MODEL_CREATED, "logged_model", model_id,
+                      after={"name": name, "experiment_id": str(experiment_id),
+                             "source_run_id": source_run_id})
+            return self._entity(tx, tx.logged_models.row(model_id))
+
+    def get(self, actor: Principal, model_id: str) -> LoggedModel:
+        with self.store.read() as tx:
+            return self._entity(tx, self._row(tx, model_id))
+
+    def finalize(self, actor: Principal, model_id: str, status: str) -> LoggedModel:
+        if status not in STATUSES:
+            raise InvalidParameter(f"status must be one of {', '.join(STATUSES)}")
+        with self.store.write() as tx:
+            row = self._row(tx, model_id, lock=True)
+            now = self.clock.now_ms()
+            tx.logged_models.update(row["id"], now, status=status)
+            ev.record(tx, now, actor, LOGGED_MODEL_FINALIZED, "logged_model", model_id,
+                      before={"status": row["status"]}, after={"status": status})
+            return self._entity(tx, tx.logged_models.row(model_id))
+
+    def set_tags(self, actor: Principal, model_id: str, tags: dict[str, str]) -> None:
+        tags = dict(check_tag(k, v) for k, v in tags.items())
+        with self.store.write() as tx:
+            row = self._row(tx, model_id, lock=True)
+            now = self.clock.now_ms()
+            tx.logged_models.update(row["id"], now)
+            for k, v in tags.items():
+                tx.logged_models.set_tag(row["id"], k, v)
+            ev.record(tx, now, actor, LOGGED_MODEL_TAG_SET, "logged_model", model_id,
+                      after={"tags": sorted(tags)[:20]})
+
+    def delete_tag(self, actor: Principal, model_id: str, key: str) -> None:
+        with self.store.write() as tx:
+            row = self._row(tx, model_id, lock=True)
+            now = self.clock.now_ms()
+            if not tx.logged_models.delete_tag(row["id"], key):
+                raise NotFound(f"logged model {model_id!r} has no tag {key!r}")
+            tx.logged_models.update(row["id"], now)
+            ev.record(tx, now, actor, LOGGED_MODEL_TAG_DELETED, "logged_model", model_id,
+                      before={"key": key})
+
+    def delete(self, actor: Principal, model_id: str) -> None:
+        """Soft delete; versions registered from it keep their manifests."""
+        with self.store.write() as tx:
+            row = self._row(tx, model_id, lock=True)
+            now = self.clock.now_ms()
+            tx.logged_models.update(row["id"], now, deleted_at=now)
+            ev.record(tx, now, actor, LOGGED_MODEL_DELETED, "logged_model", model_id)
+
+    def search(self, actor: Principal, experiment_ids: list[str] | None = None,
+               filter: str | None = None, order_by: list[str] | None = None,
+               max_results: int | None = None,
+               page_token: str | None = None) -> Page[LoggedModel]:
+        node = parse_filter(filter, FIELDS)
+        order = parse_order_by(order_by, FIELDS)
+        limit = check_max_results(max_results, default=100, limit=10_000)
+        offset = decode_token(page_token)
+        with self.store.read() as tx:
+            rows = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
+                                           offset, limit + 1)
+            items = [self._entity(tx, r) for r in rows]
+        if len(items) > limit:
+            return Page(items[:limit], encode_token(offset + limit))
+        return Page(items, None)
+
+    # -- files ------------------------------------------------------------------------
+    def add_files(self, actor: Principal, model_id: str, files: list[FileEntry]) -> None:
+        """Attach blobs already in the blob store; a path that exists is replaced.
+        Only while the model is PENDING: a READY model's files are frozen."""
+        entries = check_manifest(files)
+        check_blobs(self.blobs, entries)
+        with self.store.write() as tx:
+            row = self._row(tx, model_id, lock=True)
+            if row["status"] != "PENDING":
+                raise InvalidParameter(
+                    f"logged model {model_id} is {row['status']}; its files can no longer change")
+            now = self.clock.now_ms()
+            tx.logged_models.update(row["id"], now)
+            tx.logged_models.put_files(row["id"], entries)
+            ev.record(tx, now, actor, LOGGED_MODEL_FILES_ADDED, "logged_model", model_id,
+                      after={"files": len(entries), "size": sum(f.size for f in entries)})
+
+    def files(self, actor: Principal, model_id: str, prefix: str = "") -> list[FileEntry]:
+        prefix = prefix.strip("/")
+        if prefix:
+            check_relpath(prefix)
+        with self.store.read() as tx:
+            row = self._row(tx, model_id)
+            return tx.logged_models.files(row["id"], prefix)  # type: ignore[no-any-return]
+
+    def file_entry(self, actor: Principal, model_id: str, path: str) -> FileEntry:
+        check_relpath(path)
+        for f in self.files(actor, model_id, path):
+            if f.path == path:
+                return f
+        raise NotFound(f"logged model {model_id} has no file {path!r}")
+
+    # -- run outputs ------------------------------------------------------------------
+    def log_outputs(self, actor: Principal, run_id: str, models: list[tuple[str, int]]) -> None:
+        with self.store.write() as tx:
+            if not isinstance(run_id, str) or tx.tracking.run_row(run_id) is None:
+                raise NotFound(f"run {run_id!r} does not exist")
+            now = self.clock.now_ms()
+            for model_id, step in models:
+                self._row(tx, model_id)
+                if isinstance(step, bool) or not isinstance(step, int):
+                    raise InvalidParameter("step must be an integer")
+                tx.logged_models.add_output(run_id, model_id, step)
+            ev.record(tx, now, actor, RUN_OUTPUTS_LOGGED, "run", run_id,
+                      after={"models": [m for m, _ in models][:20]})
+
+    def run_outputs(self, actor: Principal, run_id: str) -> list[tuple[str, int]]:
+        with self.store.read() as tx:
+            return tx.logged_models.outputs(run_id)  # type: ignore[no-any-return]

@@ -1,0 +1,58 @@
+"""The MLflow-compatible API: a thin translation onto the same domain services as
+``/api/v1`` (one store, not two), so ``mlflow.set_tracking_uri("http://host:port")``
+works unchanged.
+
+One module per area: ``registry`` (registered models, versions, stages, aliases),
+``tracking`` (experiments, runs, metrics), ``logged_models`` (MLflow 3), ``artifacts``
+(the proxied artifact service); ``translate``/``tracking_json`` hold the wire shapes,
+``sources`` the artifact paths and model sources, ``common`` request decoding.
+Errors use the shared ``{"error_code", "message"}`` body with MLflow's statuses;
+endpoints we do not implement answer 404 ``ENDPOINT_NOT_FOUND`` in that shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from modelyard.errors import NotImplementedByServer
+from modelyard.server.mlflow_compat import artifacts, logged_models, registry, tracking
+
+# What /api/3.0/mlflow/server-info answers: multipart artifact transfer is off (a
+# single streamed PUT or GET moves any size), and no optional MLflow features.
+SERVER_INFO: dict[str, Any] = {
+    "store_type": "SqlStore",
+    "workspaces_enabled": False,
+    "trace_archival_enabled": False,
+    "multipart_uploads_enabled": False,
+    "multipart_downloads_enabled": False,
+    "presigned_upload_run_id_supported": False,
+    "presigned_upload_model_id_supported": False,
+    "features_enabled": {"gateway": False},
+}
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_PREFIXES = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/",
+             "/ajax-api/2.0/mlflow/")
+
+
+def router() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    for module in (registry, tracking, logged_models, artifacts):
+        r.include_router(module.router)
+
+    @r.get("/api/3.0/mlflow/server-info")
+    def server_info() -> dict[str, Any]:
+        return SERVER_INFO
+
+    def not_supported(request: Request) -> None:
+        raise NotImplementedByServer(
+            f"modelyard does not implement the MLflow endpoint {request.method} "
+            f"{request.url.path}")
+
+    # Last, so that it only catches what no route above matched (including a known
+    # path called with the wrong method): MLflow's error shape, never HTML or a 500.
+    for prefix in _PREFIXES:
+        r.add_api_route(prefix + "{rest:path}", not_supported, methods=_METHODS)
+    return r

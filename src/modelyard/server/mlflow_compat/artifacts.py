@@ -1,0 +1,104 @@
+"""MLflow's proxied artifact service (``/api/2.0/mlflow-artifacts/artifacts``), as
+``mlflow server --serve-artifacts`` offers it, over the content-addressed store.
+
+An upload is one streamed PUT: the bytes go to the blob store under their sha256,
+then the path is added to the run's (or logged model's) manifest.  Downloads stream
+the blob.  Paths are parsed in ``sources.py``; they always name a run, a logged model
+or a registered version, never a location on disk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from modelyard.domain.entities import FileEntry, Principal
+from modelyard.domain.logged_models import list_folder
+from modelyard.errors import InvalidParameter, NotImplementedByServer
+from modelyard.server.deps import principal, services
+from modelyard.server.mlflow_compat.common import get_str, mlflow_args, need_str
+from modelyard.server.mlflow_compat.sources import (
+    parse_artifact_path,
+    target_entry,
+    target_files,
+)
+from modelyard.server.streaming import blob_response, receive_blob
+from modelyard.services import Services
+
+router = APIRouter(include_in_schema=False)
+
+ROOT = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+def _listing(s: Services, who: Principal, path: str) -> list[dict[str, Any]]:
+    target = parse_artifact_path(path)
+    if target is None:
+        return []
+    entries = list_folder(target_files(s, who, target, target.path), target.path)
+    return [{"path": posixpath.basename(e["path"]), "is_dir": e["is_dir"],
+             **({} if e["is_dir"] else {"file_size": e["size"]})} for e in entries]
+
+
+@router.get(ROOT)
+def list_artifacts(args: dict = Depends(mlflow_args), s: Services = Depends(services),
+                   who: Principal = Depends(principal)) -> dict[str, Any]:
+    """Entries directly under ``path``, by base name (as MLflow's server answers); a
+    path naming a file, or nothing, lists as empty."""
+    files = _listing(s, who, get_str(args, "path", "") or "")
+    return {"files": files} if files else {}
+
+
+@router.put(ROOT + "/{path:path}")
+async def upload_artifact(path: str, request: Request, s: Services = Depends(services),
+                          who: Principal = Depends(principal)) -> dict[str, Any]:
+    target = parse_artifact_path(path)
+    if target is None or not target.path:
+        raise InvalidParameter(
+            f"cannot upload to {path!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"
+            "<file> or <experiment_id>/models/<model_id>/artifacts/<file>")
+    if target.kind == "version":
+        raise InvalidParameter("a registered model version is immutable; register a new one")
+    sha256, size = await receive_blob(s.blobs, None, request, s.settings.max_upload_size)
+    entry = FileEntry(target.path, size, sha256)
+    if target.kind == "run":
+        await run_in_threadpool(s.tracking.add_run_artifacts, who, target.key, [entry])
+    else:
+        await run_in_threadpool(s.logged_models.add_files, who, target.key, [entry])
+    return {}
+
+
+@router.get(ROOT + "/{path:path}")
+def download_artifact(path: str, request: Request, s: Services = Depends(services),
+                      who: Principal = Depends(principal)) -> Response:
+    target = parse_artifact_path(path)
+    if target is None:
+        raise InvalidParameter(f"no artifact {path!r}")
+    entry = target_entry(s, who, target)
+    return blob_response(s.blobs, entry.sha256, request,
+                         filename=posixpath.basename(entry.path))
+
+
+@router.delete(ROOT + "/{path:path}")
+def delete_artifact(path: str) -> dict[str, Any]:
+    raise NotImplementedByServer(
+        "modelyard does not delete logged artifacts: a run's artifacts and a logged "
+        "model's files are kept for the versions and lineage that point at them")
+
+
+@router.get("/api/2.0/mlflow/artifacts/list")
+def list_run_artifacts(args: dict = Depends(mlflow_args), s: Services = Depends(services),
+                       who: Principal = Depends(principal)) -> dict[str, Any]:
+    """The tracking API's listing (for clients that do not use the proxy): paths are
+    relative to the run's artifact root."""
+    run = s.tracking.get_run(who, need_str(args, "run_id") if "run_id" in args
+                             else need_str(args, "run_uuid"))
+    path = (get_str(args, "path", "") or "").strip("/")
+    root = f"{run.experiment_id}/{run.run_id}/artifacts"
+    entries = s.tracking.list_run_artifacts(who, run.run_id, path)
+    return {"root_uri": f"mlflow-artifacts:/{root}",
+            "files": [{"path": e["path"], "is_dir": e["is_dir"],
+                       **({} if e["is_dir"] else {"file_size": e["size"]})} for e in entries]}

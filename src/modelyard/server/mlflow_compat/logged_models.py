@@ -1,0 +1,135 @@
+"""MLflow 3's logged-model API (``/api/2.0/mlflow/logged-models``) on
+:class:`~modelyard.domain.logged_models.LoggedModelService`."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from modelyard.domain.entities import Principal
+from modelyard.domain.logged_models import LoggedModel, list_folder
+from modelyard.errors import InvalidParameter
+from modelyard.server.deps import principal, services
+from modelyard.server.mlflow_compat.common import (
+    get_bool,
+    get_int,
+    get_list,
+    get_str,
+    get_tags,
+    mlflow_args,
+    need_str,
+)
+from modelyard.server.mlflow_compat.translate import tag_list
+from modelyard.services import Services
+
+router = APIRouter(prefix="/api/2.0/mlflow/logged-models", include_in_schema=False)
+
+Args = Depends(mlflow_args)
+Svc = Depends(services)
+Who = Depends(principal)
+
+_STATUS_OUT = {"PENDING": "LOGGED_MODEL_PENDING", "READY": "LOGGED_MODEL_READY",
+               "FAILED": "LOGGED_MODEL_UPLOAD_FAILED"}
+_STATUS_IN = {v: k for k, v in _STATUS_OUT.items()}
+
+
+def logged_model(m: LoggedModel) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "model_id": m.model_id,
+        "experiment_id": m.experiment_id,
+        "name": m.name,
+        "creation_timestamp_ms": m.created_at,
+        "last_updated_timestamp_ms": m.updated_at,
+        "artifact_uri": f"mlflow-artifacts:/{m.experiment_id}/models/{m.model_id}/artifacts",
+        "status": _STATUS_OUT.get(m.status, m.status),
+        "model_type": m.model_type,
+        "tags": tag_list(m.tags),
+    }
+    if m.source_run_id:
+        info["source_run_id"] = m.source_run_id
+    return {"info": info, "data": {"params": tag_list(m.params)}}
+
+
+def _order(items: list[Any]) -> list[str] | None:
+    """SearchLoggedModels' ``{field_name, ascending}`` objects as ``"field DESC"``."""
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and item.get("field_name"):
+            asc = get_bool(item, "ascending", True)
+            out.append(f"{item['field_name']} {'ASC' if asc else 'DESC'}")
+    return out or None
+
+
+@router.post("")
+def create_logged_model(args: dict = Args, s: Services = Svc,
+                        who: Principal = Who) -> dict[str, Any]:
+    m = s.logged_models.create(
+        who, need_str(args, "experiment_id"), get_str(args, "name"),
+        source_run_id=get_str(args, "source_run_id"),
+        model_type=get_str(args, "model_type", "") or "",
+        params=get_tags(args, "params"), tags=get_tags(args))
+    return {"model": logged_model(m)}
+
+
+@router.post("/search")
+def search_logged_models(args: dict = Args, s: Services = Svc,
+                         who: Principal = Who) -> dict[str, Any]:
+    if get_list(args, "datasets"):
+        raise InvalidParameter("searching logged models by dataset is not supported")
+    page = s.logged_models.search(
+        who, [str(e) for e in get_list(args, "experiment_ids")], get_str(args, "filter"),
+        _order(get_list(args, "order_by")), get_int(args, "max_results"),
+        get_str(args, "page_token"))
+    body: dict[str, Any] = {"models": [logged_model(m) for m in page.items]}
+    if page.next_page_token:
+        body["next_page_token"] = page.next_page_token
+    return body
+
+
+@router.get("/{model_id}")
+def get_logged_model(model_id: str, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+    return {"model": logged_model(s.logged_models.get(who, model_id))}
+
+
+@router.patch("/{model_id}")
+def finalize_logged_model(model_id: str, args: dict = Args, s: Services = Svc,
+                          who: Principal = Who) -> dict[str, Any]:
+    status = need_str(args, "status")
+    if status not in _STATUS_IN:
+        raise InvalidParameter(f"status must be one of {', '.join(_STATUS_IN)}")
+    return {"model": logged_model(s.logged_models.finalize(who, model_id, _STATUS_IN[status]))}
+
+
+@router.delete("/{model_id}")
+def delete_logged_model(model_id: str, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+    s.logged_models.delete(who, model_id)
+    return {}
+
+
+@router.patch("/{model_id}/tags")
+def set_logged_model_tags(model_id: str, args: dict = Args, s: Services = Svc,
+                          who: Principal = Who) -> dict[str, Any]:
+    s.logged_models.set_tags(who, model_id, get_tags(args))
+    return {"model": logged_model(s.logged_models.get(who, model_id))}
+
+
+@router.delete("/{model_id}/tags/{key:path}")
+def delete_logged_model_tag(model_id: str, key: str, s: Services = Svc,
+                            who: Principal = Who) -> dict[str, Any]:
+    s.logged_models.delete_tag(who, model_id, key)
+    return {}
+
+
+@router.get("/{model_id}/artifacts/directories")
+def list_logged_model_artifacts(model_id: str, args: dict = Args, s: Services = Svc,
+                                who: Principal = Who) -> dict[str, Any]:
+    path = (get_str(args, "artifact_directory_path", "") or "").strip("/")
+    entries = list_folder(s.logged_models.files(who, model_id, path), path)
+    return {"root_uri": logged_model(s.logged_models.get(who, model_id))["info"]["artifact_uri"],
+            "files": [{"path": posixpath.join(path, posixpath.basename(e["path"])) if path
+                       else e["path"], "is_dir": e["is_dir"],
+                       **({} if e["is_dir"] else {"file_size": e["size"]})} for e in entries]}

@@ -1,0 +1,242 @@
+"""MLflow's model registry API (``/api/2.0/mlflow/registered-models/*`` and
+``model-versions/*``) on :class:`~modelyard.domain.registry.RegistryService`.
+
+MLflow deletes are hard deletes for the client; ours are soft, and a deleted model's
+name is free again at once, which is what the client expects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from modelyard.domain.entities import ModelVersion, Principal
+from modelyard.domain.refs import VersionRef
+from modelyard.errors import InvalidParameter, NotFound
+from modelyard.server.deps import principal, services
+from modelyard.server.mlflow_compat import translate as tr
+from modelyard.server.mlflow_compat.common import (
+    get_bool,
+    get_int,
+    get_list,
+    get_str,
+    get_tags,
+    mlflow_args,
+    need_str,
+)
+from modelyard.server.mlflow_compat.sources import resolve_source
+from modelyard.services import Services
+
+router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False)
+
+Args = Depends(mlflow_args)
+Svc = Depends(services)
+Who = Depends(principal)
+
+# MLflow spellings -> ours (fields the domain's filter language names differently).
+MODEL_ORDER_RENAMES = {"timestamp": "creation_timestamp"}
+VERSION_RENAMES = {"source_path": "source", "timestamp": "creation_timestamp"}
+
+
+def _version_arg(args: dict[str, Any]) -> int:
+    text = need_str(args, "version")
+    if not text.isdigit():
+        raise InvalidParameter(f"Version must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def latest_versions(s: Services, who: Principal, name: str,
+                    stages: list[str] | None) -> list[ModelVersion]:
+    """The latest version in each stage asked (all stages when none), as MLflow's
+    GetLatestVersions answers: stages without a version are left out."""
+    s.registry.get_model(who, name)
+    wanted = [s.registry.policy.canonical(st) for st in stages] if stages else list(
+        s.registry.policy.stages)
+    out = []
+    for stage in dict.fromkeys(wanted):
+        try:
+            out.append(s.registry.resolve(who, VersionRef(model=name, selector=stage)))
+        except NotFound:
+            continue
+    return out
+
+
+# -- registered models --------------------------------------------------------------
+@router.post("/registered-models/create")
+def create_registered_model(args: dict = Args, s: Services = Svc,
+                            who: Principal = Who) -> dict[str, Any]:
+    m = s.registry.create_model(who, need_str(args, "name"),
+                                get_str(args, "description", "") or "", get_tags(args))
+    return {"registered_model": tr.registered_model(m)}
+
+
+@router.get("/registered-models/get")
+def get_registered_model(args: dict = Args, s: Services = Svc,
+                         who: Principal = Who) -> dict[str, Any]:
+    name = need_str(args, "name")
+    m = s.registry.get_model(who, name)
+    latest = latest_versions(s, who, name, None) if m.latest_version else []
+    return {"registered_model": tr.registered_model(m, latest)}
+
+
+@router.post("/registered-models/rename")
+def rename_registered_model(args: dict = Args, s: Services = Svc,
+                            who: Principal = Who) -> dict[str, Any]:
+    m = s.registry.rename_model(who, need_str(args, "name"), need_str(args, "new_name"))
+    return {"registered_model": tr.registered_model(m)}
+
+
+@router.patch("/registered-models/update")
+def update_registered_model(args: dict = Args, s: Services = Svc,
+                            who: Principal = Who) -> dict[str, Any]:
+    m = s.registry.update_model(who, need_str(args, "name"),
+                                get_str(args, "description", "") or "")
+    return {"registered_model": tr.registered_model(m)}
+
+
+@router.delete("/registered-models/delete")
+def delete_registered_model(args: dict = Args, s: Services = Svc,
+                            who: Principal = Who) -> dict[str, Any]:
+    s.registry.delete_model(who, need_str(args, "name"))
+    return {}
+
+
+@router.get("/registered-models/search")
+def search_registered_models(args: dict = Args, s: Services = Svc,
+                             who: Principal = Who) -> dict[str, Any]:
+    # Unlike MLflow's server, search results carry no latest_versions (one query a
+    # model); get_registered_model and get_latest_versions have them.
+    page = s.registry.search_models(
+        who, tr.registry_filter(get_str(args, "filter")),
+        tr.order_list(get_list(args, "order_by"), MODEL_ORDER_RENAMES),
+        get_int(args, "max_results", 100), get_str(args, "page_token"))
+    body: dict[str, Any] = {"registered_models": [tr.registered_model(m) for m in page.items]}
+    if page.next_page_token:
+        body["next_page_token"] = page.next_page_token
+    return body
+
+
+@router.api_route("/registered-models/get-latest-versions", methods=["GET", "POST"])
+def get_latest_versions(args: dict = Args, s: Services = Svc,
+                        who: Principal = Who) -> dict[str, Any]:
+    stages = [str(x) for x in get_list(args, "stages")]
+    versions = latest_versions(s, who, need_str(args, "name"), stages or None)
+    return {"model_versions": [tr.model_version(v) for v in versions]}
+
+
+@router.post("/registered-models/set-tag")
+def set_registered_model_tag(args: dict = Args, s: Services = Svc,
+                             who: Principal = Who) -> dict[str, Any]:
+    s.registry.set_model_tag(who, need_str(args, "name"), need_str(args, "key"),
+                             get_str(args, "value", "") or "")
+    return {}
+
+
+@router.delete("/registered-models/delete-tag")
+def delete_registered_model_tag(args: dict = Args, s: Services = Svc,
+                                who: Principal = Who) -> dict[str, Any]:
+    s.registry.delete_model_tag(who, need_str(args, "name"), need_str(args, "key"))
+    return {}
+
+
+@router.post("/registered-models/alias")
+def set_registered_model_alias(args: dict = Args, s: Services = Svc,
+                               who: Principal = Who) -> dict[str, Any]:
+    s.registry.set_alias(who, need_str(args, "name"), need_str(args, "alias"),
+                         _version_arg(args))
+    return {}
+
+
+@router.get("/registered-models/alias")
+def get_model_version_by_alias(args: dict = Args, s: Services = Svc,
+                               who: Principal = Who) -> dict[str, Any]:
+    v = s.registry.get_version(who, need_str(args, "name"), "@" + need_str(args, "alias"))
+    return {"model_version": tr.model_version(v)}
+
+
+@router.delete("/registered-models/alias")
+def delete_registered_model_alias(args: dict = Args, s: Services = Svc,
+                                  who: Principal = Who) -> dict[str, Any]:
+    s.registry.delete_alias(who, need_str(args, "name"), need_str(args, "alias"))
+    return {}
+
+
+# -- model versions -----------------------------------------------------------------
+@router.post("/model-versions/create")
+def create_model_version(args: dict = Args, s: Services = Svc,
+                         who: Principal = Who) -> dict[str, Any]:
+    name = need_str(args, "name")
+    source = need_str(args, "source")
+    files, source_run = resolve_source(s, who, source, get_str(args, "model_id"))
+    run_id = get_str(args, "run_id") or source_run
+    v = s.registry.create_version(who, name, files, description=get_str(args, "description", "")
+                                  or "", tags=get_tags(args), source=source, run_id=run_id)
+    return {"model_version": tr.model_version(v)}
+
+
+@router.get("/model-versions/get")
+def get_model_version(args: dict = Args, s: Services = Svc,
+                      who: Principal = Who) -> dict[str, Any]:
+    v = s.registry.get_version(who, need_str(args, "name"), _version_arg(args))
+    return {"model_version": tr.model_version(v)}
+
+
+@router.patch("/model-versions/update")
+def update_model_version(args: dict = Args, s: Services = Svc,
+                         who: Principal = Who) -> dict[str, Any]:
+    v = s.registry.update_version(who, need_str(args, "name"), _version_arg(args),
+                                  get_str(args, "description", "") or "")
+    return {"model_version": tr.model_version(v)}
+
+
+@router.delete("/model-versions/delete")
+def delete_model_version(args: dict = Args, s: Services = Svc,
+                         who: Principal = Who) -> dict[str, Any]:
+    s.registry.delete_version(who, need_str(args, "name"), _version_arg(args))
+    return {}
+
+
+@router.post("/model-versions/transition-stage")
+def transition_model_version_stage(args: dict = Args, s: Services = Svc,
+                                   who: Principal = Who) -> dict[str, Any]:
+    v = s.registry.transition_stage(who, need_str(args, "name"), _version_arg(args),
+                                    need_str(args, "stage"),
+                                    archive_existing=get_bool(args, "archive_existing_versions"))
+    return {"model_version": tr.model_version(v)}
+
+
+@router.get("/model-versions/search")
+def search_model_versions(args: dict = Args, s: Services = Svc,
+                          who: Principal = Who) -> dict[str, Any]:
+    page = s.registry.search_versions(
+        who, tr.registry_filter(get_str(args, "filter"), VERSION_RENAMES),
+        tr.order_list(get_list(args, "order_by"), VERSION_RENAMES),
+        get_int(args, "max_results", 10_000), get_str(args, "page_token"))
+    body: dict[str, Any] = {"model_versions": [tr.model_version(v) for v in page.items]}
+    if page.next_page_token:
+        body["next_page_token"] = page.next_page_token
+    return body
+
+
+@router.get("/model-versions/get-download-uri")
+def get_model_version_download_uri(args: dict = Args, s: Services = Svc,
+                                   who: Principal = Who) -> dict[str, Any]:
+    v = s.registry.get_version(who, need_str(args, "name"), _version_arg(args))
+    return {"artifact_uri": tr.version_download_uri(v.model, v.version)}
+
+
+@router.post("/model-versions/set-tag")
+def set_model_version_tag(args: dict = Args, s: Services = Svc,
+                          who: Principal = Who) -> dict[str, Any]:
+    s.registry.set_version_tag(who, need_str(args, "name"), _version_arg(args),
+                               need_str(args, "key"), get_str(args, "value", "") or "")
+    return {}
+
+
+@router.delete("/model-versions/delete-tag")
+def delete_model_version_tag(args: dict = Args, s: Services = Svc,
+                             who: Principal = Who) -> dict[str, Any]:
+    s.registry.delete_version_tag(who, need_str(args, "name"), _version_arg(args),
+                                  need_str(args, "key"))
+    return {}

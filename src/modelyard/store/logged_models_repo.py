@@ -1,0 +1,121 @@
+"""SQL for MLflow 3's logged models: rows, tags, file manifests and run outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from modelyard.domain.entities import FileEntry
+from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.store.filters import compile_filter, compile_order
+from modelyard.store.schema_mlflow import (
+    logged_model_files,
+    logged_model_tags,
+    logged_models,
+    run_model_outputs,
+)
+
+LM, F, T = logged_models, logged_model_files, logged_model_tags
+
+COLUMNS = {
+    "model_id": LM.c.model_id,
+    "name": LM.c.name,
+    "experiment_id": LM.c.experiment_id,
+    "source_run_id": LM.c.source_run_id,
+    "model_type": LM.c.model_type,
+    "status": LM.c.status,
+    "created_at": LM.c.created_at,
+    "updated_at": LM.c.updated_at,
+}
+
+
+class LoggedModelsRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def insert(self, *, model_id: str, experiment_id: str, name: str,
+               source_run_id: str | None, model_type: str, params: dict[str, str],
+               tags: dict[str, str], now: int, actor: str) -> int:
+        res = self.conn.execute(insert(LM).values(
+            model_id=model_id, experiment_id=experiment_id, name=name,
+            source_run_id=source_run_id, model_type=model_type, status="PENDING",
+            status_message="", params=json.dumps(params) if params else None,
+            created_at=now, updated_at=now, created_by=actor))
+        lid = int(res.inserted_primary_key[0])
+        if tags:
+            self.conn.execute(insert(T), [{"logged_model_id": lid, "key": k, "value": v}
+                                          for k, v in tags.items()])
+        return lid
+
+    def row(self, model_id: str, *, lock: bool = False) -> Any:
+        q = select(LM).where(LM.c.model_id == model_id, LM.c.deleted_at.is_(None))
+        if lock:
+            q = q.with_for_update()
+        return self.conn.execute(q).mappings().first()
+
+    def update(self, lid: int, now: int, **values: Any) -> None:
+        """Every write on a logged model goes through here first: it takes the row lock
+        that orders concurrent writers (parallel artifact uploads) on one model."""
+        self.conn.execute(update(LM).where(LM.c.id == lid).values(updated_at=now, **values))
+
+    def tags(self, lid: int) -> dict[str, str]:
+        return dict(self.conn.execute(select(T.c.key, T.c.value).where(
+            T.c.logged_model_id == lid)).all())
+
+    def set_tag(self, lid: int, key: str, value: str) -> None:
+        res = self.conn.execute(update(T).where(T.c.logged_model_id == lid, T.c.key == key)
+                                .values(value=value))
+        if not res.rowcount:
+            self.conn.execute(insert(T).values(logged_model_id=lid, key=key, value=value))
+
+    def delete_tag(self, lid: int, key: str) -> bool:
+        res = self.conn.execute(delete(T).where(T.c.logged_model_id == lid, T.c.key == key))
+        return bool(res.rowcount)
+
+    def put_files(self, lid: int, files: list[FileEntry]) -> None:
+        """Add files; a path that exists is replaced (the caller holds the row lock)."""
+        paths = [f.path for f in files]
+        self.conn.execute(delete(F).where(F.c.logged_model_id == lid, F.c.path.in_(paths)))
+        self.conn.execute(insert(F), [{"logged_model_id": lid, "path": f.path, "size": f.size,
+                                       "sha256": f.sha256} for f in files])
+
+    def files(self, lid: int, prefix: str = "") -> list[FileEntry]:
+        q = select(F.c.path, F.c.size, F.c.sha256).where(F.c.logged_model_id == lid)
+        if prefix:
+            q = q.where(or_(F.c.path == prefix, F.c.path.startswith(prefix + "/", autoescape=True)))
+        return [FileEntry(path=p, size=s, sha256=d)
+                for p, s, d in self.conn.execute(q.order_by(F.c.path))]
+
+    def search(self, experiment_ids: list[str], node: Node | None, order: list[OrderKey],
+               offset: int, limit: int) -> list[Any]:
+        q = select(LM).where(LM.c.deleted_at.is_(None))
+        if experiment_ids:
+            q = q.where(LM.c.experiment_id.in_(experiment_ids))
+        q = q.where(compile_filter(node, self._field))
+        q = q.order_by(*compile_order(order, self._field), LM.c.created_at.desc(), LM.c.id.desc())
+        return list(self.conn.execute(q.offset(offset).limit(limit)).mappings())
+
+    def _field(self, field: Field) -> ColumnElement:
+        if field.kind == "tag":
+            return (select(T.c.value).where(T.c.logged_model_id == LM.c.id, T.c.key == field.key)
+                    .scalar_subquery())
+        return COLUMNS[field.key]
+
+    def add_output(self, run_id: str, model_id: str, step: int) -> None:
+        res = self.conn.execute(update(run_model_outputs).where(
+            run_model_outputs.c.run_id == run_id, run_model_outputs.c.model_id == model_id)
+            .values(step=step))
+        if not res.rowcount:
+            self.conn.execute(insert(run_model_outputs).values(run_id=run_id, model_id=model_id,
+                                                               step=step))
+
+    def outputs(self, run_id: str) -> list[tuple[str, int]]:
+        return [(m, s) for m, s in self.conn.execute(
+            select(run_model_outputs.c.model_id, run_model_outputs.c.step)
+            .where(run_model_outputs.c.run_id == run_id).order_by(run_model_outputs.c.step))]
+
+    def referenced_digests(self) -> set[str]:
+        return set(self.conn.execute(select(F.c.sha256).distinct()).scalars())

@@ -1,0 +1,107 @@
+"""MLflow models end to end: sklearn/pyfunc log_model (MLflow 3 logged models),
+register_model, load by version, alias, stage and latest; and the same model through
+modelyard's own CLI download and loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from mlflow import MlflowClient
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from modelyard.cli.main import cli
+from modelyard.domain.entities import ANONYMOUS
+
+pytestmark = [
+    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+]
+
+# Given explicitly: inferring them runs a subprocess that takes seconds.
+REQS = ["scikit-learn"]
+
+
+@pytest.fixture(scope="module")
+def iris():  # type: ignore[no-untyped-def]
+    X, y = load_iris(return_X_y=True)
+    return X, y, LogisticRegression(max_iter=300).fit(X, y)
+
+
+def test_sklearn_log_register_and_load(mlflow_url: str, mc: MlflowClient, iris, services,
+                                       tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    X, y, clf = iris
+    mlflow.set_experiment("iris")
+    with mlflow.start_run() as run:
+        mlflow.log_metric("acc", float(clf.score(X, y)))
+        info = mlflow.sklearn.log_model(clf, name="model", input_example=X[:3],
+                                        registered_model_name="iris", pip_requirements=REQS)
+    assert info.model_id.startswith("m-") and str(info.registered_model_version) == "1"
+    lm = mc.get_logged_model(info.model_id)
+    assert str(lm.status).endswith("READY") and lm.name == "model"
+    assert lm.source_run_id == run.info.run_id
+
+    v2 = mlflow.register_model(f"runs:/{run.info.run_id}/model", "iris")
+    assert v2.version == "2" and v2.run_id == run.info.run_id
+    mc.set_registered_model_alias("iris", "production", "2")
+    mc.transition_model_version_stage("iris", "1", "Staging")
+
+    expected = clf.predict(X[:5])
+    for uri in ("models:/iris/1", "models:/iris@production", "models:/iris/Staging",
+                "models:/iris/latest", f"models:/{info.model_id}", f"runs:/{run.info.run_id}/model"):
+        loaded = mlflow.pyfunc.load_model(uri)
+        assert list(loaded.predict(X[:5])) == list(expected), uri
+    assert list(mlflow.sklearn.load_model("models:/iris/2").predict(X[:5])) == list(expected)
+
+    # The registered version is a modelyard version: same blobs as the logged model.
+    version = services.registry.get_version(ANONYMOUS, "iris", 1, with_files=True)
+    logged = services.logged_models.files(ANONYMOUS, info.model_id)
+    assert {(f.path, f.sha256) for f in version.files} == {(f.path, f.sha256) for f in logged}
+    assert "MLmodel" in {f.path for f in version.files}
+    assert version.run_id == run.info.run_id
+
+    out = tmp_path / "dl"
+    result = CliRunner().invoke(cli, ["--uri", mlflow_url, "versions", "download",
+                                      "iris@production", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "MLmodel").is_file() and (out / "model.skops").is_file()
+    import modelyard
+
+    model = modelyard.load_model(str(out), trust=True)
+    assert list(np.asarray(model.predict(X[:5]))) == list(expected)
+
+
+class AddN(mlflow.pyfunc.PythonModel):
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+        return model_input + self.n
+
+
+def test_pyfunc_log_model_and_mlflow2_style_run_artifacts(mlflow_url: str,
+                                                          mc: MlflowClient, tmp_path: Path,
+                                                          iris) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    with mlflow.start_run():
+        info = mlflow.pyfunc.log_model(name="adder", python_model=AddN(3),
+                                       registered_model_name="adder", pip_requirements=REQS)
+    loaded = mlflow.pyfunc.load_model("models:/adder/1")
+    assert list(loaded.predict(pd.DataFrame({"x": [1, 2]}))["x"]) == [4, 5]
+    assert mc.get_model_version("adder", "1").source == f"models:/{info.model_id}"
+
+    # MLflow 2 saved models as run artifacts; registering that folder works too.
+    X, _, clf = iris
+    mlflow.sklearn.save_model(clf, str(tmp_path / "saved"), pip_requirements=REQS)
+    with mlflow.start_run() as run:
+        mlflow.log_artifacts(str(tmp_path / "saved"), "model")
+    v = mlflow.register_model(f"runs:/{run.info.run_id}/model", "from-artifacts")
+    assert v.source == f"mlflow-artifacts:/{run.info.experiment_id}/{run.info.run_id}/artifacts/model"
+    got = mlflow.sklearn.load_model("models:/from-artifacts/1")
+    assert list(got.predict(X[:3])) == list(clf.predict(X[:3]))

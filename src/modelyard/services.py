@@ -10,6 +10,7 @@ from modelyard.artifacts.registry import open_blob_store
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.gc import GcService
+from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.store.sql_store import SqlStore
@@ -24,6 +25,7 @@ class Services:
     registry: RegistryService
     gc: GcService
     audit: AuditService
+    logged_models: LoggedModelService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -38,6 +40,7 @@ class Services:
             registry=RegistryService(store, blobs, clock),
             gc=GcService(store, blobs, clock, settings.gc_grace_seconds),
             audit=AuditService(store),
+            logged_models=LoggedModelService(store, blobs, clock),
         )
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from modelyard.errors import ModelyardError, ServiceUnavailable
 from modelyard.store import migrate
 from modelyard.store.engine import WRITE_OPTION, make_engine, redact
 from modelyard.store.events_repo import EventRepo
+from modelyard.store.logged_models_repo import LoggedModelsRepo
 from modelyard.store.registry_repo import RegistryRepo
 
 
@@ -26,6 +27,7 @@ class SqlTransaction:
         self.conn = conn
         self.registry = RegistryRepo(conn)
         self.events = EventRepo(conn)
+        self.logged_models = LoggedModelsRepo(conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -9,10 +9,13 @@ from typing import Any
 from modelyard.artifacts.registry import open_blob_store
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
+from modelyard.domain.datasets import DatasetService
 from modelyard.domain.gc import GcService
+from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import Clock, SystemClock
 from modelyard.domain.registry import RegistryService
+from modelyard.domain.tracking import TrackingService
 from modelyard.store.sql_store import SqlStore
 
 
@@ -25,6 +28,9 @@ class Services:
     registry: RegistryService
     gc: GcService
     audit: AuditService
+    tracking: TrackingService
+    datasets: DatasetService
+    lineage: LineageService
     logged_models: LoggedModelService
 
     @classmethod
@@ -40,6 +46,9 @@ class Services:
             registry=RegistryService(store, blobs, clock),
             gc=GcService(store, blobs, clock, settings.gc_grace_seconds),
             audit=AuditService(store),
+            tracking=TrackingService(store, blobs, clock),
+            datasets=DatasetService(store, blobs, clock),
+            lineage=LineageService(store, clock),
             logged_models=LoggedModelService(store, blobs, clock),
         )
 

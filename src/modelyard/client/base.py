@@ -19,11 +19,12 @@ from modelyard.artifacts.paths import safe_join
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import AlreadyExists, DigestMismatch, NotFound
+from modelyard.client.tracking_base import TrackingClientMixin
 
 Progress = Callable[[int], None]
 
 
-class BaseClient:
+class BaseClient(TrackingClientMixin):
     """Operations on a registry.  Build one with :func:`modelyard.Client`."""
 
     uri: str

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 
 from modelyard.client.base import BaseClient, Progress
+from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
@@ -22,7 +23,7 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(BaseClient):
+class HttpClient(HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.uri = uri.rstrip("/")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.base import BaseClient, Progress
+from modelyard.client.tracking_local import LocalTrackingMixin
 from modelyard.config import Settings
 from modelyard.domain.entities import (
     ANONYMOUS,
@@ -22,7 +23,7 @@ from modelyard.domain.refs import VersionRef
 from modelyard.services import Services
 
 
-class LocalClient(BaseClient):
+class LocalClient(LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
                  principal: Principal = ANONYMOUS, services: Services | None = None) -> None:
         self.uri = uri

@@ -132,3 +132,134 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+# -- experiment tracking, datasets, lineage (domain/tracking.py, datasets.py, lineage.py) --
+
+@dataclass(frozen=True)
+class Experiment(_Wire):
+    experiment_id: str
+    name: str
+    artifact_location: str = ""
+    lifecycle_stage: str = "active"
+    tags: dict[str, str] = field(default_factory=dict)
+    created_at: int = 0
+    updated_at: int = 0
+
+
+@dataclass(frozen=True)
+class Metric(_Wire):
+    key: str
+    value: float
+    step: int = 0
+    timestamp: int = 0
+
+
+@dataclass(frozen=True)
+class Run(_Wire):
+    run_id: str
+    experiment_id: str
+    run_name: str = ""
+    status: str = "RUNNING"
+    start_time: int = 0
+    end_time: int | None = None
+    lifecycle_stage: str = "active"
+    user_id: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    parent_run_id: str | None = None
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    deleted_at: int | None = None
+
+    @property
+    def info(self) -> Run:
+        """MLflow-style access (``run.info.run_id``)."""
+        return self
+
+    @property
+    def data(self) -> Run:
+        return self
+
+
+@dataclass(frozen=True)
+class DatasetVersion(_Wire):
+    """A dataset version: a manifest of files (possibly none, for a dataset known only by
+    digest), its digest, and a profile (schema, row count, column statistics)."""
+
+    name: str
+    version: int
+    digest: str
+    source: str = ""
+    source_type: str = ""
+    description: str = ""
+    profile: dict[str, Any] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    size: int = 0
+    file_count: int = 0
+    files: list[FileEntry] | None = None
+    created_at: int = 0
+    created_by: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}/{self.version}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatasetVersion:
+        data = dict(data)
+        if data.get("files") is not None:
+            data["files"] = [FileEntry.from_dict(f) for f in data["files"]]
+        return super().from_dict(data)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Dataset(_Wire):
+    name: str
+    description: str = ""
+    latest_version: int | None = None
+    created_at: int = 0
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class Deployment(_Wire):
+    id: str
+    model: str
+    version: int
+    endpoint: str
+    environment: str = ""
+    started_at: int = 0
+    ended_at: int | None = None
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class LineageNode(_Wire):
+    id: str  # "model-version:fraud/3", "run:<id>", "dataset-version:tx/2", "deployment:<id>"
+    type: str
+    label: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LineageEdge(_Wire):
+    source: str  # upstream end: data flows source -> target
+    target: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class LineageGraph(_Wire):
+    root: str
+    nodes: list[LineageNode] = field(default_factory=list)
+    edges: list[LineageEdge] = field(default_factory=list)
+
+    def node(self, node_id: str) -> LineageNode | None:
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LineageGraph:
+        return cls(root=data["root"],
+                   nodes=[LineageNode.from_dict(n) for n in data.get("nodes") or []],
+                   edges=[LineageEdge.from_dict(e) for e in data.get("edges") or []])

@@ -179,3 +179,35 @@ def check_manifest(files: Iterable[object]) -> list[FileEntry]:
         if len(out) > MAX_FILES:
             raise InvalidParameter(f"a manifest holds at most {MAX_FILES} files")
     return out
+
+
+# -- experiment tracking -------------------------------------------------------------
+MAX_PARAM_KEY = 250
+MAX_PARAM_VALUE = 6000  # as MLflow
+MAX_RUN_TAG_VALUE = 8000  # as MLflow
+MAX_METRIC_KEY = 250
+
+
+def check_param(key: object, value: object) -> tuple[str, str]:
+    """A run parameter: key as a tag key, value a string of at most 6000 characters.
+    Numbers and booleans are turned into strings (the SDK logs them that way)."""
+    if isinstance(value, (bool, int, float)) and not isinstance(value, str):
+        value = str(value)
+    try:
+        return check_tag(key, value, MAX_PARAM_VALUE)
+    except InvalidParameter as exc:
+        raise InvalidParameter(str(exc).replace("tag", "param", 1)) from None
+
+
+def check_run_tag(key: object, value: object) -> tuple[str, str]:
+    return check_tag(key, value, MAX_RUN_TAG_VALUE)
+
+
+def check_metric_key(key: object) -> str:
+    if not isinstance(key, str) or not key:
+        raise InvalidParameter("metric key must be a non-empty string")
+    if len(key) > MAX_METRIC_KEY:
+        raise InvalidParameter(f"metric key is longer than {MAX_METRIC_KEY} characters")
+    if _has_control(key):
+        raise InvalidParameter("metric key must not contain control characters")
+    return key

@@ -181,3 +181,4 @@ events = Table(
 # Tables of the other aggregates live in their own modules on the same metadata;
 # importing them here registers them (migrations and tests see one schema).
 from modelyard.store import schema_mlflow  # noqa: E402,F401
+from modelyard.store import schema_tracking  # noqa: E402,F401

@@ -18,8 +18,11 @@ from modelyard.errors import ModelyardError, ServiceUnavailable
 from modelyard.store import migrate
 from modelyard.store.engine import WRITE_OPTION, make_engine, redact
 from modelyard.store.events_repo import EventRepo
+from modelyard.store.dataset_repo import DatasetRepo
+from modelyard.store.lineage_repo import LineageRepo
 from modelyard.store.logged_models_repo import LoggedModelsRepo
 from modelyard.store.registry_repo import RegistryRepo
+from modelyard.store.tracking_repo import TrackingRepo
 
 
 class SqlTransaction:
@@ -27,6 +30,9 @@ class SqlTransaction:
         self.conn = conn
         self.registry = RegistryRepo(conn)
         self.events = EventRepo(conn)
+        self.tracking = TrackingRepo(conn)
+        self.datasets = DatasetRepo(conn)
+        self.lineage = LineageRepo(conn)
         self.logged_models = LoggedModelsRepo(conn)
 
     def referenced_digests(self) -> set[str]:

@@ -2,11 +2,22 @@
 
 from fastapi import APIRouter
 
-from modelyard.server.api_v1 import blobs, events, models, versions
+from modelyard.server.api_v1 import (
+    blobs,
+    datasets,
+    deployments,
+    events,
+    experiments,
+    lineage,
+    models,
+    runs,
+    versions,
+)
 
 
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
-    for module in (models, versions, blobs, events):
+    for module in (models, versions, blobs, events, experiments, runs, datasets,
+                   deployments, lineage):
         r.include_router(module.router)
     return r

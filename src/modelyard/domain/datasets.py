@@ -1,0 +1,218 @@
+"""DatasetService: datasets as versioned, content-addressed manifests with a profile.
+
+A dataset version is a manifest of files (path, size, sha256) like a model version,
+its digest (sha256 of the manifest), and a profile (schema, row count, column
+statistics) computed by the client that has the bytes.  Registering the same content
+again returns the existing version.  A version known only by digest (an MLflow
+``log_input`` of a dataset we never saw) has no files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from modelyard.domain import events as ev
+from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry, Page, Principal
+from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.validation import (
+    check_description,
+    check_manifest,
+    check_max_results,
+    check_name,
+    check_tags,
+)
+from modelyard.errors import InvalidParameter, NotFound
+
+DATASET_VERSION_CREATED = "dataset.version_created"
+MAX_PROFILE_BYTES = 1 << 20
+MAX_CONTEXT = 64
+
+
+def manifest_digest(files: list[FileEntry]) -> str:
+    """The digest of a manifest: the same files give the same digest in any order."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.path):
+        h.update(f"{f.path}\x00{f.size}\x00{f.sha256}\n".encode())
+    return h.hexdigest()
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        raise InvalidParameter(f"{what} must be a string of at most {limit} characters")
+    return value
+
+
+def _profile(value: object) -> dict[str, Any] | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = {"text": value}
+    if not isinstance(value, dict):
+        raise InvalidParameter("profile must be a JSON object")
+    if len(json.dumps(value, default=str)) > MAX_PROFILE_BYTES:
+        raise InvalidParameter(f"profile is larger than {MAX_PROFILE_BYTES} bytes")
+    return value
+
+
+def parse_dataset_ref(ref: object) -> tuple[str, int | str]:
+    """``name/3``, ``name@3``, ``name/latest`` or ``name`` (the latest)."""
+    if not isinstance(ref, str) or not ref:
+        raise InvalidParameter("a dataset reference must be a non-empty string")
+    body = ref[len("dataset:"):] if ref.startswith("dataset:") else ref
+    for sep in ("/", "@"):
+        name, found, spec = body.rpartition(sep)
+        if found and name:
+            return name, int(spec) if spec.isdigit() else spec
+    return body, "latest"
+
+
+def create_version(tx: Any, now: int, actor: Principal, name: str, files: list[FileEntry], *,
+                   digest: str | None = None, source: str = "", source_type: str = "",
+                   description: str = "", profile: dict[str, Any] | None = None,
+                   tags: dict[str, str] | None = None) -> tuple[int, bool]:
+    """Find the version of ``name`` with this content, or add one; (id, created)."""
+    digest = digest or manifest_digest(files)
+    drow = tx.datasets.dataset_row(name)
+    if drow is None:
+        did = tx.datasets.insert_dataset(name, now, actor.name)
+    else:
+        did = drow["id"]
+    existing = tx.datasets.version_by_digest(did, digest)
+    if existing is not None:
+        return int(existing["id"]), False
+    number = tx.datasets.next_version(did)
+    vid = tx.datasets.insert_version(
+        did, number, digest=digest, source=source, source_type=source_type,
+        description=description, profile=profile, tags=tags or {}, files=files, now=now,
+        actor=actor.name)
+    ev.record(tx, now, actor, DATASET_VERSION_CREATED, "dataset", f"{name}/{number}",
+              after={"digest": digest, "files": len(files), "source": source})
+    return vid, True
+
+
+def resolve_inputs(tx: Any, now: int, actor: Principal,
+                   items: Iterable[Any]) -> list[tuple[int, str, str]]:
+    """Dataset inputs of a run -> [(dataset version id, context, "name/version")]."""
+    out = []
+    for item in items or ():
+        context = ""
+        if isinstance(item, DatasetVersion):
+            name, spec = item.name, item.version
+        elif isinstance(item, str):
+            name, spec = parse_dataset_ref(item)
+        elif isinstance(item, dict):
+            context = _text(item.get("context") or "", "context", MAX_CONTEXT)
+            ds = item.get("dataset") if isinstance(item.get("dataset"), dict) else item
+            name = ds.get("name")
+            spec = ds.get("version")
+            if spec is None and ds.get("digest"):
+                check_name(name, "dataset name")
+                vid, _ = create_version(
+                    tx, now, actor, name, [],
+                    digest=_text(ds.get("digest"), "digest", 64),
+                    source=_text(ds.get("source"), "source", 65536),
+                    source_type=_text(ds.get("source_type"), "source_type", 64),
+                    profile=_profile({k: ds[k] for k in ("schema", "profile") if ds.get(k)}))
+                out.append((vid, context, f"{name}/{tx.datasets.version_by_id(vid)['version']}"))
+                continue
+            if spec is None:
+                spec = "latest"
+        else:
+            raise InvalidParameter("a dataset input is a DatasetVersion, 'name/version' or an object")
+        row = _version_row(tx, name, spec)
+        out.append((int(row["id"]), context, f"{name}/{row['version']}"))
+    return out
+
+
+def _version_row(tx: Any, name: object, spec: int | str) -> Any:
+    if not isinstance(name, str) or not name:
+        raise InvalidParameter("dataset name must be a non-empty string")
+    drow = tx.datasets.dataset_row(name)
+    if drow is None:
+        raise NotFound(f"dataset {name!r} does not exist")
+    if isinstance(spec, str) and spec.isdigit():
+        spec = int(spec)
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        row = tx.datasets.version_row(drow["id"], spec)
+    elif spec == "latest":
+        row = tx.datasets.latest_version_row(drow["id"])
+    else:
+        raise InvalidParameter(f"dataset version must be a number or 'latest', not {spec!r}")
+    if row is None:
+        raise NotFound(f"dataset {name!r} has no version {spec}")
+    return row
+
+
+class DatasetService:
+    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None = None) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.clock = clock or SystemClock()
+
+    def create_dataset_version(self, actor: Principal, name: str, files: list[FileEntry], *,
+                               profile: dict[str, Any] | None = None, source: str = "",
+                               source_type: str = "", description: str = "",
+                               tags: dict[str, str] | None = None,
+                               digest: str | None = None) -> DatasetVersion:
+        """Commit a dataset version whose files are already in the blob store; the same
+        content registered again returns the version that has it."""
+        from modelyard.domain.tracking import check_blobs
+
+        check_name(name, "dataset name")
+        entries = check_manifest(files)
+        if not entries and not digest:
+            raise InvalidParameter("a dataset version needs files or a digest")
+        check_blobs(self.blobs, entries)
+        kwargs = {
+            "digest": _text(digest, "digest", 64) or None,
+            "source": _text(source, "source", 65536),
+            "source_type": _text(source_type, "source_type", 64),
+            "description": check_description(description),
+            "profile": _profile(profile), "tags": check_tags(tags)}
+        with self.store.write() as tx:
+            now = self.clock.now_ms()
+            vid, _ = create_version(tx, now, actor, name, entries, **kwargs)  # type: ignore[arg-type]
+            return tx.datasets.version_entity(tx.datasets.version_by_id(vid), with_files=True)  # type: ignore[no-any-return]
+
+    def get_dataset_version(self, actor: Principal, name: str, version: int | str = "latest",
+                            *, with_files: bool = True) -> DatasetVersion:
+        with self.store.read() as tx:
+            row = _version_row(tx, name, version)
+            return tx.datasets.version_entity(row, with_files=with_files)  # type: ignore[no-any-return]
+
+    def resolve(self, actor: Principal, ref: str, *, with_files: bool = True) -> DatasetVersion:
+        return self.get_dataset_version(actor, *parse_dataset_ref(ref), with_files=with_files)
+
+    def get_dataset(self, actor: Principal, name: str) -> Dataset:
+        with self.store.read() as tx:
+            row = tx.datasets.dataset_row(name) if isinstance(name, str) else None
+            if row is None:
+                raise NotFound(f"dataset {name!r} does not exist")
+            return tx.datasets.dataset_entity(row)  # type: ignore[no-any-return]
+
+    def list_datasets(self, actor: Principal, name_like: str | None = None,
+                      max_results: int | None = None,
+                      page_token: str | None = None) -> Page[Dataset]:
+        limit = check_max_results(max_results)
+        offset = decode_token(page_token)
+        with self.store.read() as tx:
+            items = tx.datasets.list_datasets(name_like, offset, limit + 1)
+        if len(items) > limit:
+            return Page(items[:limit], encode_token(offset + limit))
+        return Page(items, None)
+
+    def list_dataset_versions(self, actor: Principal, name: str) -> list[DatasetVersion]:
+        with self.store.read() as tx:
+            row = tx.datasets.dataset_row(name) if isinstance(name, str) else None
+            if row is None:
+                raise NotFound(f"dataset {name!r} does not exist")
+            return tx.datasets.versions_of(row["id"])  # type: ignore[no-any-return]

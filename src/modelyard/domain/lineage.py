@@ -1,0 +1,243 @@
+"""LineageService: deployments, and the lineage graph over datasets, runs, model
+versions and deployments.
+
+Entities are named ``model-version:fraud/3`` (also ``fraud@production``,
+``fraud/latest``), ``run:<run id>``, ``dataset-version:transactions/2`` and
+``deployment:<id>``.  Edges point the way data flows::
+
+    dataset-version --input--> run --produced--> model-version --derived_from-->
+        model-version --deployed_to--> deployment
+
+plus ``parent_run`` between nested runs.  ``upstream`` walks against the arrows,
+``downstream`` with them, ``both`` does each from the root.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from typing import Any
+
+from modelyard.domain import events as ev
+from modelyard.domain.datasets import parse_dataset_ref
+from modelyard.domain.entities import (
+    Deployment,
+    LineageEdge,
+    LineageGraph,
+    LineageNode,
+    Principal,
+)
+from modelyard.domain.ports import Clock, MetadataStore, SystemClock
+from modelyard.domain.refs import parse_ref, ref_from_parts
+from modelyard.domain.registry import RegistryService
+from modelyard.domain.validation import _has_control
+from modelyard.errors import InvalidParameter, NotFound
+
+DEPLOYMENT_STARTED = "deployment.started"
+DEPLOYMENT_ENDED = "deployment.ended"
+DIRECTIONS = ("upstream", "downstream", "both")
+MAX_DEPTH = 20
+RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
+                 "modelyard.git.dirty", "mlflow.source.name", "modelyard.python.version")
+
+
+class LineageService:
+    def __init__(self, store: MetadataStore, clock: Clock | None = None,
+                 registry: RegistryService | None = None) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.registry = registry or RegistryService(store, None, self.clock)  # type: ignore[arg-type]
+
+    # -- deployments ------------------------------------------------------------------
+    def record_deployment(self, actor: Principal, model: str, version: int | str,
+                          endpoint: str, environment: str = "") -> Deployment:
+        if not isinstance(endpoint, str) or not endpoint.strip() or len(endpoint) > 2048 \
+                or _has_control(endpoint):
+            raise InvalidParameter("endpoint must be 1-2048 printable characters")
+        if not isinstance(environment, str) or len(environment) > 256 or _has_control(environment):
+            raise InvalidParameter("environment must be at most 256 printable characters")
+        with self.store.write() as tx:
+            mrow, vrow = self.registry._resolve(tx, ref_from_parts(model, version))
+            now = self.clock.now_ms()
+            dep_id = uuid.uuid4().hex
+            tx.lineage.insert_deployment(dep_id, vrow["id"], endpoint, environment, now,
+                                         actor.name)
+            ev.record(tx, now, actor, DEPLOYMENT_STARTED, "deployment", dep_id,
+                             mrow["project"], after={"model": mrow["name"],
+                                                     "version": vrow["version"],
+                                                     "endpoint": endpoint,
+                                                     "environment": environment})
+            return tx.lineage.deployment(dep_id)[0]  # type: ignore[no-any-return]
+
+    def end_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
+        with self.store.write() as tx:
+            found = tx.lineage.deployment(deployment_id) if isinstance(deployment_id, str) else None
+            if found is None:
+                raise NotFound(f"deployment {deployment_id!r} does not exist")
+            dep = found[0]
+            if dep.ended_at is not None:
+                raise InvalidParameter(f"deployment {deployment_id} has already ended")
+            now = self.clock.now_ms()
+            tx.lineage.end_deployment(deployment_id, now)
+            ev.record(tx, now, actor, DEPLOYMENT_ENDED, "deployment", deployment_id,
+                             before={"model": dep.model, "version": dep.version,
+                                     "endpoint": dep.endpoint})
+            return tx.lineage.deployment(deployment_id)[0]  # type: ignore[no-any-return]
+
+    def list_deployments(self, actor: Principal, model: str | None = None,
+                         version: int | str | None = None,
+                         active_only: bool = True) -> list[Deployment]:
+        with self.store.read() as tx:
+            model_id = version_id = None
+            if model:
+                if version is not None and version != "":
+                    mrow, vrow = self.registry._resolve(tx, ref_from_parts(model, version))
+                    version_id = vrow["id"]
+                else:
+                    mrow = self.registry._model(tx, model)
+                model_id = mrow["id"]
+            elif version is not None:
+                raise InvalidParameter("version needs model")
+            return tx.lineage.list_deployments(model_id=model_id, version_id=version_id,  # type: ignore[no-any-return]
+                                               active_only=active_only)
+
+    # -- the graph --------------------------------------------------------------------
+    def lineage(self, actor: Principal, entity: str, direction: str = "upstream",
+                depth: int = 3) -> LineageGraph:
+        if direction not in DIRECTIONS:
+            raise InvalidParameter(f"direction must be one of {', '.join(DIRECTIONS)}")
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
+            raise InvalidParameter(f"depth must be an integer from 0 to {MAX_DEPTH}")
+        with self.store.read() as tx:
+            walk = _Walk(tx, self.registry)
+            root = walk.resolve(entity)
+            for d in (("upstream", "downstream") if direction == "both" else (direction,)):
+                walk.bfs(root, d, depth)
+            return LineageGraph(root=walk.node_id(root), nodes=list(walk.nodes.values()),
+                                edges=list(walk.edges.values()))
+
+
+Key = tuple[str, Any]  # ("mv", version id) | ("run", uuid) | ("dv", id) | ("dep", id)
+
+
+class _Walk:
+    def __init__(self, tx: Any, registry: RegistryService) -> None:
+        self.tx = tx
+        self.registry = registry
+        self.nodes: dict[str, LineageNode] = {}
+        self.edges: dict[tuple[str, str, str], LineageEdge] = {}
+        self._ids: dict[Key, str] = {}
+
+    def resolve(self, entity: object) -> Key:
+        if not isinstance(entity, str) or not entity:
+            raise InvalidParameter("entity must be a non-empty string")
+        kind, sep, rest = entity.partition(":")
+        if not sep or kind == "models":
+            kind, rest = "model-version", entity
+        if kind in ("model-version", "model_version", "version"):
+            _, vrow = self.registry._resolve(self.tx, parse_ref(rest))
+            return ("mv", int(vrow["id"]))
+        if kind == "run":
+            if self.tx.tracking.run_row(rest) is None:
+                raise NotFound(f"run {rest!r} does not exist")
+            return ("run", rest)
+        if kind in ("dataset-version", "dataset_version", "dataset"):
+            from modelyard.domain.datasets import _version_row
+
+            row = _version_row(self.tx, *parse_dataset_ref(rest))
+            return ("dv", int(row["id"]))
+        if kind == "deployment":
+            if self.tx.lineage.deployment(rest) is None:
+                raise NotFound(f"deployment {rest!r} does not exist")
+            return ("dep", rest)
+        raise InvalidParameter(
+            "entity must be model-version:NAME/VERSION, run:ID, dataset-version:NAME/VERSION "
+            f"or deployment:ID, not {entity!r}")
+
+    def bfs(self, root: Key, direction: str, depth: int) -> None:
+        self.node_id(root)
+        queue: deque[tuple[Key, int]] = deque([(root, 0)])
+        seen = {root}
+        while queue:
+            key, d = queue.popleft()
+            if d >= depth:
+                continue
+            for other, relation, upstream_end in self.neighbours(key, direction):
+                a, b = (other, key) if upstream_end else (key, other)
+                src, dst = self.node_id(a), self.node_id(b)
+                self.edges[(src, dst, relation)] = LineageEdge(src, dst, relation)
+                if other not in seen:
+                    seen.add(other)
+                    queue.append((other, d + 1))
+
+    def neighbours(self, key: Key, direction: str) -> list[tuple[Key, str, bool]]:
+        """(neighbour, relation, neighbour is the upstream end)."""
+        kind, ident = key
+        tx = self.tx
+        up = direction == "upstream"
+        out: list[tuple[Key, str, bool]] = []
+        if kind == "mv":
+            if up:
+                row = tx.registry.version_by_id(ident)
+                if row["run_id"] and tx.tracking.run_row(row["run_id"]) is not None:
+                    out.append((("run", row["run_id"]), "produced", True))
+                out += [(("mv", p), rel, True) for p, rel in tx.lineage.version_parents(ident)]
+            else:
+                out += [(("mv", c), rel, False) for c, rel in tx.lineage.version_children(ident)]
+                out += [(("dep", d.id), "deployed_to", False)
+                        for d in tx.lineage.list_deployments(version_id=ident, active_only=False)]
+        elif kind == "run":
+            row = tx.tracking.run_row(ident)
+            if up:
+                out += [(("dv", dv), context or "input", True)
+                        for dv, context in tx.lineage.inputs_of_run(row["id"])]
+                if row["parent_run_uuid"] and tx.tracking.run_row(row["parent_run_uuid"]):
+                    out.append((("run", row["parent_run_uuid"]), "parent_run", True))
+            else:
+                out += [(("mv", v), "produced", False) for v in tx.lineage.versions_of_run(ident)]
+                out += [(("run", c["run_uuid"]), "parent_run", False)
+                        for c in tx.tracking.child_runs(ident)]
+        elif kind == "dv" and not up:
+            out += [(("run", r), context or "input", False)
+                    for r, context in tx.lineage.runs_of_dataset_version(ident)]
+        elif kind == "dep" and up:
+            out.append((("mv", tx.lineage.deployment(ident)[1]), "deployed_to", True))
+        return out
+
+    def node_id(self, key: Key) -> str:
+        if key in self._ids:
+            return self._ids[key]
+        node = self._make(key)
+        self._ids[key] = node.id
+        self.nodes[node.id] = node
+        return node.id
+
+    def _make(self, key: Key) -> LineageNode:
+        kind, ident = key
+        tx = self.tx
+        if kind == "mv":
+            v = tx.registry.version_entity(tx.registry.version_by_id(ident),
+                                           tx.registry.version_by_id(ident)["model"])
+            return LineageNode(f"model-version:{v.model}/{v.version}", "model-version",
+                               f"{v.model}/{v.version}", {
+                                   "model": v.model, "version": v.version, "stage": v.stage,
+                                   "aliases": v.aliases, "run_id": v.run_id, "source": v.source,
+                                   "deleted": v.deleted, "created_at": v.created_at})
+        if kind == "run":
+            r = tx.tracking.run_entity(tx.tracking.run_row(ident))
+            return LineageNode(f"run:{r.run_id}", "run", r.run_name or r.run_id, {
+                "run_id": r.run_id, "run_name": r.run_name, "experiment_id": r.experiment_id,
+                "status": r.status, "lifecycle_stage": r.lifecycle_stage, "params": r.params,
+                "metrics": r.metrics, "start_time": r.start_time,
+                "tags": {k: r.tags[k] for k in RUN_NODE_TAGS if k in r.tags}})
+        if kind == "dv":
+            dv = tx.datasets.version_entity(tx.datasets.version_by_id(ident))
+            profile = dv.profile or {}
+            return LineageNode(f"dataset-version:{dv.name}/{dv.version}", "dataset-version",
+                               f"{dv.name}/{dv.version}", {
+                                   "name": dv.name, "version": dv.version, "digest": dv.digest,
+                                   "source": dv.source, "size": dv.size,
+                                   "rows": profile.get("rows"),
+                                   "columns": len(profile.get("columns") or [])})
+        dep = tx.lineage.deployment(ident)[0]
+        return LineageNode(f"deployment:{dep.id}", "deployment", dep.endpoint, dep.to_dict())

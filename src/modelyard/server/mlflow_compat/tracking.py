@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends
 
 from modelyard.domain.entities import Principal
+from modelyard.domain.validation import MAX_RUN_TAG_VALUE
 from modelyard.errors import InvalidParameter
 from modelyard.server.deps import principal, services
 from modelyard.server.mlflow_compat import tracking_json as tj
@@ -27,6 +29,8 @@ router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False)
 Args = Depends(mlflow_args)
 Svc = Depends(services)
 Who = Depends(principal)
+
+HISTORY_TAG = "mlflow.log-model.history"
 
 # ViewType: ACTIVE_ONLY (1), DELETED_ONLY (2), ALL (3) -> the services' ``deleted``.
 _VIEWS: dict[str, bool | None] = {"ACTIVE_ONLY": False, "1": False, "DELETED_ONLY": True,
@@ -190,6 +194,26 @@ def log_inputs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> di
     datasets = tj.dataset_inputs(get_list(args, "datasets"))
     if datasets:
         s.tracking.log_inputs(who, _run_id(args), datasets)
+    return {}
+
+
+@router.post("/runs/log-model")
+def log_model(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+    """MLflow 2's record of a model logged in a run: the MLmodel as JSON, appended to
+    the run tag ``mlflow.log-model.history`` (what MLflow's server does)."""
+    run_id = _run_id(args)
+    try:
+        entry = json.loads(need_str(args, "model_json"))
+    except ValueError:
+        raise InvalidParameter("model_json must be a JSON object") from None
+    history = s.tracking.get_run(who, run_id).tags.get(HISTORY_TAG)
+    entries = json.loads(history) if history else []
+    entries.append(entry)
+    value = json.dumps(entries)
+    while len(value) > MAX_RUN_TAG_VALUE and len(entries) > 1:
+        entries.pop(0)  # keep the newest records that fit in a tag
+        value = json.dumps(entries)
+    s.tracking.set_run_tag(who, run_id, HISTORY_TAG, value)
     return {}
 
 

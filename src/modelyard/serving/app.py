@@ -275,8 +275,11 @@ def create_app(runtime: Runtime) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime.attach(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        runtime.attach(loop)
         yield
+        # Before uvicorn re-raises SIGTERM: stop following and end the deployments.
+        await loop.run_in_executor(None, runtime.stop)
 
     routes = [
         HttpRoute("/invocations", invocations, methods=["POST"]),

@@ -24,7 +24,7 @@ _NAN_TYPES = {"double", "float"}
 
 
 def read_mlmodel(root: Path) -> dict[str, Any]:
-    yaml = require("yaml", "mlflow")
+    yaml = require("yaml", "mlflow-models")
     try:
         data = yaml.safe_load((root / "MLmodel").read_text())
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -114,7 +114,11 @@ def _pyfunc(root: Path, spec: dict[str, Any], signature: dict[str, Any] | None,
             trust: bool) -> Any:
     require_trust("this MLflow python_function model",
                   "MLflow stores its Python class with cloudpickle", trust)
-    mlflow_pyfunc = require("mlflow.pyfunc", "mlflow")
+    try:
+        import mlflow.pyfunc as mlflow_pyfunc
+    except ImportError:
+        raise InvalidParameter("this MLflow python_function model needs MLflow itself to load: "
+                               "pip install mlflow") from None
     model = mlflow_pyfunc.load_model(str(root))
     names = [c["name"] for c in ((signature or {}).get("inputs") or {}).get("columns", [])]
     return _PyfuncPredictor(model, names)

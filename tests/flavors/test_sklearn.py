@@ -158,3 +158,56 @@ def test_a_missing_library_names_the_extra():
 def test_unknown_objects_cannot_be_saved(tmp_path: Path):
     with pytest.raises(InvalidParameter, match="cannot tell how to save"):
         modelyard.save_model(object(), tmp_path / "m")
+
+
+def _tampered_tree_model(tmp_path: Path, field: str, value: int) -> Path:
+    """A decision tree whose node array was edited as an attacker would, saved with
+    skops exactly as a real model is."""
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+    from sklearn.tree._tree import Tree
+
+    X, y = load_iris(return_X_y=True)
+    est = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    state = est.tree_.__getstate__()
+    nodes = state["nodes"].copy()
+    nodes[field][0] = value
+    state["nodes"] = nodes
+    bad = Tree(est.tree_.n_features, np.array([est.n_classes_], dtype=np.intp),
+               est.n_outputs_)
+    bad.__setstate__(state)
+    est.tree_ = bad
+    root = tmp_path / "m"
+    modelyard.save_model(est, root)
+    assert "sklearn.tree._tree.Tree" in sio.get_untrusted_types(file=root / "model.skops")
+    return root
+
+
+@pytest.mark.parametrize("field, value, why", [
+    ("left_child", 10**6, "nodes that do not exist"),
+    ("right_child", -5, "nodes that do not exist"),
+    ("feature", 99, "features the model does not have"),
+])
+def test_tampered_decision_trees_are_refused(tmp_path: Path, field: str, value: int, why: str):
+    root = _tampered_tree_model(tmp_path, field, value)
+    with pytest.raises(PermissionDenied, match=why):
+        modelyard.load_model(root)
+
+
+def test_tree_models_load_safely_by_default(tmp_path: Path, iris):  # type: ignore[no-untyped-def]
+    from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
+
+    X, y, forest = iris
+    modelyard.save_model(forest, tmp_path / "rf")
+    assert modelyard.load_model(tmp_path / "rf").predict(X[:5]).tolist() == \
+        forest.predict(X[:5]).tolist()
+    gb = GradientBoostingClassifier(n_estimators=3).fit(X, y)
+    modelyard.save_model(gb, tmp_path / "gb")
+    assert modelyard.load_model(tmp_path / "gb").predict(X[:5]).tolist() == \
+        gb.predict(X[:5]).tolist()
+    hgb = HistGradientBoostingClassifier(max_iter=3).fit(X, y)
+    modelyard.save_model(hgb, tmp_path / "hgb")
+    with pytest.raises(PermissionDenied, match="TreePredictor"):
+        modelyard.load_model(tmp_path / "hgb")
+    assert modelyard.load_model(tmp_path / "hgb", trust=True).predict(X[:5]).tolist() == \
+        hgb.predict(X[:5]).tolist()

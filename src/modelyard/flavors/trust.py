@@ -8,6 +8,14 @@ native XGBoost/LightGBM files, JSON state) never need it.
 Skops files are loaded with an explicit trusted-types list: the types the file names
 (:func:`skops.io.get_untrusted_types`) are allowed only when they come from
 scikit-learn, NumPy or SciPy; any other type refuses the load unless ``trust=True``.
+
+Two scikit-learn types hold raw node indices that scikit-learn follows without bounds
+checks, so a crafted file could make ``predict`` read out of bounds (skops itself
+refuses them by default).  The decision-tree storage (``sklearn.tree._tree.Tree``,
+behind every decision tree, random forest, extra trees and gradient boosting model) is
+accepted only after :func:`check_trees` has verified every index against the tree's
+size and its estimator's number of features; HistGradientBoosting's ``TreePredictor``
+is not checked and needs ``trust=True``.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from modelyard.errors import PermissionDenied
 
@@ -44,8 +54,16 @@ def unpickle(path: Path, what: str, trust: bool, *, cloud: bool = False) -> Any:
         return pickle.load(fh)  # noqa: S301 - explicit opt-in above
 
 
+TREE = "sklearn.tree._tree.Tree"
+#: scikit-learn types that are not safe to load from an untrusted file, checked or not.
+NEVER_WITHOUT_TRUST = frozenset({
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+})
+
+
 def _is_safe_type(name: str) -> bool:
-    return name.startswith(SAFE_SKOPS_PREFIXES) and "<" not in name
+    return name.startswith(SAFE_SKOPS_PREFIXES) and "<" not in name \
+        and name not in NEVER_WITHOUT_TRUST
 
 
 def skops_load(path: Path, what: str, trust: bool) -> Any:
@@ -57,6 +75,64 @@ def skops_load(path: Path, what: str, trust: bool) -> Any:
     if unsafe and not trust:
         shown = ", ".join(unsafe[:5]) + (" ..." if len(unsafe) > 5 else "")
         raise PermissionDenied(
-            f"refusing to load {what}: its skops file names types outside scikit-learn, "
-            f"NumPy and SciPy ({shown}), which could run code while loading; {HOW}")
-    return sio.load(path, trusted=list(untrusted))
+            f"refusing to load {what}: its skops file names types that are not known to be "
+            f"safe to load ({shown}); {HOW}")
+    obj = sio.load(path, trusted=list(untrusted))
+    if TREE in untrusted and not trust:
+        check_trees(obj, what)
+    return obj
+
+
+def _children(obj: Any) -> list[Any]:
+    if isinstance(obj, dict):
+        return list(obj.values())
+    if isinstance(obj, list | tuple):
+        return list(obj)
+    if isinstance(obj, np.ndarray):
+        return list(obj.ravel()) if obj.dtype == object else []
+    state = getattr(obj, "__dict__", None)
+    return list(state.values()) if isinstance(state, dict) else []
+
+
+def check_trees(root: Any, what: str) -> None:
+    """Verify every decision tree reachable from ``root``: child indices inside the
+    tree, feature indices below the owning estimator's ``n_features_in_``."""
+    from sklearn.tree._tree import Tree
+
+    seen: set[int] = set()
+    todo: list[tuple[Any, Any]] = [(root, None)]
+    while todo:
+        obj, owner = todo.pop()
+        if id(obj) in seen or isinstance(obj, str | bytes | int | float | bool):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Tree):
+            _check_tree(obj, owner, what)
+            continue
+        todo.extend((child, obj) for child in _children(obj))
+
+
+def _check_tree(tree: Any, owner: Any, what: str) -> None:
+    def refuse(why: str) -> None:
+        raise PermissionDenied(f"refusing to load {what}: a decision tree in it {why}; "
+                               f"{HOW}")
+
+    n_features = getattr(owner, "n_features_in_", None)
+    if getattr(owner, "tree_", None) is not tree or not isinstance(n_features, int | np.integer):
+        refuse("is not attached to an estimator that says how many features it takes")
+    if tree.n_features != n_features:
+        refuse("disagrees with its estimator about the number of features")
+    n = tree.node_count
+    left, right, feature = tree.children_left, tree.children_right, tree.feature
+    if not (len(left) == len(right) == len(feature) == n) or n < 1:
+        refuse("has node arrays of inconsistent lengths")
+    leaf = left == -1
+    if not np.array_equal(leaf, right == -1):
+        refuse("has nodes with exactly one child")
+    inner = ~leaf
+    for child in (left[inner], right[inner]):
+        if child.size and (child.min() < 1 or child.max() >= n):
+            refuse("points at nodes that do not exist")
+    f = feature[inner]
+    if f.size and (f.min() < 0 or f.max() >= n_features):
+        refuse("splits on features the model does not have")

@@ -33,3 +33,10 @@ def get_client() -> Any:
 
             _state["client"] = Client(get_tracking_uri())
         return _state["client"]
+
+
+# Runs: start_run/active_run/end_run live in tracking_fluent.py.
+from modelyard.tracking_fluent import ActiveRun, active_run, end_run, start_run  # noqa: E402
+
+__all__ = ["ActiveRun", "active_run", "end_run", "get_client", "get_tracking_uri",
+           "set_tracking_uri", "start_run"]

@@ -42,7 +42,7 @@ def client(ctx: click.Context) -> Any:
 
 
 def _register() -> None:
-    from modelyard.cli import db, misc, models, server, versions
+    from modelyard.cli import db, misc, models, server, tracking, versions
     from modelyard.cli import serve
 
     cli.add_command(models.models)
@@ -53,6 +53,11 @@ def _register() -> None:
     cli.add_command(misc.events)
     cli.add_command(misc.gc)
     cli.add_command(misc.projects)
+    cli.add_command(tracking.experiments)
+    cli.add_command(tracking.runs)
+    cli.add_command(tracking.datasets)
+    cli.add_command(tracking.lineage)
+    cli.add_command(tracking.deployments)
     cli.add_command(serve.serve)
 
 

@@ -159,7 +159,10 @@ def test_traffic_split_and_shadow(registry):  # type: ignore[no-untyped-def]
         while time.time() < deadline and len(CALLS["split3"]) < 120:
             time.sleep(0.02)
         assert sum(CALLS["split3"]) == 120
-        assert s.metric("modelyard_shadow_requests_total{outcome=\"ok\"") == 120
+        ok = 'modelyard_shadow_requests_total{outcome="ok"'
+        while time.time() < deadline and s.metric(ok) < 120:
+            time.sleep(0.02)
+        assert s.metric(ok) == 120
         shadow = s.http.get("/version").json()["shadow"]
         assert shadow["version"] == "3" and shadow["ref"] == "fraud@candidate"
 

@@ -18,6 +18,8 @@ def run(config: ServeConfig, client: Any = None, *, log_level: str = "warning") 
     from modelyard.serving.app import create_app
     from modelyard.serving.runtime import Runtime
 
+    import sys
+    sys.setswitchinterval(0.0002)
     runtime = Runtime(config, client)
     runtime.start()
     try:

@@ -101,19 +101,21 @@ class Scorer:
             headers["X-Modelyard-Version"] = served.label
             ctype = request.headers.get("content-type", JSON)
             batcher = served.batcher
-            batcher.arriving += 1
+            batcher.enter()
             try:
-                body = await self.read_body(request)
-                prepared, extra = parse(body, ctype, served.model.signature)
-            finally:
-                batcher.arriving -= 1
-            try:
+                try:
+                    body = await self.read_body(request)
+                    prepared, extra = parse(body, ctype, served.model.signature)
+                finally:
+                    batcher.arriving -= 1
                 result = await batcher.predict(prepared)
             except ModelyardError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the model refused this input
                 raise InvalidParameter(f"the model failed on this input: "
                                        f"{type(exc).__name__}: {_first_line(exc)}") from None
+            finally:
+                batcher.leave()
             response = Response(render(result.output, served, extra), media_type=JSON,
                                 headers=headers)
             if self.runtime.shadow is not None:

@@ -2,12 +2,14 @@
 
 Each served model has one :class:`MicroBatcher` and one prediction thread.  A request
 puts its checked input on the queue and awaits its own slice of the answer.  The
-worker takes everything queued (up to ``max_rows`` rows) as one batch; while other
-requests are known to be on their way (received but not yet queued) it waits for
-them, at most ``window`` seconds.  So a request alone is sent at once (never delayed
-by more than the window), and under load the requests that pile up while the model
-is busy go together in the next call: throughput grows with concurrency for models
-whose cost barely depends on the number of rows (tree ensembles, neural networks).
+worker takes everything queued (up to ``max_rows`` rows) as one batch, and waits for
+more, at most ``window`` seconds, only while there is evidence that more are coming:
+requests received but not yet queued, or fewer queued than the number of requests
+that were in the server at once in the last moment (``PEAK_HORIZON``).  So a lone
+client's request is sent at once, a request is never held longer than the window,
+and under load concurrent requests go together in one call: throughput grows with
+concurrency for models whose cost barely depends on the number of rows (tree
+ensembles, neural networks).
 
 If a batched call fails, each request of the batch is retried alone, so one bad input
 answers an error to its own sender only.
@@ -27,6 +29,9 @@ import numpy as np
 from modelyard.flavors.signature import Prepared
 
 __all__ = ["BatchResult", "MicroBatcher"]
+
+#: How long the peak number of concurrent requests is remembered, in seconds.
+PEAK_HORIZON = 0.25
 
 
 class BatchResult:
@@ -49,12 +54,33 @@ class MicroBatcher:
         self.on_batch = on_batch
         self.queue: deque[tuple[Prepared, asyncio.Future[BatchResult]]] = deque()
         self.arriving = 0  # requests received for this model, not yet queued
+        self.active = 0  # requests received and not yet answered
+        self._peak = 0
+        self._peak_at = 0.0
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._retired = False
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"predict-{name}")
 
     # -- requests ---------------------------------------------------------------------
+    def enter(self) -> None:
+        """A request for this model was received (its body may still be on the way)."""
+        self.arriving += 1
+        self.active += 1
+        now = time.monotonic()
+        if self.active >= self._peak or now - self._peak_at > PEAK_HORIZON:
+            self._peak, self._peak_at = self.active, now
+
+    def leave(self) -> None:
+        """The request was answered (or refused)."""
+        self.active -= 1
+
+    def _expected(self) -> int:
+        """How many requests a batch may expect: the recent peak of concurrency."""
+        if time.monotonic() - self._peak_at > PEAK_HORIZON:
+            return self.active
+        return self._peak
+
     async def predict(self, prepared: Prepared) -> BatchResult:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[BatchResult] = loop.create_future()
@@ -94,7 +120,8 @@ class MicroBatcher:
                     await self._wakeup.wait()
                     continue
                 batch, rows = self._take([], 0)
-                if self.window and self.arriving and rows < self.max_rows:
+                if self.window and rows < self.max_rows and (
+                        self.arriving or len(batch) < self._expected()):
                     batch, rows = await self._gather(batch, rows, loop)
                 await self._call(batch, rows, loop)
         finally:
@@ -118,7 +145,7 @@ class MicroBatcher:
                       loop: asyncio.AbstractEventLoop) -> tuple[list[Any], int]:
         assert self._wakeup is not None
         deadline = loop.time() + self.window
-        while self.arriving and rows < self.max_rows:
+        while rows < self.max_rows and (self.arriving or len(batch) < self._expected()):
             left = deadline - loop.time()
             if left <= 0:
                 break

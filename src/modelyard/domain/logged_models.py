@@ -131,7 +131,7 @@ class LoggedModelService:
                 raise NotFound(f"experiment {experiment_id!r} does not exist")
             if source_run_id and tx.tracking.run_row(source_run_id) is None:
                 raise NotFound(f"run {source_run_id!r} does not exist")
-            lid = tx.logged_models.insert(
+            tx.logged_models.insert(
                 model_id=model_id, experiment_id=str(experiment_id), name=name,
                 source_run_id=source_run_id or None, model_type=model_type, params=params,
                 tags=tags, now=now, actor=actor.name)

@@ -385,6 +385,18 @@ class RegistryService:
                       after={"stage": target, "archived": archived})
             return tx.registry.version_entity(tx.registry.version_by_id(vrow["id"]), name)  # type: ignore[no-any-return]
 
+    def latest_versions(self, actor: Principal, name: str,
+                        stages: list[str] | None = None) -> list[ModelVersion]:
+        """The latest version in each of ``stages`` (every stage when None), in one read;
+        stages without a version are left out (MLflow's GetLatestVersions)."""
+        wanted = [self.policy.canonical(st) for st in stages] if stages else list(
+            self.policy.stages)
+        with self.store.read() as tx:
+            mrow = self._model(tx, name)
+            rows = [tx.registry.latest_version_row(mrow["id"], st) for st in dict.fromkeys(wanted)]
+            return tx.registry.version_entities(  # type: ignore[no-any-return]
+                [(r, mrow["name"]) for r in rows if r is not None])
+
     def file_entry(self, actor: Principal, ref: VersionRef | str, path: str) -> FileEntry:
         check_relpath(path)
         ref = parse_ref(ref) if isinstance(ref, str) else ref

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -28,23 +29,43 @@ async def receive_blob(blobs: Any, digest: str | None, request: Request,
     if expected is not None and expected > max_size:
         raise PayloadTooLarge(f"blob of {expected} bytes is above the limit of {max_size}")
     writer = await run_in_threadpool(blobs.writer, digest, max_size)
-    buf = bytearray()
+    chunks: list[bytes] = []
+    held = 0
+    # One write in flight while the next chunk is received: hashing and disk overlap
+    # with the socket, and writes stay in order.  Chunks are joined once (one copy).
+    pending: asyncio.Future[None] | None = None
     try:
         async for chunk in request.stream():
-            buf += chunk
-            if len(buf) >= FLUSH:
-                data, buf = bytes(buf), bytearray()
-                await run_in_threadpool(writer.write, data)
-        if buf:
-            await run_in_threadpool(writer.write, bytes(buf))
+            chunks.append(chunk)
+            held += len(chunk)
+            if held >= FLUSH:
+                data, chunks, held = b"".join(chunks), [], 0
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(run_in_threadpool(writer.write, data))
+        if pending is not None:
+            await pending
+            pending = None
+        if chunks:
+            await run_in_threadpool(writer.write, b"".join(chunks))
     except ClientDisconnect:
+        await _settle(pending)
         await run_in_threadpool(writer.abort)
         raise InvalidParameter("upload interrupted before the end; nothing was stored") from None
     except BaseException:
+        await _settle(pending)
         await run_in_threadpool(writer.abort)
         raise
     size = await run_in_threadpool(writer.commit, expected)
     return writer.digest, size
+
+
+async def _settle(pending: asyncio.Future[None] | None) -> None:
+    """Let a write in flight finish (its error is the one already being handled)."""
+    if pending is not None:
+        await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()  # retrieved, so asyncio does not log it
 
 
 class BlobFileResponse(FileResponse):

@@ -6,7 +6,7 @@ it as a version copies the rows of its manifest, never the bytes.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
 
 from modelyard.store.schema import MYSQL, BigId, metadata
 

@@ -19,8 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.logged_models import list_folder
 from modelyard.errors import InvalidParameter, NotImplementedByServer
-from modelyard.server.deps import principal, services
-from modelyard.server.mlflow_compat.common import get_str, mlflow_args, need_str
+from modelyard.server.mlflow_compat.common import (
+    MlflowRoute,
+    get_str,
+    mlflow_args,
+    need_str,
+    principal,
+    services,
+)
 from modelyard.server.mlflow_compat.sources import (
     parse_artifact_path,
     target_entry,
@@ -29,7 +35,8 @@ from modelyard.server.mlflow_compat.sources import (
 from modelyard.server.streaming import blob_response, receive_blob
 from modelyard.services import Services
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False,
+                   route_class=MlflowRoute)
 
 ROOT = "/api/2.0/mlflow-artifacts/artifacts"
 

@@ -8,12 +8,59 @@ the error MLflow answers (``INVALID_PARAMETER_VALUE``) when one is missing or wr
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
+from modelyard.domain.entities import Principal
 from modelyard.errors import InvalidParameter
+from modelyard.server import deps
 from modelyard.server.deps import json_body
+from modelyard.services import Services
+
+
+# The same dependencies as ``server/deps.py``, as coroutines: FastAPI runs a plain
+# ``def`` dependency in the thread pool, a hop that costs more than the call itself
+# on the MLflow client's hot paths (every alias write is two round trips).
+async def services(request: Request) -> Services:
+    return deps.services(request)
+
+
+async def principal(request: Request) -> Principal:
+    return deps.principal(request)
+
+
+def _as_json(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an endpoint so that the dict it returns goes out as JSON as it is; FastAPI
+    would first walk it with ``jsonable_encoder``, which costs more than the whole
+    call for a page of versions or runs.  The wrapper keeps the signature, so the
+    dependencies are the endpoint's."""
+    def wrap(result: Any) -> Any:
+        return JSONResponse(result) if isinstance(result, dict) else result
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            return wrap(await endpoint(*args, **kwargs))
+        return run_async
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return wrap(endpoint(*args, **kwargs))
+    return run
+
+
+class MlflowRoute(APIRoute):
+    """The route class of every MLflow-compatible router (see :func:`_as_json`)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["response_model"] = None
+        super().__init__(path, _as_json(endpoint), **kwargs)
 
 
 async def mlflow_args(request: Request) -> dict[str, Any]:
@@ -47,7 +94,7 @@ def get_str(args: dict[str, Any], key: str, default: str | None = None, *,
         if required:
             raise InvalidParameter(f"Missing value for required parameter '{key}'.")
         return default
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected a string")
     return str(value)
 

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends
 from modelyard.domain.entities import Principal
 from modelyard.domain.logged_models import LoggedModel, list_folder
 from modelyard.errors import InvalidParameter
-from modelyard.server.deps import principal, services
 from modelyard.server.mlflow_compat.common import (
+    MlflowRoute,
+    principal,
+    services,
     get_bool,
     get_int,
     get_list,
@@ -24,7 +26,8 @@ from modelyard.server.mlflow_compat.common import (
 from modelyard.server.mlflow_compat.translate import tag_list
 from modelyard.services import Services
 
-router = APIRouter(prefix="/api/2.0/mlflow/logged-models", include_in_schema=False)
+router = APIRouter(prefix="/api/2.0/mlflow/logged-models", include_in_schema=False,
+                   route_class=MlflowRoute)
 
 Args = Depends(mlflow_args)
 Svc = Depends(services)

@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from modelyard.domain.entities import ModelVersion, Principal
-from modelyard.domain.refs import VersionRef
-from modelyard.errors import InvalidParameter, NotFound
-from modelyard.server.deps import principal, services
+from modelyard.domain.entities import Principal
+from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import translate as tr
 from modelyard.server.mlflow_compat.common import (
+    MlflowRoute,
+    principal,
+    services,
     get_bool,
     get_int,
     get_list,
@@ -28,7 +29,8 @@ from modelyard.server.mlflow_compat.common import (
 from modelyard.server.mlflow_compat.sources import resolve_source
 from modelyard.services import Services
 
-router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False)
+router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False,
+                   route_class=MlflowRoute)
 
 Args = Depends(mlflow_args)
 Svc = Depends(services)
@@ -46,22 +48,6 @@ def _version_arg(args: dict[str, Any]) -> int:
     return int(text)
 
 
-def latest_versions(s: Services, who: Principal, name: str,
-                    stages: list[str] | None) -> list[ModelVersion]:
-    """The latest version in each stage asked (all stages when none), as MLflow's
-    GetLatestVersions answers: stages without a version are left out."""
-    s.registry.get_model(who, name)
-    wanted = [s.registry.policy.canonical(st) for st in stages] if stages else list(
-        s.registry.policy.stages)
-    out = []
-    for stage in dict.fromkeys(wanted):
-        try:
-            out.append(s.registry.resolve(who, VersionRef(model=name, selector=stage)))
-        except NotFound:
-            continue
-    return out
-
-
 # -- registered models --------------------------------------------------------------
 @router.post("/registered-models/create")
 def create_registered_model(args: dict = Args, s: Services = Svc,
@@ -76,7 +62,7 @@ def get_registered_model(args: dict = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     name = need_str(args, "name")
     m = s.registry.get_model(who, name)
-    latest = latest_versions(s, who, name, None) if m.latest_version else []
+    latest = s.registry.latest_versions(who, name) if m.latest_version else []
     return {"registered_model": tr.registered_model(m, latest)}
 
 
@@ -121,7 +107,7 @@ def search_registered_models(args: dict = Args, s: Services = Svc,
 def get_latest_versions(args: dict = Args, s: Services = Svc,
                         who: Principal = Who) -> dict[str, Any]:
     stages = [str(x) for x in get_list(args, "stages")]
-    versions = latest_versions(s, who, need_str(args, "name"), stages or None)
+    versions = s.registry.latest_versions(who, need_str(args, "name"), stages or None)
     return {"model_versions": [tr.model_version(v) for v in versions]}
 
 

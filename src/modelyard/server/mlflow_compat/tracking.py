@@ -11,9 +11,11 @@ from fastapi import APIRouter, Depends
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import MAX_RUN_TAG_VALUE
 from modelyard.errors import InvalidParameter
-from modelyard.server.deps import principal, services
 from modelyard.server.mlflow_compat import tracking_json as tj
 from modelyard.server.mlflow_compat.common import (
+    MlflowRoute,
+    principal,
+    services,
     get_float,
     get_int,
     get_list,
@@ -24,7 +26,8 @@ from modelyard.server.mlflow_compat.common import (
 )
 from modelyard.services import Services
 
-router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False)
+router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False,
+                   route_class=MlflowRoute)
 
 Args = Depends(mlflow_args)
 Svc = Depends(services)

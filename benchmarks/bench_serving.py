@@ -5,8 +5,9 @@ One command, one machine, one run::
     python benchmarks/bench_serving.py [--quick] [--json out.json]
 
 It trains a RandomForest (100 trees) on scikit-learn's breast-cancer data, registers it
-in a throw-away folder registry and saves it with MLflow, starts both servers on
-loopback ports, and measures for each: cold start (process start to first answered
+in a throw-away registry (``modelyard server`` on a loopback port, as in production,
+where the scoring server fetches the model from a running registry) and saves it with
+MLflow, starts both scoring servers on loopback ports, and measures for each: cold start (process start to first answered
 request), p50/p99 latency of sequential 1-row and 100-row requests, requests per
 second with 8 concurrent clients (1 row each), and resident memory.  It also measures
 the raw in-process ``model.predict`` time, the floor.  Every loop is bounded in count
@@ -100,6 +101,23 @@ def start(cmd: list[str], port: int, payload: bytes, log: Path,
         time.sleep(0.02)
     stop(proc)
     raise SystemExit(f"{cmd} did not answer within 120 s; see {log}")
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the registry exited early:\n{log.read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", int(url.split(":")[2].split("/")[0]),
+                                              timeout=2)
+            conn.request("GET", "/" + url.split("/", 3)[3])
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"{url} did not answer")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -227,18 +245,26 @@ def main() -> None:
     results: dict[str, Any] = {"raw_predict_ms": raw_predict(model, X, args.n)}
     work = Path(tempfile.mkdtemp(prefix="modelyard-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+    cli = shutil.which("modelyard") or "modelyard"
+    registry = None
     try:
-        client = modelyard.Client(str(work / "registry"))
-        modelyard.log_model(model, name="breast-cancer", input_example=X[:5], client=client)
-        client.set_alias("breast-cancer", "production", 1)
-        client.close()
         if args.only != "mlflow":
-            cli = shutil.which("modelyard") or "modelyard"
+            reg_port = free_port()
+            registry = subprocess.Popen(
+                [cli, "server", "--home", str(work / "registry"), "--port", str(reg_port)],
+                stdout=open(work / "registry.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                env=env, start_new_session=True)
+            uri = f"http://127.0.0.1:{reg_port}"
+            wait_http(uri + "/health", registry, work / "registry.log")
+            client = modelyard.Client(uri)
+            modelyard.log_model(model, name="breast-cancer", input_example=X[:5],
+                                client=client)
+            client.set_alias("breast-cancer", "production", 1)
+            client.close()
             port = free_port()
             results["modelyard"] = measure(
-                "modelyard", [cli, "--uri", str(work / "registry"), "serve",
-                              "models:/breast-cancer@production", "--port", str(port)],
-                port, X, work, args, env)
+                "modelyard", [cli, "--uri", uri, "serve", "models:/breast-cancer@production",
+                              "--port", str(port)], port, X, work, args, env)
         if args.only != "modelyard":
             import warnings
 
@@ -255,6 +281,8 @@ def main() -> None:
                            str(work / "mlflow-model"), "--env-manager", "local", "-h",
                            "127.0.0.1", "-p", str(port)], port, X, work, args, env)
     finally:
+        if registry is not None:
+            stop(registry)
         shutil.rmtree(work, ignore_errors=True)
     print(report(results))
     if args.json:

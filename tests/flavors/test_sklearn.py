@@ -211,3 +211,15 @@ def test_tree_models_load_safely_by_default(tmp_path: Path, iris):  # type: igno
         modelyard.load_model(tmp_path / "hgb")
     assert modelyard.load_model(tmp_path / "hgb", trust=True).predict(X[:5]).tolist() == \
         hgb.predict(X[:5]).tolist()
+
+
+def test_example_columns_in_another_order_than_fitted(tmp_path: Path, iris):  # type: ignore[no-untyped-def]
+    X, _, model = iris
+    reversed_cols = X[X.columns[::-1]]
+    modelyard.save_model(model, tmp_path / "m", input_example=reversed_cols[:3])
+    m = modelyard.load_model(tmp_path / "m")
+    assert m.signature.names == list(X.columns[::-1])
+    expected = model.predict(X).tolist()
+    assert m.predict(X).tolist() == expected
+    assert m.predict(reversed_cols.to_numpy()).tolist() == expected
+    assert m.predict({c: X[c].tolist() for c in X.columns}).tolist() == expected

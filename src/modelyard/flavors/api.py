@@ -136,8 +136,8 @@ class LoadedModel:
         self.input_example = input_example
         self.requirements = requirements or []
         self.version: Any = None  # the registry's ModelVersion when loaded from one
-        if self.signature.all_numeric and hasattr(predictor, "input_names"):
-            predictor.input_names = self.signature.names
+        if self.signature.all_numeric and hasattr(predictor, "use_input_names"):
+            predictor.use_input_names(self.signature.names)
 
     def __repr__(self) -> str:
         where = f" {self.version.model}/{self.version.version}" if self.version else ""

@@ -80,9 +80,8 @@ def test_issue_example_end_to_end(tracking_uri, tmp_path, monkeypatch, services)
 
 
 def test_failed_run_status(tracking_uri):
-    with pytest.raises(RuntimeError):
-        with modelyard.start_run(log_environment=False) as run:
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), modelyard.start_run(log_environment=False) as run:
+        raise RuntimeError("boom")
     assert modelyard.get_client().get_run(run.run_id).status == "FAILED"
 
 

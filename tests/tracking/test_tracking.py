@@ -193,3 +193,18 @@ def test_compare_runs(client):
     diff = client.compare_runs([a.run_id, b.run_id])
     assert diff["params"] == {"depth": ["8", "6"]}
     assert diff["metrics"] == {"auc": [0.9, 0.95]}
+
+
+def test_gc_keeps_run_artifact_and_dataset_blobs(client, tmp_path):
+    run = client.create_run("0")
+    art = tmp_path / "a.txt"
+    art.write_text("artifact bytes")
+    data = tmp_path / "d.csv"
+    data.write_text("x\n1\n")
+    client.log_artifact(run.run_id, art)
+    client.log_dataset(data, "d", run_id=run.run_id)
+    client.delete_run(run.run_id)
+    client.gc(grace_seconds=0)
+    assert client.read_run_artifact(run.run_id, "a.txt") == b"artifact bytes"
+    dv = client.get_dataset_version("d", 1)
+    assert client.missing_blobs([f.sha256 for f in dv.files]) == []

@@ -16,8 +16,9 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry, Page, Principal
-from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.paging import decode_token
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.registry import _page
 from modelyard.domain.validation import (
     check_description,
     check_manifest,
@@ -82,10 +83,7 @@ def create_version(tx: Any, now: int, actor: Principal, name: str, files: list[F
     """Find the version of ``name`` with this content, or add one; (id, created)."""
     digest = digest or manifest_digest(files)
     drow = tx.datasets.dataset_row(name)
-    if drow is None:
-        did = tx.datasets.insert_dataset(name, now, actor.name)
-    else:
-        did = drow["id"]
+    did = tx.datasets.insert_dataset(name, now, actor.name) if drow is None else drow["id"]
     existing = tx.datasets.version_by_digest(did, digest)
     if existing is not None:
         return int(existing["id"]), False
@@ -206,9 +204,7 @@ class DatasetService:
         offset = decode_token(page_token)
         with self.store.read() as tx:
             items = tx.datasets.list_datasets(name_like, offset, limit + 1)
-        if len(items) > limit:
-            return Page(items[:limit], encode_token(offset + limit))
-        return Page(items, None)
+        return _page(items, offset, limit)
 
     def list_dataset_versions(self, actor: Principal, name: str) -> list[DatasetVersion]:
         with self.store.read() as tx:

@@ -20,8 +20,9 @@ from typing import Any
 from modelyard.domain import events as ev
 from modelyard.domain.datasets import resolve_inputs
 from modelyard.domain.entities import Experiment, FileEntry, Metric, Page, Principal, Run
-from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.paging import decode_token
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.registry import _page
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
     check_manifest,
@@ -528,12 +529,6 @@ class TrackingService:
 
 def _short(value: str) -> str:
     return repr(value if len(value) <= 60 else value[:57] + "...")
-
-
-def _page(items: list[Any], offset: int, limit: int) -> Page[Any]:
-    if len(items) > limit:
-        return Page(items[:limit], encode_token(offset + limit))
-    return Page(items, None)
 
 
 __all__ = ["DEFAULT_EXPERIMENT_ID", "TrackingService", "check_blobs"]

@@ -185,7 +185,7 @@ class Signature:
             arr = np.asarray(data, dtype=np.float64)
         except (TypeError, ValueError):
             self._find_bad_value(columns, data)
-            raise
+            raise InvalidParameter(f"expected rows of {len(columns)} numbers") from None
         if arr.ndim != 2 or arr.shape[1] != len(columns):
             if len(data) == 0:
                 arr = np.empty((0, len(columns)), dtype=np.float64)

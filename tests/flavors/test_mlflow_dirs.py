@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 import modelyard
 from modelyard.errors import InvalidParameter, PermissionDenied
+from tests.serving.models import iris_onnx
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
@@ -88,14 +89,9 @@ def test_mlflow_pyfunc_python_model_needs_trust(tmp_path: Path, iris):  # type: 
 
 
 def test_mlflow_onnx_dir(tmp_path: Path):
-    pytest.importorskip("onnxruntime")
-    skl2onnx = pytest.importorskip("skl2onnx")
+    X, clf, onx = iris_onnx()
     import mlflow.onnx
 
-    X, y = load_iris(return_X_y=True)
-    X = X.astype(np.float32)
-    clf = LogisticRegression(max_iter=500).fit(X, y)
-    onx = skl2onnx.to_onnx(clf, X[:1], options={"zipmap": False})
     _quiet(mlflow.onnx.save_model, onx, str(tmp_path / "o"))
     m = modelyard.load_model(tmp_path / "o")
     assert m.flavor == "onnx"

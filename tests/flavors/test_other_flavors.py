@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.datasets import load_breast_cancer
 
 import modelyard
 from modelyard.errors import InvalidParameter, PermissionDenied
-from tests.serving.models import RowSum, Weights
+from tests.serving.models import RowSum, Weights, iris_onnx
 
 
 def test_python_object_saved_as_state_without_pickle(tmp_path: Path):
@@ -54,14 +54,7 @@ def test_python_class_path_must_name_an_installed_class(tmp_path: Path):
 
 
 def test_onnx(tmp_path: Path, registry):  # type: ignore[no-untyped-def]
-    pytest.importorskip("onnxruntime")
-    skl2onnx = pytest.importorskip("skl2onnx")
-    from sklearn.linear_model import LogisticRegression
-
-    X, y = load_iris(return_X_y=True)
-    X = X.astype(np.float32)
-    clf = LogisticRegression(max_iter=500).fit(X, y)
-    onx = skl2onnx.to_onnx(clf, X[:1], options={"zipmap": False})
+    X, clf, onx = iris_onnx()
     v = modelyard.log_model(onx, name="iris-onnx", input_example=X[:3], client=registry)
     assert v.flavor == "onnx"
     m = modelyard.load_model("iris-onnx/1", client=registry)

@@ -65,3 +65,18 @@ try:  # a PyTorch module for the pytorch flavor tests, when torch is installed
             return torch.softmax(self.linear(x), dim=1)
 except ImportError:  # pragma: no cover - torch is optional
     TinyNet = None  # type: ignore[assignment,misc]
+
+
+def iris_onnx():  # type: ignore[no-untyped-def]
+    """(float32 iris features, a fitted LogisticRegression, the same model as ONNX);
+    skips the test when onnxruntime or skl2onnx is missing."""
+    import pytest
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    pytest.importorskip("onnxruntime")
+    skl2onnx = pytest.importorskip("skl2onnx")
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = LogisticRegression(max_iter=500).fit(X, y)
+    return X, clf, skl2onnx.to_onnx(clf, X[:1], options={"zipmap": False})

@@ -128,9 +128,9 @@ def test_pickle_models_need_the_flag(registry):  # type: ignore[no-untyped-def]
     model = LogisticRegression(max_iter=300).fit(X, y)
     modelyard.log_model(model, name="p", serialization="pickle", input_example=X[:2],
                         client=registry)
-    with pytest.raises(PermissionDenied, match="--trust-pickle"):
-        with ServingServer(registry, target="p/1"):
-            pass
+    with pytest.raises(PermissionDenied, match="--trust-pickle"), \
+            ServingServer(registry, target="p/1"):
+        pass
     with ServingServer(registry, target="p/1", trust_pickle=True) as s:
         r = s.http.post("/invocations", json=_instances(X[:3].tolist()))
         assert r.json()["predictions"] == model.predict(X[:3]).tolist()

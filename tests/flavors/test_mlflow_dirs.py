@@ -108,3 +108,19 @@ def test_mlmodel_paths_stay_inside(tmp_path: Path, iris):  # type: ignore[no-unt
                                                             "pickled_model: ../../etc/passwd"))
     with pytest.raises(InvalidParameter, match="path"):
         modelyard.load_model(tmp_path / "m")
+
+
+def test_an_mlflow_folder_is_served(tmp_path: Path, iris):  # type: ignore[no-untyped-def]
+    import mlflow.sklearn
+
+    from tests.serving.helpers import ServingServer
+
+    X, model = iris
+    _quiet(mlflow.sklearn.save_model, model, str(tmp_path / "iris"), input_example=X[:3])
+    with ServingServer(None, target=str(tmp_path / "iris")) as s:
+        r = s.http.post("/invocations", json={"dataframe_records":
+                                              X[:4].to_dict(orient="records")})
+        assert r.json() == {"predictions": model.predict(X[:4]).tolist()}
+        r = s.http.post("/invocations", json={"dataframe_split": {
+            "columns": list(X.columns)[:3], "data": X[:1].to_numpy()[:, :3].tolist()}})
+        assert r.status_code == 400 and "missing column 'petal width (cm)'" in r.text

@@ -42,6 +42,9 @@ def test_sklearn_log_register_and_load(mlflow_url: str, mc: MlflowClient, iris, 
         info = mlflow.sklearn.log_model(clf, name="model", input_example=X[:3],
                                         registered_model_name="iris", pip_requirements=REQS)
     assert info.model_id.startswith("m-") and str(info.registered_model_version) == "1"
+    # log_model copied the run's metrics onto the logged model (history + log-batch):
+    # the run's own history is unchanged.
+    assert len(mc.get_metric_history(run.info.run_id, "acc")) == 1
     lm = mc.get_logged_model(info.model_id)
     assert str(lm.status).endswith("READY") and lm.name == "model"
     assert lm.source_run_id == run.info.run_id

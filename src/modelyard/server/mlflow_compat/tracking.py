@@ -187,9 +187,34 @@ def delete_tag(args: dict = Args, s: Services = Svc, who: Principal = Who) -> di
 
 @router.post("/runs/log-batch")
 def log_batch(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
-    s.tracking.log_batch(who, _run_id(args), metrics=get_list(args, "metrics"),
+    run_id = _run_id(args)
+    s.tracking.log_batch(who, run_id, metrics=_new_metrics(s, who, run_id,
+                                                           get_list(args, "metrics")),
                          params=get_list(args, "params"), tags=get_list(args, "tags"))
     return {}
+
+
+def _new_metrics(s: Services, who: Principal, run_id: str, metrics: list[Any]) -> list[Any]:
+    """MLflow 3's log_model copies a run's metrics onto the logged model: it reads each
+    history and logs it again with a ``model_id``.  Metrics are kept per run here, so
+    points that repeat one already in the run's history are dropped (MLflow's store
+    ignores such exact duplicates too)."""
+    keys = {m.get("key") for m in metrics if isinstance(m, dict) and m.get("model_id")}
+    if not keys:
+        return metrics
+    seen = set()
+    for key in keys:
+        if isinstance(key, str) and key:
+            for m in s.tracking.get_metric_history(who, run_id, key, max_results=100_000):
+                seen.add((m.key, m.step, m.timestamp, repr(float(m.value))))
+
+    def point(m: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            return (m.get("key"), int(m.get("step") or 0), int(m.get("timestamp") or 0),
+                    repr(float(m.get("value"))))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return ()
+    return [m for m in metrics if not (isinstance(m, dict) and point(m) in seen)]
 
 
 @router.post("/runs/log-inputs")

@@ -142,9 +142,9 @@ class TrackingService:
         self.clock = clock or SystemClock()
 
     # -- experiments ------------------------------------------------------------------
-    def _exp_row(self, tx: Any, experiment_id: object) -> Any:
+    def _exp_row(self, tx: Any, experiment_id: object, *, lock: bool = False) -> Any:
         eid = self._exp_id(experiment_id)
-        row = tx.tracking.experiment_row(eid)
+        row = tx.tracking.experiment_row(eid, lock=lock)
         if row is None:
             raise NotFound(f"experiment {experiment_id!r} does not exist")
         return row
@@ -213,7 +213,7 @@ class TrackingService:
     def rename_experiment(self, actor: Principal, experiment_id: str, new_name: str) -> Experiment:
         check_name(new_name, "experiment name")
         with self.store.write() as tx:
-            row = self._exp_row(tx, experiment_id)
+            row = self._exp_row(tx, experiment_id, lock=True)
             now = self.clock.now_ms()
             tx.tracking.update_experiment(row["id"], now, name=new_name)
             ev.record(tx, now, actor, EXPERIMENT_RENAMED, "experiment", str(row["id"]),
@@ -226,7 +226,7 @@ class TrackingService:
         if str(experiment_id) == DEFAULT_EXPERIMENT_ID:
             raise InvalidParameter("the default experiment cannot be deleted")
         with self.store.write() as tx:
-            row = self._exp_row(tx, experiment_id)
+            row = self._exp_row(tx, experiment_id, lock=True)
             if row["lifecycle_stage"] == "deleted":
                 raise InvalidParameter(f"experiment {experiment_id!r} is already deleted")
             now = self.clock.now_ms()
@@ -236,7 +236,7 @@ class TrackingService:
 
     def restore_experiment(self, actor: Principal, experiment_id: str) -> Experiment:
         with self.store.write() as tx:
-            row = self._exp_row(tx, experiment_id)
+            row = self._exp_row(tx, experiment_id, lock=True)
             if row["lifecycle_stage"] != "deleted":
                 raise InvalidParameter(f"experiment {experiment_id!r} is not deleted")
             now = self.clock.now_ms()
@@ -249,7 +249,7 @@ class TrackingService:
                            value: str) -> None:
         key, value = check_tag(key, value)
         with self.store.write() as tx:
-            row = self._exp_row(tx, experiment_id)
+            row = self._exp_row(tx, experiment_id, lock=True)
             now = self.clock.now_ms()
             tx.tracking.update_experiment(row["id"], now)
             tx.tracking.set_experiment_tag(row["id"], key, value)
@@ -382,7 +382,7 @@ class TrackingService:
 
     def delete_run_tag(self, actor: Principal, run_id: str, key: str) -> None:
         with self.store.write() as tx:
-            row = self._run_row(tx, run_id, active=True)
+            row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             if not tx.tracking.delete_run_tag(row["id"], key):
                 raise NotFound(f"run {run_id!r} has no tag {key!r}")
@@ -424,7 +424,7 @@ class TrackingService:
                 self._run_row(tx, run_id, active=True)
             return
         with self.store.write() as tx:
-            row = self._run_row(tx, run_id, active=True)
+            row = self._run_row(tx, run_id, active=True, lock=True)
             existing = tx.tracking.params_of(row["id"], new_params)
             for k, v in existing.items():
                 if new_params[k] != v:
@@ -457,7 +457,7 @@ class TrackingService:
         MLflow-style ``{"name", "digest", "source", "source_type", "schema", "profile",
         "context"}`` (a dataset version with that digest is found or created)."""
         with self.store.write() as tx:
-            row = self._run_row(tx, run_id, active=True)
+            row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             resolved = resolve_inputs(tx, now, actor, datasets)
             for version_id, context, _ in resolved:
@@ -480,7 +480,7 @@ class TrackingService:
                                       for f in entries])
         check_blobs(self.blobs, entries)
         with self.store.write() as tx:
-            row = self._run_row(tx, run_id, active=True)
+            row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             tx.tracking.put_artifacts(row["id"], entries)
             ev.record(tx, now, actor, RUN_ARTIFACTS_ADDED, "run", run_id,

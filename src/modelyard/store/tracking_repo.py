@@ -87,22 +87,35 @@ class TrackingRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _upsert(self, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
-        conds = [table.c[k] == v for k, v in key.items()]
-        if self.conn.execute(update(table).where(*conds).values(**values)).rowcount:
+    def _put(self, table: Any, owner: dict[str, Any], rows: dict[Any, dict[str, Any]],
+             key: str = "key") -> None:
+        """Insert or update child rows of one owner (a run, an experiment) by key.
+
+        The caller holds the owner's row lock, so reading the keys that exist and then
+        inserting the others cannot race.  (An UPDATE of a missing key first would take
+        a gap lock on MySQL, and two writers inserting into the same gap dead-lock.)"""
+        if not rows:
             return
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(insert(table).values(**key, **values))
-        except IntegrityError:  # a concurrent writer inserted it first: ours wins
-            self.conn.execute(update(table).where(*conds).values(**values))
+        conds = [table.c[k] == v for k, v in owner.items()]
+        keys = list(rows)
+        existing: set[Any] = set()
+        for i in range(0, len(keys), 500):
+            existing |= set(self.conn.execute(select(table.c[key]).where(
+                *conds, table.c[key].in_(keys[i:i + 500]))).scalars())
+        new = [{**owner, key: k, **v} for k, v in rows.items() if k not in existing]
+        if new:
+            self.conn.execute(insert(table), new)
+        for k in existing:
+            self.conn.execute(update(table).where(*conds, table.c[key] == k).values(**rows[k]))
 
     # -- experiments ------------------------------------------------------------------
-    def experiment_row(self, experiment_id: int) -> Any:
-        return self.conn.execute(select(E).where(E.c.id == experiment_id)).mappings().first()
+    def experiment_row(self, experiment_id: int, *, lock: bool = False) -> Any:
+        q = select(E).where(E.c.id == experiment_id)
+        return self.conn.execute(q.with_for_update() if lock else q).mappings().first()
 
-    def experiment_row_by_name(self, name: str) -> Any:
-        return self.conn.execute(select(E).where(E.c.name == name)).mappings().first()
+    def experiment_row_by_name(self, name: str, *, lock: bool = False) -> Any:
+        q = select(E).where(E.c.name == name)
+        return self.conn.execute(q.with_for_update() if lock else q).mappings().first()
 
     def ensure_default(self, now: int) -> None:
         if self.experiment_row(0) is not None:
@@ -116,8 +129,11 @@ class TrackingRepo:
             pass
 
     def insert_experiment(self, name: str, artifact_location: str, now: int) -> int:
-        """Ids are max + 1 (numeric strings, as MLflow's); a collision with a concurrent
-        creator is retried."""
+        """Ids are max + 1 (numeric strings, as MLflow's).  Creators queue on the row
+        of the default experiment (which exists: ``ensure_default`` runs first), then
+        read the highest id with a locking read, which sees the latest commit on every
+        database."""
+        self.conn.execute(update(E).where(E.c.id == 0).values(updated_at=E.c.updated_at))
         for _ in range(10):
             top = self.conn.execute(select(E.c.id).order_by(E.c.id.desc()).limit(1)
                                     .with_for_update()).scalar()
@@ -129,7 +145,7 @@ class TrackingRepo:
                         lifecycle_stage="active", created_at=now, updated_at=now))
                 return new_id
             except IntegrityError:
-                if self.experiment_row_by_name(name) is not None:
+                if self.experiment_row_by_name(name, lock=True) is not None:
                     raise AlreadyExists(f"experiment {name!r} already exists") from None
         raise Conflict("could not allocate an experiment id; retry")
 
@@ -142,8 +158,7 @@ class TrackingRepo:
             raise AlreadyExists(f"experiment {values.get('name')!r} already exists") from None
 
     def set_experiment_tag(self, experiment_id: int, key: str, value: str) -> None:
-        self._upsert(experiment_tags, {"experiment_id": experiment_id, "key": key},
-                     {"value": value})
+        self._put(experiment_tags, {"experiment_id": experiment_id}, {key: {"value": value}})
 
     def experiment_entity(self, row: Any) -> Experiment:
         tags = dict(self.conn.execute(select(experiment_tags.c.key, experiment_tags.c.value)
@@ -259,8 +274,7 @@ class TrackingRepo:
                 {"run_id": run_id, "key": k, "value": v} for k, v in items.items()])
 
     def set_run_tags(self, run_id: int, items: dict[str, str]) -> None:
-        for k, v in items.items():
-            self._upsert(run_tags, {"run_id": run_id, "key": k}, {"value": v})
+        self._put(run_tags, {"run_id": run_id}, {k: {"value": v} for k, v in items.items()})
 
     def delete_run_tag(self, run_id: int, key: str) -> bool:
         res = self.conn.execute(delete(run_tags).where(run_tags.c.run_id == run_id,
@@ -290,14 +304,10 @@ class TrackingRepo:
                     select(LM.c.key, LM.c.step, LM.c.timestamp, LM.c.value, LM.c.kind)
                     .where(LM.c.run_id == run_id, LM.c.key.in_(keys[i:i + 500]))):
                 current[k] = (step, ts, value, kind)
-        for key, cand in best.items():
-            old = current.get(key)
-            values = {"step": cand[0], "timestamp": cand[1], "value": cand[2], "kind": cand[3]}
-            if old is None:
-                self._upsert(LM, {"run_id": run_id, "key": key}, values)
-            elif cand[:3] >= old[:3]:
-                self.conn.execute(update(LM).where(LM.c.run_id == run_id, LM.c.key == key)
-                                  .values(**values))
+        changed = {key: {"step": c[0], "timestamp": c[1], "value": c[2], "kind": c[3]}
+                   for key, c in best.items()
+                   if key not in current or c[:3] >= current[key][:3]}
+        self._put(LM, {"run_id": run_id}, changed)
 
     def metric_history(self, run_id: int, key: str, offset: int, limit: int) -> list[Metric]:
         q = (select(metrics.c.step, metrics.c.timestamp, metrics.c.value, metrics.c.kind)
@@ -343,8 +353,9 @@ class TrackingRepo:
 
     # -- inputs -----------------------------------------------------------------------
     def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int) -> None:
-        self._upsert(run_inputs, {"run_id": run_id, "dataset_version_id": dataset_version_id},
-                     {"context": context, "created_at": now})
+        self._put(run_inputs, {"run_id": run_id},
+                  {dataset_version_id: {"context": context, "created_at": now}},
+                  key="dataset_version_id")
 
     def inputs_of(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         DV = dataset_versions

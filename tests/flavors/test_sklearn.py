@@ -223,3 +223,15 @@ def test_example_columns_in_another_order_than_fitted(tmp_path: Path, iris):  # 
     assert m.predict(X).tolist() == expected
     assert m.predict(reversed_cols.to_numpy()).tolist() == expected
     assert m.predict({c: X[c].tolist() for c in X.columns}).tolist() == expected
+
+
+def test_log_model_inside_a_run_records_where_it_came_from(registry, iris):  # type: ignore[no-untyped-def]
+    X, _, model = iris
+    with modelyard.start_run("exp", client=registry, log_git=False,
+                             log_environment=False) as run:
+        run.log_metrics({"acc": 0.93})
+        v = modelyard.log_model(model, name="from-run", input_example=X[:2])
+    assert v.run_id == run.run_id and v.source == f"runs:/{run.run_id}/model"
+    assert v.metrics == {"acc": 0.93} and v.flavor == "sklearn" and v.signature
+    m = modelyard.load_model("models:/from-run/1", client=registry)
+    assert m.predict(X[:3]).tolist() == model.predict(X[:3]).tolist()

@@ -68,16 +68,28 @@ def log_model(model: Any, name: str, *, input_example: Any = None,
               run_id: str | None = None, client: Any = None, **options: Any) -> Any:
     """Save ``model`` and register it as the next version of ``name``; returns the
     :class:`ModelVersion`.  The registry is ``client`` or the process-wide one
-    (``modelyard.set_tracking_uri`` / ``MODELYARD_URI``)."""
+    (``modelyard.set_tracking_uri`` / ``MODELYARD_URI``).
+
+    Inside a run (``run_id``, or ``modelyard.start_run()`` on this thread), the files
+    are also the run's ``model`` artifacts and the version's source is
+    ``runs:/<run_id>/model``, with the run's metrics unless ``metrics`` is given."""
+    if run_id is None and client is None:
+        run = _active_run()
+        if run is not None:
+            run_id, client = run.run_id, run.client
     client = client or _default_client()
     with tempfile.TemporaryDirectory(prefix="modelyard-model-") as tmp:
         root = Path(tmp) / "model"
         manifest = save_model(model, root, input_example=input_example, signature=signature,
                               **options)
-        return client.register(name, root, description=description, tags=tags,
-                               source=f"log_model:{manifest.flavor}", run_id=run_id,
-                               flavor=manifest.flavor, signature=manifest.signature,
-                               metrics=metrics)
+        fields: dict[str, Any] = {"description": description, "tags": tags or {},
+                                  "flavor": manifest.flavor, "signature": manifest.signature}
+        if metrics is not None:
+            fields["metrics"] = metrics
+        if run_id is not None and hasattr(client, "log_model_dir"):
+            return client.log_model_dir(run_id, root, name, artifact_path="model", **fields)
+        return client.register(name, root, source=f"log_model:{manifest.flavor}",
+                               run_id=run_id, **fields)
 
 
 def load_model(ref: str | os.PathLike[str], *, trust: bool = False,
@@ -207,6 +219,14 @@ def _write_example(root: Path, example: Any) -> str | None:
         body = {"data": _jsonable(ex)}
     (root / EXAMPLE).write_text(json.dumps(body))
     return EXAMPLE
+
+
+def _active_run() -> Any:
+    try:
+        from modelyard.tracking_fluent import active_run
+    except ImportError:  # pragma: no cover - tracking is part of the package
+        return None
+    return active_run()
 
 
 def _default_client() -> Any:

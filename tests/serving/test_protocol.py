@@ -67,6 +67,11 @@ def test_every_mlflow_payload_gives_the_same_answer(served, cancer):  # type: ig
     (b'{"dataframe_split": {"columns": ["mean radius"], "data": [[1.0]]}}', 400,
      "missing column 'mean texture'"),
     (b'{"instances": [[1.0, 2.0]]}', 400, "row 0 has 2 values; expected 30"),
+    (b'{"instances": []}', 400, "no rows"),
+    (b'{"dataframe_split": {"columns": [], "data": 3}}', 400, "list of rows"),
+    pytest.param(b"[" * 100_000 + b"]" * 100_000, 400, "", id="deeply-nested-json"),
+    pytest.param(b'{"instances": ' + b"[" * 500 + b"1" + b"]" * 500 + b"}", 400, "",
+                 id="deeply-nested-instances"),
 ])
 def test_bad_requests_get_a_clear_400_and_the_server_keeps_serving(served, cancer, body,
                                                                    status, needle):  # type: ignore[no-untyped-def]

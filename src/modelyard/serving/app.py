@@ -108,6 +108,8 @@ class Scorer:
                     prepared, extra = parse(body, ctype, served.model.signature)
                 finally:
                     batcher.arriving -= 1
+                if prepared.rows == 0:
+                    raise InvalidParameter("the input has no rows to predict")
                 result = await batcher.predict(prepared)
             except ModelyardError:
                 raise

@@ -42,6 +42,8 @@ def loads(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameter(f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidParameter("malformed JSON: nested too deeply") from None
 
 
 def dumps(obj: Any) -> bytes:

@@ -221,7 +221,10 @@ class Runtime:
         while not self._stop.wait(self.config.poll_seconds):
             for route in self.all_routes:
                 if route.movable and not self._stop.is_set():
-                    self.check(route)
+                    try:
+                        self.check(route)
+                    except Exception:  # noqa: BLE001 - the follower must outlive any error
+                        log.exception("following %s failed", route.ref)
 
     def check(self, route: Route) -> bool:
         """Look up where the route's reference points now; swap if it moved.  Returns

@@ -193,3 +193,34 @@ def test_serving_a_model_folder(tmp_path: Path, cancer):  # type: ignore[no-unty
                 "name": "x", "shape": [3, 30], "datatype": "FP32",
                 "data": X[:3].to_numpy().ravel().tolist()}]}).json()["outputs"][0]["data"],
             model.predict(X[:3]))
+
+
+def test_mixed_column_types_through_a_pipeline(registry):  # type: ignore[no-untyped-def]
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"amount": rng.normal(size=60), "count": rng.integers(0, 5, 60),
+                      "country": rng.choice(["fr", "de", "us"], 60)})
+    y = (X["amount"] > 0).astype(int)
+    pipe = make_pipeline(
+        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["country"]),
+                                remainder="passthrough"),
+        LogisticRegression()).fit(X, y)
+    v = modelyard.log_model(pipe, name="mixed", input_example=X[:3], client=registry)
+    types = {c["name"]: c["type"] for c in v.signature["inputs"]["columns"]}
+    assert types == {"amount": "double", "count": "long", "country": "string"}
+    with ServingServer(registry, target="mixed/1") as s:
+        r = s.http.post("/invocations", json={"dataframe_records": X[:5].to_dict("records")})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"predictions": pipe.predict(X[:5]).tolist()}
+        bad = X[:2].to_dict("records")
+        bad[1]["country"] = 7
+        r = s.http.post("/invocations", json={"dataframe_records": bad})
+        assert r.status_code == 400 and "column 'country' takes strings; row 1" in r.text
+        bad = X[:2].to_dict("records")
+        bad[0]["count"] = 1.5
+        r = s.http.post("/invocations", json={"dataframe_records": bad})
+        assert r.status_code == 400 and "column 'count' takes integers" in r.text

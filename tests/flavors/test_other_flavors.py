@@ -68,7 +68,7 @@ def test_onnx(tmp_path: Path, registry):  # type: ignore[no-untyped-def]
 
 def test_pytorch_safetensors_and_torchscript(tmp_path: Path):
     torch = pytest.importorskip("torch")
-    from tests.serving.models import TinyNet
+    from tests.serving.torch_models import TinyNet
 
     net = TinyNet(4, 3)
     x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)

@@ -53,20 +53,6 @@ class Weights:
         return np.asarray(data, dtype=np.float64) @ self.w
 
 
-try:  # a PyTorch module for the pytorch flavor tests, when torch is installed
-    import torch
-
-    class TinyNet(torch.nn.Module):
-        def __init__(self, n_in: int = 4, n_out: int = 3) -> None:
-            super().__init__()
-            self.linear = torch.nn.Linear(n_in, n_out)
-
-        def forward(self, x):  # type: ignore[no-untyped-def]
-            return torch.softmax(self.linear(x), dim=1)
-except ImportError:  # pragma: no cover - torch is optional
-    TinyNet = None  # type: ignore[assignment,misc]
-
-
 def iris_onnx():  # type: ignore[no-untyped-def]
     """(float32 iris features, a fitted LogisticRegression, the same model as ONNX);
     skips the test when onnxruntime or skl2onnx is missing."""

@@ -22,6 +22,11 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
+def _num(value: float) -> str:
+    """Exact: integers as integers, other values with every digit."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _fmt(labels: Labels, extra: tuple[tuple[str, str], ...] = ()) -> str:
     items = labels + extra
     if not items:
@@ -92,9 +97,9 @@ class Metrics:
             out.append(f"# HELP {name} {text}")
             out.append(f"# TYPE {name} {kind}")
             for labels, value in sorted(self.counters.get(name, {}).items()):
-                out.append(f"{name}{_fmt(labels)} {value:g}")
+                out.append(f"{name}{_fmt(labels)} {_num(value)}")
             for labels, value in sorted(self.gauges.get(name, {}).items()):
-                out.append(f"{name}{_fmt(labels)} {value:g}")
+                out.append(f"{name}{_fmt(labels)} {_num(value)}")
             for labels, h in sorted(self.histograms.get(name, {}).items()):
                 cumulative = 0
                 for bound, count in zip(h.buckets, h.counts, strict=False):
@@ -102,6 +107,6 @@ class Metrics:
                     out.append(f"{name}_bucket{_fmt(labels, (('le', f'{bound:g}'),))} "
                                f"{cumulative}")
                 out.append(f'{name}_bucket{_fmt(labels, (("le", "+Inf"),))} {h.n}')
-                out.append(f"{name}_sum{_fmt(labels)} {h.total:g}")
+                out.append(f"{name}_sum{_fmt(labels)} {_num(h.total)}")
                 out.append(f"{name}_count{_fmt(labels)} {h.n}")
         return "\n".join(out) + "\n"

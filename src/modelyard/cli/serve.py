@@ -53,7 +53,11 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
         max_batch_rows=max_batch_rows, max_body_bytes=max_body_bytes,
         poll_seconds=poll_seconds, follow=not no_follow, endpoint=endpoint,
         environment=environment)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    ours = logging.getLogger("modelyard")
+    ours.addHandler(handler)
+    ours.setLevel(log_level.upper())
     local = not target.startswith("models:/") and Path(target).is_dir()
     registry = None if local else client(ctx)
     click.echo(f"modelyard serving {target} on http://{host}:{port}", err=True)

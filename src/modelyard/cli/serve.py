@@ -29,7 +29,9 @@ import click
 @click.option("--endpoint", default=None,
               help="URL recorded with the deployment (default http://HOST:PORT).")
 @click.option("--environment", default="", help="Recorded with the deployment.")
-@click.option("--log-level", default="warning", show_default=True)
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"],
+                                case_sensitive=False))
 @click.pass_context
 def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[str, ...],
           shadow: str | None, trust_pickle: bool, batch_window_ms: float,

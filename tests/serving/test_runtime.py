@@ -186,3 +186,39 @@ def test_deployments_are_recorded_and_ended(registry):  # type: ignore[no-untype
         assert [d.version for d in registry.list_deployments(model="fraud")] == [2]
     assert registry.list_deployments(model="fraud") == []
     assert len(registry.list_deployments(model="fraud", active_only=False)) == 2
+
+
+def test_a_request_still_sending_its_body_during_a_swap_is_answered(registry):  # type: ignore[no-untyped-def]
+    import json
+    import socket
+
+    for value in (1, 2):
+        modelyard.log_model(Constant(value, tag="slowbody"), name="m",
+                            input_example=np.ones((1, 2)), client=registry)
+    registry.set_alias("m", "production", 1)
+    with ServingServer(registry, target="m@production", poll_seconds=0.05) as s:
+        body = json.dumps({"instances": [[1.0, 2.0]]}).encode()
+        with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:
+            sock.sendall(b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body[:5])
+            time.sleep(0.2)  # the request has chosen version 1 and waits for its body
+            registry.set_alias("m", "production", 2)
+            deadline = time.time() + 10
+            while time.time() < deadline and \
+                    s.http.get("/version").json()["routes"][0]["version"] != "2":
+                time.sleep(0.02)
+            assert s.http.post("/invocations", json={"instances": [[1.0, 2.0]]}).json() == \
+                {"predictions": [2]}
+            time.sleep(0.2)  # the old version's worker has drained its queue
+            sock.sendall(body[5:])
+            reply = b""
+            while b"\r\n\r\n" not in reply or not reply.endswith(b"}"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        head, _, payload = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), reply
+        assert b"x-modelyard-version: m/1" in head.lower()
+        assert json.loads(payload) == {"predictions": [1]}

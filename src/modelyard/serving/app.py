@@ -154,14 +154,20 @@ class Scorer:
     async def _shadow_call(self, served: ServedModel, body: bytes, ctype: str,
                            parse: Parse) -> None:
         outcome = "ok"
+        batcher = served.batcher
+        batcher.enter()
         try:
-            prepared, _ = parse(body, ctype, served.model.signature)
-            await served.batcher.predict(prepared)
+            try:
+                prepared, _ = parse(body, ctype, served.model.signature)
+            finally:
+                batcher.arriving -= 1
+            await batcher.predict(prepared)
         except ModelyardError:
             outcome = "rejected"
         except Exception:  # noqa: BLE001 - a shadow never affects the answer
             outcome = "error"
         finally:
+            batcher.leave()
             self.shadow_inflight -= 1
             self.metrics.inc("modelyard_shadow_requests_total",
                              (("outcome", outcome), ("version", served.label)))

@@ -74,6 +74,7 @@ class MicroBatcher:
     def leave(self) -> None:
         """The request was answered (or refused)."""
         self.active -= 1
+        self._close_if_done()
 
     def _expected(self) -> int:
         """How many requests a batch may expect: the recent peak of concurrency."""
@@ -100,12 +101,17 @@ class MicroBatcher:
         return self._executor.submit(self._predict, data).result()
 
     def retire(self) -> None:
-        """Finish what is queued, then release the thread (after an atomic swap)."""
+        """After an atomic swap: answer every request that already chose this model
+        (queued, or still sending its body), then release the thread."""
         self._retired = True
-        if self._task is None or self._task.done():
-            self._executor.shutdown(wait=False)
-        elif self._wakeup is not None:
+        if self._wakeup is not None:
             self._wakeup.set()
+        self._close_if_done()
+
+    def _close_if_done(self) -> None:
+        if self._retired and self.active <= 0 and not self.queue and (
+                self._task is None or self._task.done()):
+            self._executor.shutdown(wait=False)
 
     # -- the worker -------------------------------------------------------------------
     async def _run(self) -> None:
@@ -125,8 +131,8 @@ class MicroBatcher:
                     batch, rows = await self._gather(batch, rows, loop)
                 await self._call(batch, rows, loop)
         finally:
-            if self._retired and not self.queue:
-                self._executor.shutdown(wait=False)
+            self._task = None
+            self._close_if_done()
 
     def _take(self, batch: list[tuple[Prepared, asyncio.Future[BatchResult]]],
               rows: int) -> tuple[list[tuple[Prepared, asyncio.Future[BatchResult]]], int]:

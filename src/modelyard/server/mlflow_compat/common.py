@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -103,32 +103,29 @@ def need_str(args: dict[str, Any], key: str) -> str:
     return get_str(args, key, required=True)  # type: ignore[return-value]
 
 
-def get_int(args: dict[str, Any], key: str, default: int | None = None) -> int | None:
+def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any], what: str) -> Any:
     value = args.get(key)
     if isinstance(value, list):
         value = value[-1] if value else None
     if value is None or value == "":
-        return default
+        return None
     if isinstance(value, bool):
-        raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected an integer")
+        raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected {what}")
     try:
-        return int(value)
+        return cast(value)
     except (TypeError, ValueError):
         raise InvalidParameter(
-            f"Invalid value {value!r} for parameter '{key}': expected an integer") from None
+            f"Invalid value {value!r} for parameter '{key}': expected {what}") from None
+
+
+def get_int(args: dict[str, Any], key: str, default: int | None = None) -> int | None:
+    value = _number(args, key, int, "an integer")
+    return default if value is None else value  # type: ignore[no-any-return]
 
 
 def get_float(args: dict[str, Any], key: str, default: float | None = None) -> float | None:
-    value = args.get(key)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected a number")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InvalidParameter(
-            f"Invalid value {value!r} for parameter '{key}': expected a number") from None
+    value = _number(args, key, float, "a number")
+    return default if value is None else value  # type: ignore[no-any-return]
 
 
 def get_bool(args: dict[str, Any], key: str, default: bool = False) -> bool:
@@ -161,3 +158,9 @@ def get_tags(args: dict[str, Any], key: str = "tags") -> dict[str, str]:
         value = item.get("value", "")
         out[item["key"]] = "" if value is None else str(value)
     return out
+
+
+# The dependencies every MLflow endpoint takes: its fields, the services, the actor.
+Args = Depends(mlflow_args)
+Svc = Depends(services)
+Who = Depends(principal)

@@ -6,21 +6,21 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.logged_models import LoggedModel, list_folder
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat.common import (
+    Args,
+    Svc,
+    Who,
     MlflowRoute,
-    principal,
-    services,
     get_bool,
     get_int,
     get_list,
     get_str,
     get_tags,
-    mlflow_args,
     need_str,
 )
 from modelyard.server.mlflow_compat.translate import tag_list
@@ -28,10 +28,6 @@ from modelyard.services import Services
 
 router = APIRouter(prefix="/api/2.0/mlflow/logged-models", include_in_schema=False,
                    route_class=MlflowRoute)
-
-Args = Depends(mlflow_args)
-Svc = Depends(services)
-Who = Depends(principal)
 
 _STATUS_OUT = {"PENDING": "LOGGED_MODEL_PENDING", "READY": "LOGGED_MODEL_READY",
                "FAILED": "LOGGED_MODEL_UPLOAD_FAILED"}

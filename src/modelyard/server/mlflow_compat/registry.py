@@ -9,21 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import translate as tr
 from modelyard.server.mlflow_compat.common import (
+    Args,
+    Svc,
+    Who,
     MlflowRoute,
-    principal,
-    services,
     get_bool,
     get_int,
     get_list,
     get_str,
     get_tags,
-    mlflow_args,
     need_str,
 )
 from modelyard.server.mlflow_compat.sources import resolve_source
@@ -31,10 +31,6 @@ from modelyard.services import Services
 
 router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False,
                    route_class=MlflowRoute)
-
-Args = Depends(mlflow_args)
-Svc = Depends(services)
-Who = Depends(principal)
 
 # MLflow spellings -> ours (fields the domain's filter language names differently).
 MODEL_ORDER_RENAMES = {"timestamp": "creation_timestamp"}

@@ -6,32 +6,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import MAX_RUN_TAG_VALUE
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import tracking_json as tj
 from modelyard.server.mlflow_compat.common import (
+    Args,
+    Svc,
+    Who,
     MlflowRoute,
-    principal,
-    services,
     get_float,
     get_int,
     get_list,
     get_str,
     get_tags,
-    mlflow_args,
     need_str,
 )
 from modelyard.services import Services
 
 router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False,
                    route_class=MlflowRoute)
-
-Args = Depends(mlflow_args)
-Svc = Depends(services)
-Who = Depends(principal)
 
 HISTORY_TAG = "mlflow.log-model.history"
 

@@ -7,6 +7,9 @@ directory) on a loopback port, and measures, in-process and over HTTP:
 - reading back a metric history of 100,000 points for one key (paged, 25,000 a page);
 - `search_runs` latency, p50/p99, over N runs that each have params, tags and metrics.
 
+With ``--backend-store-uri postgresql://...`` (or ``mysql://...``; an empty database)
+the server and the in-process client use that database instead of SQLite.
+
 Prints a Markdown table (paste it into docs/benchmarks.md).
 """
 
@@ -74,13 +77,18 @@ def main() -> None:
     ap.add_argument("--single", type=int, default=2_000)
     ap.add_argument("--batches", type=int, default=50)
     ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--backend-store-uri", default=None,
+                    help="an empty PostgreSQL or MySQL database (default: SQLite in a temp dir)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="modelyard-bench-", dir=os.environ.get("BENCH_DIR")))
     home = work / "home"
+    if args.backend_store_uri:  # the server reads it from its environment
+        os.environ["MODELYARD_BACKEND_STORE_URI"] = args.backend_store_uri
     proc, _ = start_server(home, port := free_port())
     try:
         http = modelyard.Client(f"http://127.0.0.1:{port}")
-        local = LocalClient(str(home))
+        local = LocalClient(args.backend_store_uri or str(home),
+                            artifacts_uri=str(home / "blobs") if args.backend_store_uri else None)
         log_rates("in-process", local, args.single, args.batches)
         log_rates("HTTP", http, args.single, args.batches)
 

@@ -171,7 +171,7 @@ def test_cli_experiments_runs_compare_datasets(server_url, tmp_path, capsys):
     data = json.loads(run_cli("--json", "runs", "compare", a.run_id, b.run_id))
     assert data["params"] == {"depth": ["8", "6"]}
     out = run_cli("runs", "list", "cli-exp", "--filter", "metrics.auc > 0.92")
-    assert b.run_id[:10] in out and a.run_id[:10] not in out
+    assert b.run_id in out and a.run_id not in out
     assert "cli-exp" in run_cli("experiments", "list")
     csv = tmp_path / "t.csv"
     csv.write_text("a\n1\n")

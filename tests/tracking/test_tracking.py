@@ -208,3 +208,35 @@ def test_gc_keeps_run_artifact_and_dataset_blobs(client, tmp_path):
     assert client.read_run_artifact(run.run_id, "a.txt") == b"artifact bytes"
     dv = client.get_dataset_version("d", 1)
     assert client.missing_blobs([f.sha256 for f in dv.files]) == []
+
+
+def test_rest_runs_shapes_and_errors(http):
+    r = http.post("/api/v1/experiments", json={"name": "rest", "tags": {"a": "b"}})
+    assert r.status_code == 201
+    eid = r.json()["experiment"]["experiment_id"]
+    run = http.post("/api/v1/runs", json={"experiment_id": eid, "run_name": "x"}).json()["run"]
+    rid = run["run_id"]
+    assert set(run) >= {"run_id", "experiment_id", "run_name", "status", "start_time", "end_time",
+                        "lifecycle_stage", "user_id", "params", "metrics", "tags", "parent_run_id",
+                        "inputs"}
+    body = b'{"metrics": [{"key": "m", "value": NaN, "step": 0, "timestamp": 1}], ' \
+           b'"params": [{"key": "p", "value": "1"}], "tags": [{"key": "t", "value": "v"}]}'
+    r = http.post(f"/api/v1/runs/{rid}/batch", content=body,
+                  headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert b'"m":NaN' in http.get(f"/api/v1/runs/{rid}").content
+    r = http.post(f"/api/v1/runs/{rid}/params", json={"key": "p", "value": "2"})
+    assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    r = http.post(f"/api/v1/runs/{rid}/params", json={"key": "q", "value": "x" * 6001})
+    assert r.status_code == 400 and "6000" in r.json()["message"]
+    r = http.post(f"/api/v1/runs/{rid}/batch", content=b"metrics=1",
+                  headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400
+    r = http.post("/api/v1/runs/search", json={"experiment_ids": [eid],
+                                               "filter": "params.p = '1'"})
+    assert [x["run_id"] for x in r.json()["runs"]] == [rid]
+    hist = http.get(f"/api/v1/runs/{rid}/metrics/m/history").json()
+    assert hist["metrics"][0]["step"] == 0
+    assert http.get("/api/v1/runs/" + "f" * 32).status_code == 404
+    assert http.get("/api/v1/experiments", params={"deleted": "maybe"}).status_code == 400
+    assert http.get("/api/v1/experiments/by-name/rest").json()["experiment"]["tags"] == {"a": "b"}

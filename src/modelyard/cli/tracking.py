@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from rich.markup import escape
+from rich.table import Table
 from rich.tree import Tree
 
 from modelyard.cli.main import client
@@ -140,11 +141,15 @@ def runs_list(ctx: click.Context, experiment: str, filter_: str | None,
         emit_json({"runs": [r.to_dict() for r in page.items],
                    "next_page_token": page.next_page_token})
         return
-    table(["RUN ID", "NAME", "STATUS", "STARTED", "PARAMS", "METRICS"],
-          [(r.run_id, r.run_name, r.status, when(r.start_time),
-            _short(" ".join(f"{k}={v}" for k, v in r.params.items())),
-            _short(" ".join(f"{k}={_num(v)}" for k, v in r.metrics.items())))
-           for r in page.items])
+    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    t.add_column("RUN ID", no_wrap=True, min_width=32)  # whole, to copy into other commands
+    for col in ("NAME", "STATUS", "STARTED", "PARAMS", "METRICS"):
+        t.add_column(col)
+    for r in page.items:
+        t.add_row(escape(r.run_id), escape(r.run_name), r.status, when(r.start_time),
+                  escape(_short(" ".join(f"{k}={v}" for k, v in r.params.items()))),
+                  escape(_short(" ".join(f"{k}={_num(v)}" for k, v in r.metrics.items()))))
+    console.print(t)
     if page.next_page_token:
         click.echo(f"next page: --page-token {page.next_page_token}")
 

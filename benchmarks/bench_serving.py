@@ -156,11 +156,20 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def sequential(port: int, payload: bytes, n: int, seconds: float) -> dict[str, float]:
+def sequential(port: int, payload: bytes, n: int, seconds: float,
+               floor: Any = None) -> dict[str, float]:
+    """``n`` requests one after the other (at most ``seconds``).  With ``floor`` (named
+    functions), each request alternates with one in-process call of each, so that the
+    floors and the server are timed under the same load on the machine."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     times: list[float] = []
+    floors: dict[str, list[float]] = {name: [] for name in (floor or {})}
     deadline = time.perf_counter() + seconds
     for _ in range(n):
+        for name, fn in (floor or {}).items():
+            t = time.perf_counter()
+            fn()
+            floors[name].append(time.perf_counter() - t)
         t = time.perf_counter()
         conn.request("POST", "/invocations", payload, {"Content-Type": "application/json"})
         resp = conn.getresponse()
@@ -171,7 +180,10 @@ def sequential(port: int, payload: bytes, n: int, seconds: float) -> dict[str, f
         if time.perf_counter() > deadline:
             break
     conn.close()
-    return {"p50": pct(times, 50) * 1000, "p99": pct(times, 99) * 1000, "n": len(times)}
+    out = {"p50": pct(times, 50) * 1000, "p99": pct(times, 99) * 1000, "n": len(times)}
+    for name, values in floors.items():
+        out[f"{name}_p50"] = pct(values, 50) * 1000
+    return out
 
 
 # -- concurrent clients, in their own process ----------------------------------------
@@ -220,14 +232,14 @@ def concurrent(port: int, payload: bytes, clients: int, seconds: float) -> dict[
 
 # -- the run --------------------------------------------------------------------------
 def measure(name: str, cmd: list[str], port: int, X: Any, work: Path, args: Any,
-            env: dict[str, str]) -> dict[str, Any]:
+            env: dict[str, str], floors: dict[int, Any]) -> dict[str, Any]:
     one, hundred = body(X, 1), body(X, 100)
     proc, cold = start(cmd, port, one, work / f"{name}.log", env)
     try:
         res: dict[str, Any] = {"cold_start_s": cold}
         sequential(port, one, 20, 10)  # warm up
-        res["one_row"] = sequential(port, one, args.n, args.seconds)
-        res["hundred_rows"] = sequential(port, hundred, args.n, args.seconds)
+        res["one_row"] = sequential(port, one, args.n, args.seconds, floors.get(1))
+        res["hundred_rows"] = sequential(port, hundred, args.n, args.seconds, floors.get(100))
         res["concurrent_8"] = concurrent(port, one, 8, args.seconds)
         res["rss_mb"] = rss_mb(proc.pid)
     finally:
@@ -248,6 +260,12 @@ def main() -> None:
 
     X, model = train()
     results: dict[str, Any] = {"raw_predict_ms": raw_predict(model, X, args.n)}
+    from sklearn.base import clone
+
+    bare = clone(model).fit(X.to_numpy(), model.predict(X))  # the same trees, no names
+    floors = {rows: {"floor": lambda f=X.iloc[:rows]: model.predict(f),
+                     "floor_np": lambda a=X.iloc[:rows].to_numpy(): bare.predict(a)}
+              for rows in (1, 100)}
     work = Path(tempfile.mkdtemp(prefix="modelyard-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
     cli = shutil.which("modelyard") or "modelyard"
@@ -269,7 +287,7 @@ def main() -> None:
             port = free_port()
             results["modelyard"] = measure(
                 "modelyard", [cli, "--uri", uri, "serve", "models:/breast-cancer@production",
-                              "--port", str(port)], port, X, work, args, env)
+                              "--port", str(port)], port, X, work, args, env, floors)
         if args.only != "modelyard":
             import warnings
 
@@ -284,7 +302,7 @@ def main() -> None:
             results["mlflow"] = measure(
                 "mlflow", [shutil.which("mlflow") or "mlflow", "models", "serve", "-m",
                            str(work / "mlflow-model"), "--env-manager", "local", "-h",
-                           "127.0.0.1", "-p", str(port)], port, X, work, args, env)
+                           "127.0.0.1", "-p", str(port)], port, X, work, args, env, floors)
     finally:
         if registry is not None:
             stop(registry)
@@ -313,6 +331,14 @@ def report(r: dict[str, Any]) -> str:
             f"({s['concurrent_8']['errors']} errors) | {s['rss_mb']:.0f} MB |")
     if "modelyard" in r:
         lines.append("")
+        mine = r["modelyard"]["one_row"]
+        if "floor_p50" in mine:
+            lines.append(
+                f"timed alternately with in-process predicts (same load), 1 row p50: served "
+                f"{mine['p50']:.2f} ms, DataFrame predict {mine['floor_p50']:.2f} ms, array "
+                f"predict {mine['floor_np_p50']:.2f} ms: overhead "
+                f"{mine['p50'] - mine['floor_p50']:.2f} / {mine['p50'] - mine['floor_np_p50']:.2f}"
+                " ms")
         lines.append(f"modelyard overhead over raw predict, 1 row p50: "
                      f"{r['modelyard']['one_row']['p50'] - raw['p50_1']:.2f} ms over the "
                      f"DataFrame call, {r['modelyard']['one_row']['p50'] - raw['np_p50_1']:.2f}"

@@ -79,7 +79,7 @@ class ActiveRun:
 
     def set_note(self, text: str) -> None:
         """The run's description (MLflow's ``mlflow.note.content`` tag)."""
-        self.client.set_run_tag(self.run_id, "mlflow.note.content", text)
+        self.client.set_run_note(self.run_id, text)
 
     def log_artifact(self, local_path: str | os.PathLike[str],
                      artifact_path: str | None = None) -> list[FileEntry]:

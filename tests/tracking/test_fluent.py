@@ -177,6 +177,8 @@ def test_cli_experiments_runs_compare_datasets(server_url, tmp_path, capsys):
     csv.write_text("a\n1\n")
     assert run_cli("datasets", "register", str(csv), "--name", "t", "--run-id", a.run_id).strip() == "t/1"
     assert "t" in run_cli("datasets", "list")
+    run_cli("runs", "note", a.run_id, "baseline, depth 8")
+    assert c.get_run(a.run_id).tags["mlflow.note.content"] == "baseline, depth 8"
     run_cli("runs", "delete", a.run_id)
     assert c.get_run(a.run_id).lifecycle_stage == "deleted"
     run_cli("experiments", "delete", "cli-exp")

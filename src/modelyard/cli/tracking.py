@@ -243,6 +243,16 @@ def runs_restore(ctx: click.Context, run_id: str) -> None:
     show(ctx, {"restored": run_id}, lambda: click.echo(f"restored run {run_id}"))
 
 
+@runs.command("note")
+@click.argument("run_id")
+@click.argument("text")
+@click.pass_context
+def runs_note(ctx: click.Context, run_id: str, text: str) -> None:
+    """Set the notes of a run (shown by `runs show` and MLflow's UI)."""
+    client(ctx).set_run_note(run_id, text)
+    show(ctx, {"run_id": run_id, "note": text}, lambda: click.echo(f"noted run {run_id}"))
+
+
 @runs.command("tag")
 @click.argument("run_id")
 @click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")

@@ -17,6 +17,9 @@ from modelyard.domain.entities import DatasetVersion, FileEntry, Metric, ModelVe
 from modelyard.errors import AlreadyExists, InvalidParameter
 
 
+NOTE_TAG = "mlflow.note.content"
+
+
 class TrackingClientMixin:
     # -- shared helpers over the primitives -------------------------------------------
     def log_params(self, run_id: str, params: dict[str, Any]) -> None:
@@ -30,6 +33,13 @@ class TrackingClientMixin:
 
     def set_run_tags(self, run_id: str, tags: dict[str, str]) -> None:
         self.log_batch(run_id, tags=list(tags.items()))  # type: ignore[attr-defined]
+
+    def set_run_note(self, run_id: str, text: str) -> None:
+        """The run's notes (the ``mlflow.note.content`` tag, which MLflow's UI shows)."""
+        self.set_run_tag(run_id, NOTE_TAG, text)  # type: ignore[attr-defined]
+
+    def set_experiment_note(self, experiment_id: str, text: str) -> None:
+        self.set_experiment_tag(experiment_id, NOTE_TAG, text)  # type: ignore[attr-defined]
 
     def iter_metric_history(self, run_id: str, key: str,
                             page_size: int = 25_000) -> Iterator[Metric]:

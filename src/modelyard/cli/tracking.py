@@ -68,6 +68,7 @@ def exp_list(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...],
 @click.argument("ref", metavar="ID|NAME")
 @click.pass_context
 def exp_show(ctx: click.Context, ref: str) -> None:
+    """Show an experiment by id or name."""
     c = client(ctx)
     e = c.get_experiment(ref) if ref.isdigit() else c.get_experiment_by_name(ref)
     show(ctx, e.to_dict())
@@ -78,6 +79,7 @@ def exp_show(ctx: click.Context, ref: str) -> None:
 @click.argument("new_name")
 @click.pass_context
 def exp_rename(ctx: click.Context, ref: str, new_name: str) -> None:
+    """Rename an experiment."""
     c = client(ctx)
     e = c.rename_experiment(_experiment_id(c, ref), new_name)
     show(ctx, e.to_dict(), lambda: click.echo(f"renamed experiment {e.experiment_id} to {e.name}"))
@@ -98,6 +100,7 @@ def exp_delete(ctx: click.Context, ref: str) -> None:
 @click.argument("experiment_id")
 @click.pass_context
 def exp_restore(ctx: click.Context, experiment_id: str) -> None:
+    """Restore a deleted experiment."""
     e = client(ctx).restore_experiment(experiment_id)
     show(ctx, e.to_dict(), lambda: click.echo(f"restored experiment {e.experiment_id}"))
 
@@ -107,6 +110,7 @@ def exp_restore(ctx: click.Context, experiment_id: str) -> None:
 @click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")
 @click.pass_context
 def exp_tag(ctx: click.Context, ref: str, pairs: tuple[str, ...]) -> None:
+    """Set tags on an experiment."""
     c = client(ctx)
     eid = _experiment_id(c, ref)
     for k, v in parse_tags(pairs).items():
@@ -166,6 +170,7 @@ def _num(v: Any) -> str:
 @click.argument("run_id")
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: str) -> None:
+    """Show a run: status, params, latest metrics, tags, inputs."""
     r = client(ctx).get_run(run_id)
     show(ctx, r.to_dict())
 
@@ -239,6 +244,7 @@ def runs_delete(ctx: click.Context, run_id: str) -> None:
 @click.argument("run_id")
 @click.pass_context
 def runs_restore(ctx: click.Context, run_id: str) -> None:
+    """Restore a deleted run."""
     client(ctx).restore_run(run_id)
     show(ctx, {"restored": run_id}, lambda: click.echo(f"restored run {run_id}"))
 
@@ -258,6 +264,7 @@ def runs_note(ctx: click.Context, run_id: str, text: str) -> None:
 @click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")
 @click.pass_context
 def runs_tag(ctx: click.Context, run_id: str, pairs: tuple[str, ...]) -> None:
+    """Set tags on a run."""
     client(ctx).set_run_tags(run_id, parse_tags(pairs))
     show(ctx, {"run_id": run_id, "tags": parse_tags(pairs)},
          lambda: click.echo(f"tagged run {run_id}"))
@@ -288,6 +295,7 @@ def ds_register(ctx: click.Context, path: str, name: str, description: str,
 @click.option("--name-like", default=None)
 @click.pass_context
 def ds_list(ctx: click.Context, name_like: str | None) -> None:
+    """List datasets (--name-like 'tx%')."""
     page = client(ctx).list_datasets(name_like)
     show(ctx, {"datasets": [d.to_dict() for d in page.items]}, lambda: table(
         ["NAME", "LATEST", "CREATED"],
@@ -298,6 +306,7 @@ def ds_list(ctx: click.Context, name_like: str | None) -> None:
 @click.argument("name")
 @click.pass_context
 def ds_versions(ctx: click.Context, name: str) -> None:
+    """The versions of a dataset, newest first."""
     items = client(ctx).list_dataset_versions(name)
     show(ctx, {"dataset_versions": [v.to_dict() for v in items]}, lambda: table(
         ["VERSION", "DIGEST", "FILES", "SIZE", "ROWS", "CREATED"],
@@ -309,6 +318,7 @@ def ds_versions(ctx: click.Context, name: str) -> None:
 @click.argument("ref", metavar="NAME[/VERSION]")
 @click.pass_context
 def ds_show(ctx: click.Context, ref: str) -> None:
+    """A dataset version: manifest, digest and profile."""
     from modelyard.domain.datasets import parse_dataset_ref
 
     dv = client(ctx).get_dataset_version(*parse_dataset_ref(ref))
@@ -327,6 +337,7 @@ def deployments() -> None:
 @click.option("-e", "--environment", default="")
 @click.pass_context
 def dep_record(ctx: click.Context, ref: str, endpoint: str, environment: str) -> None:
+    """Record that a version is served at ENDPOINT; prints the deployment id."""
     c = client(ctx)
     v = c.resolve(ref, files=False)
     d = c.record_deployment(v.model, v.version, endpoint, environment)
@@ -337,6 +348,7 @@ def dep_record(ctx: click.Context, ref: str, endpoint: str, environment: str) ->
 @click.argument("deployment_id")
 @click.pass_context
 def dep_end(ctx: click.Context, deployment_id: str) -> None:
+    """Record that a deployment ended."""
     d = client(ctx).end_deployment(deployment_id)
     show(ctx, d.to_dict(), lambda: click.echo(f"ended deployment {d.id}"))
 
@@ -346,6 +358,7 @@ def dep_end(ctx: click.Context, deployment_id: str) -> None:
 @click.option("--all", "all_", is_flag=True, help="Include ended deployments.")
 @click.pass_context
 def dep_list(ctx: click.Context, model: str | None, all_: bool) -> None:
+    """Active deployments (--all: ended ones too)."""
     items = client(ctx).list_deployments(model, None, not all_)
     show(ctx, {"deployments": [d.to_dict() for d in items]}, lambda: table(
         ["ID", "MODEL", "VERSION", "ENDPOINT", "ENVIRONMENT", "SINCE", "ENDED"],

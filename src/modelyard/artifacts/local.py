@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from modelyard.artifacts.paths import safe_join
+from modelyard.artifacts.base import put_file
 from modelyard.domain.validation import check_digest
 from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
 
@@ -113,18 +114,7 @@ class LocalBlobStore:
         return LocalBlobWriter(self, digest, max_size)
 
     def put_file(self, path: str, digest: str) -> int:
-        """Copy a local file in (the in-process client's upload), verifying its digest."""
-        if self.has(digest):
-            return self.size(digest)
-        w = self.writer(digest, max_size=1 << 62)
-        try:
-            with open(path, "rb", buffering=0) as fh:
-                while chunk := fh.read(CHUNK):
-                    w.write(chunk)
-        except BaseException:
-            w.abort()
-            raise
-        return w.commit()
+        return put_file(self, path, digest)
 
     def open(self, digest: str) -> BinaryIO:
         try:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
+from modelyard.artifacts.base import put_file
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -174,17 +175,7 @@ class S3BlobStore:
         return S3BlobWriter(self, digest, max_size)
 
     def put_file(self, path: str, digest: str) -> int:
-        if self.has(digest):
-            return self.size(digest)
-        w = self.writer(digest, max_size=1 << 62)
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(CHUNK):
-                    w.write(chunk)
-        except BaseException:
-            w.abort()
-            raise
-        return w.commit()
+        return put_file(self, path, digest)
 
     def open(self, digest: str) -> BinaryIO:
         key = self.key(digest)

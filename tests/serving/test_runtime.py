@@ -47,6 +47,28 @@ def test_concurrent_requests_are_batched_and_answered_individually(registry):  #
         assert s.metric('modelyard_batch_size_sum{version="slow/1"}') == n
 
 
+def test_concurrent_clients_of_a_fast_model_share_calls(registry):  # type: ignore[no-untyped-def]
+    """A model that costs ~4 ms whatever the rows (like a 100-tree forest): 8 clients
+    in a loop must keep sharing calls, never fall into one call per request."""
+    tag = "fast-shared"
+    modelyard.log_model(RowSum(tag, delay=0.004), name="forest-like",
+                        input_example=np.ones((1, 3)), client=registry)
+    with ServingServer(registry, target="forest-like/1") as s:
+        CALLS[tag].clear()
+
+        def client(_: int) -> None:
+            with s.http.__class__(base_url=s.url, timeout=10) as h:
+                for i in range(25):
+                    r = h.post("/invocations", json=_instances([[i, 0, 0]]))
+                    assert r.status_code == 200 and r.json() == {"predictions": [i]}
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(client, range(8)))
+        calls = CALLS[tag]
+        assert sum(calls) == 200
+        assert sum(calls) / len(calls) > 2, calls
+
+
 def test_a_lone_request_is_not_held_for_the_window(registry):  # type: ignore[no-untyped-def]
     modelyard.log_model(RowSum("lone"), name="fast", input_example=np.ones((1, 3)),
                         client=registry)

@@ -161,7 +161,7 @@ class Scorer:
                 prepared, _ = parse(body, ctype, served.model.signature)
             finally:
                 batcher.arriving -= 1
-            await batcher.predict(prepared, inline=False)  # never block the loop for it
+            await batcher.predict(prepared)
         except ModelyardError:
             outcome = "rejected"
         except Exception:  # noqa: BLE001 - a shadow never affects the answer

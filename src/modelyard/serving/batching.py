@@ -14,11 +14,9 @@ ensembles, neural networks).
 If a batched call fails, each request of the batch is retried alone, so one bad input
 answers an error to its own sender only.
 
-A lone request (no other in the server, the model idle) to a fast model (recent calls
-under ``INLINE_MAX_SECONDS``) is predicted on the event loop itself: handing it to the
-prediction thread and back costs two thread wake-ups, which on a busy machine can
-cost more than the prediction; blocking the loop that briefly costs nobody anything,
-since nobody else is waiting.
+Predictions always run on the model's thread, never on the event loop: a request
+predicted inline would hide the requests queued behind it in the sockets (the loop
+reads them only after), and batching would collapse to one request at a time.
 """
 
 from __future__ import annotations
@@ -38,8 +36,6 @@ __all__ = ["BatchResult", "MicroBatcher"]
 
 #: How long the peak number of concurrent requests is remembered, in seconds.
 PEAK_HORIZON = 0.25
-#: Models whose calls recently took less than this may answer lone requests inline.
-INLINE_MAX_SECONDS = 0.005
 
 
 class BatchResult:
@@ -65,8 +61,6 @@ class MicroBatcher:
         self.active = 0  # requests received and not yet answered
         self._peak = 0
         self._peak_at = 0.0
-        self._busy = False  # the prediction thread is running a batch
-        self._cost = float("inf")  # recent seconds per model call (moving average)
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._retired = False
@@ -92,13 +86,7 @@ class MicroBatcher:
             return self.active
         return self._peak
 
-    async def predict(self, prepared: Prepared, inline: bool = True) -> BatchResult:
-        if inline and self.active <= 1 and not self.queue and not self._busy \
-                and self._cost < INLINE_MAX_SECONDS:
-            started = time.perf_counter()
-            out = self._predict(prepared.data)
-            self._observe(1, prepared.rows, time.perf_counter() - started)
-            return BatchResult(out, 1)
+    async def predict(self, prepared: Prepared) -> BatchResult:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[BatchResult] = loop.create_future()
         self.queue.append((prepared, fut))
@@ -114,15 +102,7 @@ class MicroBatcher:
 
     def run_sync(self, data: Any) -> Any:
         """Predict outside the event loop, on the model's own thread (warm-up)."""
-        started = time.perf_counter()
-        out = self._executor.submit(self._predict, data).result()
-        self._cost = time.perf_counter() - started
-        return out
-
-    def _observe(self, requests: int, rows: int, seconds: float) -> None:
-        self._cost = seconds if self._cost == float("inf") else 0.8 * self._cost + 0.2 * seconds
-        if self.on_batch:
-            self.on_batch(requests, rows, seconds)
+        return self._executor.submit(self._predict, data).result()
 
     def retire(self) -> None:
         """After an atomic swap: answer every request that already chose this model
@@ -193,7 +173,6 @@ class MicroBatcher:
             return
         started = time.perf_counter()
         n = len(batch)
-        self._busy = True
         try:
             data = batch[0][0].data if n == 1 else _concat([p.data for p, _ in batch])
             out = await loop.run_in_executor(self._executor, self._predict, data)
@@ -203,13 +182,12 @@ class MicroBatcher:
                 _settle(batch[0][1], exc=exc)
                 return
             parts = None
-        finally:
-            self._busy = False
         if parts is None:  # the batch failed or its answer does not split by rows
             for prepared, fut in batch:
                 await self._call([(prepared, fut)], prepared.rows, loop)
             return
-        self._observe(n, rows, time.perf_counter() - started)
+        if self.on_batch:
+            self.on_batch(n, rows, time.perf_counter() - started)
         for (_, fut), part in zip(batch, parts, strict=True):
             _settle(fut, BatchResult(part, n))
 

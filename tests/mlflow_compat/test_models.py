@@ -108,3 +108,42 @@ def test_pyfunc_log_model_and_mlflow2_style_run_artifacts(mlflow_url: str,
     assert v.source == f"mlflow-artifacts:/{run.info.experiment_id}/{run.info.run_id}/artifacts/model"
     got = mlflow.sklearn.load_model("models:/from-artifacts/1")
     assert list(got.predict(X[:3])) == list(clf.predict(X[:3]))
+
+
+def test_logged_model_client_api(mlflow_url: str, mc: MlflowClient, tmp_path: Path) -> None:
+    import httpx
+
+    exp = mc.create_experiment("lm-api")
+    run = mc.create_run(exp)
+    lm = mc.create_logged_model(exp, name="handmade", source_run_id=run.info.run_id,
+                                tags={"a": "1", "b": "2"}, params={"lr": "0.1"},
+                                model_type="toy")
+    assert lm.model_id.startswith("m-") and lm.params == {"lr": "0.1"}
+    assert lm.artifact_location == f"mlflow-artifacts:/{exp}/models/{lm.model_id}/artifacts"
+    src = tmp_path / "lm"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "w.bin").write_bytes(b"w" * 10)
+    (src / "MLmodel").write_text("flavors: {}\n")
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    get_artifact_repository(lm.artifact_location).log_artifacts(str(src))
+    listed = mc.list_logged_model_artifacts(lm.model_id)
+    assert sorted((f.path, f.is_dir) for f in listed) == [("MLmodel", False), ("sub", True)]
+    mc.finalize_logged_model(lm.model_id, "READY")
+    mc.set_logged_model_tags(lm.model_id, {"c": "3"})
+    mc.delete_logged_model_tag(lm.model_id, "a")
+    assert mc.get_logged_model(lm.model_id).tags == {"b": "2", "c": "3"}
+    found = mc.search_logged_models([exp], filter_string="name = 'handmade'",
+                                    order_by=[{"field_name": "creation_timestamp",
+                                               "ascending": False}])
+    assert [m.model_id for m in found] == [lm.model_id]
+    # The tracking API's own artifact listing (clients that do not use the proxy).
+    with httpx.Client(base_url=mlflow_url) as h:
+        mlflow.MlflowClient(mlflow_url).log_text(run.info.run_id, "x", "dir/t.txt")
+        body = h.get("/api/2.0/mlflow/artifacts/list",
+                     params={"run_id": run.info.run_id, "path": "dir"}).json()
+        assert body["files"] == [{"path": "dir/t.txt", "is_dir": False, "file_size": 1}]
+    mc.delete_logged_model(lm.model_id)
+    with pytest.raises(mlflow.exceptions.MlflowException) as exc:
+        mc.get_logged_model(lm.model_id)
+    assert exc.value.error_code == "RESOURCE_DOES_NOT_EXIST"

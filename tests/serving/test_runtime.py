@@ -23,6 +23,15 @@ def _instances(rows: list[list[float]]) -> dict:
     return {"instances": rows}
 
 
+def _versions(registry, name: str, values: tuple[int, ...], tag: str,  # type: ignore[no-untyped-def]
+              alias: str = "production") -> None:
+    """One version per value, each answering its value; ``alias`` on the first."""
+    for value in values:
+        modelyard.log_model(Constant(value, tag=tag), name=name, input_example=np.ones((1, 2)),
+                            client=registry)
+    registry.set_alias(name, alias, 1)
+
+
 def test_concurrent_requests_are_batched_and_answered_individually(registry):  # type: ignore[no-untyped-def]
     tag = "batching"
     CALLS[tag].clear()
@@ -93,10 +102,7 @@ def test_one_bad_request_in_a_batch_fails_alone(registry):  # type: ignore[no-un
 
 
 def test_following_an_alias_swaps_versions_without_a_failed_request(registry):  # type: ignore[no-untyped-def]
-    for value in (1, 2):
-        modelyard.log_model(Constant(value, tag="follow"), name="fraud",
-                            input_example=np.ones((1, 2)), client=registry)
-    registry.set_alias("fraud", "production", 1)
+    _versions(registry, "fraud", (1, 2), "follow")
     with ServingServer(registry, target="models:/fraud@production", poll_seconds=0.1) as s:
         seen: list[tuple[str, int]] = []
         failures: list[str] = []
@@ -192,9 +198,7 @@ def test_traffic_split_and_shadow(registry):  # type: ignore[no-untyped-def]
 def test_deployments_are_recorded_and_ended(registry):  # type: ignore[no-untyped-def]
     if not hasattr(registry, "record_deployment"):
         pytest.skip("this registry client has no deployments yet")
-    for value in (1, 2):
-        modelyard.log_model(Constant(value), name="fraud", client=registry)
-    registry.set_alias("fraud", "production", 1)
+    _versions(registry, "fraud", (1, 2), "deploy")
     with ServingServer(registry, target="fraud@production", poll_seconds=60,
                        environment="test") as s:
         active = registry.list_deployments(model="fraud")
@@ -214,10 +218,7 @@ def test_a_request_still_sending_its_body_during_a_swap_is_answered(registry):  
     import json
     import socket
 
-    for value in (1, 2):
-        modelyard.log_model(Constant(value, tag="slowbody"), name="m",
-                            input_example=np.ones((1, 2)), client=registry)
-    registry.set_alias("m", "production", 1)
+    _versions(registry, "m", (1, 2), "slowbody")
     with ServingServer(registry, target="m@production", poll_seconds=0.05) as s:
         body = json.dumps({"instances": [[1.0, 2.0]]}).encode()
         with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:

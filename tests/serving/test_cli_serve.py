@@ -82,3 +82,10 @@ def test_serve_refuses_a_pickle_model_in_one_line(server_url: str, registry, tmp
     out = (tmp_path / "serve.log").read_text().strip().splitlines()
     assert out[-1].startswith("error: refusing to load") and "--trust-pickle" in out[-1]
     assert "Traceback" not in "\n".join(out)
+
+
+def test_serve_refuses_to_listen_beyond_loopback_without_insecure(tmp_path: Path):
+    proc = _start(["serve", str(tmp_path), "--host", "0.0.0.0"], tmp_path)
+    assert proc.wait(60) == 1
+    out = (tmp_path / "serve.log").read_text().strip().splitlines()
+    assert "refusing to listen on 0.0.0.0" in out[-1] and "--insecure" in out[-1]

@@ -29,6 +29,8 @@ import click
 @click.option("--endpoint", default=None,
               help="URL recorded with the deployment (default http://HOST:PORT).")
 @click.option("--environment", default="", help="Recorded with the deployment.")
+@click.option("--insecure", is_flag=True,
+              help="Allow binding beyond loopback (scoring has no authentication).")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"],
                                 case_sensitive=False))
@@ -36,7 +38,7 @@ import click
 def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[str, ...],
           shadow: str | None, trust_pickle: bool, batch_window_ms: float,
           max_batch_rows: int, max_body_bytes: int, poll_seconds: float, no_follow: bool,
-          endpoint: str | None, environment: str, log_level: str) -> None:
+          endpoint: str | None, environment: str, insecure: bool, log_level: str) -> None:
     """Serve TARGET: models:/NAME@ALIAS, NAME/VERSION, NAME/STAGE or a model folder.
 
     POST /invocations takes MLflow's payloads; /v2/models/NAME/infer speaks the Open
@@ -46,8 +48,15 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     from pathlib import Path
 
     from modelyard.cli.main import client
+    from modelyard.cli.server import is_loopback
+    from modelyard.errors import InvalidParameter
     from modelyard.serving import ServeConfig, run
     from modelyard.serving.config import parse_route
+
+    if not is_loopback(host) and not insecure:
+        raise InvalidParameter(f"refusing to listen on {host}: the scoring endpoints have no "
+                               "authentication; pass --insecure to do it anyway (behind a "
+                               "gateway that authenticates)")
 
     config = ServeConfig(
         target=target, routes=tuple(parse_route(r) for r in routes), shadow=shadow,

@@ -66,7 +66,7 @@ def save(model: Any, root: Path, *, serialization: str | None = None,
         plain, arrays = state
         (root / "state.json").write_text(json.dumps(plain, sort_keys=True))
         if arrays:
-            np.savez(root / "state.npz", **arrays)
+            np.savez(root / "state.npz", **arrays)  # type: ignore[arg-type]
         return {"class": path, "state": "state.json",
                 "arrays": "state.npz" if arrays else None}, False
     if serialization == "state":
@@ -104,7 +104,7 @@ def load(root: Path, options: dict[str, Any], trust: bool) -> Any:
     if "file" in options:
         return unpickle(model_path(root, options["file"]), "this Python model", trust,
                         cloud=True)
-    cls = import_class(options.get("class"))
+    cls: Any = import_class(options.get("class"))
     if not callable(getattr(cls, "predict", None)):
         raise InvalidParameter(f"{options.get('class')!r} has no predict method")
     state = json.loads(model_path(root, options.get("state", "state.json")).read_text())

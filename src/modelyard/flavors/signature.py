@@ -26,7 +26,7 @@ from modelyard.errors import InvalidParameter
 __all__ = ["Signature", "infer_signature"]
 
 _NUMERIC = {"double", "float", "long", "integer"}
-_NP = {"double": np.float64, "float": np.float32, "long": np.int64, "integer": np.int32,
+_NP: dict[str, Any] = {"double": np.float64, "float": np.float32, "long": np.int64, "integer": np.int32,
        "boolean": np.bool_, "string": object, "datetime": "datetime64[ns]", "binary": object}
 
 

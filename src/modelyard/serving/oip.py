@@ -41,7 +41,7 @@ def _tensor(spec: Any, i: int) -> tuple[str, np.ndarray]:
     if not isinstance(data, list):
         raise InvalidParameter(f"input {name!r}: 'data' must be a list")
     try:
-        arr = np.asarray(data, dtype=DATATYPES[dtype])
+        arr: np.ndarray = np.asarray(data, dtype=DATATYPES[dtype])
     except (TypeError, ValueError):
         raise InvalidParameter(f"input {name!r}: data is not {dtype}") from None
     want = int(np.prod(shape)) if shape else 1

@@ -59,8 +59,12 @@ def to_jsonable(obj: Any) -> Any:
     """Predictions as JSON values: arrays to lists, frames to records, NaN to null."""
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind == "f":
-            return np.where(np.isnan(obj), None, obj).tolist() if np.isnan(obj).any() \
-                else obj.tolist()
+            missing = np.isnan(obj)
+            if missing.any():
+                out = obj.astype(object)
+                out[missing] = None
+                return out.tolist()
+            return obj.tolist()
         return obj.tolist()
     if hasattr(obj, "to_dict") and hasattr(obj, "iloc"):
         if hasattr(obj, "columns"):

@@ -224,3 +224,10 @@ def test_mixed_column_types_through_a_pipeline(registry):  # type: ignore[no-unt
         bad[0]["count"] = 1.5
         r = s.http.post("/invocations", json={"dataframe_records": bad})
         assert r.status_code == 400 and "column 'count' takes integers" in r.text
+
+
+def test_foreign_host_header_is_refused(served):  # type: ignore[no-untyped-def]
+    """Unauthenticated on loopback, the scoring server refuses DNS-rebinding requests."""
+    resp = served.http.get("/ping", headers={"Host": "attacker.example"})
+    assert resp.status_code == 403 and resp.json()["error_code"] == "PERMISSION_DENIED"
+    assert served.http.get("/ping").status_code == 200

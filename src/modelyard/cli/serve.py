@@ -48,7 +48,7 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     from pathlib import Path
 
     from modelyard.cli.main import client
-    from modelyard.cli.server import is_loopback
+    from modelyard.hostcheck import is_loopback
     from modelyard.errors import InvalidParameter
     from modelyard.serving import ServeConfig, run
     from modelyard.serving.config import parse_route

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import click
 
 from modelyard.errors import InvalidParameter
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+from modelyard.hostcheck import is_loopback
 
 
 @click.command()

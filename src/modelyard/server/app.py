@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 import modelyard
 from modelyard.config import Settings
+from modelyard.hostcheck import HostCheck
 from modelyard.server import api_v1, errors, mlflow_compat
-from modelyard.server.hosts import HostCheck
 from modelyard.services import Services
 
 log = logging.getLogger("modelyard.server")

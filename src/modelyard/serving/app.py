@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as HttpRoute
 
+from modelyard.hostcheck import HostCheck, is_loopback
 from modelyard.errors import (
     InvalidParameter,
     ModelyardError,
@@ -308,4 +309,7 @@ def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: on_http_error, Exception: on_error})
     app.state.runtime = runtime
+    host = runtime.config.host
+    # Unauthenticated on loopback: refuse foreign Host headers (DNS rebinding).
+    app.add_middleware(HostCheck, allowed=[host] if is_loopback(host) else None)
     return app

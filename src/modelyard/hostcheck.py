@@ -1,18 +1,34 @@
-"""Refuse requests whose Host header is not ours (DNS rebinding), when auth is off."""
+"""Refuse requests whose Host header is not ours (DNS rebinding), when auth is off.
+
+A plain ASGI middleware with no framework imports, shared by the registry server and
+the scoring server."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+import ipaddress
+from typing import Any
 
 LOCAL = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver"}
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class HostCheck:
-    def __init__(self, app: ASGIApp, allowed: list[str] | None = None) -> None:
+    """``allowed=None`` accepts any Host (the operator bound beyond loopback on
+    purpose); otherwise loopback names and ``allowed`` are accepted."""
+
+    def __init__(self, app: Any, allowed: list[str] | None = None) -> None:
         self.app = app
         self.allowed = None if allowed is None else LOCAL | {h.lower() for h in allowed}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and self.allowed is not None:
             host = ""
             for k, v in scope.get("headers", []):

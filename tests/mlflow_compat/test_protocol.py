@@ -88,4 +88,4 @@ def test_no_delayed_ack_stall_on_kept_alive_connections(mc: MlflowClient) -> Non
         t = time.perf_counter()
         mc.set_registered_model_alias("nodelay", f"a{i % 5}", "1")
         samples.append(time.perf_counter() - t)
-    assert statistics.median(samples) < 0.025, samples
+    assert statistics.median(samples) < 0.035, samples

@@ -94,6 +94,10 @@ def test_stages_and_latest_versions(mc: MlflowClient) -> None:
     assert [v.version for v in mc.get_latest_versions("s", stages=["Production"])] == ["3"]
     rm = mc.get_registered_model("s")
     assert {v.version for v in rm.latest_versions} == {"1", "2", "3", "4"}
+    # MLflow 2 code reads latest_versions off search results too.
+    (found,) = mc.search_registered_models("name = 's'")
+    assert {(v.version, v.current_stage) for v in found.latest_versions} == {
+        ("4", "None"), ("2", "Staging"), ("3", "Production"), ("1", "Archived")}
     with pytest.raises(MlflowException) as exc:
         mc.transition_model_version_stage("s", "1", "Nonsense")
     assert _code(exc) == "INVALID_PARAMETER_VALUE"

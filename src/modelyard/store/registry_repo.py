@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -217,6 +217,23 @@ class RegistryRepo:
         if stage is not None:
             q = q.where(func.lower(V.c.stage) == stage.lower())
         return self.conn.execute(q.order_by(V.c.version.desc()).limit(1)).mappings().first()
+
+    def latest_rows_by_stage(self, names: list[str]) -> list[Any]:
+        """For live models named in ``names``: the latest READY version of each stage
+        (rows with ``model_name``), in two queries whatever the number of models."""
+        if not names:
+            return []
+        latest = (select(V.c.model_id, V.c.stage, func.max(V.c.version).label("version"))
+                  .join(M, M.c.id == V.c.model_id)
+                  .where(M.c.name.in_(names), M.c.deleted_id == 0, V.c.deleted_at.is_(None),
+                         V.c.status == "READY")
+                  .group_by(V.c.model_id, V.c.stage).subquery())
+        q = (select(V, M.c.name.label("model_name"))
+             .join(latest, and_(V.c.model_id == latest.c.model_id,
+                                V.c.version == latest.c.version))
+             .join(M, M.c.id == V.c.model_id)
+             .order_by(M.c.name, V.c.version.desc()))
+        return list(self.conn.execute(q).mappings())
 
     def versions_in_stage(self, model_id: int, stage: str) -> list[Any]:
         q = select(V).where(V.c.model_id == model_id, V.c.stage == stage,

@@ -87,13 +87,13 @@ def delete_registered_model(args: dict = Args, s: Services = Svc,
 @router.get("/registered-models/search")
 def search_registered_models(args: dict = Args, s: Services = Svc,
                              who: Principal = Who) -> dict[str, Any]:
-    # Unlike MLflow's server, search results carry no latest_versions (one query a
-    # model); get_registered_model and get_latest_versions have them.
     page = s.registry.search_models(
         who, tr.registry_filter(get_str(args, "filter")),
         tr.order_list(get_list(args, "order_by"), MODEL_ORDER_RENAMES),
         get_int(args, "max_results", 100), get_str(args, "page_token"))
-    body: dict[str, Any] = {"registered_models": [tr.registered_model(m) for m in page.items]}
+    latest = s.registry.latest_versions_of(who, [m.name for m in page.items])
+    body: dict[str, Any] = {"registered_models": [tr.registered_model(m, latest[m.name])
+                                                  for m in page.items]}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token
     return body

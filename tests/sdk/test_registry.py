@@ -252,3 +252,14 @@ def test_unknown_version_and_model_errors(client):
         client.resolve("m/latest")
     with pytest.raises(InvalidParameter):
         client.resolve("no-slash")
+
+
+def test_download_of_a_lost_blob_fails_cleanly(client, services, model_dir, tmp_path):
+    v = client.register("m", model_dir)
+    lost = next(f for f in client.get_version("m", v.version).files if f.path == "weights/w.bin")
+    services.blobs.delete(lost.sha256)
+    out = tmp_path / "out"
+    with pytest.raises(NotFound):
+        client.download("m/1", out)
+    assert not (out / "weights" / "w.bin").exists()
+    assert not [p for p in out.rglob("*") if p.name.endswith(".part")]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -162,12 +164,15 @@ class BaseClient(TrackingClientMixin):
         return b"".join(self.iter_file(ref, path))
 
     def _fetch(self, entry: FileEntry, target: Path, progress: Progress | None) -> None:
+        """Download one blob to ``target``: a thread receives while this one hashes and
+        writes (both release the GIL), then the file is renamed into place if its
+        sha256 matches."""
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         h = hashlib.sha256()
         try:
             with open(tmp, "wb") as fh:
-                for chunk in self.iter_blob(entry.sha256):
+                for chunk in _prefetch(self.iter_blob(entry.sha256)):
                     h.update(chunk)
                     fh.write(chunk)
                     if progress:
@@ -184,6 +189,43 @@ class BaseClient(TrackingClientMixin):
         except NotFound:
             return False
         return True
+
+
+_DONE = object()
+
+
+def _prefetch(chunks: Iterator[bytes], depth: int = 8) -> Iterator[bytes]:
+    """Iterate ``chunks`` in a background thread, up to ``depth`` chunks ahead."""
+    q: queue.Queue[Any] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    break
+                q.put(chunk)
+            q.put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def _sha256(path: Path) -> str:

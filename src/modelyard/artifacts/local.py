@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,6 +22,9 @@ from modelyard.domain.validation import check_digest
 from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
 
 CHUNK = 1 << 20
+PARALLEL_HASH = 1 << 20
+# One thread for hashing large chunks next to their file write (shared, idle mostly).
+_HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="modelyard-hash")
 
 
 class LocalBlobWriter:
@@ -41,8 +45,14 @@ class LocalBlobWriter:
         if self.size > self.max_size:
             self.abort()
             raise PayloadTooLarge(f"blob is larger than the limit of {self.max_size} bytes")
-        self.hash.update(chunk)
-        self.fh.write(chunk)
+        if len(chunk) >= PARALLEL_HASH:
+            # Hash in a helper thread while this one writes: both release the GIL.
+            pending = _HASHER.submit(self.hash.update, chunk)
+            self.fh.write(chunk)
+            pending.result()
+        else:
+            self.hash.update(chunk)
+            self.fh.write(chunk)
 
     def commit(self, expected_size: int | None = None) -> int:
         try:

@@ -18,8 +18,15 @@ from typing import Any, BinaryIO, Protocol
 
 
 class Transaction(Protocol):
+    """One transaction; a repository per aggregate (their methods are documented with
+    their SQL implementation in ``store/``)."""
+
     registry: Any
     events: Any
+    tracking: Any
+    datasets: Any
+    lineage: Any
+    logged_models: Any
 
     def referenced_digests(self) -> set[str]: ...
 

@@ -109,6 +109,8 @@ def test_search_runs_and_experiments(mc: MlflowClient) -> None:
     mc.set_experiment_tag(a, "x", "y")
     got = mc.get_experiment(a)
     assert got.name == "search-a2" and got.tags["x"] == "y"
+    mc.delete_experiment_tag(a, "x")
+    assert "x" not in mc.get_experiment(a).tags
     mc.delete_experiment(b)
     assert mc.get_experiment(b).lifecycle_stage == "deleted"
     mc.restore_experiment(b)

@@ -50,6 +50,7 @@ EXPERIMENT_RENAMED = "experiment.renamed"
 EXPERIMENT_DELETED = "experiment.deleted"
 EXPERIMENT_RESTORED = "experiment.restored"
 EXPERIMENT_TAG_SET = "experiment.tag_set"
+EXPERIMENT_TAG_DELETED = "experiment.tag_deleted"
 RUN_CREATED = "run.created"
 RUN_UPDATED = "run.updated"
 RUN_DELETED = "run.deleted"
@@ -255,6 +256,16 @@ class TrackingService:
             tx.tracking.set_experiment_tag(row["id"], key, value)
             ev.record(tx, now, actor, EXPERIMENT_TAG_SET, "experiment", str(row["id"]),
                       after={"key": key, "value": value})
+
+    def delete_experiment_tag(self, actor: Principal, experiment_id: str, key: str) -> None:
+        with self.store.write() as tx:
+            row = self._exp_row(tx, experiment_id, lock=True)
+            now = self.clock.now_ms()
+            tx.tracking.update_experiment(row["id"], now)
+            if not tx.tracking.delete_experiment_tag(row["id"], key):
+                raise NotFound(f"experiment {experiment_id} has no tag {key!r}")
+            ev.record(tx, now, actor, EXPERIMENT_TAG_DELETED, "experiment", str(row["id"]),
+                      before={"key": key})
 
     # -- runs -------------------------------------------------------------------------
     def _run_row(self, tx: Any, run_id: object, *, active: bool = False,

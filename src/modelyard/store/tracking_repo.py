@@ -160,6 +160,11 @@ class TrackingRepo:
     def set_experiment_tag(self, experiment_id: int, key: str, value: str) -> None:
         self._put(experiment_tags, {"experiment_id": experiment_id}, {key: {"value": value}})
 
+    def delete_experiment_tag(self, experiment_id: int, key: str) -> bool:
+        res = self.conn.execute(delete(experiment_tags).where(
+            experiment_tags.c.experiment_id == experiment_id, experiment_tags.c.key == key))
+        return bool(res.rowcount)
+
     def experiment_entity(self, row: Any) -> Experiment:
         tags = dict(self.conn.execute(select(experiment_tags.c.key, experiment_tags.c.value)
                                       .where(experiment_tags.c.experiment_id == row["id"])).all())

@@ -113,6 +113,13 @@ def set_experiment_tag(args: dict = Args, s: Services = Svc,
     return {}
 
 
+@router.post("/experiments/delete-experiment-tag")
+def delete_experiment_tag(args: dict = Args, s: Services = Svc,
+                          who: Principal = Who) -> dict[str, Any]:
+    s.tracking.delete_experiment_tag(who, need_str(args, "experiment_id"), need_str(args, "key"))
+    return {}
+
+
 # -- runs ---------------------------------------------------------------------------
 @router.post("/runs/create")
 def create_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:

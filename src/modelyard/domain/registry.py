@@ -293,6 +293,13 @@ class RegistryService:
                 with_files: bool = False) -> ModelVersion:
         ref = parse_ref(ref) if isinstance(ref, str) else ref
         with self.store.read() as tx:
+            if ref.alias is not None or ref.version is not None:
+                # One query on the hot path; the full resolution below says what is
+                # missing when it finds nothing.
+                row = tx.registry.live_version_row(ref.model, number=ref.version,
+                                                   alias=ref.alias)
+                if row is not None:
+                    return tx.registry.version_entity(row, ref.model, with_files=with_files)  # type: ignore[no-any-return]
             mrow, vrow = self._resolve(tx, ref)
             return tx.registry.version_entity(vrow, mrow["name"], with_files=with_files)  # type: ignore[no-any-return]
 

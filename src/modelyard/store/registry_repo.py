@@ -207,6 +207,20 @@ class RegistryRepo:
             q = q.where(V.c.deleted_at.is_not(None) if deleted else V.c.deleted_at.is_(None))
         return self.conn.execute(q).mappings().first()
 
+    def live_version_row(self, name: str, *, number: int | None = None,
+                         alias: str | None = None) -> Any:
+        """The version row of a live model by number or alias, in one query (the hot
+        read path); None when anything is missing, and the caller finds out what."""
+        q = select(V).join(M, M.c.id == V.c.model_id).where(
+            M.c.name == name, M.c.deleted_id == 0, V.c.deleted_at.is_(None))
+        if alias is not None:
+            q = q.join(aliases, and_(aliases.c.model_id == V.c.model_id,
+                                     aliases.c.version == V.c.version)
+                       ).where(aliases.c.alias == alias)
+        else:
+            q = q.where(V.c.version == number)
+        return self.conn.execute(q).mappings().first()
+
     def version_by_id(self, version_id: int) -> Any:
         q = select(V, M.c.name.label("model")).join(M, M.c.id == V.c.model_id)
         return self.conn.execute(q.where(V.c.id == version_id)).mappings().first()

@@ -63,3 +63,14 @@ def test_every_setting_is_documented():
     doc = (ROOT / "docs" / "settings.md").read_text()
     for f in dataclasses.fields(Settings):
         assert f"`{f.name}`" in doc and f"`{f.metadata['env']}`" in doc, f.name
+
+
+def test_limits_are_documented():
+    from modelyard.domain import tracking, validation
+
+    doc = (ROOT / "docs" / "limits.md").read_text()
+    for module in (validation, tracking):
+        for name in dir(module):
+            if name.startswith("MAX_"):
+                value = getattr(module, name)
+                assert f"`{name}` = {value}" in doc, name

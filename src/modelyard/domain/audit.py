@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelyard.domain.entities import Event, Page, Principal
-from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import MetadataStore
 from modelyard.domain.validation import check_max_results
 
@@ -22,6 +22,4 @@ class AuditService:
             items = tx.events.list(entity_type=entity_type, entity_id=entity_id,
                                    type_prefix=type_prefix, after_id=after_id, offset=offset,
                                    limit=limit + 1, newest_first=newest_first)
-        if len(items) > limit:
-            return Page(items[:limit], encode_token(offset + limit))
-        return Page(items, None)
+        return page_of(items, offset, limit)

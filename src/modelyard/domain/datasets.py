@@ -16,15 +16,15 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry, Page, Principal
-from modelyard.domain.paging import decode_token
+from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
-from modelyard.domain.registry import _page
 from modelyard.domain.validation import (
     check_description,
     check_manifest,
     check_max_results,
     check_name,
     check_tags,
+    check_text,
 )
 from modelyard.errors import InvalidParameter, NotFound
 
@@ -39,14 +39,6 @@ def manifest_digest(files: list[FileEntry]) -> str:
     for f in sorted(files, key=lambda f: f.path):
         h.update(f"{f.path}\x00{f.size}\x00{f.sha256}\n".encode())
     return h.hexdigest()
-
-
-def _text(value: object, what: str, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
-        raise InvalidParameter(f"{what} must be a string of at most {limit} characters")
-    return value
 
 
 def _profile(value: object) -> dict[str, Any] | None:
@@ -108,7 +100,7 @@ def resolve_inputs(tx: Any, now: int, actor: Principal,
         elif isinstance(item, str):
             name, spec = parse_dataset_ref(item)
         elif isinstance(item, dict):
-            context = _text(item.get("context") or "", "context", MAX_CONTEXT)
+            context = check_text(item.get("context") or "", "context", MAX_CONTEXT)
             ds = item.get("dataset") if isinstance(item.get("dataset"), dict) else item
             name = ds.get("name")
             spec = ds.get("version")
@@ -116,9 +108,9 @@ def resolve_inputs(tx: Any, now: int, actor: Principal,
                 check_name(name, "dataset name")
                 vid, _ = create_version(
                     tx, now, actor, name, [],
-                    digest=_text(ds.get("digest"), "digest", 64),
-                    source=_text(ds.get("source"), "source", 65536),
-                    source_type=_text(ds.get("source_type"), "source_type", 64),
+                    digest=check_text(ds.get("digest"), "digest", 64),
+                    source=check_text(ds.get("source"), "source", 65536),
+                    source_type=check_text(ds.get("source_type"), "source_type", 64),
                     profile=_profile({k: ds[k] for k in ("schema", "profile") if ds.get(k)}))
                 out.append((vid, context, f"{name}/{tx.datasets.version_by_id(vid)['version']}"))
                 continue
@@ -171,9 +163,9 @@ class DatasetService:
             raise InvalidParameter("a dataset version needs files or a digest")
         check_blobs(self.blobs, entries)
         kwargs = {
-            "digest": _text(digest, "digest", 64) or None,
-            "source": _text(source, "source", 65536),
-            "source_type": _text(source_type, "source_type", 64),
+            "digest": check_text(digest, "digest", 64) or None,
+            "source": check_text(source, "source", 65536),
+            "source_type": check_text(source_type, "source_type", 64),
             "description": check_description(description),
             "profile": _profile(profile), "tags": check_tags(tags)}
         with self.store.write() as tx:
@@ -204,7 +196,7 @@ class DatasetService:
         offset = decode_token(page_token)
         with self.store.read() as tx:
             items = tx.datasets.list_datasets(name_like, offset, limit + 1)
-        return _page(items, offset, limit)
+        return page_of(items, offset, limit)
 
     def list_dataset_versions(self, actor: Principal, name: str) -> list[DatasetVersion]:
         with self.store.read() as tx:

@@ -16,7 +16,7 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, Page, Principal
-from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.tracking import check_blobs
@@ -196,9 +196,7 @@ class LoggedModelService:
             rows = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
                                            offset, limit + 1)
             items = [self._entity(tx, r) for r in rows]
-        if len(items) > limit:
-            return Page(items[:limit], encode_token(offset + limit))
-        return Page(items, None)
+        return page_of(items, offset, limit)
 
     # -- files ------------------------------------------------------------------------
     def add_files(self, actor: Principal, model_id: str, files: list[FileEntry]) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import TypeVar
 
+from modelyard.domain.entities import Page
 from modelyard.errors import InvalidParameter
+
+T = TypeVar("T")
 
 
 def encode_token(offset: int) -> str:
@@ -24,3 +28,12 @@ def decode_token(token: str | None) -> int:
     if not isinstance(offset, int) or offset < 0:
         raise InvalidParameter("invalid page_token")
     return offset
+
+
+def page_of(items: list[T], offset: int, limit: int) -> Page[T]:
+    """A page from ``limit + 1`` fetched items: the extra one only says there is more."""
+    if len(items) > limit:
+        return Page(items[:limit], encode_token(offset + limit))
+    return Page(items, None)
+
+

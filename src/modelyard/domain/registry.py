@@ -19,7 +19,7 @@ from modelyard.domain.entities import (
     RegisteredModel,
 )
 from modelyard.domain.lifecycle import DEFAULT_POLICY, StagePolicy
-from modelyard.domain.paging import decode_token, encode_token
+from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
 from modelyard.domain.refs import VersionRef, parse_ref, ref_from_parts
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
@@ -32,6 +32,7 @@ from modelyard.domain.validation import (
     check_relpath,
     check_tag,
     check_tags,
+    check_text,
 )
 from modelyard.errors import InvalidParameter, NotFound
 
@@ -139,7 +140,7 @@ class RegistryService:
         offset = decode_token(page_token)
         with self.store.read() as tx:
             items = tx.registry.search_models(node, order, offset, limit + 1, deleted=deleted)
-        return _page(items, offset, limit)
+        return page_of(items, offset, limit)
 
     def update_model(self, actor: Principal, name: str, description: str) -> RegisteredModel:
         description = check_description(description)
@@ -213,9 +214,9 @@ class RegistryService:
         description = check_description(description)
         tags = check_tags(tags)
         metrics = _check_metrics(metrics)
-        flavor = _short_str(flavor, "flavor", 64)
-        source = _short_str(source, "source", 4096)
-        run_id = _short_str(run_id, "run_id", 64) or None
+        flavor = check_text(flavor, "flavor", 64)
+        source = check_text(source, "source", 4096)
+        run_id = check_text(run_id, "run_id", 64) or None
         if signature is not None and not isinstance(signature, dict):
             raise InvalidParameter("signature must be an object")
         files = check_manifest(files)
@@ -312,7 +313,7 @@ class RegistryService:
         offset = decode_token(page_token)
         with self.store.read() as tx:
             items = tx.registry.search_versions(node, order, offset, limit + 1, deleted=deleted)
-        return _page(items, offset, limit)
+        return page_of(items, offset, limit)
 
     def update_version(self, actor: Principal, name: str, version: int | str,
                        description: str) -> ModelVersion:
@@ -448,22 +449,6 @@ class RegistryService:
                 raise NotFound(f"model {name!r} has no alias {alias!r}")
             ev.record(tx, now, actor, ev.ALIAS_DELETED, "alias", f"{name}@{alias}",
                       mrow["project"], before={"version": before})
-
-
-def _page(items: list[Any], offset: int, limit: int) -> Page[Any]:
-    if len(items) > limit:
-        return Page(items[:limit], encode_token(offset + limit))
-    return Page(items, None)
-
-
-def _short_str(value: object, what: str, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidParameter(f"{what} must be a string")
-    if len(value) > limit or "\x00" in value:
-        raise InvalidParameter(f"{what} must be at most {limit} characters, without NUL")
-    return value
 
 
 def _check_metrics(metrics: object) -> dict[str, float]:

@@ -20,9 +20,8 @@ from typing import Any
 from modelyard.domain import events as ev
 from modelyard.domain.datasets import resolve_inputs
 from modelyard.domain.entities import Experiment, FileEntry, Metric, Page, Principal, Run
-from modelyard.domain.paging import decode_token
+from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
-from modelyard.domain.registry import _page
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
     check_manifest,
@@ -209,7 +208,7 @@ class TrackingService:
         self._ensure_default()
         with self.store.read() as tx:
             items = tx.tracking.search_experiments(node, order, offset, limit + 1, deleted)
-        return _page(items, offset, limit)
+        return page_of(items, offset, limit)
 
     def rename_experiment(self, actor: Principal, experiment_id: str, new_name: str) -> Experiment:
         check_name(new_name, "experiment name")
@@ -377,7 +376,7 @@ class TrackingService:
             return Page([], None)
         with self.store.read() as tx:
             items = tx.tracking.search_runs(ids, node, order, offset, limit + 1, deleted)
-        return _page(items, offset, limit)
+        return page_of(items, offset, limit)
 
     # -- params, metrics, tags --------------------------------------------------------
     def log_param(self, actor: Principal, run_id: str, key: str, value: Any) -> None:
@@ -459,7 +458,7 @@ class TrackingService:
         with self.store.read() as tx:
             row = self._run_row(tx, run_id)
             items = tx.tracking.metric_history(row["id"], key, offset, limit + 1)
-        return _page(items, offset, limit)
+        return page_of(items, offset, limit)
 
     # -- inputs -----------------------------------------------------------------------
     def log_inputs(self, actor: Principal, run_id: str, datasets: Iterable[Any]) -> list[dict[str, Any]]:

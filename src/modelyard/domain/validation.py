@@ -99,6 +99,17 @@ def check_description(value: object) -> str:
     return value
 
 
+def check_text(value: object, what: str, limit: int) -> str:
+    """A free-text field of at most ``limit`` characters without NUL; None is empty."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{what} must be a string")
+    if len(value) > limit or "\x00" in value:
+        raise InvalidParameter(f"{what} must be at most {limit} characters, without NUL")
+    return value
+
+
 def check_digest(value: object) -> str:
     if not isinstance(value, str) or not _DIGEST_RE.match(value):
         raise InvalidParameter(f"not a sha256 digest (64 lower-case hex digits): {value!r}")

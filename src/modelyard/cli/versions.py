@@ -12,6 +12,7 @@ from modelyard.cli.models import parse_tags
 from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
 from modelyard.cli.progress import transfer
 from modelyard.domain.refs import parse_ref
+from modelyard.domain.search import quote
 
 
 @click.group()
@@ -56,8 +57,7 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
 def list_(ctx: click.Context, name: str, max_results: int, page_token: str | None,
           deleted: bool) -> None:
     """List the versions of NAME, newest first."""
-    quoted = name.replace("'", "''")
-    page = client(ctx).search_versions(f"name = '{quoted}'", ["version DESC"], max_results,
+    page = client(ctx).search_versions(f"name = {quote(name)}", ["version DESC"], max_results,
                                        page_token, deleted)
     _print_versions(ctx, page)
 

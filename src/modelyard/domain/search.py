@@ -37,6 +37,7 @@ __all__ = [
     "OrderKey",
     "parse_filter",
     "parse_order_by",
+    "quote",
 ]
 
 
@@ -278,6 +279,11 @@ class _Parser:
         if field.kind in ("tag", "param") and op in ("<", "<=", ">", ">="):
             raise InvalidParameter(f"{field.kind} values support = != LIKE ILIKE IN only")
         return Compare(field, op, value)
+
+
+def quote(value: str) -> str:
+    """``value`` as a string literal of the filter language (quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def parse_filter(text: str | None, fields: FieldSet) -> Node | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.refs import ref_from_parts
+from modelyard.domain.search import quote
 from modelyard.server.api_v1.common import Search, SearchParams, page_body
 from modelyard.server.deps import principal, services
 from modelyard.server.streaming import blob_response
@@ -70,8 +71,7 @@ def create_version(name: str, body: VersionCreate, s: Services = Depends(service
 def list_versions(name: str, q: SearchParams = Search, s: Services = Depends(services),
                   who: Principal = Depends(principal)) -> dict[str, Any]:
     s.registry.get_model(who, name)
-    quoted = name.replace("'", "''")
-    where = f"name = '{quoted}'" + (f" AND ({q.filter})" if q.filter else "")
+    where = f"name = {quote(name)}" + (f" AND ({q.filter})" if q.filter else "")
     kwargs = q.kwargs() | {"filter": where, "order_by": q.order_by or ["version DESC"]}
     return page_body(s.registry.search_versions(who, **kwargs), "versions")
 

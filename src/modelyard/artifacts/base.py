@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelyard.errors import DigestMismatch
+
 CHUNK = 1 << 20
+
+
+def verify_upload(expected: str | None, actual: str, size: int,
+                  expected_size: int | None) -> None:
+    """Refuse bytes whose sha256 or length is not what the uploader announced."""
+    if expected is not None and actual != expected:
+        raise DigestMismatch(
+            f"uploaded bytes have sha256 {actual}, not {expected}; nothing was stored")
+    if expected_size is not None and expected_size != size:
+        raise DigestMismatch(f"uploaded {size} bytes, expected {expected_size}")
 
 
 def put_file(store: Any, path: str, digest: str) -> int:

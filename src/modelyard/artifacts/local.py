@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from modelyard.artifacts.paths import safe_join
-from modelyard.artifacts.base import put_file
+from modelyard.artifacts.base import put_file, verify_upload
 from modelyard.domain.validation import check_digest
-from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
+from modelyard.errors import NotFound, PayloadTooLarge
 
 CHUNK = 1 << 20
 PARALLEL_HASH = 1 << 20
@@ -57,13 +57,8 @@ class LocalBlobWriter:
     def commit(self, expected_size: int | None = None) -> int:
         try:
             actual = self.hash.hexdigest()
-            if self.digest is None:
-                self.digest = actual
-            if actual != self.digest:
-                raise DigestMismatch(
-                    f"uploaded bytes have sha256 {actual}, not {self.digest}; nothing was stored")
-            if expected_size is not None and expected_size != self.size:
-                raise DigestMismatch(f"uploaded {self.size} bytes, expected {expected_size}")
+            verify_upload(self.digest, actual, self.size, expected_size)
+            self.digest = actual
             os.fsync(self.fh.fileno())
             self.fh.close()
             final = self.store.blob_path(self.digest)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
-from modelyard.artifacts.base import put_file
+from modelyard.artifacts.base import put_file, verify_upload
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -76,11 +76,7 @@ class S3BlobWriter:
     def commit(self, expected_size: int | None = None) -> int:
         try:
             actual = self.hash.hexdigest()
-            if self.digest is not None and actual != self.digest:
-                raise DigestMismatch(
-                    f"uploaded bytes have sha256 {actual}, not {self.digest}; nothing was stored")
-            if expected_size is not None and expected_size != self.size:
-                raise DigestMismatch(f"uploaded {self.size} bytes, expected {expected_size}")
+            verify_upload(self.digest, actual, self.size, expected_size)
             if self.buf or not self.parts:
                 self._flush()
             s3, bucket = self.store.s3, self.store.bucket

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from modelyard.artifacts.manifest import scan
+from modelyard.artifacts.manifest import scan, sha256_file
 from modelyard.artifacts.paths import safe_join
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
@@ -153,7 +153,7 @@ class BaseClient(TrackingClientMixin):
         for entry in version.files or []:
             target = safe_join(root, entry.path)
             if target.is_file() and target.stat().st_size == entry.size and \
-                    _sha256(target) == entry.sha256:
+                    sha256_file(target)[0] == entry.sha256:
                 if progress:
                     progress(entry.size)
                 continue
@@ -226,9 +226,3 @@ def _prefetch(chunks: Iterator[bytes], depth: int = 8) -> Iterator[bytes]:
                 q.get_nowait()
             except queue.Empty:
                 thread.join(0.05)
-
-
-def _sha256(path: Path) -> str:
-    from modelyard.artifacts.manifest import sha256_file
-
-    return sha256_file(path)[0]

@@ -82,9 +82,7 @@ class RegistryRepo:
 
     # -- registered models ------------------------------------------------------------
     def model_row(self, name: str, *, deleted: bool = False) -> Any:
-        q = select(M, projects.c.name.label("project")).join(projects, projects.c.id == M.c.project_id)
-        q = q.where(M.c.name == name)
-        q = q.where(M.c.deleted_id != 0) if deleted else q.where(M.c.deleted_id == 0)
+        q = _models(deleted).where(M.c.name == name)
         return self.conn.execute(q.order_by(M.c.id.desc()).limit(1)).mappings().first()
 
     def insert_model(self, name: str, project_id: int, description: str, now: int,
@@ -159,9 +157,7 @@ class RegistryRepo:
 
     def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                       *, deleted: bool = False) -> list[RegisteredModel]:
-        q = select(M, projects.c.name.label("project")).join(projects, projects.c.id == M.c.project_id)
-        q = q.where(M.c.deleted_id != 0) if deleted else q.where(M.c.deleted_id == 0)
-        q = q.where(compile_filter(node, self._model_field))
+        q = _models(deleted).where(compile_filter(node, self._model_field))
         q = q.order_by(*compile_order(order, self._model_field), M.c.name.asc(), M.c.id.asc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
         return self.model_entities(list(rows))
@@ -383,6 +379,12 @@ class RegistryRepo:
     def digest_referenced(self, digest: str) -> bool:
         return bool(self.conn.execute(select(exists().where(
             version_files.c.sha256 == digest))).scalar())
+
+
+def _models(deleted: bool) -> Any:
+    """Model rows with their project's name, the live ones or the soft-deleted ones."""
+    q = select(M, projects.c.name.label("project")).join(projects, projects.c.id == M.c.project_id)
+    return q.where(M.c.deleted_id != 0) if deleted else q.where(M.c.deleted_id == 0)
 
 
 def _upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _common import free_port
 
 HERE = Path(__file__).resolve()
 ENV = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
@@ -174,12 +174,6 @@ def workload(url: str, scale: float, work: Path) -> dict[str, float]:
 
 
 # -- servers ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 import httpx
 
 import modelyard
+from _common import free_port, pct, rss_mb
 from modelyard.artifacts.manifest import sha256_file
 from modelyard.client.local import LocalClient
 from modelyard.domain.entities import FileEntry
@@ -38,11 +38,6 @@ ROWS: list[tuple[str, str, str]] = []
 def row(what: str, value: str, target: str = "") -> None:
     ROWS.append((what, value, target))
     print(f"{what:55s} {value:>28s}  {target}", flush=True)
-
-
-def pct(samples: list[float], p: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -56,19 +51,6 @@ def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
 
 def lat(samples: list[float]) -> str:
     return f"p50 {statistics.median(samples):.2f} ms, p99 {pct(samples, 99):.2f} ms"
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(home: Path, port: int) -> tuple[subprocess.Popen[bytes], float]:

@@ -73,15 +73,23 @@ def test_truncated_upload_leaves_nothing(http, server_url, services):
     data = b"y" * 100_000
     digest = hashlib.sha256(data).hexdigest()
     host, port = server_url.split("//")[1].split(":")
+    import time
+
+    def parts() -> list:
+        return list(services.blobs.tmp_dir.iterdir())
+
     with socket.create_connection((host, int(port))) as s:
         s.sendall(f"PUT /api/v1/blobs/sha256/{digest} HTTP/1.1\r\nHost: {host}\r\n"
                   f"Content-Length: {len(data)}\r\n\r\n".encode() + data[:40_000])
-    import time
-
-    for _ in range(50):  # the server notices the disconnect and discards the part
-        if not list(services.blobs.tmp_dir.iterdir()):
+        for _ in range(200):  # the server has started writing the part
+            if parts():
+                break
+            time.sleep(0.01)
+        assert parts()
+    for _ in range(200):  # then notices the disconnect and discards it
+        if not parts():
             break
-        time.sleep(0.05)
+        time.sleep(0.025)
     assert http.post("/api/v1/blobs/missing", json={"digests": [digest]}).json()["missing"]
     assert not list(services.blobs.tmp_dir.iterdir())
     # a retry of the same upload succeeds

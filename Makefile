@@ -9,8 +9,9 @@ install:  ## install with the test dependencies
 test:  ## run the whole test suite (what CI runs)
 	pytest -n 2
 
-lint:  ## static checks
-	ruff check src tests
+lint:  ## static checks (ruff, and mypy over src as configured in pyproject.toml)
+	ruff check src tests benchmarks scripts
+	mypy
 
 bench:  ## run every benchmark (a few minutes; prints Markdown tables)
 	python benchmarks/run.py

@@ -21,7 +21,7 @@ def test_python_object_saved_as_state_without_pickle(tmp_path: Path):
                          input_example=np.ones((2, 3)))
     manifest = json.loads((tmp_path / "w" / "modelyard.json").read_text())
     assert manifest["flavor"] == "python" and not manifest["needs_pickle"]
-    assert manifest["options"]["class"] == "tests.serving.models:Weights"
+    assert manifest["options"]["class"] == "servingmodels:Weights"
     assert (tmp_path / "w" / "state.npz").is_file()
     m = modelyard.load_model(tmp_path / "w")
     assert m.predict([[1, 1, 1], [0, 0, 1]]).tolist() == [6.0, 3.0]

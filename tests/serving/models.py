@@ -1,56 +1,20 @@
-"""Small importable Python models for the flavor and serving tests.
-
-They are plain classes with a ``predict`` method, saved by the generic Python flavor
-as JSON state (no pickle).  ``CALLS`` records the batch size of every call per tag, so
-tests can observe micro-batching and shadow traffic."""
+"""The test models of ``site/servingmodels.py`` (put on ``sys.path`` here, as an
+installed package would be) and an ONNX model for the flavor and serving tests."""
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict
+import sys
+from pathlib import Path
 
 import numpy as np
 
-CALLS: dict[str, list[int]] = defaultdict(list)
+SITE = str(Path(__file__).with_name("site"))
+if SITE not in sys.path:
+    sys.path.append(SITE)
 
+from servingmodels import CALLS, Constant, RowSum, Touch, Weights  # noqa: E402
 
-class RowSum:
-    """Answers ``factor * row sum``; optionally sleeps per call, like a model whose cost
-    barely depends on the number of rows."""
-
-    def __init__(self, tag: str, factor: float = 1.0, delay: float = 0.0) -> None:
-        self.tag = tag
-        self.factor = factor
-        self.delay = delay
-
-    def predict(self, data):  # type: ignore[no-untyped-def]
-        arr = np.asarray(data, dtype=np.float64)
-        CALLS[self.tag].append(len(arr))
-        if self.delay:
-            time.sleep(self.delay)
-        return arr.sum(axis=1) * self.factor
-
-
-class Constant:
-    """Answers its ``value`` for every row (to tell versions apart)."""
-
-    def __init__(self, value: int, tag: str = "constant") -> None:
-        self.value = value
-        self.tag = tag
-
-    def predict(self, data):  # type: ignore[no-untyped-def]
-        CALLS[self.tag].append(len(data))
-        return np.full(len(data), self.value, dtype=np.int64)
-
-
-class Weights:
-    """State with a NumPy array, saved to state.npz."""
-
-    def __init__(self, w: np.ndarray) -> None:
-        self.w = w
-
-    def predict(self, data):  # type: ignore[no-untyped-def]
-        return np.asarray(data, dtype=np.float64) @ self.w
+__all__ = ["CALLS", "Constant", "RowSum", "Touch", "Weights", "iris_onnx"]
 
 
 def iris_onnx():  # type: ignore[no-untyped-def]

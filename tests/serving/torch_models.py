@@ -1,15 +1,9 @@
-"""A PyTorch module for the pytorch flavor tests, importable by path (imported only
-by those tests, so torch is never loaded for the others)."""
+"""The PyTorch test module of ``site/servingtorch.py``, importable as installed code."""
 
 from __future__ import annotations
 
-import torch
+from tests.serving.models import SITE  # noqa: F401 - puts site/ on sys.path
 
+from servingtorch import TinyNet  # noqa: E402
 
-class TinyNet(torch.nn.Module):
-    def __init__(self, n_in: int = 4, n_out: int = 3) -> None:
-        super().__init__()
-        self.linear = torch.nn.Linear(n_in, n_out)
-
-    def forward(self, x):  # type: ignore[no-untyped-def]
-        return torch.softmax(self.linear(x), dim=1)
+__all__ = ["TinyNet"]

@@ -2,16 +2,15 @@
 
 Saved safely when it can be: the class's import path plus its instance attributes,
 JSON values in ``state.json`` and NumPy arrays in ``state.npz`` (loaded with
-``allow_pickle=False``).  Loading imports the class from the installed packages (code
-shipped inside a model directory is never put on the import path) and restores the
-attributes without calling ``__init__``, as pickle would, but without running
+``allow_pickle=False``).  Loading imports the class from installed code only (never
+from the model directory or the working directory, unless ``trust=True``; see
+:mod:`modelyard.flavors.installed`) and restores the attributes without calling ``__init__``, as pickle would, but without running
 anything the file says.  Objects whose state is anything else are saved with
 cloudpickle and load only with ``trust=True``.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 
 from modelyard.errors import InvalidParameter
 from modelyard.flavors.base import require
+from modelyard.flavors.installed import import_module
 from modelyard.flavors.manifest import model_path
 from modelyard.flavors.trust import unpickle
 
@@ -83,13 +83,16 @@ def save(model: Any, root: Path, *, serialization: str | None = None,
     return {"file": "model.cloudpickle"}, True
 
 
-def import_class(path: object) -> type:
-    """A class from an installed module, named ``module:Qualname``."""
-    if not isinstance(path, str) or path.count(":") != 1:
+def import_class(path: object, root: Path, trust: bool) -> type:
+    """A class named ``module:Qualname``, from installed code unless ``trust`` (see
+    :mod:`modelyard.flavors.installed`)."""
+    if not isinstance(path, str) or path.count(":") != 1 or not all(path.split(":")):
         raise InvalidParameter(f"invalid class path in the model manifest: {path!r}")
     module_name, qualname = path.split(":")
+    if any(not p.isidentifier() for p in module_name.split(".")):
+        raise InvalidParameter(f"invalid class path in the model manifest: {path!r}")
     try:
-        obj: Any = importlib.import_module(module_name)
+        obj: Any = import_module(module_name, root, trust, f"the model's manifest ({path})")
         for part in qualname.split("."):
             obj = getattr(obj, part)
     except (ImportError, AttributeError):
@@ -104,7 +107,7 @@ def load(root: Path, options: dict[str, Any], trust: bool) -> Any:
     if "file" in options:
         return unpickle(model_path(root, options["file"]), "this Python model", trust,
                         cloud=True)
-    cls: Any = import_class(options.get("class"))
+    cls: Any = import_class(options.get("class"), root, trust)
     if not callable(getattr(cls, "predict", None)):
         raise InvalidParameter(f"{options.get('class')!r} has no predict method")
     state = json.loads(model_path(root, options.get("state", "state.json")).read_text())

@@ -61,7 +61,7 @@ def load(root: Path, options: dict[str, Any], trust: bool) -> Any:
         module = torch.jit.load(str(path), map_location="cpu")
     else:
         st = require("safetensors.torch", EXTRA)
-        cls = import_class(options.get("class"))
+        cls = import_class(options.get("class"), root, trust)
         if not issubclass(cls, torch.nn.Module):
             raise InvalidParameter(f"{options.get('class')!r} is not a torch.nn.Module")
         kwargs = options.get("init_kwargs") or {}

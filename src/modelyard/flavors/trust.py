@@ -5,9 +5,11 @@ that would unpickle calls :func:`require_trust` first, and nothing else in the
 package unpickles.  Safe formats (skops with a vetted type list, ONNX, safetensors,
 native XGBoost/LightGBM files, JSON state) never need it.
 
-Skops files are loaded with an explicit trusted-types list: the types the file names
-(:func:`skops.io.get_untrusted_types`) are allowed only when they come from
-scikit-learn, NumPy or SciPy; any other type refuses the load unless ``trust=True``.
+Skops files are loaded only when every node in them names a type on the allow-list of
+:mod:`modelyard.flavors.skops_types` (estimator classes, NumPy/SciPy array and dtype
+types, plain containers): no function or method object, from any module, is loaded
+without ``trust=True``, because an estimator that holds one (``FunctionTransformer``)
+calls it on ``predict``.
 
 Two scikit-learn types hold raw node indices that scikit-learn follows without bounds
 checks, so a crafted file could make ``predict`` read out of bounds (skops itself
@@ -15,7 +17,7 @@ refuses them by default).  The decision-tree storage (``sklearn.tree._tree.Tree`
 behind every decision tree, random forest, extra trees and gradient boosting model) is
 accepted only after :func:`check_trees` has verified every index against the tree's
 size and its estimator's number of features; HistGradientBoosting's ``TreePredictor``
-is not checked and needs ``trust=True``.
+and the neighbours' ``KDTree``/``BallTree`` are not checked and need ``trust=True``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,9 @@ from typing import Any
 import numpy as np
 
 from modelyard.errors import PermissionDenied
+from modelyard.flavors.skops_types import refusals
 
-__all__ = ["SAFE_SKOPS_PREFIXES", "require_trust", "skops_load", "unpickle"]
-
-#: Modules whose types a skops file may name without ``trust=True``.
-SAFE_SKOPS_PREFIXES = ("sklearn.", "numpy.", "scipy.")
+__all__ = ["require_trust", "skops_load", "unpickle"]
 
 HOW = ("pass trust=True to load_model(), or start the server with --trust-pickle, "
        "only if you trust whoever produced this model")
@@ -55,28 +55,20 @@ def unpickle(path: Path, what: str, trust: bool, *, cloud: bool = False) -> Any:
 
 
 TREE = "sklearn.tree._tree.Tree"
-#: scikit-learn types that are not safe to load from an untrusted file, checked or not.
-NEVER_WITHOUT_TRUST = frozenset({
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-})
-
-
-def _is_safe_type(name: str) -> bool:
-    return name.startswith(SAFE_SKOPS_PREFIXES) and "<" not in name \
-        and name not in NEVER_WITHOUT_TRUST
 
 
 def skops_load(path: Path, what: str, trust: bool) -> Any:
-    """Load a skops file, trusting only scikit-learn/NumPy/SciPy types unless ``trust``."""
+    """Load a skops file holding only allow-listed types, anything with ``trust``."""
     import skops.io as sio
 
     untrusted = sio.get_untrusted_types(file=path)
-    unsafe = sorted(t for t in untrusted if not _is_safe_type(t))
-    if unsafe and not trust:
-        shown = ", ".join(unsafe[:5]) + (" ..." if len(unsafe) > 5 else "")
-        raise PermissionDenied(
-            f"refusing to load {what}: its skops file names types that are not known to be "
-            f"safe to load ({shown}); {HOW}")
+    if not trust:
+        unsafe = refusals(path, untrusted)
+        if unsafe:
+            more = f" and {len(unsafe) - 20} more" if len(unsafe) > 20 else ""
+            raise PermissionDenied(
+                f"refusing to load {what}: its skops file holds objects outside the types "
+                f"known to run no code ({', '.join(unsafe[:20])}{more}); {HOW}")
     obj = sio.load(path, trusted=list(untrusted))
     if TREE in untrusted and not trust:
         check_trees(obj, what)

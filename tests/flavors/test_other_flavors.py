@@ -78,9 +78,13 @@ def test_pytorch_safetensors_and_torchscript(tmp_path: Path):
     assert manifest.options["serialization"] == "safetensors" and not manifest.needs_pickle
     np.testing.assert_allclose(modelyard.load_model(tmp_path / "st").predict(x), expected,
                                atol=1e-6)
-    modelyard.save_model(net, tmp_path / "ts", serialization="torchscript", input_example=x)
-    np.testing.assert_allclose(modelyard.load_model(tmp_path / "ts").predict(x), expected,
-                               atol=1e-6)
+    manifest = modelyard.save_model(net, tmp_path / "ts", serialization="torchscript",
+                                    input_example=x)
+    assert manifest.needs_pickle  # a TorchScript archive is a program: trusted only
+    with pytest.raises(PermissionDenied, match="TorchScript.*trust=True"):
+        modelyard.load_model(tmp_path / "ts")
+    np.testing.assert_allclose(modelyard.load_model(tmp_path / "ts", trust=True).predict(x),
+                               expected, atol=1e-6)
 
 
 def test_xgboost_native_format(tmp_path: Path):

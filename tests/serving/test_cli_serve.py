@@ -9,16 +9,24 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 import modelyard
+from tests.flavors.attacks import RUNNER, script_pipeline
 from tests.live import free_port
+
+
+#: The package under test, for the subprocess (its working directory is elsewhere, so
+#: a relative PYTHONPATH would not find it).
+SRC = str(Path(modelyard.__file__).resolve().parents[1])
 
 
 def _start(args: list[str], tmp_path: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
     env.pop("MODELYARD_URI", None)
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
@@ -82,6 +90,21 @@ def test_serve_refuses_a_pickle_model_in_one_line(server_url: str, registry, tmp
     out = (tmp_path / "serve.log").read_text().strip().splitlines()
     assert out[-1].startswith("error: refusing to load") and "--trust-pickle" in out[-1]
     assert "Traceback" not in "\n".join(out)
+
+
+def test_serve_refuses_a_model_that_would_run_code_in_one_line(server_url: str, registry,  # type: ignore[no-untyped-def]
+                                                                 tmp_path: Path):
+    marker = tmp_path / "ran"
+    modelyard.log_model(script_pipeline(marker), name="evil", method="transform",
+                        input_example=np.ones((1, 2)), client=registry)
+    registry.set_alias("evil", "production", 1)
+    proc = _start(["--uri", server_url, "serve", "models:/evil@production", "--port",
+                   str(free_port())], tmp_path)
+    assert proc.wait(60) == 1
+    out = (tmp_path / "serve.log").read_text().strip().splitlines()
+    assert out[-1].startswith("error: refusing to load") and RUNNER in out[-1]
+    assert "--trust-pickle" in out[-1] and "Traceback" not in "\n".join(out)
+    assert not marker.exists()
 
 
 def test_serve_refuses_to_listen_beyond_loopback_without_insecure(tmp_path: Path):

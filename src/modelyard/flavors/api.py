@@ -23,8 +23,11 @@ import numpy as np
 
 from modelyard.errors import InvalidParameter
 from modelyard.flavors.base import detect_flavor, flavor_module, requirements
+from modelyard.flavors.loaded import LoadedModel
 from modelyard.flavors.manifest import MANIFEST, ModelManifest, model_path
-from modelyard.flavors.signature import Prepared, Signature, infer_signature
+from modelyard.flavors.mlflow_dir import load_mlflow_dir
+from modelyard.flavors.signature import infer_signature
+from modelyard.flavors.verify import verify_files
 
 __all__ = ["LoadedModel", "load_model", "log_model", "save_model"]
 
@@ -108,10 +111,13 @@ def load_model(ref: str | os.PathLike[str], *, trust: bool = False,
 
 
 def load_version(client: Any, ref: str, *, trust: bool = False) -> LoadedModel:
-    """Download one registry version to a temporary folder and load it from there."""
-    version = client.resolve(ref, files=False)
+    """Download one registry version to a temporary folder and load it from there,
+    after checking every file against the sha256 in the version's manifest."""
+    version = client.resolve(ref, files=True)
+    label = f"{version.model}/{version.version}"
     with tempfile.TemporaryDirectory(prefix="modelyard-load-") as tmp:
-        client.download(f"{version.model}/{version.version}", tmp)
+        client.download(label, tmp)
+        verify_files(Path(tmp), version.files or [], label)
         model = load_dir(Path(tmp), trust=trust)
     model.version = version
     return model
@@ -119,8 +125,6 @@ def load_version(client: Any, ref: str, *, trust: bool = False) -> LoadedModel:
 
 def load_dir(root: Path, *, trust: bool = False) -> LoadedModel:
     if not (root / MANIFEST).is_file() and (root / "MLmodel").is_file():
-        from modelyard.flavors.mlflow_dir import load_mlflow_dir
-
         return load_mlflow_dir(root, trust=trust)
     manifest = ModelManifest.read(root)
     module = flavor_module(manifest.flavor)
@@ -133,55 +137,6 @@ def load_dir(root: Path, *, trust: bool = False) -> LoadedModel:
             example = None
     return LoadedModel(predictor, manifest.flavor, manifest.signature, example,
                        manifest.requirements)
-
-
-class LoadedModel:
-    """A loaded model: ``predict`` takes a DataFrame, an array, a list of rows or a
-    dict of columns, checks it against the signature and calls the model."""
-
-    def __init__(self, predictor: Any, flavor: str, signature: dict[str, Any] | None,
-                 input_example: dict[str, Any] | None = None,
-                 requirements: list[str] | None = None) -> None:
-        self.predictor = predictor
-        self.flavor = flavor
-        self.signature = Signature(signature)
-        self.input_example = input_example
-        self.requirements = requirements or []
-        self.version: Any = None  # the registry's ModelVersion when loaded from one
-        if self.signature.all_numeric and hasattr(predictor, "use_input_names"):
-            predictor.use_input_names(self.signature.names)
-
-    def __repr__(self) -> str:
-        where = f" {self.version.model}/{self.version.version}" if self.version else ""
-        return f"<LoadedModel{where} flavor={self.flavor}>"
-
-    def prepare(self, data: Any) -> Prepared:
-        """Check and convert an in-process input (the server has its own parsers)."""
-        sig = self.signature
-        if hasattr(data, "columns") and hasattr(data, "iloc"):
-            return sig.from_frame(data)
-        if isinstance(data, dict):
-            return sig.from_columns(data)
-        if sig.kind == "columns" and isinstance(data, np.ndarray):
-            return sig.from_split(None, data.tolist())
-        if sig.kind is None:
-            return Prepared(data, len(data) if hasattr(data, "__len__") else 1)
-        return sig.from_tensor(data)
-
-    def predict(self, data: Any) -> Any:
-        return self.predictor.predict(self.prepare(data).data)
-
-    def predict_prepared(self, data: Any) -> Any:
-        return self.predictor.predict(data)
-
-    def example_input(self) -> Prepared | None:
-        """The saved input example, converted as a request would be (for warm-up)."""
-        ex = self.input_example
-        if not isinstance(ex, dict) or "data" not in ex:
-            return None
-        if "columns" in ex:
-            return self.signature.from_split(ex["columns"], ex["data"])
-        return self.signature.from_tensor(ex["data"])
 
 
 def _head(example: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 
 from modelyard.errors import InvalidParameter
 from modelyard.flavors.base import require
+from modelyard.flavors.loaded import LoadedModel
 from modelyard.flavors.manifest import model_path
 from modelyard.flavors.trust import require_trust, skops_load, unpickle
 
@@ -70,9 +71,7 @@ def _example(root: Path, mlmodel: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def load_mlflow_dir(root: Path, *, trust: bool = False) -> Any:
-    from modelyard.flavors.api import LoadedModel
-
+def load_mlflow_dir(root: Path, *, trust: bool = False) -> LoadedModel:
     mlmodel = read_mlmodel(root)
     flavors = mlmodel["flavors"]
     signature = _signature(mlmodel)

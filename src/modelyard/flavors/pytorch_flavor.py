@@ -1,9 +1,10 @@
 """PyTorch: the weights as safetensors plus the module class's import path and its
 constructor arguments (the default), or a TorchScript archive.
 
-Neither runs pickle: safetensors holds only tensors, the class is imported from the
-installed packages (never from the model directory), and TorchScript archives are read
-by TorchScript's own loader."""
+Safetensors holds only tensors and the class is imported from installed code only (see
+:mod:`modelyard.flavors.installed`), so the default loads without trust.  A TorchScript
+archive is a program (code that PyTorch compiles and runs, and pickled data), so,
+like pickle, it loads only with ``trust=True``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from modelyard.errors import InvalidParameter
 from modelyard.flavors.base import require
 from modelyard.flavors.manifest import model_path
 from modelyard.flavors.python_flavor import class_path, import_class
+from modelyard.flavors.trust import require_trust
 
 NAME = "pytorch"
 EXTRA = "pytorch"
@@ -34,7 +36,7 @@ def save(model: Any, root: Path, *, serialization: str | None = None,
     if serialization == "torchscript":
         scripted = model if isinstance(model, torch.jit.ScriptModule) else torch.jit.script(model)
         scripted.save(str(root / "model.pt"))
-        return {"file": "model.pt", "serialization": "torchscript"}, False
+        return {"file": "model.pt", "serialization": "torchscript"}, True
     if serialization != "safetensors":
         raise InvalidParameter(f"unknown serialization {serialization!r} for PyTorch; use "
                                "'safetensors' (default) or 'torchscript'")
@@ -58,6 +60,8 @@ def load(root: Path, options: dict[str, Any], trust: bool) -> Any:
     torch = require("torch", EXTRA)
     path = model_path(root, options.get("file", "model.safetensors"))
     if options.get("serialization") == "torchscript":
+        require_trust(f"the TorchScript model {path.name}", "a TorchScript archive is a "
+                      "program that PyTorch runs", trust)
         module = torch.jit.load(str(path), map_location="cpu")
     else:
         st = require("safetensors.torch", EXTRA)

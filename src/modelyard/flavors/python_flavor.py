@@ -12,6 +12,7 @@ cloudpickle and load only with ``trust=True``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,8 @@ def save(model: Any, root: Path, *, serialization: str | None = None,
         plain, arrays = state
         (root / "state.json").write_text(json.dumps(plain, sort_keys=True))
         if arrays:
-            np.savez(root / "state.npz", **arrays)  # type: ignore[arg-type]
+            savez: Callable[..., None] = np.savez  # takes the arrays by keyword
+            savez(root / "state.npz", **arrays)
         return {"class": path, "state": "state.json",
                 "arrays": "state.npz" if arrays else None}, False
     if serialization == "state":

@@ -198,8 +198,10 @@ def _settle(fut: asyncio.Future[BatchResult], result: BatchResult | None = None,
         return
     if exc is not None:
         fut.set_exception(exc)
+    elif result is not None:
+        fut.set_result(result)
     else:
-        fut.set_result(result)  # type: ignore[arg-type]
+        fut.set_exception(RuntimeError("a batch ended without a result"))
 
 
 def _concat(parts: list[Any]) -> Any:

@@ -19,10 +19,13 @@ import numpy as np
 from modelyard.errors import InvalidParameter
 from modelyard.flavors.signature import Prepared, Signature
 
+from types import ModuleType
+
+orjson: ModuleType | None
 try:  # orjson is several times faster; the standard library does the same job
     import orjson
 except ImportError:  # pragma: no cover - exercised only without the serve extra
-    orjson = None  # type: ignore[assignment]
+    orjson = None
 
 __all__ = ["dumps", "loads", "parse_invocation", "to_jsonable"]
 
@@ -49,7 +52,8 @@ def loads(body: bytes) -> Any:
 def dumps(obj: Any) -> bytes:
     if orjson is not None:
         try:
-            return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+            out: bytes = orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+            return out
         except TypeError:
             pass
     return json.dumps(to_jsonable(obj), allow_nan=False, default=str).encode()

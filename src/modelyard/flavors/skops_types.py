@@ -8,8 +8,8 @@ run a Python script) runs the author's code on ``predict``.  Hence the rule:
 
 * a node may name only a **type** on the allow-list below: scikit-learn estimator
   classes (those :func:`sklearn.utils.all_estimators` lists), a few internal
-  scikit-learn types that estimators hold (losses, links, distance metrics, optimizer
-  state, the bounds-checked decision-tree storage), NumPy arrays, scalars, dtypes and
+  scikit-learn types that estimators hold (losses, links, optimizer state, the
+  bounds-checked decision-tree storage), NumPy arrays, scalars, dtypes and
   random generators, SciPy sparse matrices, and plain Python containers and values;
   none of them runs anything when built or called;
 * a **function or method** (any module, NumPy ufuncs included), a ``functools.partial``
@@ -62,7 +62,9 @@ SCIPY_TYPES = frozenset(
     for fmt in ("csr", "csc", "coo", "bsr", "dia", "dok", "lil")
     for kind in ("matrix", "array"))
 
-#: scikit-learn types that estimators hold; not estimators themselves.
+#: scikit-learn types that estimators hold; not estimators themselves.  (Distance
+#: metrics are left out: they keep array sizes apart from their arrays, and appear in
+#: the neighbour trees, which need trust anyway.)
 SKLEARN_INTERNAL_TYPES = frozenset({
     # the decision-tree storage: accepted only after trust.check_trees
     "sklearn.tree._tree.Tree",
@@ -77,13 +79,6 @@ SKLEARN_INTERNAL_TYPES = frozenset({
         "AbsoluteError", "ExponentialLoss", "HalfBinomialLoss", "HalfGammaLoss",
         "HalfMultinomialLoss", "HalfPoissonLoss", "HalfSquaredError", "HalfTweedieLoss",
         "HalfTweedieLossIdentity", "HuberLoss", "PinballLoss")),
-    *(f"sklearn.metrics._dist_metrics.{t}{bits}" for bits in ("64", "32") for t in (
-        "EuclideanDistance", "SEuclideanDistance", "ManhattanDistance",
-        "ChebyshevDistance", "MinkowskiDistance", "MahalanobisDistance",
-        "HammingDistance", "CanberraDistance", "BrayCurtisDistance", "JaccardDistance",
-        "MatchingDistance", "DiceDistance", "KulsinskiDistance", "RogersTanimotoDistance",
-        "RussellRaoDistance", "SokalMichenerDistance", "SokalSneathDistance",
-        "HaversineDistance")),
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
 })

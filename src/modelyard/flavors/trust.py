@@ -54,9 +54,6 @@ def unpickle(path: Path, what: str, trust: bool, *, cloud: bool = False) -> Any:
         return pickle.load(fh)  # noqa: S301 - explicit opt-in above
 
 
-TREE = "sklearn.tree._tree.Tree"
-
-
 def skops_load(path: Path, what: str, trust: bool) -> Any:
     """Load a skops file holding only allow-listed types, anything with ``trust``."""
     import skops.io as sio
@@ -70,7 +67,7 @@ def skops_load(path: Path, what: str, trust: bool) -> Any:
                 f"refusing to load {what}: its skops file holds objects outside the types "
                 f"known to run no code ({', '.join(unsafe[:20])}{more}); {HOW}")
     obj = sio.load(path, trusted=list(untrusted))
-    if TREE in untrusted and not trust:
+    if not trust:  # every tree, whether or not this skops version reports the type
         check_trees(obj, what)
     return obj
 

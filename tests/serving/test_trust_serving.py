@@ -1,6 +1,7 @@
 """A model uploaded by anyone and pointed to by an alias never runs code in a scoring
-server that was not told to trust it: the follower keeps the old version, a fresh
-server refuses to start."""
+server that was not told to trust it, and a version whose files do not match its
+manifest is never loaded: the follower keeps the old version, a fresh server refuses
+to start."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from sklearn.linear_model import LogisticRegression
 
 import modelyard
 from modelyard.client.http import HttpClient
-from modelyard.errors import PermissionDenied
+from modelyard.errors import DigestMismatch, PermissionDenied
 from tests.flavors.attacks import RUNNER, script_pipeline
 from tests.serving.helpers import ServingServer
+from tests.serving.models import Constant
 
 
 def test_an_uploaded_attack_behind_production_is_never_loaded(server_url: str,
@@ -45,3 +47,22 @@ def test_an_uploaded_attack_behind_production_is_never_loaded(server_url: str,
                 ServingServer(anonymous, target="x@production", trust_pickle=True):
             pass
     assert marker.read_text() == "ran"
+
+
+def test_a_version_with_a_corrupted_file_is_not_swapped_in(registry, tmp_path: Path):  # type: ignore[no-untyped-def]
+    for value in (1, 2):
+        modelyard.log_model(Constant(value, tag="corrupt"), name="c", client=registry)
+    registry.set_alias("c", "production", 1)
+    state = next(f for f in registry.resolve("c/2").files if f.path == "state.json")
+    blob = next(p for p in (tmp_path / "home").rglob(state.sha256[2:])
+                if p.parent.name == state.sha256[:2])
+    blob.chmod(0o600)
+    blob.write_bytes(blob.read_bytes().replace(b"2", b"3"))
+    with ServingServer(registry, target="c@production", poll_seconds=0.05) as s:
+        registry.set_alias("c", "production", 2)
+        assert s.runtime.check(s.runtime.routes[0]) is False
+        r = s.http.post("/invocations", json={"instances": [[0.0]]})
+        assert r.headers["x-modelyard-version"] == "c/1" and r.json()["predictions"] == [1]
+    with pytest.raises(DigestMismatch, match="state.json"), \
+            ServingServer(registry, target="c@production"):
+        pass

@@ -31,7 +31,7 @@ from sklearn.svm import SVC
 import modelyard
 from modelyard.errors import DigestMismatch, PermissionDenied
 from tests.flavors.attacks import RUNNER, payload_package, script_pipeline
-from tests.serving.models import SITE, RowSum, Touch
+from tests.serving.models import INSTALLED, RowSum, Touch
 
 SRC = str(Path(modelyard.__file__).resolve().parents[1])
 
@@ -110,7 +110,7 @@ def test_an_mlflow_skops_folder_follows_the_same_rule(tmp_path: Path):
 
 
 def _run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, SITE]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, INSTALLED]))
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, text=True,
                           capture_output=True, timeout=120)
 

@@ -1,4 +1,4 @@
-"""The test models of ``site/servingmodels.py`` (put on ``sys.path`` here, as an
+"""The test models of ``installed/servingmodels.py`` (put on ``sys.path`` here, as an
 installed package would be) and an ONNX model for the flavor and serving tests."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-SITE = str(Path(__file__).with_name("site"))
-if SITE not in sys.path:
-    sys.path.append(SITE)
+INSTALLED = str(Path(__file__).with_name("installed"))
+if INSTALLED not in sys.path:
+    sys.path.append(INSTALLED)
 
 from servingmodels import CALLS, Constant, RowSum, Touch, Weights  # noqa: E402
 

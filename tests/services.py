@@ -84,3 +84,14 @@ def truncate_all(url: str) -> None:
                 conn.exec_driver_sql(f"TRUNCATE TABLE `{t}`")
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
     engine.dispose()
+
+
+def migrate_database(url: str) -> None:
+    """Bring a test database to the newest schema, as `modelyard db upgrade` does."""
+    from modelyard.store.sql_store import SqlStore
+
+    store = SqlStore(url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()

@@ -59,7 +59,9 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    s = Services.from_settings(settings)
+    """The composition root on ``settings``; it migrates explicitly, as a server's
+    start-up does (a no-op on a database at the newest schema)."""
+    s = Services.from_settings(settings, upgrade=True)
     yield s
     s.close()
 

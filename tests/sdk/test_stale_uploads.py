@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -42,10 +43,10 @@ def _parts(home: Path) -> list[Path]:
     return sorted((home / "blobs" / "tmp").iterdir())
 
 
-def _gc(home: Path, **kwargs: object) -> dict[str, object]:
+def _gc(home: Path, **kwargs: Any) -> dict[str, Any]:
     client = LocalClient(str(home))
     try:
-        return client.gc(**kwargs)  # type: ignore[arg-type]
+        return client.gc(**kwargs)
     finally:
         client.close()
 

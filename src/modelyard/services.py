@@ -80,13 +80,16 @@ class Services:
 
 def start_up(settings: Settings) -> None:
     """What a server does once before it serves: upgrade the schema (when ``auto_migrate``
-    is on) and remove the partial uploads a killed process left behind."""
-    if settings.auto_migrate:
-        store = SqlStore(settings.database_url)
-        try:
+    is on; otherwise refuse a database not at the newest schema) and remove the partial
+    uploads a killed process left behind."""
+    store = SqlStore(settings.database_url)
+    try:
+        if settings.auto_migrate:
             store.upgrade()
-        finally:
-            store.dispose()
+        else:
+            store.require_head()  # refused here, once, before any worker starts
+    finally:
+        store.dispose()
     try:
         files, size = open_blob_store(settings.blob_root).sweep_temp(
             time.time() - settings.stale_upload_seconds)

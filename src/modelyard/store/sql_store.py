@@ -53,10 +53,10 @@ class SqlStore:
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
 
-    def upgrade(self) -> None:
-        """Migrate to the newest schema under the database's migration lock."""
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate to ``revision`` (the newest by default) under the database's lock."""
         with self._reachable():
-            migrate.upgrade(self.engine)
+            migrate.upgrade(self.engine, revision)
 
     def require_head(self) -> None:
         """Refuse a database that is not at the newest schema (``modelyard db upgrade``)."""

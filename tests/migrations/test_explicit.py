@@ -122,3 +122,44 @@ def test_four_processes_upgrade_an_empty_database_at_once(empty_db):
         assert _diff(engine) == []
     finally:
         engine.dispose()
+
+
+_SERVER = """
+import sys, time
+from modelyard.cli.main import main
+import modelyard.server.app, modelyard.store.migrate, alembic.command  # noqa: F401
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+main(["server", "--port", sys.argv[2], "--home", sys.argv[3], "--backend-store-uri", sys.argv[4],
+      "--log-level", "warning"])
+"""
+
+
+def test_four_servers_start_at_once_on_an_empty_database(empty_db, tmp_path):
+    import httpx
+
+    start = time.time() + 8
+    ports = [free_port() for _ in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", _SERVER, str(start), str(port),
+                               str(tmp_path / "home"), empty_db],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for port in ports]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            deadline = time.time() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None, proc.communicate()[1][-2000:]
+                assert time.time() < deadline
+                time.sleep(0.1)
+        assert _revision(empty_db) == migrate.head_revision()
+        reply = httpx.post(f"http://127.0.0.1:{ports[-1]}/api/v1/models", json={"name": "m"})
+        assert reply.status_code == 201, reply.text
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(15)

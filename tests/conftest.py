@@ -17,7 +17,12 @@ from modelyard.config import Settings  # noqa: E402
 from modelyard.server.app import create_app  # noqa: E402
 from modelyard.services import Services  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
-from tests.services import create_server_db, drop_server_db, truncate_all  # noqa: E402
+from tests.services import (  # noqa: E402
+    create_server_db,
+    drop_server_db,
+    migrate_database,
+    truncate_all,
+)
 
 BACKENDS = ["sqlite", "postgresql", "mysql"]
 
@@ -35,12 +40,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, _server_dbs: dict[str
     """A migrated, empty metadata database on each backend."""
     kind = request.param
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'meta.db'}"
+        url = f"sqlite:///{tmp_path / 'meta.db'}"
+        migrate_database(url)
+        return url
     if kind not in _server_dbs:
         url = create_server_db(kind)
-        from modelyard.store.sql_store import SqlStore
-
-        SqlStore(url).dispose()  # migrate once per session
+        migrate_database(url)  # once per session
         _server_dbs[kind] = url
     truncate_all(_server_dbs[kind])
     return _server_dbs[kind]
@@ -54,7 +59,9 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    s = Services.from_settings(settings)
+    """The composition root on ``settings``; it migrates explicitly, as a server's
+    start-up does (a no-op on a database at the newest schema)."""
+    s = Services.from_settings(settings, upgrade=True)
     yield s
     s.close()
 

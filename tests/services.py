@@ -26,15 +26,16 @@ def unavailable(what: str, exc: BaseException) -> None:
     pytest.skip(reason)
 
 
-def worker_db_name() -> str:
-    """Unique per test run and worker, so concurrent runs on one machine never share."""
+def worker_db_name(suffix: str = "") -> str:
+    """Unique per test run and worker, so concurrent runs on one machine never share;
+    ``suffix`` names a further database of the same worker."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
-    return f"modelyard_test_{run}_{worker}"
+    return f"modelyard_test_{run}_{worker}" + (f"_{suffix}" if suffix else "")
 
 
-def drop_server_db(kind: str) -> None:
-    name = worker_db_name()
+def drop_server_db(kind: str, suffix: str = "") -> None:
+    name = worker_db_name(suffix)
     admin_url = PG_ADMIN if kind == "postgresql" else MY_ADMIN
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -47,9 +48,9 @@ def drop_server_db(kind: str) -> None:
         engine.dispose()
 
 
-def create_server_db(kind: str) -> str:
-    """Create (or recreate) this worker's database; returns its URL."""
-    name = worker_db_name()
+def create_server_db(kind: str, suffix: str = "") -> str:
+    """Create (or recreate) this worker's database, empty; returns its URL."""
+    name = worker_db_name(suffix)
     admin_url = PG_ADMIN if kind == "postgresql" else MY_ADMIN
     try:
         engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT",
@@ -84,3 +85,14 @@ def truncate_all(url: str) -> None:
                 conn.exec_driver_sql(f"TRUNCATE TABLE `{t}`")
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
     engine.dispose()
+
+
+def migrate_database(url: str) -> None:
+    """Bring a test database to the newest schema, as `modelyard db upgrade` does."""
+    from modelyard.store.sql_store import SqlStore
+
+    store = SqlStore(url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()

@@ -65,14 +65,21 @@ class Settings:
     auto_migrate: bool = _field(
         True,
         "MODELYARD_AUTO_MIGRATE",
-        "Upgrade the database schema on start (the embedded default does; turn off "
-        "when several servers share one database and upgrades are run with "
-        "`modelyard db upgrade`).",
+        "Upgrade the database schema when the server starts and when the embedded default "
+        "is first opened (under a database lock, so servers may start together). Off: the "
+        "schema is upgraded only by `modelyard db upgrade`, and a database not at the "
+        "newest schema is refused.",
     )
     gc_grace_seconds: int = _field(
         24 * 3600,
         "MODELYARD_GC_GRACE_SECONDS",
         "Age below which unreferenced blobs and soft-deleted rows are never collected.",
+    )
+    stale_upload_seconds: int = _field(
+        900,
+        "MODELYARD_STALE_UPLOAD_SECONDS",
+        "A partial upload (temporary file, or S3 multipart upload) that received no bytes "
+        "for this long is abandoned: removed at server start-up and by gc.",
     )
     log_level: str = _field("info", "MODELYARD_LOG_LEVEL", "Server log level.")
 
@@ -96,6 +103,11 @@ class Settings:
         if self.backend_store_uri:
             return self.backend_store_uri
         return "sqlite:///" + str(Path(self.home).resolve() / "modelyard.db")
+
+    @property
+    def embedded(self) -> bool:
+        """The metadata store is a SQLite file (one machine, no server of its own)."""
+        return self.database_url.startswith("sqlite")
 
     @property
     def blob_root(self) -> str:

@@ -1,8 +1,14 @@
 """The composition root: build the store, the blob store and the domain services from
-settings.  Used by the server and by the in-process client; nothing here is global."""
+settings.  Used by the server and by the in-process client; nothing here is global.
+
+Opening never migrates unless asked: ``Services.from_settings(settings, upgrade=True)``
+is the embedded default's first open; :func:`start_up` is what a server does once
+before its workers open their own services (which only check the schema)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +22,10 @@ from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.tracking import TrackingService
+from modelyard.errors import ModelyardError
 from modelyard.store.sql_store import SqlStore
+
+log = logging.getLogger("modelyard.server")
 
 
 @dataclass
@@ -34,9 +43,21 @@ class Services:
     logged_models: LoggedModelService
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Services:
+    def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
+                      upgrade: bool = False) -> Services:
+        """With ``upgrade`` the schema is migrated first (under the database's migration
+        lock); without, a database not at the newest schema is refused with a message
+        saying to run ``modelyard db upgrade``."""
         clock = clock or SystemClock()
-        store = SqlStore(settings.database_url, auto_migrate=settings.auto_migrate)
+        store = SqlStore(settings.database_url)
+        try:
+            if upgrade:
+                store.upgrade()
+            else:
+                store.require_head()
+        except BaseException:
+            store.dispose()
+            raise
         blobs = open_blob_store(settings.blob_root)
         return cls(
             settings=settings,
@@ -44,7 +65,8 @@ class Services:
             blobs=blobs,
             clock=clock,
             registry=RegistryService(store, blobs, clock),
-            gc=GcService(store, blobs, clock, settings.gc_grace_seconds),
+            gc=GcService(store, blobs, clock, settings.gc_grace_seconds,
+                         stale_upload_seconds=settings.stale_upload_seconds),
             audit=AuditService(store),
             tracking=TrackingService(store, blobs, clock),
             datasets=DatasetService(store, blobs, clock),
@@ -54,3 +76,25 @@ class Services:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def start_up(settings: Settings) -> None:
+    """What a server does once before it serves: upgrade the schema (when ``auto_migrate``
+    is on; otherwise refuse a database not at the newest schema) and remove the partial
+    uploads a killed process left behind."""
+    store = SqlStore(settings.database_url)
+    try:
+        if settings.auto_migrate:
+            store.upgrade()
+        else:
+            store.require_head()  # refused here, once, before any worker starts
+    finally:
+        store.dispose()
+    try:
+        files, size = open_blob_store(settings.blob_root).sweep_temp(
+            time.time() - settings.stale_upload_seconds)
+    except ModelyardError as exc:  # the storage is checked again by every request
+        log.warning("stale partial uploads not swept: %s", exc.code)
+        return
+    if files:
+        log.info("removed %d stale partial uploads (%d bytes)", files, size)

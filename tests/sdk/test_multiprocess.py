@@ -52,3 +52,26 @@ def test_two_server_processes_share_one_store(db_url, tmp_path, model_dir):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def test_workers_are_built_from_the_settings_they_are_handed(tmp_path, monkeypatch):
+    """A worker gets the settings the server resolved as an argument (pickled into the
+    worker process), and reads no environment of its own."""
+    import pickle
+
+    from modelyard.config import Settings
+    from modelyard.server.asgi import ServerApp
+    from modelyard.services import start_up
+
+    settings = Settings.load({"home": str(tmp_path / "home"), "max_request_json": 4096,
+                              "allowed_hosts": "registry.example"}, environ={})
+    start_up(settings)
+    monkeypatch.setenv("MODELYARD_HOME", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("MODELYARD_MAX_REQUEST_JSON", "5")
+    factory = pickle.loads(pickle.dumps(ServerApp(settings)))  # what the worker receives
+    app = factory()
+    try:
+        assert app.state.services.settings == settings
+        assert not (tmp_path / "elsewhere").exists()
+    finally:
+        app.state.services.close()

@@ -14,7 +14,7 @@ from modelyard.services import Services
 @pytest.fixture(params=["local", "http"])
 def s3_client(request, tmp_path, s3_url, live_server):
     settings = Settings.load({"home": str(tmp_path / "home"), "artifacts_uri": s3_url}, environ={})
-    services = Services.from_settings(settings)
+    services = Services.from_settings(settings, upgrade=True)
     if request.param == "local":
         yield LocalClient("test", services=services)
     else:

@@ -74,3 +74,13 @@ def test_limits_are_documented():
             if name.startswith("MAX_"):
                 value = getattr(module, name)
                 assert f"`{name}` = {value}" in doc, name
+
+
+def test_file_modes_and_stale_age_are_documented():
+    from modelyard.artifacts import local
+
+    doc = (ROOT / "docs" / "limits.md").read_text()
+    for name in ("DIR_MODE", "PART_MODE", "BLOB_MODE"):
+        assert f"`{name}` = {oct(getattr(local, name))}" in doc, name
+    stale = Settings.__dataclass_fields__["stale_upload_seconds"].default
+    assert f"`stale_upload_seconds` (default {stale}," in doc

@@ -1,8 +1,13 @@
 """Blobs in a local folder: ``<root>/sha256/ab/cdef...``.
 
-A write goes to ``<root>/tmp/<random>``, is hashed as it streams, fsynced, checked
-against the expected digest and size, and only then renamed into place (atomic on one
-file system).  A reader never sees a partial blob; retrying any step is safe.
+A write goes to ``<root>/tmp/<random>.part``, is hashed as it streams, fsynced,
+checked against the expected digest and size, and only then renamed into place (atomic
+on one file system).  A reader never sees a partial blob; retrying any step is safe.
+
+Modes do not depend on the umask: the folders are ``0700``, a partial upload ``0600``,
+a stored blob read-only ``0400``.  A partial upload that received no write for longer
+than the stale age (a setting) was abandoned by a killed process; ``sweep_temp``
+removes those and never one written to recently.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from modelyard.domain.validation import check_digest
 from modelyard.errors import NotFound, PayloadTooLarge
 
 CHUNK = 1 << 20
+DIR_MODE = 0o700
+PART_MODE = 0o600
+BLOB_MODE = 0o400
 PARALLEL_HASH = 1 << 20
 # One thread for hashing large chunks next to their file write (shared, idle mostly).
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="modelyard-hash")
@@ -38,7 +46,8 @@ class LocalBlobWriter:
         self.size = 0
         self.hash = hashlib.sha256()
         self.tmp = store.tmp_dir / f"{(digest or 'upload')[:16]}.{secrets.token_hex(8)}.part"
-        self.fh = open(self.tmp, "wb", buffering=0)  # noqa: SIM115 - closed in commit/abort
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PART_MODE)
+        self.fh = open(fd, "wb", buffering=0)  # noqa: SIM115 - closed in commit/abort
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -59,10 +68,11 @@ class LocalBlobWriter:
             actual = self.hash.hexdigest()
             verify_upload(self.digest, actual, self.size, expected_size)
             self.digest = actual
+            os.fchmod(self.fh.fileno(), BLOB_MODE)
             os.fsync(self.fh.fileno())
             self.fh.close()
             final = self.store.blob_path(self.digest)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            final.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             os.replace(self.tmp, final)
             return self.size
         except BaseException:
@@ -81,8 +91,8 @@ class LocalBlobStore:
     def __init__(self, root: str) -> None:
         self.root = Path(root).resolve()
         self.tmp_dir = self.root / "tmp"
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        (self.root / "sha256").mkdir(exist_ok=True)
+        for folder in (self.root, self.tmp_dir, self.root / "sha256"):
+            make_private_dir(folder)
 
     def blob_path(self, digest: str) -> Path:
         check_digest(digest)
@@ -158,16 +168,32 @@ class LocalBlobStore:
                 if len(digest) == 64:
                     yield digest, f.stat().st_mtime
 
-    def sweep_temp(self, older_than: float) -> int:
-        """Remove abandoned partial uploads older than ``older_than`` (epoch seconds)."""
-        n = 0
+    def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
+        """Partial uploads last written before ``older_than`` (epoch seconds): count and
+        bytes, removed unless ``dry_run``.  One written to since is in flight: kept."""
+        files = size = 0
         for f in self.tmp_dir.iterdir():
             try:
-                if f.stat().st_mtime < older_than:
+                st = f.stat()
+                if st.st_mtime >= older_than:
+                    continue
+                if not dry_run:
                     f.unlink()
-                    n += 1
             except FileNotFoundError:
                 continue
-        return n
+            files += 1
+            size += st.st_size
+        return files, size
 
 
+def make_private_dir(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) with mode 0700 whatever the umask; a
+    folder that exists already keeps its mode."""
+    if folder.is_dir():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        return
+    os.chmod(folder, DIR_MODE)

@@ -209,20 +209,42 @@ class S3BlobStore:
                 if len(digest) == 64:
                     yield digest, obj["LastModified"].timestamp()
 
-    def sweep_temp(self, older_than: float) -> int:
-        """Abort multipart uploads and remove temporary objects older than the cutoff."""
-        n = 0
+    def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
+        """Multipart uploads never completed and temporary objects, last written before
+        ``older_than`` (epoch seconds): count and bytes, aborted or removed unless
+        ``dry_run``.  An upload is judged by its newest part, so one still receiving
+        parts is in flight and kept however long ago it began."""
+        files = size = 0
+        try:
+            for up in self._stale_uploads(older_than):
+                files += 1
+                size += up["Size"]
+                if not dry_run:
+                    self.s3.abort_multipart_upload(Bucket=self.bucket, Key=up["Key"],
+                                                   UploadId=up["UploadId"])
+            for page in self.s3.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=f"{self.prefix}tmp/"):
+                for obj in page.get("Contents", []):
+                    if obj["LastModified"].timestamp() < older_than:
+                        files += 1
+                        size += int(obj.get("Size", 0))
+                        if not dry_run:
+                            self.s3.delete_object(Bucket=self.bucket, Key=obj["Key"])
+        except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
+            raise _translate(exc, "partial uploads") from None
+        return files, size
+
+    def _stale_uploads(self, older_than: float) -> Iterator[dict[str, Any]]:
         paginator = self.s3.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for up in page.get("Uploads", []):
-                if up["Initiated"].timestamp() < older_than:
-                    self.s3.abort_multipart_upload(Bucket=self.bucket, Key=up["Key"],
-                                                   UploadId=up["UploadId"])
-                    n += 1
-        for page in self.s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=f"{self.prefix}tmp/"):
-            for obj in page.get("Contents", []):
-                if obj["LastModified"].timestamp() < older_than:
-                    self.s3.delete_object(Bucket=self.bucket, Key=obj["Key"])
-                    n += 1
-        return n
+                if up["Initiated"].timestamp() >= older_than:
+                    continue
+                last, size = up["Initiated"].timestamp(), 0
+                for parts in self.s3.get_paginator("list_parts").paginate(
+                        Bucket=self.bucket, Key=up["Key"], UploadId=up["UploadId"]):
+                    for part in parts.get("Parts", []):
+                        last = max(last, part["LastModified"].timestamp())
+                        size += int(part.get("Size", 0))
+                if last < older_than:
+                    yield {"Key": up["Key"], "UploadId": up["UploadId"], "Size": size}

@@ -18,18 +18,22 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 @click.pass_context
 def upgrade(ctx: click.Context, backend_store_uri: str | None, revision: str) -> None:
-    """Migrate the metadata database to the newest schema."""
+    """Migrate the metadata database to the newest schema.
+
+    Safe to run from several places at once: the upgrade holds a database lock, and
+    whoever comes second finds the schema migrated already."""
     from modelyard.config import Settings
     from modelyard.store import migrate
-    from modelyard.store.engine import make_engine, redact
+    from modelyard.store.engine import redact
+    from modelyard.store.sql_store import SqlStore
 
     settings = Settings.load({"backend_store_uri": backend_store_uri})
-    engine = make_engine(settings.database_url)
+    store = SqlStore(settings.database_url)
     try:
-        migrate.upgrade(engine, revision)
-        current = migrate.current_revision(engine)
+        store.upgrade(revision)
+        current = migrate.current_revision(store.engine)
     finally:
-        engine.dispose()
+        store.dispose()
     show(ctx, {"database": redact(settings.database_url), "revision": current},
          lambda: click.echo(f"{redact(settings.database_url)} is at revision {current}"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 
 import click
 
@@ -26,10 +26,12 @@ def server(host: str | None, port: int | None, home: str | None,
            insecure: bool, log_level: str | None) -> None:
     """Run the registry server (REST API, MLflow-compatible API)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from modelyard.config import Settings
+    from modelyard.server.asgi import ServerApp
+    from modelyard.services import start_up
     from modelyard.store.engine import redact
-    from modelyard.store.sql_store import SqlStore
 
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
                  "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level}
@@ -38,20 +40,24 @@ def server(host: str | None, port: int | None, home: str | None,
         raise InvalidParameter(
             f"refusing to listen on {settings.host} without authentication; "
             "pass --insecure to do it anyway")
-    # Migrate once here, before any worker starts.
-    if settings.auto_migrate:
-        SqlStore(settings.database_url, auto_migrate=True).dispose()
-    # Workers are separate processes: they rebuild the same settings from these variables.
-    for name, value in overrides.items():
-        if value is not None:
-            env = Settings.__dataclass_fields__[name].metadata["env"]
-            os.environ[env] = str(value)
-    os.environ["MODELYARD_AUTO_MIGRATE"] = "false"
     if not is_loopback(settings.host) and not settings.allowed_hosts:
-        os.environ["MODELYARD_ALLOWED_HOSTS"] = "*"  # the operator chose --insecure
+        settings = dataclasses.replace(settings, allowed_hosts="*")  # the operator chose --insecure
+    # Once here, before any worker opens the store (workers only check the schema).
+    start_up(settings)
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
                f"(metadata: {redact(settings.database_url)}, blobs: {settings.blob_root})",
                err=True)
-    uvicorn.run("modelyard.server.asgi:app", factory=True, host=settings.host,
-                port=settings.port, workers=settings.workers, log_level=settings.log_level,
-                access_log=False, proxy_headers=False, server_header=False)
+    # Each worker gets the resolved settings as an argument (the app factory is pickled
+    # into the worker process), never through the environment.
+    config = uvicorn.Config(ServerApp(settings), factory=True, host=settings.host,
+                            port=settings.port, workers=settings.workers,
+                            log_level=settings.log_level, access_log=False,
+                            proxy_headers=False, server_header=False)
+    if settings.workers <= 1:
+        uvicorn.Server(config).run()
+        return
+    sock = config.bind_socket()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()

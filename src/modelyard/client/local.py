@@ -28,7 +28,11 @@ class LocalClient(LocalTrackingMixin, BaseClient):
                  principal: Principal = ANONYMOUS, services: Services | None = None) -> None:
         self.uri = uri
         if services is None:
-            services = Services.from_settings(_settings_for(uri, artifacts_uri))
+            # The embedded default (a folder or a SQLite file) upgrades itself when
+            # first opened; a server database is upgraded by `modelyard db upgrade`.
+            settings = _settings_for(uri, artifacts_uri)
+            services = Services.from_settings(
+                settings, upgrade=settings.embedded and settings.auto_migrate)
         self.services = services
         self.registry = services.registry
         self.who = principal

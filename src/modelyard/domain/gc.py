@@ -2,7 +2,10 @@
 
 Both only touch what is older than the grace period.  A blob a client is about to
 reference has its time refreshed by the missing-digests call, and a fresh upload is
-young, so a collection never races an upload in flight.
+young, so a collection never races an upload in flight.  Partial uploads are judged by
+their own age (``stale_upload_seconds``, whatever the grace): one that received no
+bytes for that long was abandoned and is removed; one written to since is in flight
+and never touched.  A dry run reports both exactly as the run would remove them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class GcReport:
     bytes_freed: int
     temp_files_removed: int
     dry_run: bool
+    temp_bytes_freed: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -30,11 +34,12 @@ class GcReport:
 
 class GcService:
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None = None,
-                 grace_seconds: int = 86400) -> None:
+                 grace_seconds: int = 86400, *, stale_upload_seconds: int = 900) -> None:
         self.store = store
         self.blobs = blobs
         self.clock = clock or SystemClock()
         self.grace_ms = grace_seconds * 1000
+        self.stale_upload_ms = stale_upload_seconds * 1000
 
     def collect(self, actor: Principal, *, dry_run: bool = False,
                 grace_seconds: int | None = None) -> GcReport:
@@ -60,5 +65,6 @@ class GcService:
                 self.blobs.delete(digest)
             deleted += 1
             freed += size
-        temps = 0 if dry_run else self.blobs.sweep_temp(cutoff / 1000)
-        return GcReport(versions, models, deleted, freed, temps, dry_run)
+        stale_before = (self.clock.now_ms() - self.stale_upload_ms) / 1000
+        temps, temp_bytes = self.blobs.sweep_temp(stale_before, dry_run=dry_run)
+        return GcReport(versions, models, deleted, freed, temps, dry_run, temp_bytes)

@@ -77,7 +77,10 @@ class BlobStore(Protocol):
 
     def iter_blobs(self) -> Iterator[tuple[str, float]]: ...
 
-    def sweep_temp(self, older_than: float) -> int: ...
+    def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
+        """Partial uploads with no write since ``older_than`` (epoch seconds): their
+        count and bytes, removed (aborted on S3) unless ``dry_run``."""
+        ...
 
 
 class Clock(Protocol):

@@ -2,13 +2,16 @@
 
 - SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions opened
   with ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failing
-  with a dead-lock when a read transaction is upgraded.
+  with a dead-lock when a read transaction is upgraded.  A missing folder is created
+  0700 and a new database file 0600 whatever the umask (SQLite gives its ``-wal`` and
+  ``-shm`` files the mode of the database).
 - PostgreSQL: ``postgresql://`` uses psycopg 3.
 - MySQL/MariaDB: ``mysql://`` uses PyMySQL, utf8mb4.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -61,7 +64,7 @@ def _sqlite_engine(url: str) -> Engine:
     database = parsed.database or ""
     memory = database in ("", ":memory:")
     if not memory:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(database).expanduser())
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -86,3 +89,17 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)
+    os.close(fd)

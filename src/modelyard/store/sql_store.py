@@ -45,16 +45,28 @@ class SqlTransaction:
 
 
 class SqlStore:
-    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
+    """Opening a store touches no schema: call :meth:`upgrade` (``modelyard db upgrade``,
+    server start-up, the embedded default's first open) or :meth:`require_head`."""
+
+    def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
-        if auto_migrate:
-            self.upgrade()
 
-    def upgrade(self) -> None:
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate to ``revision`` (the newest by default) under the database's lock."""
+        with self._reachable():
+            migrate.upgrade(self.engine, revision)
+
+    def require_head(self) -> None:
+        """Refuse a database that is not at the newest schema (``modelyard db upgrade``)."""
+        with self._reachable():
+            migrate.require_head(self.engine)
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
         try:
-            migrate.upgrade(self.engine)
+            yield
         except OperationalError as exc:
             raise ServiceUnavailable(
                 f"cannot reach the database {redact(self.url)}: {type(exc.orig).__name__}"

@@ -97,8 +97,19 @@ class BlobStoreContract:
         assert blobs.put_file(str(src), d) == 12
         listed = dict(blobs.iter_blobs())
         assert set(listed) == {d} and abs(listed[d] - time.time()) < 3600
-        w = blobs.writer(_digest(b"pending"), 1 << 20)
-        w.write(b"pend")
-        assert blobs.sweep_temp(time.time() + 60) >= 1
         blobs.delete(d)
         assert not blobs.has(d)
+
+    def test_sweep_keeps_uploads_in_flight_and_reports_stale_ones(self, blobs: Any) -> None:
+        # Enough bytes that an S3 store has sent a part (parts are 8 MiB): an upload is
+        # judged by its last write, not by when it began.
+        w = blobs.writer(None, 1 << 30)
+        for _ in range(9):
+            w.write(b"p" * (1 << 20))
+        assert blobs.sweep_temp(time.time() - 60) == (0, 0)  # written to just now
+        later = time.time() + 60
+        files, size = blobs.sweep_temp(later, dry_run=True)
+        assert files == 1 and size >= 8 << 20
+        assert blobs.sweep_temp(later, dry_run=True) == (files, size)  # removed nothing
+        assert blobs.sweep_temp(later) == (files, size)
+        assert blobs.sweep_temp(later) == (0, 0)

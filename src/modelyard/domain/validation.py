@@ -21,7 +21,12 @@ MAX_DESCRIPTION = 65536
 MAX_PATH = 1024
 MAX_PATH_DEPTH = 64
 MAX_FILES = 100_000
+# Every integer stored goes into a signed 64-bit column on every database.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
+_ASCII_INT = re.compile(r"[-+]?[0-9]+")
+_ASCII_UINT = re.compile(r"[0-9]+")
 _DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 _ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,254}$")
 _RESERVED_ALIAS = re.compile(r"^(v\d+|latest)$", re.IGNORECASE)
@@ -151,17 +156,44 @@ def _check_path_form(original: str, form: str) -> None:
             raise InvalidParameter(f"{bad}: empty, '.' and '..' parts are not allowed")
 
 
+def is_ascii_int(text: object, *, signed: bool = False) -> bool:
+    """Whether ``text`` is a string of ASCII digits (with an optional sign when
+    ``signed``).  ``str.isdigit`` also accepts '²' and other Unicode digits that
+    ``int()`` refuses, so it is never the test for a number."""
+    pattern = _ASCII_INT if signed else _ASCII_UINT
+    return isinstance(text, str) and pattern.fullmatch(text) is not None
+
+
+def check_int(value: object, what: str, *, minimum: int = INT64_MIN,
+              maximum: int = INT64_MAX) -> int:
+    """The one rule for an integer from a request: an int, an integral float or a
+    string of ASCII digits, within ``minimum``..``maximum`` (by default the range of
+    a signed 64-bit column).  Anything else is a 400 naming the field."""
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and is_ascii_int(value.strip(), signed=True):
+        number = int(value.strip())
+    if number is None:
+        raise InvalidParameter(f"{what} must be an integer, not {_show(value)}")
+    if number < minimum or number > maximum:
+        raise InvalidParameter(f"{what} must be between {minimum} and {maximum}")
+    return number
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def check_max_results(value: object, default: int = 100, limit: int = 10_000) -> int:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            raise InvalidParameter("max_results must be an integer") from None
-    if value < 1 or value > limit:
-        raise InvalidParameter(f"max_results must be between 1 and {limit}")
-    return value
+    return check_int(value, "max_results", minimum=1, maximum=limit)
 
 
 def check_manifest(files: Iterable[object]) -> list[FileEntry]:

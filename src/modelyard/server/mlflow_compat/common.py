@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from modelyard.domain.entities import Principal
+from modelyard.domain.validation import check_int
 from modelyard.errors import InvalidParameter
 from modelyard.server import deps
 from modelyard.server.deps import json_body
@@ -119,7 +120,7 @@ def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any], what: st
 
 
 def get_int(args: dict[str, Any], key: str, default: int | None = None) -> int | None:
-    value = _number(args, key, int, "an integer")
+    value = _number(args, key, lambda v: check_int(v, key), "an integer")
     return default if value is None else value  # type: ignore[no-any-return]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
+from modelyard.domain.validation import check_int, is_ascii_int
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import translate as tr
 from modelyard.server.mlflow_compat.common import (
@@ -39,9 +40,9 @@ VERSION_RENAMES = {"source_path": "source", "timestamp": "creation_timestamp"}
 
 def _version_arg(args: dict[str, Any]) -> int:
     text = need_str(args, "version")
-    if not text.isdigit():
+    if not is_ascii_int(text):
         raise InvalidParameter(f"Version must be a positive integer, got {text!r}")
-    return int(text)
+    return check_int(text, "version")
 
 
 # -- registered models --------------------------------------------------------------

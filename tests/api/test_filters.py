@@ -64,7 +64,7 @@ def test_unicode_digits_are_not_numbers(http, number):
                                   "/api/v1/experiments/%C2%B2",
                                   "/api/2.0/mlflow/model-versions/get?name=m&version=%C2%B2",
                                   "/api/2.0/mlflow/experiments/get?experiment_id=%C2%B2",
-                                  "/api/2.0/mlflow-artifacts/artifacts/modelyard-versions/m/"
+                                  "/api/2.0/mlflow-artifacts/artifacts/model-versions/m/"
                                   "%C2%B2/MLmodel"])
 def test_unicode_digits_in_paths(http, path):
     http.post("/api/v1/models", json={"name": "m"})

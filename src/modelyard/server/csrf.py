@@ -38,9 +38,7 @@ def allowed(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
         return True
     if any(h in headers for h in CUSTOM_HEADERS):
         return True
-    if _is_json(headers.get(b"content-type", b"").decode("latin-1")):
-        return True
-    return False
+    return _is_json(headers.get(b"content-type", b"").decode("latin-1"))
 
 
 class RequireNonSimple:

@@ -28,6 +28,7 @@ def server(host: str | None, port: int | None, home: str | None,
     import uvicorn
 
     from modelyard.config import Settings
+    from modelyard.errors import redact_url
     from modelyard.store.engine import redact
     from modelyard.store.sql_store import SqlStore
 
@@ -50,7 +51,7 @@ def server(host: str | None, port: int | None, home: str | None,
     if not is_loopback(settings.host) and not settings.allowed_hosts:
         os.environ["MODELYARD_ALLOWED_HOSTS"] = "*"  # the operator chose --insecure
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
-               f"(metadata: {redact(settings.database_url)}, blobs: {settings.blob_root})",
+               f"(metadata: {redact(settings.database_url)}, blobs: {redact_url(settings.blob_root)})",
                err=True)
     uvicorn.run("modelyard.server.asgi:app", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers, log_level=settings.log_level,

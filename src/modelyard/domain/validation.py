@@ -36,6 +36,16 @@ def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
 
 
+def _has_surrogate(text: str) -> bool:
+    """A lone surrogate (JSON allows ``"\\ud800"``) is no character: no database can
+    store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def check_name(value: object, what: str = "name") -> str:
     """A model, project or experiment name: 1-256 printable characters, no '/' or '@'."""
     if not isinstance(value, str):
@@ -79,8 +89,8 @@ def check_tag(key: object, value: object, max_value: int = MAX_TAG_VALUE) -> tup
         raise InvalidParameter(f"tag {key!r}: value must be a string")
     if len(value) > max_value:
         raise InvalidParameter(f"tag {key!r}: value is longer than {max_value} characters")
-    if "\x00" in value:
-        raise InvalidParameter(f"tag {key!r}: value must not contain NUL")
+    if "\x00" in value or _has_surrogate(value):
+        raise InvalidParameter(f"tag {key!r}: value must not contain NUL or lone surrogates")
     return key, value
 
 
@@ -99,8 +109,8 @@ def check_description(value: object) -> str:
         raise InvalidParameter("description must be a string")
     if len(value) > MAX_DESCRIPTION:
         raise InvalidParameter(f"description is longer than {MAX_DESCRIPTION} characters")
-    if "\x00" in value:
-        raise InvalidParameter("description must not contain NUL")
+    if "\x00" in value or _has_surrogate(value):
+        raise InvalidParameter("description must not contain NUL or lone surrogates")
     return value
 
 
@@ -110,7 +120,7 @@ def check_text(value: object, what: str, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidParameter(f"{what} must be a string")
-    if len(value) > limit or "\x00" in value:
+    if len(value) > limit or "\x00" in value or _has_surrogate(value):
         raise InvalidParameter(f"{what} must be at most {limit} characters, without NUL")
     return value
 
@@ -205,16 +215,16 @@ def check_manifest(files: Iterable[object]) -> list[FileEntry]:
     for item in files:
         if isinstance(item, FileEntry):
             entry = item
+            check_relpath(entry.path)
+            check_digest(entry.sha256)
         elif isinstance(item, dict):
             size = item.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise InvalidParameter(f"file size must be a non-negative integer: {size!r}")
-            entry = FileEntry(path=item.get("path"), size=size,  # type: ignore[arg-type]
-                              sha256=item.get("sha256"))  # type: ignore[arg-type]
+            entry = FileEntry(path=check_relpath(item.get("path")), size=size,
+                              sha256=check_digest(item.get("sha256")))
         else:
             raise InvalidParameter("each file must be an object with path, size and sha256")
-        check_relpath(entry.path)
-        check_digest(entry.sha256)
         if entry.path in seen:
             raise InvalidParameter(f"file {entry.path!r} is listed twice")
         seen.add(entry.path)

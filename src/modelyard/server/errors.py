@@ -48,7 +48,12 @@ def error_body(code: str, message: str) -> dict[str, str]:
 
 
 def error_response(code: str, message: str, status: int) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status)
+    rid = request_id.get()
+    # Also here, for the answers to unexpected errors, which leave outside every
+    # middleware: the id, and that the body is not to be sniffed or run.
+    headers = {"X-Request-Id": rid, "X-Content-Type-Options": "nosniff",
+               "Content-Security-Policy": "sandbox"} if rid else None
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
 async def send_error(send: Any, status: int, code: str, message: str) -> None:

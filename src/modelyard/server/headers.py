@@ -35,18 +35,18 @@ class ResponseHeaders:
             await self.app(scope, receive, send)
             return
         rid = secrets.token_hex(8)
-        token = request_id.set(rid)
+        # Not reset after the call: the handler of unexpected errors runs outside all
+        # middleware, in the same task, and must still see the id.
+        request_id.set(rid)
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers.extend(kv for kv in _DEFAULTS if kv[0] not in present)
-                headers.append((b"x-request-id", rid.encode()))
+                if b"x-request-id" not in present:
+                    headers.append((b"x-request-id", rid.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        try:
-            await self.app(scope, receive, with_headers)
-        finally:
-            request_id.reset(token)
+        await self.app(scope, receive, with_headers)

@@ -19,10 +19,14 @@ Each class carries a stable ``code`` (MLflow's names, so both APIs agree) and an
 (``server/errors.py``); the HTTP client turns that body back into the same class
 (:func:`from_code`); the CLI prints ``str(err)`` on one line and exits 1.
 
-This module imports nothing from the package.
+It also holds :func:`redact_url`, the one way a URL is shown in a message or a log
+line.  This module imports nothing from the package.
 """
 
 from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "AlreadyExists",
@@ -37,6 +41,7 @@ __all__ = [
     "ServiceUnavailable",
     "Unauthenticated",
     "from_code",
+    "redact_url",
 ]
 
 
@@ -131,3 +136,31 @@ def from_code(code: str, message: str) -> ModelyardError:
     if cls is ModelyardError:
         err.code = code or ModelyardError.code
     return err
+
+
+# Query parameters whose value is a credential (``aws_secret_access_key``, ``token``,
+# ``sig``, ...), in any URL a user may configure.
+_SECRET_PARAM = re.compile(r"secret|passw|token|key|credential|sig|auth", re.IGNORECASE)
+_HIDDEN = "***"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password and every credential-like query value replaced by
+    ``***`` (also inside a URL given as a query value, e.g. ``endpoint_url``), for
+    start-up lines, logs and messages.  A URL that does not parse shows its scheme only."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, host = netloc.rpartition("@")
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:{_HIDDEN}@{host}" if ":" in userinfo else f"{user}@{host}"
+        query = parts.query
+        if query:
+            pairs = [(k, _HIDDEN if _SECRET_PARAM.search(k) else
+                      (redact_url(v) if "://" in v else v))
+                     for k, v in parse_qsl(query, keep_blank_values=True)]
+            query = urlencode(pairs, safe="/:*@")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return (url.split("://", 1)[0] + "://" + _HIDDEN) if "://" in url else _HIDDEN

@@ -109,7 +109,8 @@ def test_rest_shapes(http, tmp_path, model_dir, services):
     assert {n["type"] for n in g["nodes"]} == {"model-version", "deployment"}
     assert g["edges"] == [{"source": "model-version:fraud/1",
                            "target": f"deployment:{dep['id']}", "relation": "deployed_to"}]
-    assert http.delete(f"/api/v1/deployments/{dep['id']}").json()["deployment"]["ended_at"]
+    assert http.delete(f"/api/v1/deployments/{dep['id']}", headers={"X-Modelyard-Client": "test"}
+                       ).json()["deployment"]["ended_at"]
     bad = http.get("/api/v1/lineage", params={"entity": "model-version:nope/1"})
     assert bad.status_code == 404 and bad.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
     bad = http.post("/api/v1/deployments", content=b"model=fraud",

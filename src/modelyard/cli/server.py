@@ -31,6 +31,7 @@ def server(host: str | None, port: int | None, home: str | None,
     from modelyard.config import Settings
     from modelyard.server.asgi import ServerApp
     from modelyard.services import start_up
+    from modelyard.errors import redact_url
     from modelyard.store.engine import redact
 
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
@@ -45,7 +46,7 @@ def server(host: str | None, port: int | None, home: str | None,
     # Once here, before any worker opens the store (workers only check the schema).
     start_up(settings)
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
-               f"(metadata: {redact(settings.database_url)}, blobs: {settings.blob_root})",
+               f"(metadata: {redact(settings.database_url)}, blobs: {redact_url(settings.blob_root)})",
                err=True)
     # Each worker gets the resolved settings as an argument (the app factory is pickled
     # into the worker process), never through the environment.

@@ -27,7 +27,7 @@ class HttpClient(HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.uri = uri.rstrip("/")
-        headers = {"User-Agent": "modelyard-client"}
+        headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.http = httpx.Client(base_url=self.uri + "/api/v1", headers=headers,

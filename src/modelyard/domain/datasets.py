@@ -20,11 +20,13 @@ from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
 from modelyard.domain.validation import (
     check_description,
+    check_int,
     check_manifest,
     check_max_results,
     check_name,
     check_tags,
     check_text,
+    is_ascii_int,
 )
 from modelyard.errors import InvalidParameter, NotFound
 
@@ -64,7 +66,7 @@ def parse_dataset_ref(ref: object) -> tuple[str, int | str]:
     for sep in ("/", "@"):
         name, found, spec = body.rpartition(sep)
         if found and name:
-            return name, int(spec) if spec.isdigit() else spec
+            return name, check_int(spec, "version") if is_ascii_int(spec) else spec
     return body, "latest"
 
 
@@ -129,9 +131,10 @@ def _version_row(tx: Any, name: object, spec: int | str) -> Any:
     drow = tx.datasets.dataset_row(name)
     if drow is None:
         raise NotFound(f"dataset {name!r} does not exist")
-    if isinstance(spec, str) and spec.isdigit():
+    if isinstance(spec, str) and is_ascii_int(spec):
         spec = int(spec)
     if isinstance(spec, int) and not isinstance(spec, bool):
+        spec = check_int(spec, "dataset version")
         row = tx.datasets.version_row(drow["id"], spec)
     elif spec == "latest":
         row = tx.datasets.latest_version_row(drow["id"])

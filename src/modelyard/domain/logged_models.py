@@ -21,11 +21,13 @@ from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.tracking import check_blobs
 from modelyard.domain.validation import (
+    check_int,
     check_manifest,
     check_max_results,
     check_name,
     check_relpath,
     check_tag,
+    is_ascii_int,
 )
 from modelyard.errors import InvalidParameter, NotFound
 
@@ -117,7 +119,7 @@ class LoggedModelService:
         model_id = new_model_id()
         name = name or model_id
         check_name(name, "logged model name")
-        if not str(experiment_id).isdigit():
+        if not is_ascii_int(str(experiment_id)):
             raise InvalidParameter(f"experiment id must be a numeric string: {experiment_id!r}")
         tags = dict(check_tag(k, v) for k, v in (tags or {}).items())
         params = dict(check_tag(k, v, 6000) for k, v in (params or {}).items())
@@ -127,7 +129,7 @@ class LoggedModelService:
             now = self.clock.now_ms()
             if str(experiment_id) == "0":
                 tx.tracking.ensure_default(now)
-            if tx.tracking.experiment_row(int(experiment_id)) is None:
+            if tx.tracking.experiment_row(check_int(str(experiment_id), "experiment_id")) is None:
                 raise NotFound(f"experiment {experiment_id!r} does not exist")
             if source_run_id and tx.tracking.run_row(source_run_id) is None:
                 raise NotFound(f"run {source_run_id!r} does not exist")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modelyard.domain.validation import check_int, is_ascii_int
 from modelyard.errors import InvalidParameter
 
 
@@ -43,10 +44,10 @@ def parse_ref(text: object) -> VersionRef:
 
 def ref_from_parts(model: str, spec: str | int) -> VersionRef:
     if isinstance(spec, int) and not isinstance(spec, bool):
-        return VersionRef(model=model, version=spec)
+        return VersionRef(model=model, version=check_int(spec, "version"))
     spec = str(spec)
-    if spec.isdigit():
-        return VersionRef(model=model, version=int(spec))
+    if is_ascii_int(spec):
+        return VersionRef(model=model, version=check_int(spec, "version"))
     if spec.startswith("@"):
         return VersionRef(model=model, alias=spec[1:])
     return VersionRef(model=model, selector=spec)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from modelyard.domain.validation import check_int, is_ascii_int
 from modelyard.errors import InvalidParameter
 
 __all__ = [
@@ -116,8 +117,14 @@ _TOKEN_RE = re.compile(
   | (?P<comma>,)
   | (?P<word>`[^`]*`|[A-Za-z_][A-Za-z0-9_]*)
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
+
+# A filter is parsed by recursive descent: nesting and size are bounded so that no
+# filter can exhaust the stack or build an unbounded SQL statement.
+MAX_FILTER_LENGTH = 10_000
+MAX_FILTER_DEPTH = 32
+MAX_FILTER_TERMS = 500
 
 _KEYWORDS = {"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"}
 
@@ -170,6 +177,8 @@ class _Parser:
         self.toks = _tokenize(text)
         self.i = 0
         self.fields = fields
+        self.depth = 0
+        self.terms = 0
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -215,9 +224,17 @@ class _Parser:
     def factor(self) -> Node:
         if self.peek().kind == "lparen":
             self.take()
+            self.depth += 1
+            if self.depth > MAX_FILTER_DEPTH:
+                raise InvalidParameter(
+                    f"filter nests parentheses deeper than {MAX_FILTER_DEPTH} levels")
             node = self.expr()
             self.expect("rparen", "')'")
+            self.depth -= 1
             return node
+        self.terms += 1
+        if self.terms > MAX_FILTER_TERMS:
+            raise InvalidParameter(f"filter has more than {MAX_FILTER_TERMS} comparisons")
         return self.compare()
 
     def compare(self) -> Compare:
@@ -257,8 +274,7 @@ class _Parser:
             quote = tok.text[0]
             return tok.text[1:-1].replace(quote * 2, quote)
         if tok.kind == "number":
-            num = float(tok.text)
-            return int(num) if re.fullmatch(r"[-+]?\d+", tok.text) else num
+            return _number(tok.text, "filter value")
         raise InvalidParameter(f"expected a value at position {tok.pos}, got {tok.text!r}")
 
     def _typed(self, field: Field, op: str, value: object) -> Compare:
@@ -266,10 +282,9 @@ class _Parser:
             field.kind == "attr" and field.key in self.fields.numeric
         )
         if numeric and isinstance(value, str):
-            try:
-                value = float(value) if "." in value or "e" in value.lower() else int(value)
-            except ValueError:
-                raise InvalidParameter(f"{field.key} compares with a number, not {value!r}") from None
+            if not re.fullmatch(_NUMBER, value.strip(), re.ASCII):
+                raise InvalidParameter(f"{field.key} compares with a number, not {value!r}")
+            value = _number(value.strip(), field.key)
         if not numeric and not isinstance(value, str):
             if field.kind in ("tag", "param"):
                 raise InvalidParameter(
@@ -281,6 +296,20 @@ class _Parser:
         return Compare(field, op, value)
 
 
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+
+
+def _number(text: str, what: str) -> int | float:
+    """A numeric literal (ASCII only, as the tokenizer matched it): integers within
+    64 bits, finite floats."""
+    if is_ascii_int(text, signed=True):
+        return check_int(text, what)
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise InvalidParameter(f"{what} is out of range: {text[:40]!r}")
+    return value
+
+
 def quote(value: str) -> str:
     """``value`` as a string literal of the filter language (quotes doubled)."""
     return "'" + value.replace("'", "''") + "'"
@@ -290,8 +319,8 @@ def parse_filter(text: str | None, fields: FieldSet) -> Node | None:
     """Parse a filter string; ``None`` or blank means no filter."""
     if text is None or not str(text).strip():
         return None
-    if len(text) > 10_000:
-        raise InvalidParameter("filter is longer than 10000 characters")
+    if len(text) > MAX_FILTER_LENGTH:
+        raise InvalidParameter(f"filter is longer than {MAX_FILTER_LENGTH} characters")
     return _Parser(str(text), fields).parse()
 
 

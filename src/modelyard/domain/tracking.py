@@ -24,6 +24,7 @@ from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
+    check_int,
     check_manifest,
     check_max_results,
     check_metric_key,
@@ -32,6 +33,7 @@ from modelyard.domain.validation import (
     check_relpath,
     check_run_tag,
     check_tag,
+    is_ascii_int,
 )
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
@@ -95,15 +97,7 @@ def check_blobs(blobs: BlobStore, files: list[FileEntry]) -> None:
 
 
 def _int(value: object, what: str) -> int:
-    if isinstance(value, bool):
-        raise InvalidParameter(f"{what} must be an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise InvalidParameter(f"{what} must be an integer, not {value!r}")
+    return check_int(value, what)
 
 
 def _float(value: object, key: str) -> float:
@@ -152,9 +146,9 @@ class TrackingService:
     @staticmethod
     def _exp_id(experiment_id: object) -> int:
         text = str(experiment_id) if isinstance(experiment_id, (str, int)) else ""
-        if not text.isdigit() or isinstance(experiment_id, bool):
+        if not is_ascii_int(text) or isinstance(experiment_id, bool):
             raise InvalidParameter(f"experiment id must be a numeric string: {experiment_id!r}")
-        return int(text)
+        return check_int(text, "experiment_id")
 
     def _ensure_default(self) -> None:
         with self.store.read() as tx:

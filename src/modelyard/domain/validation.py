@@ -21,7 +21,12 @@ MAX_DESCRIPTION = 65536
 MAX_PATH = 1024
 MAX_PATH_DEPTH = 64
 MAX_FILES = 100_000
+# Every integer stored goes into a signed 64-bit column on every database.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
+_ASCII_INT = re.compile(r"[-+]?[0-9]+")
+_ASCII_UINT = re.compile(r"[0-9]+")
 _DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 _ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,254}$")
 _RESERVED_ALIAS = re.compile(r"^(v\d+|latest)$", re.IGNORECASE)
@@ -29,6 +34,16 @@ _RESERVED_ALIAS = re.compile(r"^(v\d+|latest)$", re.IGNORECASE)
 
 def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+
+
+def _has_surrogate(text: str) -> bool:
+    """A lone surrogate (JSON allows ``"\\ud800"``) is no character: no database can
+    store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def check_name(value: object, what: str = "name") -> str:
@@ -74,8 +89,8 @@ def check_tag(key: object, value: object, max_value: int = MAX_TAG_VALUE) -> tup
         raise InvalidParameter(f"tag {key!r}: value must be a string")
     if len(value) > max_value:
         raise InvalidParameter(f"tag {key!r}: value is longer than {max_value} characters")
-    if "\x00" in value:
-        raise InvalidParameter(f"tag {key!r}: value must not contain NUL")
+    if "\x00" in value or _has_surrogate(value):
+        raise InvalidParameter(f"tag {key!r}: value must not contain NUL or lone surrogates")
     return key, value
 
 
@@ -94,8 +109,8 @@ def check_description(value: object) -> str:
         raise InvalidParameter("description must be a string")
     if len(value) > MAX_DESCRIPTION:
         raise InvalidParameter(f"description is longer than {MAX_DESCRIPTION} characters")
-    if "\x00" in value:
-        raise InvalidParameter("description must not contain NUL")
+    if "\x00" in value or _has_surrogate(value):
+        raise InvalidParameter("description must not contain NUL or lone surrogates")
     return value
 
 
@@ -105,7 +120,7 @@ def check_text(value: object, what: str, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidParameter(f"{what} must be a string")
-    if len(value) > limit or "\x00" in value:
+    if len(value) > limit or "\x00" in value or _has_surrogate(value):
         raise InvalidParameter(f"{what} must be at most {limit} characters, without NUL")
     return value
 
@@ -151,17 +166,44 @@ def _check_path_form(original: str, form: str) -> None:
             raise InvalidParameter(f"{bad}: empty, '.' and '..' parts are not allowed")
 
 
+def is_ascii_int(text: object, *, signed: bool = False) -> bool:
+    """Whether ``text`` is a string of ASCII digits (with an optional sign when
+    ``signed``).  ``str.isdigit`` also accepts '²' and other Unicode digits that
+    ``int()`` refuses, so it is never the test for a number."""
+    pattern = _ASCII_INT if signed else _ASCII_UINT
+    return isinstance(text, str) and pattern.fullmatch(text) is not None
+
+
+def check_int(value: object, what: str, *, minimum: int = INT64_MIN,
+              maximum: int = INT64_MAX) -> int:
+    """The one rule for an integer from a request: an int, an integral float or a
+    string of ASCII digits, within ``minimum``..``maximum`` (by default the range of
+    a signed 64-bit column).  Anything else is a 400 naming the field."""
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and is_ascii_int(value.strip(), signed=True):
+        number = int(value.strip())
+    if number is None:
+        raise InvalidParameter(f"{what} must be an integer, not {_show(value)}")
+    if number < minimum or number > maximum:
+        raise InvalidParameter(f"{what} must be between {minimum} and {maximum}")
+    return number
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def check_max_results(value: object, default: int = 100, limit: int = 10_000) -> int:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            raise InvalidParameter("max_results must be an integer") from None
-    if value < 1 or value > limit:
-        raise InvalidParameter(f"max_results must be between 1 and {limit}")
-    return value
+    return check_int(value, "max_results", minimum=1, maximum=limit)
 
 
 def check_manifest(files: Iterable[object]) -> list[FileEntry]:
@@ -173,16 +215,16 @@ def check_manifest(files: Iterable[object]) -> list[FileEntry]:
     for item in files:
         if isinstance(item, FileEntry):
             entry = item
+            check_relpath(entry.path)
+            check_digest(entry.sha256)
         elif isinstance(item, dict):
             size = item.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise InvalidParameter(f"file size must be a non-negative integer: {size!r}")
-            entry = FileEntry(path=item.get("path"), size=size,  # type: ignore[arg-type]
-                              sha256=item.get("sha256"))  # type: ignore[arg-type]
+            entry = FileEntry(path=check_relpath(item.get("path")), size=size,
+                              sha256=check_digest(item.get("sha256")))
         else:
             raise InvalidParameter("each file must be an object with path, size and sha256")
-        check_relpath(entry.path)
-        check_digest(entry.sha256)
         if entry.path in seen:
             raise InvalidParameter(f"file {entry.path!r} is listed twice")
         seen.add(entry.path)

@@ -12,7 +12,10 @@ from fastapi.responses import JSONResponse
 import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
-from modelyard.server import api_v1, errors, mlflow_compat
+from modelyard.server import api_v1, docs, errors, mlflow_compat
+from modelyard.server.csrf import RequireNonSimple
+from modelyard.server.headers import ResponseHeaders
+from modelyard.server.limits import BodyLimit
 from modelyard.services import Services
 
 log = logging.getLogger("modelyard.server")
@@ -32,14 +35,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         title="modelyard",
         version=modelyard.__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.services = services
     errors.install(app)
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
+    docs.install(app, "/api/v1/openapi.json")
+    # Outermost last: every response gets its headers and request id, then the Host
+    # check, the cross-site check and the body limits run before any route.
+    app.add_middleware(BodyLimit, json_limit=services.settings.max_request_json,
+                       upload_limit=services.settings.max_upload_size)
+    app.add_middleware(RequireNonSimple)
     app.add_middleware(HostCheck, allowed=allowed_hosts)
+    app.add_middleware(ResponseHeaders)
 
     @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:

@@ -13,7 +13,8 @@ from modelyard.services import Services
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    found: Services = request.app.state.services
+    return found
 
 
 def principal(request: Request) -> Principal:

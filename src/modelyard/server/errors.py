@@ -1,12 +1,19 @@
-"""The one place a ModelyardError becomes an HTTP response ``{"error_code", "message"}``.
+"""The one place a ModelyardError becomes an HTTP response
+``{"error_code", "message", "request_id"}``.
 
 Unexpected exceptions are logged with their traceback on the server and answered
-with a generic 500 body: no traceback or internal detail reaches a client.
+with a generic 500 body: no traceback or internal detail reaches a client.  A 5xx
+from the domain (an unreachable database, an object storage fault) is answered with
+a generic message for its code; its detail goes to the log only, under the request
+id that the client sees in the body and in the ``X-Request-Id`` header.
 """
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,8 +35,34 @@ _STATUS_CODES = {
 }
 
 
+# The id of the request being handled (set by ``server/headers.py``).
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+_GENERIC_5XX = {
+    "TEMPORARILY_UNAVAILABLE": "the service is temporarily unavailable; retry later",
+}
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    return {"error_code": code, "message": message, "request_id": request_id.get()}
+
+
 def error_response(code: str, message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error_code": code, "message": message}, status_code=status)
+    rid = request_id.get()
+    # Also here, for the answers to unexpected errors, which leave outside every
+    # middleware: the id, and that the body is not to be sniffed or run.
+    headers = {"X-Request-Id": rid, "X-Content-Type-Options": "nosniff",
+               "Content-Security-Policy": "sandbox"} if rid else None
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+async def send_error(send: Any, status: int, code: str, message: str) -> None:
+    """Answer an error from ASGI middleware, in the same shape as the handlers."""
+    body = json.dumps(error_body(code, message)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -47,7 +80,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ModelyardError)
     async def _domain(_: Request, exc: ModelyardError) -> JSONResponse:
         if exc.http_status >= 500:
-            log.error("%s: %s", exc.code, exc.message, exc_info=exc.__cause__)
+            # The cause's traceback is not logged: a driver's exception text can hold
+            # values of the statement; the message is written to be logged.
+            log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
+            return error_response(exc.code, _GENERIC_5XX.get(
+                exc.code, "internal server error; see the server log"), exc.http_status)
         return error_response(exc.code, exc.message, exc.http_status)
 
     @app.exception_handler(RequestValidationError)
@@ -65,5 +102,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("request %s: unhandled %s on %s %s", request_id.get(),
+                  type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return error_response("INTERNAL_ERROR", "internal server error; see the server log", 500)

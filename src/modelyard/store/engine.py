@@ -50,6 +50,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(url)
     kwargs: dict[str, object] = {"pool_pre_ping": True, "pool_size": pool_size,
+                                 "hide_parameters": True,  # no value of a statement in logs
                                  "max_overflow": pool_size * 2, "pool_recycle": 3600}
     if backend == "mysql":
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
@@ -69,6 +70,7 @@ def _sqlite_engine(url: str) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
         poolclass=NullPool if memory else None,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from pydantic import Field
 
 from modelyard.domain.entities import Page
+from modelyard.domain.validation import INT64_MAX, INT64_MIN
+
+# Every integer of a request body, query or path: the range of a 64-bit column, so
+# that a larger one is a 400 naming the field, never a database overflow.
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
 
 
 class SearchParams:

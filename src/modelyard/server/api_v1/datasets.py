@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.errors import NotFound
-from modelyard.server.api_v1.common import page_body
+from modelyard.server.api_v1.common import Count, page_body
 from modelyard.server.deps import principal, services
 from modelyard.server.streaming import blob_response
 from modelyard.services import Services
@@ -20,7 +20,7 @@ router = APIRouter(tags=["datasets"])
 
 class FileIn(BaseModel):
     path: str
-    size: int
+    size: Count
     sha256: str
 
 

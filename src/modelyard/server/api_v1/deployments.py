@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from modelyard.domain.entities import Principal
+from modelyard.server.api_v1.common import Int64
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["deployments"])
 
 class DeploymentCreate(BaseModel):
     model: str
-    version: int | str
+    version: Int64 | str
     endpoint: str
     environment: str = ""
 

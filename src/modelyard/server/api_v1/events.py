@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from modelyard.domain.entities import Principal
-from modelyard.server.api_v1.common import page_body
+from modelyard.server.api_v1.common import Int64, page_body
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["events"])
 @router.get("/events")
 def list_events(entity_type: str | None = None, entity_id: str | None = None,
                 type: str | None = Query(None, description="event type prefix, e.g. 'alias.'"),
-                after_id: int | None = None, newest_first: bool = False,
+                after_id: Int64 | None = None, newest_first: bool = False,
                 max_results: int = Query(100, ge=1, le=10000), page_token: str | None = None,
                 s: Services = Depends(services),
                 who: Principal = Depends(principal)) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def create_project(body: ProjectCreate, s: Services = Depends(services),
 
 class GcRequest(BaseModel):
     dry_run: bool = False
-    grace_seconds: int | None = None
+    grace_seconds: Int64 | None = None
 
 
 @router.post("/admin/gc", tags=["admin"])

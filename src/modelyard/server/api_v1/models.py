@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from modelyard.domain.entities import Principal
-from modelyard.server.api_v1.common import Search, SearchParams, page_body
+from modelyard.server.api_v1.common import Int64, Search, SearchParams, page_body
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
 
@@ -35,7 +35,7 @@ class TagValue(BaseModel):
 
 
 class AliasTarget(BaseModel):
-    version: int
+    version: Int64
 
 
 @router.post("/models", status_code=201)

@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from modelyard.domain.entities import FileEntry, Principal
+from modelyard.domain.validation import INT64_MAX
 from modelyard.errors import InvalidParameter
+from modelyard.server.api_v1.common import Count, Int64
 from modelyard.server.api_v1.tracking_common import NanJSONResponse, deleted_flag, page_response
 from modelyard.server.deps import json_body, principal, services
 from modelyard.server.streaming import blob_response
@@ -22,7 +24,7 @@ router = APIRouter(tags=["runs"])
 class RunCreate(BaseModel):
     experiment_id: str = "0"
     run_name: str | None = None
-    start_time: int | None = None
+    start_time: Int64 | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     parent_run_id: str | None = None
     user_id: str | None = None
@@ -30,7 +32,7 @@ class RunCreate(BaseModel):
 
 class RunPatch(BaseModel):
     status: str | None = None
-    end_time: int | None = None
+    end_time: Int64 | None = None
     run_name: str | None = None
 
 
@@ -38,7 +40,7 @@ class RunSearch(BaseModel):
     experiment_ids: list[str]
     filter: str | None = None
     order_by: list[str] | None = None
-    max_results: int | None = None
+    max_results: Int64 | None = None
     page_token: str | None = None
     deleted: str | bool | None = False
 
@@ -51,8 +53,8 @@ class ParamIn(BaseModel):
 class MetricIn(BaseModel):
     key: str
     value: float
-    step: int = 0
-    timestamp: int | None = None
+    step: Int64 = 0
+    timestamp: Int64 | None = None
 
 
 class TagValue(BaseModel):
@@ -61,7 +63,7 @@ class TagValue(BaseModel):
 
 class FileIn(BaseModel):
     path: str
-    size: int
+    size: Count
     sha256: str
 
 
@@ -160,7 +162,7 @@ def delete_run_tag(run_id: str, key: str, s: Services = Depends(services),
 
 
 @router.get("/runs/{run_id}/metrics/{key:path}/history")
-def metric_history(run_id: str, key: str, max_results: int | None = Query(None, ge=1),
+def metric_history(run_id: str, key: str, max_results: int | None = Query(None, ge=1, le=INT64_MAX),
                    page_token: str | None = None, s: Services = Depends(services),
                    who: Principal = Depends(principal)) -> Any:
     page = s.tracking.get_metric_history(who, run_id, key, max_results, page_token)

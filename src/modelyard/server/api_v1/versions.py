@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.refs import ref_from_parts
 from modelyard.domain.search import quote
-from modelyard.server.api_v1.common import Search, SearchParams, page_body
+from modelyard.server.api_v1.common import Count, Int64, Search, SearchParams, page_body
 from modelyard.server.deps import principal, services
 from modelyard.server.streaming import blob_response
 from modelyard.services import Services
@@ -21,13 +21,13 @@ router = APIRouter(tags=["versions"])
 
 class FileIn(BaseModel):
     path: str
-    size: int
+    size: Count
     sha256: str
 
 
 class ParentIn(BaseModel):
     model: str
-    version: int
+    version: Int64
     relation: str = "derived_from"
 
 
@@ -103,7 +103,7 @@ def delete_version(name: str, version: str, s: Services = Depends(services),
 
 
 @router.post("/models/{name}/versions/{version}/restore")
-def restore_version(name: str, version: int, s: Services = Depends(services),
+def restore_version(name: str, version: Int64, s: Services = Depends(services),
                     who: Principal = Depends(principal)) -> dict[str, Any]:
     return {"version": s.registry.restore_version(who, name, version).to_dict()}
 

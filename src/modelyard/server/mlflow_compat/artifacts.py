@@ -51,7 +51,7 @@ def _listing(s: Services, who: Principal, path: str) -> list[dict[str, Any]]:
 
 
 @router.get(ROOT)
-def list_artifacts(args: dict = Depends(mlflow_args), s: Services = Depends(services),
+def list_artifacts(args: dict[str, Any] = Depends(mlflow_args), s: Services = Depends(services),
                    who: Principal = Depends(principal)) -> dict[str, Any]:
     """Entries directly under ``path``, by base name (as MLflow's server answers); a
     path naming a file, or nothing, lists as empty."""
@@ -97,7 +97,7 @@ def delete_artifact(path: str) -> dict[str, Any]:
 
 
 @router.get("/api/2.0/mlflow/artifacts/list")
-def list_run_artifacts(args: dict = Depends(mlflow_args), s: Services = Depends(services),
+def list_run_artifacts(args: dict[str, Any] = Depends(mlflow_args), s: Services = Depends(services),
                        who: Principal = Depends(principal)) -> dict[str, Any]:
     """The tracking API's listing (for clients that do not use the proxy): paths are
     relative to the run's artifact root."""

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from modelyard.domain.entities import Principal
+from modelyard.domain.validation import check_int
 from modelyard.errors import InvalidParameter
 from modelyard.server import deps
 from modelyard.server.deps import json_body
@@ -100,7 +101,9 @@ def get_str(args: dict[str, Any], key: str, default: str | None = None, *,
 
 
 def need_str(args: dict[str, Any], key: str) -> str:
-    return get_str(args, key, required=True)  # type: ignore[return-value]
+    value = get_str(args, key, required=True)
+    assert value is not None  # required: get_str raised otherwise
+    return value
 
 
 def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any], what: str) -> Any:
@@ -119,13 +122,13 @@ def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any], what: st
 
 
 def get_int(args: dict[str, Any], key: str, default: int | None = None) -> int | None:
-    value = _number(args, key, int, "an integer")
-    return default if value is None else value  # type: ignore[no-any-return]
+    value = _number(args, key, lambda v: check_int(v, key), "an integer")
+    return default if value is None else value
 
 
 def get_float(args: dict[str, Any], key: str, default: float | None = None) -> float | None:
     value = _number(args, key, float, "a number")
-    return default if value is None else value  # type: ignore[no-any-return]
+    return default if value is None else value
 
 
 def get_bool(args: dict[str, Any], key: str, default: bool = False) -> bool:

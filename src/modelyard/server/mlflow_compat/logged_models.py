@@ -64,7 +64,7 @@ def _order(items: list[Any]) -> list[str] | None:
 
 
 @router.post("")
-def create_logged_model(args: dict = Args, s: Services = Svc,
+def create_logged_model(args: dict[str, Any] = Args, s: Services = Svc,
                         who: Principal = Who) -> dict[str, Any]:
     m = s.logged_models.create(
         who, need_str(args, "experiment_id"), get_str(args, "name"),
@@ -75,7 +75,7 @@ def create_logged_model(args: dict = Args, s: Services = Svc,
 
 
 @router.post("/search")
-def search_logged_models(args: dict = Args, s: Services = Svc,
+def search_logged_models(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     if get_list(args, "datasets"):
         raise InvalidParameter("searching logged models by dataset is not supported")
@@ -95,7 +95,7 @@ def get_logged_model(model_id: str, s: Services = Svc, who: Principal = Who) -> 
 
 
 @router.patch("/{model_id}")
-def finalize_logged_model(model_id: str, args: dict = Args, s: Services = Svc,
+def finalize_logged_model(model_id: str, args: dict[str, Any] = Args, s: Services = Svc,
                           who: Principal = Who) -> dict[str, Any]:
     status = need_str(args, "status")
     if status not in _STATUS_IN:
@@ -110,7 +110,7 @@ def delete_logged_model(model_id: str, s: Services = Svc, who: Principal = Who) 
 
 
 @router.patch("/{model_id}/tags")
-def set_logged_model_tags(model_id: str, args: dict = Args, s: Services = Svc,
+def set_logged_model_tags(model_id: str, args: dict[str, Any] = Args, s: Services = Svc,
                           who: Principal = Who) -> dict[str, Any]:
     s.logged_models.set_tags(who, model_id, get_tags(args))
     return {"model": logged_model(s.logged_models.get(who, model_id))}
@@ -124,7 +124,7 @@ def delete_logged_model_tag(model_id: str, key: str, s: Services = Svc,
 
 
 @router.get("/{model_id}/artifacts/directories")
-def list_logged_model_artifacts(model_id: str, args: dict = Args, s: Services = Svc,
+def list_logged_model_artifacts(model_id: str, args: dict[str, Any] = Args, s: Services = Svc,
                                 who: Principal = Who) -> dict[str, Any]:
     path = (get_str(args, "artifact_directory_path", "") or "").strip("/")
     entries = list_folder(s.logged_models.files(who, model_id, path), path)

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.refs import parse_ref
-from modelyard.domain.validation import check_relpath
+from modelyard.domain.validation import check_int, check_relpath, is_ascii_int
 from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.mlflow_compat.translate import VERSIONS_PREFIX, logged_model_id_of
 from modelyard.services import Services
@@ -42,9 +42,9 @@ def parse_artifact_path(raw: str) -> ArtifactTarget | None:
     parts = [p for p in (raw or "").split("/") if p]
     target: ArtifactTarget | None = None
     if len(parts) >= 3 and parts[0] == VERSIONS_PREFIX:
-        if not parts[2].isdigit():
+        if not is_ascii_int(parts[2]):
             raise NotFound(f"no artifact {raw!r}")
-        target = ArtifactTarget("version", parts[1], "/".join(parts[3:]), int(parts[2]))
+        target = ArtifactTarget("version", parts[1], "/".join(parts[3:]), check_int(parts[2], "version"))
     elif len(parts) >= 4 and parts[0].isdigit() and parts[1] == "models" and parts[3] == "artifacts":
         target = ArtifactTarget("logged_model", parts[2], "/".join(parts[4:]),
                                 experiment_id=parts[0])

@@ -57,27 +57,27 @@ def _page(items: list[Any], key: str, token: str | None) -> dict[str, Any]:
 
 # -- experiments --------------------------------------------------------------------
 @router.post("/experiments/create")
-def create_experiment(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def create_experiment(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     e = s.tracking.create_experiment(who, need_str(args, "name"), get_tags(args),
                                      get_str(args, "artifact_location"))
     return {"experiment_id": e.experiment_id}
 
 
 @router.get("/experiments/get")
-def get_experiment(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def get_experiment(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     return {"experiment": tj.experiment(s.tracking.get_experiment(
         who, need_str(args, "experiment_id")))}
 
 
 @router.get("/experiments/get-by-name")
-def get_experiment_by_name(args: dict = Args, s: Services = Svc,
+def get_experiment_by_name(args: dict[str, Any] = Args, s: Services = Svc,
                            who: Principal = Who) -> dict[str, Any]:
     return {"experiment": tj.experiment(s.tracking.get_experiment_by_name(
         who, need_str(args, "experiment_name")))}
 
 
 @router.api_route("/experiments/search", methods=["GET", "POST"])
-def search_experiments(args: dict = Args, s: Services = Svc,
+def search_experiments(args: dict[str, Any] = Args, s: Services = Svc,
                        who: Principal = Who) -> dict[str, Any]:
     page = s.tracking.search_experiments(
         who, get_str(args, "filter"), [str(o) for o in get_list(args, "order_by")] or None,
@@ -87,26 +87,26 @@ def search_experiments(args: dict = Args, s: Services = Svc,
 
 
 @router.post("/experiments/update")
-def update_experiment(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def update_experiment(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.rename_experiment(who, need_str(args, "experiment_id"), need_str(args, "new_name"))
     return {}
 
 
 @router.post("/experiments/delete")
-def delete_experiment(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def delete_experiment(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.delete_experiment(who, need_str(args, "experiment_id"))
     return {}
 
 
 @router.post("/experiments/restore")
-def restore_experiment(args: dict = Args, s: Services = Svc,
+def restore_experiment(args: dict[str, Any] = Args, s: Services = Svc,
                        who: Principal = Who) -> dict[str, Any]:
     s.tracking.restore_experiment(who, need_str(args, "experiment_id"))
     return {}
 
 
 @router.post("/experiments/set-experiment-tag")
-def set_experiment_tag(args: dict = Args, s: Services = Svc,
+def set_experiment_tag(args: dict[str, Any] = Args, s: Services = Svc,
                        who: Principal = Who) -> dict[str, Any]:
     s.tracking.set_experiment_tag(who, need_str(args, "experiment_id"), need_str(args, "key"),
                                   get_str(args, "value", "") or "")
@@ -114,7 +114,7 @@ def set_experiment_tag(args: dict = Args, s: Services = Svc,
 
 
 @router.post("/experiments/delete-experiment-tag")
-def delete_experiment_tag(args: dict = Args, s: Services = Svc,
+def delete_experiment_tag(args: dict[str, Any] = Args, s: Services = Svc,
                           who: Principal = Who) -> dict[str, Any]:
     s.tracking.delete_experiment_tag(who, need_str(args, "experiment_id"), need_str(args, "key"))
     return {}
@@ -122,7 +122,7 @@ def delete_experiment_tag(args: dict = Args, s: Services = Svc,
 
 # -- runs ---------------------------------------------------------------------------
 @router.post("/runs/create")
-def create_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def create_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     r = s.tracking.create_run(who, get_str(args, "experiment_id", "0") or "0",
                               run_name=get_str(args, "run_name"),
                               start_time=get_int(args, "start_time"), tags=get_tags(args),
@@ -131,14 +131,14 @@ def create_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> di
 
 
 @router.get("/runs/get")
-def get_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def get_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     run_id = _run_id(args)
     r = s.tracking.get_run(who, run_id)
     return {"run": tj.run(r, s.logged_models.run_outputs(who, run_id))}
 
 
 @router.post("/runs/update")
-def update_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def update_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     r = s.tracking.update_run(who, _run_id(args), status=get_str(args, "status"),
                               end_time=get_int(args, "end_time"),
                               run_name=get_str(args, "run_name"))
@@ -146,19 +146,19 @@ def update_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> di
 
 
 @router.post("/runs/delete")
-def delete_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def delete_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.delete_run(who, _run_id(args))
     return {}
 
 
 @router.post("/runs/restore")
-def restore_run(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def restore_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.restore_run(who, _run_id(args))
     return {}
 
 
 @router.post("/runs/log-metric")
-def log_metric(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def log_metric(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     value = get_float(args, "value")
     if value is None:
         raise InvalidParameter("Missing value for required parameter 'value'.")
@@ -169,27 +169,27 @@ def log_metric(args: dict = Args, s: Services = Svc, who: Principal = Who) -> di
 
 
 @router.post("/runs/log-parameter")
-def log_param(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def log_param(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.log_param(who, _run_id(args), need_str(args, "key"),
                          get_str(args, "value", "") or "")
     return {}
 
 
 @router.post("/runs/set-tag")
-def set_tag(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def set_tag(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.set_run_tag(who, _run_id(args), need_str(args, "key"),
                            get_str(args, "value", "") or "")
     return {}
 
 
 @router.post("/runs/delete-tag")
-def delete_tag(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def delete_tag(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.tracking.delete_run_tag(who, _run_id(args), need_str(args, "key"))
     return {}
 
 
 @router.post("/runs/log-batch")
-def log_batch(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def log_batch(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     run_id = _run_id(args)
     s.tracking.log_batch(who, run_id, metrics=_new_metrics(s, who, run_id,
                                                            get_list(args, "metrics")),
@@ -214,14 +214,14 @@ def _new_metrics(s: Services, who: Principal, run_id: str, metrics: list[Any]) -
     def point(m: dict[str, Any]) -> tuple[Any, ...]:
         try:
             return (m.get("key"), int(m.get("step") or 0), int(m.get("timestamp") or 0),
-                    repr(float(m.get("value"))))  # type: ignore[arg-type]
+                    repr(float(m.get("value"))))  # type: ignore[arg-type]  # a bad value is caught below
         except (TypeError, ValueError):
             return ()
     return [m for m in metrics if not (isinstance(m, dict) and point(m) in seen)]
 
 
 @router.post("/runs/log-inputs")
-def log_inputs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def log_inputs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     datasets = tj.dataset_inputs(get_list(args, "datasets"))
     if datasets:
         s.tracking.log_inputs(who, _run_id(args), datasets)
@@ -229,7 +229,7 @@ def log_inputs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> di
 
 
 @router.post("/runs/log-model")
-def log_model(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def log_model(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     """MLflow 2's record of a model logged in a run: the MLmodel as JSON, appended to
     the run tag ``mlflow.log-model.history`` (what MLflow's server does)."""
     run_id = _run_id(args)
@@ -249,7 +249,7 @@ def log_model(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dic
 
 
 @router.post("/runs/outputs")
-def log_outputs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def log_outputs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     models = [(need_str(m, "model_id"), get_int(m, "step", 0) or 0)
               for m in get_list(args, "models") if isinstance(m, dict)]
     s.logged_models.log_outputs(who, _run_id(args), models)
@@ -257,7 +257,7 @@ def log_outputs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> d
 
 
 @router.api_route("/runs/search", methods=["GET", "POST"])
-def search_runs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+def search_runs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     page = s.tracking.search_runs(
         who, [str(e) for e in get_list(args, "experiment_ids")], get_str(args, "filter"),
         [str(o) for o in get_list(args, "order_by")] or None, get_int(args, "max_results"),
@@ -266,7 +266,7 @@ def search_runs(args: dict = Args, s: Services = Svc, who: Principal = Who) -> d
 
 
 @router.get("/metrics/get-history")
-def get_metric_history(args: dict = Args, s: Services = Svc,
+def get_metric_history(args: dict[str, Any] = Args, s: Services = Svc,
                        who: Principal = Who) -> dict[str, Any]:
     page = s.tracking.get_metric_history(who, _run_id(args), need_str(args, "metric_key"),
                                          get_int(args, "max_results"),

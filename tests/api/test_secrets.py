@@ -105,7 +105,7 @@ def test_database_down(db_url: str, tmp_path: Path, live_server, logs) -> None:
     url = real.set(password=DB_CANARY, port=proxy.port).render_as_string(hide_password=False)
     settings = Settings.load({"home": str(tmp_path / "home"), "backend_store_uri": url},
                              environ={})
-    services = Services.from_settings(settings)
+    services = Services.from_settings(settings, upgrade=True)
     try:
         live_server.switch.app = create_app(settings, services)
         with httpx.Client(base_url=live_server.url, timeout=60) as http:
@@ -130,7 +130,7 @@ def test_object_storage_errors(tmp_path: Path, s3_url: str, live_server, logs,
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_CANARY)
     settings = Settings.load({"home": str(tmp_path / "home"), "artifacts_uri": s3_url},
                              environ={})
-    services = Services.from_settings(settings)
+    services = Services.from_settings(settings, upgrade=True)
     bucket = s3_url.split("://")[1].split("/")[0]
     endpoint = s3_url.split("endpoint_url=")[1].split("&")[0]
     try:

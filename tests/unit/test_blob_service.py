@@ -9,7 +9,7 @@ import pytest
 
 from modelyard.artifacts.local import LocalBlobStore
 from modelyard.domain.blobs import MAX_DIGESTS, BlobService
-from modelyard.domain.entities import Principal
+from modelyard.domain.entities import FileEntry, Principal
 from modelyard.errors import DigestMismatch, InvalidParameter
 
 WHO = Principal("alice")
@@ -66,3 +66,14 @@ def test_maintenance_lists_and_deletes(service):
     assert [digest for digest, _ in service.stored(WHO)] == [d]
     service.delete(WHO, d)
     assert list(service.stored(WHO)) == [] and service.sweep_temp(WHO, 0) == 0
+
+
+def test_check_present(service, tmp_path):
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"data")
+    service.put_file(WHO, str(src), _sha(b"data"))
+    service.check_present(WHO, [FileEntry("f.bin", 4, _sha(b"data"))])
+    with pytest.raises(InvalidParameter, match="not uploaded"):
+        service.check_present(WHO, [FileEntry("g.bin", 1, _sha(b"g"))])
+    with pytest.raises(InvalidParameter, match="manifest says 5 bytes"):
+        service.check_present(WHO, [FileEntry("f.bin", 5, _sha(b"data"))])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from modelyard.domain.entities import Principal
+from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.ports import BlobStore, BlobWriter
 from modelyard.domain.validation import check_digest
 from modelyard.errors import InvalidParameter
@@ -41,6 +41,20 @@ class BlobService:
 
     def size(self, actor: Principal, digest: str) -> int:
         return self.store.size(check_digest(digest))
+
+    def check_present(self, actor: Principal, files: list[FileEntry]) -> None:
+        """Every file of a manifest is stored, with the size the manifest says (the
+        check before a manifest is committed)."""
+        missing = self.store.missing(f.sha256 for f in files)
+        if missing:
+            raise InvalidParameter(
+                f"{len(missing)} file(s) were not uploaded (first: sha256 {missing[0]}); "
+                "upload the missing blobs, then commit again")
+        for f in files:
+            actual = self.store.size(f.sha256)
+            if actual != f.size:
+                raise InvalidParameter(
+                    f"file {f.path!r}: manifest says {f.size} bytes, blob has {actual}")
 
     # -- bytes in ---------------------------------------------------------------------
     def writer(self, actor: Principal, digest: str | None, max_size: int) -> BlobWriter:

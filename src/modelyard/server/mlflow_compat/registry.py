@@ -46,7 +46,7 @@ def _version_arg(args: dict[str, Any]) -> int:
 
 # -- registered models --------------------------------------------------------------
 @router.post("/registered-models/create")
-def create_registered_model(args: dict = Args, s: Services = Svc,
+def create_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
                             who: Principal = Who) -> dict[str, Any]:
     m = s.registry.create_model(who, need_str(args, "name"),
                                 get_str(args, "description", "") or "", get_tags(args))
@@ -54,7 +54,7 @@ def create_registered_model(args: dict = Args, s: Services = Svc,
 
 
 @router.get("/registered-models/get")
-def get_registered_model(args: dict = Args, s: Services = Svc,
+def get_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     name = need_str(args, "name")
     m = s.registry.get_model(who, name)
@@ -63,14 +63,14 @@ def get_registered_model(args: dict = Args, s: Services = Svc,
 
 
 @router.post("/registered-models/rename")
-def rename_registered_model(args: dict = Args, s: Services = Svc,
+def rename_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
                             who: Principal = Who) -> dict[str, Any]:
     m = s.registry.rename_model(who, need_str(args, "name"), need_str(args, "new_name"))
     return {"registered_model": tr.registered_model(m)}
 
 
 @router.patch("/registered-models/update")
-def update_registered_model(args: dict = Args, s: Services = Svc,
+def update_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
                             who: Principal = Who) -> dict[str, Any]:
     m = s.registry.update_model(who, need_str(args, "name"),
                                 get_str(args, "description", "") or "")
@@ -78,14 +78,14 @@ def update_registered_model(args: dict = Args, s: Services = Svc,
 
 
 @router.delete("/registered-models/delete")
-def delete_registered_model(args: dict = Args, s: Services = Svc,
+def delete_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
                             who: Principal = Who) -> dict[str, Any]:
     s.registry.delete_model(who, need_str(args, "name"))
     return {}
 
 
 @router.get("/registered-models/search")
-def search_registered_models(args: dict = Args, s: Services = Svc,
+def search_registered_models(args: dict[str, Any] = Args, s: Services = Svc,
                              who: Principal = Who) -> dict[str, Any]:
     page = s.registry.search_models(
         who, tr.registry_filter(get_str(args, "filter")),
@@ -100,7 +100,7 @@ def search_registered_models(args: dict = Args, s: Services = Svc,
 
 
 @router.api_route("/registered-models/get-latest-versions", methods=["GET", "POST"])
-def get_latest_versions(args: dict = Args, s: Services = Svc,
+def get_latest_versions(args: dict[str, Any] = Args, s: Services = Svc,
                         who: Principal = Who) -> dict[str, Any]:
     stages = [str(x) for x in get_list(args, "stages")]
     versions = s.registry.latest_versions(who, need_str(args, "name"), stages or None)
@@ -108,7 +108,7 @@ def get_latest_versions(args: dict = Args, s: Services = Svc,
 
 
 @router.post("/registered-models/set-tag")
-def set_registered_model_tag(args: dict = Args, s: Services = Svc,
+def set_registered_model_tag(args: dict[str, Any] = Args, s: Services = Svc,
                              who: Principal = Who) -> dict[str, Any]:
     s.registry.set_model_tag(who, need_str(args, "name"), need_str(args, "key"),
                              get_str(args, "value", "") or "")
@@ -116,14 +116,14 @@ def set_registered_model_tag(args: dict = Args, s: Services = Svc,
 
 
 @router.delete("/registered-models/delete-tag")
-def delete_registered_model_tag(args: dict = Args, s: Services = Svc,
+def delete_registered_model_tag(args: dict[str, Any] = Args, s: Services = Svc,
                                 who: Principal = Who) -> dict[str, Any]:
     s.registry.delete_model_tag(who, need_str(args, "name"), need_str(args, "key"))
     return {}
 
 
 @router.post("/registered-models/alias")
-def set_registered_model_alias(args: dict = Args, s: Services = Svc,
+def set_registered_model_alias(args: dict[str, Any] = Args, s: Services = Svc,
                                who: Principal = Who) -> dict[str, Any]:
     s.registry.set_alias(who, need_str(args, "name"), need_str(args, "alias"),
                          _version_arg(args))
@@ -131,14 +131,14 @@ def set_registered_model_alias(args: dict = Args, s: Services = Svc,
 
 
 @router.get("/registered-models/alias")
-def get_model_version_by_alias(args: dict = Args, s: Services = Svc,
+def get_model_version_by_alias(args: dict[str, Any] = Args, s: Services = Svc,
                                who: Principal = Who) -> dict[str, Any]:
     v = s.registry.get_version(who, need_str(args, "name"), "@" + need_str(args, "alias"))
     return {"model_version": tr.model_version(v)}
 
 
 @router.delete("/registered-models/alias")
-def delete_registered_model_alias(args: dict = Args, s: Services = Svc,
+def delete_registered_model_alias(args: dict[str, Any] = Args, s: Services = Svc,
                                   who: Principal = Who) -> dict[str, Any]:
     s.registry.delete_alias(who, need_str(args, "name"), need_str(args, "alias"))
     return {}
@@ -146,7 +146,7 @@ def delete_registered_model_alias(args: dict = Args, s: Services = Svc,
 
 # -- model versions -----------------------------------------------------------------
 @router.post("/model-versions/create")
-def create_model_version(args: dict = Args, s: Services = Svc,
+def create_model_version(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     name = need_str(args, "name")
     source = need_str(args, "source")
@@ -158,14 +158,14 @@ def create_model_version(args: dict = Args, s: Services = Svc,
 
 
 @router.get("/model-versions/get")
-def get_model_version(args: dict = Args, s: Services = Svc,
+def get_model_version(args: dict[str, Any] = Args, s: Services = Svc,
                       who: Principal = Who) -> dict[str, Any]:
     v = s.registry.get_version(who, need_str(args, "name"), _version_arg(args))
     return {"model_version": tr.model_version(v)}
 
 
 @router.patch("/model-versions/update")
-def update_model_version(args: dict = Args, s: Services = Svc,
+def update_model_version(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     v = s.registry.update_version(who, need_str(args, "name"), _version_arg(args),
                                   get_str(args, "description", "") or "")
@@ -173,14 +173,14 @@ def update_model_version(args: dict = Args, s: Services = Svc,
 
 
 @router.delete("/model-versions/delete")
-def delete_model_version(args: dict = Args, s: Services = Svc,
+def delete_model_version(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     s.registry.delete_version(who, need_str(args, "name"), _version_arg(args))
     return {}
 
 
 @router.post("/model-versions/transition-stage")
-def transition_model_version_stage(args: dict = Args, s: Services = Svc,
+def transition_model_version_stage(args: dict[str, Any] = Args, s: Services = Svc,
                                    who: Principal = Who) -> dict[str, Any]:
     v = s.registry.transition_stage(who, need_str(args, "name"), _version_arg(args),
                                     need_str(args, "stage"),
@@ -189,7 +189,7 @@ def transition_model_version_stage(args: dict = Args, s: Services = Svc,
 
 
 @router.get("/model-versions/search")
-def search_model_versions(args: dict = Args, s: Services = Svc,
+def search_model_versions(args: dict[str, Any] = Args, s: Services = Svc,
                           who: Principal = Who) -> dict[str, Any]:
     page = s.registry.search_versions(
         who, tr.registry_filter(get_str(args, "filter"), VERSION_RENAMES),
@@ -202,14 +202,14 @@ def search_model_versions(args: dict = Args, s: Services = Svc,
 
 
 @router.get("/model-versions/get-download-uri")
-def get_model_version_download_uri(args: dict = Args, s: Services = Svc,
+def get_model_version_download_uri(args: dict[str, Any] = Args, s: Services = Svc,
                                    who: Principal = Who) -> dict[str, Any]:
     v = s.registry.get_version(who, need_str(args, "name"), _version_arg(args))
     return {"artifact_uri": tr.version_download_uri(v.model, v.version)}
 
 
 @router.post("/model-versions/set-tag")
-def set_model_version_tag(args: dict = Args, s: Services = Svc,
+def set_model_version_tag(args: dict[str, Any] = Args, s: Services = Svc,
                           who: Principal = Who) -> dict[str, Any]:
     s.registry.set_version_tag(who, need_str(args, "name"), _version_arg(args),
                                need_str(args, "key"), get_str(args, "value", "") or "")
@@ -217,7 +217,7 @@ def set_model_version_tag(args: dict = Args, s: Services = Svc,
 
 
 @router.delete("/model-versions/delete-tag")
-def delete_model_version_tag(args: dict = Args, s: Services = Svc,
+def delete_model_version_tag(args: dict[str, Any] = Args, s: Services = Svc,
                              who: Principal = Who) -> dict[str, Any]:
     s.registry.delete_version_tag(who, need_str(args, "name"), _version_arg(args),
                                   need_str(args, "key"))

@@ -28,7 +28,7 @@ import httpx
 
 import modelyard
 from _common import free_port, pct, rss_mb
-from modelyard.artifacts.manifest import sha256_file
+from modelyard.client.hashing import sha256_file
 from modelyard.client.local import LocalClient
 from modelyard.domain.entities import FileEntry
 

@@ -88,7 +88,7 @@ def _logged_fit(original: Any, est: Any, X: Any, y: Any, args: tuple[Any, ...],
 
     run = active_run()
     own = run is None
-    if own:
+    if run is None:
         run = start_run(run_name=f"{type(est).__name__}-fit", tags={"modelyard.autolog": "sklearn"})
     try:
         _log_params(run, est)

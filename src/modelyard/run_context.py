@@ -58,7 +58,7 @@ def requirements_text() -> str:
     """``name==version`` for every installed distribution, sorted."""
     seen = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        name: str | None = dist.name  # None for a distribution without metadata
         if name and name.lower() not in seen:
             seen[name.lower()] = f"{name}=={dist.version}"
     header = f"# python {platform.python_version()} on {platform.platform()}\n"

@@ -15,12 +15,14 @@ from typing import Any
 from modelyard.artifacts.registry import open_blob_store
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
+from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
 from modelyard.domain.gc import GcService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import Clock, SystemClock
 from modelyard.domain.registry import RegistryService
+from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
 from modelyard.errors import ModelyardError
 from modelyard.store.sql_store import SqlStore
@@ -41,6 +43,8 @@ class Services:
     datasets: DatasetService
     lineage: LineageService
     logged_models: LoggedModelService
+    blob_service: BlobService
+    sources: SourceService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -59,19 +63,25 @@ class Services:
             store.dispose()
             raise
         blobs = open_blob_store(settings.blob_root)
+        blob_service = BlobService(blobs)
+        registry = RegistryService(store, blobs, clock)
+        tracking = TrackingService(store, blobs, clock)
+        logged_models = LoggedModelService(store, blobs, clock)
         return cls(
             settings=settings,
             store=store,
             blobs=blobs,
             clock=clock,
-            registry=RegistryService(store, blobs, clock),
-            gc=GcService(store, blobs, clock, settings.gc_grace_seconds,
+            registry=registry,
+            gc=GcService(store, blob_service, clock, settings.gc_grace_seconds,
                          stale_upload_seconds=settings.stale_upload_seconds),
             audit=AuditService(store),
-            tracking=TrackingService(store, blobs, clock),
+            tracking=tracking,
             datasets=DatasetService(store, blobs, clock),
             lineage=LineageService(store, clock),
-            logged_models=LoggedModelService(store, blobs, clock),
+            logged_models=logged_models,
+            blob_service=blob_service,
+            sources=SourceService(registry, tracking, logged_models),
         )
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from modelyard.client.base import BaseClient
 from modelyard.domain.entities import DatasetVersion, FileEntry, ModelVersion, Run
 from modelyard.errors import AlreadyExists, Conflict
 
@@ -29,13 +30,14 @@ _local = threading.local()
 
 
 def _stack() -> list[ActiveRun]:
-    if not hasattr(_local, "runs"):
-        _local.runs = []
-    return _local.runs  # type: ignore[no-any-return]
+    runs: list[ActiveRun] | None = getattr(_local, "runs", None)
+    if runs is None:
+        runs = _local.runs = []
+    return runs
 
 
 class ActiveRun:
-    def __init__(self, client: Any, run: Run) -> None:
+    def __init__(self, client: BaseClient, run: Run) -> None:
         self.client = client
         self.run_id = run.run_id
         self.experiment_id = run.experiment_id
@@ -83,7 +85,7 @@ class ActiveRun:
 
     def log_artifact(self, local_path: str | os.PathLike[str],
                      artifact_path: str | None = None) -> list[FileEntry]:
-        return self.client.log_artifacts(self.run_id, local_path, artifact_path)  # type: ignore[no-any-return]
+        return self.client.log_artifacts(self.run_id, local_path, artifact_path)
 
     log_artifacts = log_artifact
 
@@ -97,7 +99,7 @@ class ActiveRun:
     def log_dataset(self, path: str | os.PathLike[str], name: str, *,
                     context: str = "training", **fields: Any) -> DatasetVersion:
         """Register a file or folder as a dataset version and record that this run read it."""
-        return self.client.log_dataset(path, name, run_id=self.run_id,  # type: ignore[no-any-return]
+        return self.client.log_dataset(path, name, run_id=self.run_id,
                                        context=context, **fields)
 
     def log_input(self, dataset: Any, context: str = "training") -> None:
@@ -110,7 +112,7 @@ class ActiveRun:
         """Upload the folder as this run's artifacts (content-addressed), then register a
         version of ``name`` whose manifest points at the same blobs and whose source is
         ``runs:/<run_id>/<artifact_path>``."""
-        return self.client.log_model_dir(self.run_id, path, name,  # type: ignore[no-any-return]
+        return self.client.log_model_dir(self.run_id, path, name,
                                          artifact_path=artifact_path, **fields)
 
     # -- ending -----------------------------------------------------------------------
@@ -133,28 +135,29 @@ class ActiveRun:
         self.end(status)
 
 
-def _experiment_id(client: Any, experiment: str | None, experiment_id: str | None) -> str:
+def _experiment_id(client: BaseClient, experiment: str | None, experiment_id: str | None) -> str:
     if experiment_id is not None:
         return str(experiment_id)
     name = experiment or os.environ.get("MODELYARD_EXPERIMENT_NAME")
     if not name:
         return "0"
     try:
-        return client.get_experiment_by_name(name).experiment_id  # type: ignore[no-any-return]
+        return client.get_experiment_by_name(name).experiment_id
     except LookupError:
         try:
-            return client.create_experiment(name).experiment_id  # type: ignore[no-any-return]
+            return client.create_experiment(name).experiment_id
         except AlreadyExists:  # created concurrently
-            return client.get_experiment_by_name(name).experiment_id  # type: ignore[no-any-return]
+            return client.get_experiment_by_name(name).experiment_id
 
 
 def start_run(experiment: str | None = None, *, experiment_id: str | None = None,
               run_name: str | None = None, tags: dict[str, str] | None = None,
               nested: bool = False, run_id: str | None = None, log_git: bool = True,
-              log_environment: bool = True, client: Any = None) -> ActiveRun:
+              log_environment: bool = True,
+              client: BaseClient | None = None) -> ActiveRun:
     """Start (or with ``run_id`` resume) a run in ``experiment`` (created if missing;
     default: the experiment "Default")."""
-    from modelyard.fluent import get_client
+    from modelyard.default_client import get_client
     from modelyard.run_context import git_tags, requirements_text, source_tags
 
     client = client or get_client()

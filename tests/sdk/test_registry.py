@@ -50,7 +50,7 @@ def test_register_numbering_manifest_and_download(client, model_dir, tmp_path):
 def test_second_version_uploads_nothing_twice(client, model_dir):
     client.register("fraud", model_dir)
     sent = []
-    from modelyard.artifacts.manifest import scan
+    from modelyard.client.hashing import scan
 
     files = scan(model_dir)
     assert client.upload_files(files, progress=sent.append) == 0
@@ -78,7 +78,7 @@ def test_commit_refuses_missing_blob_and_leaves_nothing(client):
 @pytest.mark.parametrize("path", ["../x", "/etc/passwd", "a/../../b", "a\\b", "a/./b", "",
                                   "%2e%2e/x", "a/%252e%252e/b", "nul\x00", "a//b"])
 def test_manifest_paths_refused(client, model_dir, path):
-    from modelyard.artifacts.manifest import scan
+    from modelyard.client.hashing import scan
 
     files = scan(model_dir)
     client.upload_files(files)

@@ -27,7 +27,7 @@ def s3_client(request, tmp_path, s3_url, live_server):
 
 def test_register_download_gc_on_s3(s3_client, model_dir, tmp_path):
     v1 = s3_client.register("fraud", model_dir)
-    assert s3_client.upload_files(__import__("modelyard.artifacts.manifest",
+    assert s3_client.upload_files(__import__("modelyard.client.hashing",
                                              fromlist=["scan"]).scan(model_dir)) == 0
     s3_client.set_alias("fraud", "production", v1.version)
     out = s3_client.download("fraud@production", tmp_path / "out")

@@ -7,7 +7,8 @@ import pytest
 from modelyard.domain.registry import MODEL_FIELDS, VERSION_FIELDS
 from modelyard.domain.search import parse_filter
 from modelyard.errors import InvalidParameter, NotFound
-from modelyard.server.mlflow_compat.sources import ArtifactTarget, parse_artifact_path
+from modelyard.domain.sources import ArtifactSource
+from modelyard.server.mlflow_compat.sources import parse_artifact_path
 from modelyard.server.mlflow_compat.translate import (
     logged_model_id_of,
     registry_filter,
@@ -40,13 +41,13 @@ def test_prompt_clause_keeps_models_without_the_tag() -> None:
 
 
 def test_artifact_paths() -> None:
-    assert parse_artifact_path("3/abc/artifacts/model/MLmodel") == ArtifactTarget(
+    assert parse_artifact_path("3/abc/artifacts/model/MLmodel") == ArtifactSource(
         "run", "abc", "model/MLmodel", experiment_id="3")
-    assert parse_artifact_path("3/models/m-1/artifacts/x") == ArtifactTarget(
+    assert parse_artifact_path("3/models/m-1/artifacts/x") == ArtifactSource(
         "logged_model", "m-1", "x", experiment_id="3")
-    assert parse_artifact_path("model-versions/fraud/2/MLmodel") == ArtifactTarget(
+    assert parse_artifact_path("model-versions/fraud/2/MLmodel") == ArtifactSource(
         "version", "fraud", "MLmodel", 2)
-    assert parse_artifact_path("3/abc/artifacts") == ArtifactTarget("run", "abc", "",
+    assert parse_artifact_path("3/abc/artifacts") == ArtifactSource("run", "abc", "",
                                                                      experiment_id="3")
     assert parse_artifact_path("3") is None and parse_artifact_path("") is None
     with pytest.raises(InvalidParameter):

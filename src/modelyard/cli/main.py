@@ -1,28 +1,14 @@
-"""Entry point: global options, the client, and the one place errors are printed."""
+"""Entry point: global options, the command groups, and the one place errors are
+printed.  The client helper is in ``context.py``."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
+from modelyard.cli.context import Lazy
 from modelyard.errors import ModelyardError
-
-
-class Lazy:
-    """The client, built on first use so `modelyard --help` and `server` stay fast."""
-
-    def __init__(self, uri: str | None) -> None:
-        self.uri = uri
-        self._client: Any = None
-
-    def get(self) -> Any:
-        if self._client is None:
-            from modelyard.client import Client
-
-            self._client = Client(self.uri)
-        return self._client
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,27 +23,36 @@ def cli(ctx: click.Context, uri: str | None, as_json: bool) -> None:
     ctx.obj = {"client": Lazy(uri), "json": as_json, "uri": uri}
 
 
-def client(ctx: click.Context) -> Any:
-    return ctx.find_root().obj["client"].get()
-
-
 def _register() -> None:
-    from modelyard.cli import db, misc, models, server, tracking, versions
-    from modelyard.cli import serve
+    from modelyard.cli import (
+        datasets,
+        db,
+        deployments,
+        events,
+        experiments,
+        gc,
+        lineage,
+        models,
+        projects,
+        runs,
+        serve,
+        server,
+        versions,
+    )
 
     cli.add_command(models.models)
     cli.add_command(versions.versions)
     cli.add_command(versions.alias)
     cli.add_command(server.server)
     cli.add_command(db.db)
-    cli.add_command(misc.events)
-    cli.add_command(misc.gc)
-    cli.add_command(misc.projects)
-    cli.add_command(tracking.experiments)
-    cli.add_command(tracking.runs)
-    cli.add_command(tracking.datasets)
-    cli.add_command(tracking.lineage)
-    cli.add_command(tracking.deployments)
+    cli.add_command(events.events)
+    cli.add_command(gc.gc)
+    cli.add_command(projects.projects)
+    cli.add_command(experiments.experiments)
+    cli.add_command(runs.runs)
+    cli.add_command(datasets.datasets)
+    cli.add_command(lineage.lineage)
+    cli.add_command(deployments.deployments)
     cli.add_command(serve.serve)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modelyard.cli.main import client
+from modelyard.cli.context import client
 from modelyard.cli.output import as_json, emit_json, show, table, when
 from modelyard.errors import InvalidParameter
 

@@ -47,7 +47,7 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     import logging
     from pathlib import Path
 
-    from modelyard.cli.main import client
+    from modelyard.cli.context import client
     from modelyard.hostcheck import is_loopback
     from modelyard.errors import InvalidParameter
     from modelyard.serving import ServeConfig, run

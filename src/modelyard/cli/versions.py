@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from modelyard.cli.main import client
+from modelyard.cli.context import client
 from modelyard.cli.models import parse_tags
 from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
 from modelyard.cli.progress import transfer
+from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.search import quote
+from modelyard.errors import InvalidParameter
 
 
 @click.group()
@@ -37,7 +39,7 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
              parents: tuple[str, ...], no_create: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
     metric_values = {k: float(v) for k, v in parse_tags(metrics).items()}
-    from modelyard.artifacts.manifest import scan
+    from modelyard.client.hashing import scan
 
     total = sum(e.size for e, _ in scan(path))
     with transfer(ctx, total, "upload") as progress:
@@ -75,9 +77,9 @@ def search(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], m
     _print_versions(ctx, page)
 
 
-def _print_versions(ctx: click.Context, page: object) -> None:
-    items = page.items  # type: ignore[attr-defined]
-    token = page.next_page_token  # type: ignore[attr-defined]
+def _print_versions(ctx: click.Context, page: Page[ModelVersion]) -> None:
+    items = page.items
+    token = page.next_page_token
     if as_json(ctx):
         emit_json({"versions": [v.to_dict() for v in items], "next_page_token": token})
         return
@@ -210,6 +212,8 @@ def delete(ctx: click.Context, ref: str) -> None:
 def restore(ctx: click.Context, ref: str) -> None:
     """Restore a soft-deleted version."""
     r = parse_ref(ref)
+    if r.version is None:
+        raise InvalidParameter(f"restore needs MODEL/VERSION (a number), not {ref!r}")
     v = client(ctx).restore_version(r.model, r.version)
     show(ctx, v.to_dict(), lambda: click.echo(f"restored {v.model}/{v.version}"))
 

@@ -1,84 +1,35 @@
-"""The one client interface, with the upload and download protocols written once.
-
-Subclasses implement the primitives (``_call`` style methods for each operation and
-the three blob primitives); everything a user sees is the same on both transports.
+"""The SDK's client: the operations of ``contract.py`` plus the behaviour written once
+over them (the upload and download protocols, registering a folder, resolving
+references).  :class:`BaseClient` is the type callers hold; ``LocalClient`` and
+``HttpClient`` implement its abstract operations.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import queue
-import secrets
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from modelyard.artifacts.manifest import scan, sha256_file
 from modelyard.artifacts.paths import safe_join
-from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, RegisteredModel
-from modelyard.domain.refs import VersionRef, parse_ref
-from modelyard.errors import AlreadyExists, DigestMismatch, NotFound
+from modelyard.client.contract import Progress
+from modelyard.client.hashing import scan, sha256_file
 from modelyard.client.tracking_base import TrackingClientMixin
+from modelyard.domain.entities import ModelVersion, RegisteredModel
+from modelyard.domain.refs import VersionRef, parse_ref
+from modelyard.errors import AlreadyExists, NotFound
 
-Progress = Callable[[int], None]
+__all__ = ["BaseClient", "Progress"]
 
 
 class BaseClient(TrackingClientMixin):
     """Operations on a registry.  Build one with :func:`modelyard.Client`."""
-
-    uri: str
-
-    # -- primitives every transport implements ----------------------------------------
-    def missing_blobs(self, digests: list[str]) -> list[str]:
-        raise NotImplementedError
-
-    def upload_blob(self, entry: FileEntry, source: Path, progress: Progress | None = None) -> None:
-        raise NotImplementedError
-
-    def iter_blob(self, digest: str) -> Iterator[bytes]:
-        raise NotImplementedError
-
-    def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release connections; the client is unusable afterwards."""
 
     def __enter__(self) -> BaseClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- models (implemented by subclasses) -------------------------------------------
-    def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
-                     project: str = "default") -> RegisteredModel:
-        raise NotImplementedError
-
-    def get_model(self, name: str) -> RegisteredModel:
-        raise NotImplementedError
-
-    def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
-                      max_results: int = 100, page_token: str | None = None,
-                      deleted: bool = False) -> Page[RegisteredModel]:
-        raise NotImplementedError
-
-    def create_version(self, name: str, files: list[FileEntry], **fields: Any) -> ModelVersion:
-        raise NotImplementedError
-
-    def get_version(self, name: str, version: int | str, files: bool = True) -> ModelVersion:
-        raise NotImplementedError
-
-    def search_versions(self, filter: str | None = None, order_by: list[str] | None = None,
-                        max_results: int = 100, page_token: str | None = None,
-                        deleted: bool = False) -> Page[ModelVersion]:
-        raise NotImplementedError
-
-    def list_events(self, **query: Any) -> Page[Event]:
-        raise NotImplementedError
 
     # -- shared behaviour -------------------------------------------------------------
     def resolve(self, ref: str | VersionRef, files: bool = True) -> ModelVersion:
@@ -102,24 +53,6 @@ class BaseClient(TrackingClientMixin):
             token = page.next_page_token
             if not token:
                 return
-
-    def upload_files(self, files: list[tuple[FileEntry, Path]],
-                     progress: Progress | None = None, workers: int = 4) -> int:
-        """Upload what the registry is missing; returns the bytes sent."""
-        by_digest = {entry.sha256: (entry, path) for entry, path in files}
-        missing = self.missing_blobs(list(by_digest))
-        todo = [by_digest[d] for d in missing]
-        if progress:
-            already = sum(e.size for e, _ in files) - sum(by_digest[d][0].size for d in missing)
-            progress(already)
-        if len(todo) <= 1 or workers <= 1:
-            for entry, path in todo:
-                self.upload_blob(entry, path, progress)
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for f in [pool.submit(self.upload_blob, e, p, progress) for e, p in todo]:
-                    f.result()
-        return sum(e.size for e, _ in todo)
 
     def register(self, name: str, path: str | os.PathLike[str], *, description: str = "",
                  tags: dict[str, str] | None = None, source: str = "",
@@ -163,66 +96,9 @@ class BaseClient(TrackingClientMixin):
     def read_file(self, ref: str | VersionRef, path: str) -> bytes:
         return b"".join(self.iter_file(ref, path))
 
-    def _fetch(self, entry: FileEntry, target: Path, progress: Progress | None) -> None:
-        """Download one blob to ``target``: a thread receives while this one hashes and
-        writes (both release the GIL), then the file is renamed into place if its
-        sha256 matches."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-        h = hashlib.sha256()
-        try:
-            with open(tmp, "wb") as fh:
-                for chunk in _prefetch(self.iter_blob(entry.sha256)):
-                    h.update(chunk)
-                    fh.write(chunk)
-                    if progress:
-                        progress(len(chunk))
-            if h.hexdigest() != entry.sha256:
-                raise DigestMismatch(f"downloaded {entry.path!r} does not match its sha256")
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-
     def version_exists(self, name: str, version: int | str) -> bool:
         try:
             self.get_version(name, version, files=False)
         except NotFound:
             return False
         return True
-
-
-_DONE = object()
-
-
-def _prefetch(chunks: Iterator[bytes], depth: int = 8) -> Iterator[bytes]:
-    """Iterate ``chunks`` in a background thread, up to ``depth`` chunks ahead."""
-    q: queue.Queue[Any] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def pump() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    break
-                q.put(chunk)
-            q.put(_DONE)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            q.put(exc)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(0.05)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 
 from modelyard.client.base import BaseClient, Progress
+from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
@@ -94,26 +95,26 @@ class HttpClient(HttpTrackingMixin, BaseClient):
     def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
                      project: str = "default") -> RegisteredModel:
         body = {"name": name, "description": description, "tags": tags or {}, "project": project}
-        return RegisteredModel.from_dict(self._request("POST", "/models", json=body)["model"])
+        return decode(RegisteredModel, self._request("POST", "/models", json=body)["model"])
 
     def get_model(self, name: str, deleted: bool = False) -> RegisteredModel:
-        return RegisteredModel.from_dict(self._get(f"/models/{_q(name)}", deleted=deleted)["model"])
+        return decode(RegisteredModel, self._get(f"/models/{_q(name)}", deleted=deleted)["model"])
 
     def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
                       max_results: int = 100, page_token: str | None = None,
                       deleted: bool = False) -> Page[RegisteredModel]:
         data = self._get("/models", filter=filter, order_by=order_by, max_results=max_results,
                          page_token=page_token, deleted=deleted)
-        return Page([RegisteredModel.from_dict(m) for m in data["models"]],
+        return Page([decode(RegisteredModel, m) for m in data["models"]],
                     data.get("next_page_token"))
 
     def update_model(self, name: str, description: str) -> RegisteredModel:
         data = self._request("PATCH", f"/models/{_q(name)}", json={"description": description})
-        return RegisteredModel.from_dict(data["model"])
+        return decode(RegisteredModel, data["model"])
 
     def rename_model(self, name: str, new_name: str) -> RegisteredModel:
         data = self._request("POST", f"/models/{_q(name)}/rename", json={"new_name": new_name})
-        return RegisteredModel.from_dict(data["model"])
+        return decode(RegisteredModel, data["model"])
 
     def set_model_tag(self, name: str, key: str, value: str) -> None:
         self._request("PUT", f"/models/{_q(name)}/tags/{_q(key)}", json={"value": value})
@@ -126,7 +127,7 @@ class HttpClient(HttpTrackingMixin, BaseClient):
 
     def restore_model(self, name: str) -> RegisteredModel:
         data = self._request("POST", f"/models/{_q(name)}/restore", json={})
-        return RegisteredModel.from_dict(data["model"])
+        return decode(RegisteredModel, data["model"])
 
     # -- versions ---------------------------------------------------------------------
     def _v(self, name: str, version: int | str) -> str:
@@ -136,23 +137,32 @@ class HttpClient(HttpTrackingMixin, BaseClient):
         body = {"files": [f.to_dict() for f in files], **fields}
         body["parents"] = [_parent(p) for p in body.get("parents") or []]
         data = self._request("POST", f"/models/{_q(name)}/versions", json=body)
-        return ModelVersion.from_dict(data["version"])
+        return decode(ModelVersion, data["version"])
+
+    def register_run_model(self, name: str, run_id: str, artifact_path: str, *,
+                           create_model: bool = True, **fields: Any) -> ModelVersion:
+        body = {"run_id": run_id, "artifact_path": artifact_path,
+                "create_model": create_model, **fields}
+        if "parents" in body:
+            body["parents"] = [_parent(p) for p in body["parents"] or []]
+        data = self._request("POST", f"/models/{_q(name)}/versions/from-run", json=body)
+        return decode(ModelVersion, data["version"])
 
     def get_version(self, name: str, version: int | str, files: bool = True) -> ModelVersion:
         data = self._get(self._v(name, version), files="true" if files else "false")
-        return ModelVersion.from_dict(data["version"])
+        return decode(ModelVersion, data["version"])
 
     def search_versions(self, filter: str | None = None, order_by: list[str] | None = None,
                         max_results: int = 100, page_token: str | None = None,
                         deleted: bool = False) -> Page[ModelVersion]:
         data = self._get("/versions", filter=filter, order_by=order_by, max_results=max_results,
                          page_token=page_token, deleted=deleted)
-        return Page([ModelVersion.from_dict(v) for v in data["versions"]],
+        return Page([decode(ModelVersion, v) for v in data["versions"]],
                     data.get("next_page_token"))
 
     def update_version(self, name: str, version: int | str, description: str) -> ModelVersion:
         data = self._request("PATCH", self._v(name, version), json={"description": description})
-        return ModelVersion.from_dict(data["version"])
+        return decode(ModelVersion, data["version"])
 
     def set_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
         self._request("PUT", self._v(name, version) + f"/tags/{_q(key)}", json={"value": value})
@@ -165,18 +175,18 @@ class HttpClient(HttpTrackingMixin, BaseClient):
 
     def restore_version(self, name: str, version: int) -> ModelVersion:
         data = self._request("POST", self._v(name, version) + "/restore", json={})
-        return ModelVersion.from_dict(data["version"])
+        return decode(ModelVersion, data["version"])
 
     def transition_stage(self, name: str, version: int | str, stage: str,
                          archive_existing: bool = False) -> ModelVersion:
         data = self._request("POST", self._v(name, version) + "/stage",
                              json={"stage": stage, "archive_existing": archive_existing})
-        return ModelVersion.from_dict(data["version"])
+        return decode(ModelVersion, data["version"])
 
     def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
         data = self._request("PUT", f"/models/{_q(name)}/aliases/{_q(alias)}",
                              json={"version": version})
-        return ModelVersion.from_dict(data["version"])
+        return decode(ModelVersion, data["version"])
 
     def delete_alias(self, name: str, alias: str) -> None:
         self._request("DELETE", f"/models/{_q(name)}/aliases/{_q(alias)}")
@@ -184,18 +194,19 @@ class HttpClient(HttpTrackingMixin, BaseClient):
     # -- events, projects, maintenance ------------------------------------------------
     def list_events(self, **query: Any) -> Page[Event]:
         data = self._get("/events", **query)
-        return Page([Event.from_dict(e) for e in data["events"]], data.get("next_page_token"))
+        return Page([decode(Event, e) for e in data["events"]], data.get("next_page_token"))
 
     def create_project(self, name: str, description: str = "") -> Project:
         data = self._request("POST", "/projects", json={"name": name, "description": description})
-        return Project.from_dict(data["project"])
+        return decode(Project, data["project"])
 
     def list_projects(self) -> list[Project]:
-        return [Project.from_dict(p) for p in self._get("/projects")["projects"]]
+        return [decode(Project, p) for p in self._get("/projects")["projects"]]
 
     def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
         body = {"dry_run": dry_run, "grace_seconds": grace_seconds}
-        return self._request("POST", "/admin/gc", json=body)["report"]  # type: ignore[no-any-return]
+        report: dict[str, Any] = self._request("POST", "/admin/gc", json=body)["report"]
+        return report
 
 
 def _parent(p: Any) -> dict[str, Any]:

@@ -40,17 +40,17 @@ class LocalClient(LocalTrackingMixin, BaseClient):
     def close(self) -> None:
         self.services.close()
 
-    # -- blobs ------------------------------------------------------------------------
+    # -- blobs (through the domain's blob service) -------------------------------------
     def missing_blobs(self, digests: list[str]) -> list[str]:
-        return self.services.blobs.missing(digests)  # type: ignore[no-any-return]
+        return self.services.blob_service.missing(self.who, digests)
 
     def upload_blob(self, entry: FileEntry, source: Path, progress: Progress | None = None) -> None:
-        self.services.blobs.put_file(str(source), entry.sha256)
+        self.services.blob_service.put_file(self.who, str(source), entry.sha256)
         if progress:
             progress(entry.size)
 
     def iter_blob(self, digest: str) -> Iterator[bytes]:
-        return self.services.blobs.read_chunks(digest)  # type: ignore[no-any-return]
+        return self.services.blob_service.read_chunks(self.who, digest)
 
     def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
         entry = self.registry.file_entry(self.who, ref, path)
@@ -92,6 +92,11 @@ class LocalClient(LocalTrackingMixin, BaseClient):
     def create_version(self, name: str, files: list[FileEntry], **fields: Any) -> ModelVersion:
         return self.registry.create_version(self.who, name, files, **fields)
 
+    def register_run_model(self, name: str, run_id: str, artifact_path: str, *,
+                           create_model: bool = True, **fields: Any) -> ModelVersion:
+        return self.services.sources.register_from_run(
+            self.who, name, run_id, artifact_path, create_model=create_model, **fields)
+
     def get_version(self, name: str, version: int | str, files: bool = True) -> ModelVersion:
         return self.registry.get_version(self.who, name, version, with_files=files)
 
@@ -131,7 +136,8 @@ class LocalClient(LocalTrackingMixin, BaseClient):
     def list_events(self, **query: Any) -> Page[Event]:
         if "type" in query:
             query["type_prefix"] = query.pop("type")
-        return self.services.audit.list_events(self.who, **query)
+        page: Page[Event] = self.services.audit.list_events(self.who, **query)
+        return page
 
     def create_project(self, name: str, description: str = "") -> Project:
         return self.registry.create_project(self.who, name, description)
@@ -140,8 +146,8 @@ class LocalClient(LocalTrackingMixin, BaseClient):
         return self.registry.list_projects(self.who)
 
     def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
-        return self.services.gc.collect(self.who, dry_run=dry_run,
-                                        grace_seconds=grace_seconds).to_dict()
+        report = self.services.gc.collect(self.who, dry_run=dry_run, grace_seconds=grace_seconds)
+        return dict(report.to_dict())
 
 
 def _settings_for(uri: str, artifacts_uri: str | None) -> Settings:

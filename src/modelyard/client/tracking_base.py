@@ -1,51 +1,48 @@
-"""Tracking behaviour written once over the transport primitives: logging files as run
-artifacts, registering a run's model without copying bytes, datasets with a profile,
-iterating pages, comparing runs.  The primitives are in ``tracking_local.py`` and
-``tracking_http.py``."""
+"""Tracking behaviour written once over the operations of ``contract.py``: logging
+files as run artifacts, logging a model folder and registering it from the run,
+datasets with a profile, iterating pages, comparing runs."""
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from modelyard.artifacts.manifest import scan
 from modelyard.artifacts.paths import safe_join
+from modelyard.client.hashing import scan
+from modelyard.client.transfer import Transfers
 from modelyard.domain.entities import DatasetVersion, FileEntry, Metric, ModelVersion, Run
-from modelyard.errors import AlreadyExists, InvalidParameter
-
 
 NOTE_TAG = "mlflow.note.content"
 
 
-class TrackingClientMixin:
+class TrackingClientMixin(Transfers):
     # -- shared helpers over the primitives -------------------------------------------
     def log_params(self, run_id: str, params: dict[str, Any]) -> None:
-        self.log_batch(run_id, params=list(params.items()))  # type: ignore[attr-defined]
+        self.log_batch(run_id, params=list(params.items()))
 
     def log_metrics(self, run_id: str, metrics: dict[str, float], step: int = 0,
                     timestamp: int | None = None) -> None:
-        self.log_batch(run_id, metrics=[  # type: ignore[attr-defined]
+        self.log_batch(run_id, metrics=[
             {"key": k, "value": v, "step": step, "timestamp": timestamp}
             for k, v in metrics.items()])
 
     def set_run_tags(self, run_id: str, tags: dict[str, str]) -> None:
-        self.log_batch(run_id, tags=list(tags.items()))  # type: ignore[attr-defined]
+        self.log_batch(run_id, tags=list(tags.items()))
 
     def set_run_note(self, run_id: str, text: str) -> None:
         """The run's notes (the ``mlflow.note.content`` tag, which MLflow's UI shows)."""
-        self.set_run_tag(run_id, NOTE_TAG, text)  # type: ignore[attr-defined]
+        self.set_run_tag(run_id, NOTE_TAG, text)
 
     def set_experiment_note(self, experiment_id: str, text: str) -> None:
-        self.set_experiment_tag(experiment_id, NOTE_TAG, text)  # type: ignore[attr-defined]
+        self.set_experiment_tag(experiment_id, NOTE_TAG, text)
 
     def iter_metric_history(self, run_id: str, key: str,
                             page_size: int = 25_000) -> Iterator[Metric]:
         token = None
         while True:
-            page = self.get_metric_history(run_id, key, page_size, token)  # type: ignore[attr-defined]
+            page = self.get_metric_history(run_id, key, page_size, token)
             yield from page.items
             token = page.next_page_token
             if not token:
@@ -55,7 +52,7 @@ class TrackingClientMixin:
                   order_by: list[str] | None = None, page_size: int = 1000) -> Iterator[Run]:
         token = None
         while True:
-            page = self.search_runs(experiment_ids, filter, order_by, page_size, token)  # type: ignore[attr-defined]
+            page = self.search_runs(experiment_ids, filter, order_by, page_size, token)
             yield from page.items
             token = page.next_page_token
             if not token:
@@ -66,8 +63,8 @@ class TrackingClientMixin:
         """Upload a file or a folder's contents as run artifacts under ``artifact_path``
         (hashed locally; only missing blobs are sent)."""
         files = scan(local_path)
-        self.upload_files(files)  # type: ignore[attr-defined]
-        return self.add_run_artifacts(run_id, [e for e, _ in files],  # type: ignore[attr-defined, no-any-return]
+        self.upload_files(files)
+        return self.add_run_artifacts(run_id, [e for e, _ in files],
                                       (artifact_path or "").strip("/"))
 
     log_artifact = log_artifacts
@@ -77,33 +74,12 @@ class TrackingClientMixin:
         """Download the artifacts under ``path`` into ``dest`` (verified by sha256)."""
         root = Path(dest)
         root.mkdir(parents=True, exist_ok=True)
-        for entry in self.run_artifact_files(run_id, path):  # type: ignore[attr-defined]
-            self._fetch(entry, safe_join(root, entry.path), None)  # type: ignore[attr-defined]
+        for entry in self.run_artifact_files(run_id, path):
+            self._fetch(entry, safe_join(root, entry.path), None)
         return root
 
     def read_run_artifact(self, run_id: str, path: str) -> bytes:
-        return b"".join(self.iter_run_artifact(run_id, path))  # type: ignore[attr-defined]
-
-    def register_run_model(self, name: str, run_id: str, artifact_path: str, *,
-                           create_model: bool = True, **fields: Any) -> ModelVersion:
-        """Register the run artifacts under ``artifact_path`` as the next version of
-        ``name``: the manifest points at the same blobs, nothing is copied."""
-        prefix = artifact_path.strip("/")
-        entries = self.run_artifact_files(run_id, prefix)  # type: ignore[attr-defined]
-        if not entries:
-            raise InvalidParameter(f"run {run_id} has no artifacts under {artifact_path!r}")
-        files = [FileEntry(e.path[len(prefix) + 1:] if prefix and e.path != prefix
-                           else e.path.rsplit("/", 1)[-1], e.size, e.sha256) for e in entries]
-        if create_model:
-            try:
-                self.create_model(name)  # type: ignore[attr-defined]
-            except AlreadyExists:
-                pass
-        if "metrics" not in fields:
-            run = self.get_run(run_id)  # type: ignore[attr-defined]
-            fields["metrics"] = {k: v for k, v in run.metrics.items() if math.isfinite(v)}
-        fields.setdefault("source", f"runs:/{run_id}/{prefix}")
-        return self.create_version(name, files, run_id=run_id, **fields)  # type: ignore[attr-defined, no-any-return]
+        return b"".join(self.iter_run_artifact(run_id, path))
 
     def log_model_dir(self, run_id: str, local_path: str | os.PathLike[str], name: str,
                       artifact_path: str | None = None, **fields: Any) -> ModelVersion:
@@ -119,23 +95,23 @@ class TrackingClientMixin:
         """Register a file or folder as a dataset version (digests of every file, and
         for CSV/Parquet the schema, row count and column statistics); with ``run_id``
         the run records that it read it."""
-        from modelyard.artifacts.profile import profile_files
+        from modelyard.client.profile import profile_files
 
         files = scan(path)
-        self.upload_files(files)  # type: ignore[attr-defined]
+        self.upload_files(files)
         prof = profile_files(files) if profile else None
-        dv = self.create_dataset_version(  # type: ignore[attr-defined]
+        dv = self.create_dataset_version(
             name, [e for e, _ in files], profile=prof, source=f"file:{Path(path).name}",
             source_type="local", description=description, tags=tags or {})
         if run_id:
-            self.log_inputs(run_id, [{"name": dv.name, "version": dv.version,  # type: ignore[attr-defined]
+            self.log_inputs(run_id, [{"name": dv.name, "version": dv.version,
                                       "context": context}])
-        return dv  # type: ignore[no-any-return]
+        return dv
 
     def compare_runs(self, run_ids: list[str], *, all_values: bool = False) -> dict[str, Any]:
         """Params and latest metrics side by side; by default only the keys whose values
         differ between the runs."""
-        runs = [self.get_run(r) for r in run_ids]  # type: ignore[attr-defined]
+        runs = [self.get_run(r) for r in run_ids]
 
         def table(attr: str) -> dict[str, list[Any]]:
             keys = sorted(set().union(*(getattr(r, attr).keys() for r in runs)))

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from modelyard.client.contract import ClientOperations
+from modelyard.client.decode import decode
 from modelyard.domain.entities import (
     Dataset,
     DatasetVersion,
@@ -54,7 +56,7 @@ def _pairs(items: Any) -> list[Any]:
     return out
 
 
-class HttpTrackingMixin:
+class HttpTrackingMixin(ClientOperations):
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         raise NotImplementedError
 
@@ -68,13 +70,13 @@ class HttpTrackingMixin:
     def create_experiment(self, name: str, tags: dict[str, str] | None = None,
                           artifact_location: str | None = None) -> Experiment:
         body = {"name": name, "tags": tags or {}, "artifact_location": artifact_location}
-        return Experiment.from_dict(self._request("POST", "/experiments", json=body)["experiment"])  # type: ignore[no-any-return]
+        return decode(Experiment, self._request("POST", "/experiments", json=body)["experiment"])
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        return Experiment.from_dict(self._get(f"/experiments/{_q(experiment_id)}")["experiment"])  # type: ignore[no-any-return]
+        return decode(Experiment, self._get(f"/experiments/{_q(experiment_id)}")["experiment"])
 
     def get_experiment_by_name(self, name: str) -> Experiment:
-        return Experiment.from_dict(self._get(f"/experiments/by-name/{_q(name)}")["experiment"])  # type: ignore[no-any-return]
+        return decode(Experiment, self._get(f"/experiments/by-name/{_q(name)}")["experiment"])
 
     def search_experiments(self, filter: str | None = None, order_by: list[str] | None = None,
                            max_results: int = 1000, page_token: str | None = None,
@@ -82,20 +84,20 @@ class HttpTrackingMixin:
         data = self._get("/experiments", filter=filter, order_by=order_by,
                          max_results=max_results, page_token=page_token,
                          deleted=_deleted(deleted))
-        return Page([Experiment.from_dict(e) for e in data["experiments"]],
+        return Page([decode(Experiment, e) for e in data["experiments"]],
                     data.get("next_page_token"))
 
     def rename_experiment(self, experiment_id: str, new_name: str) -> Experiment:
         data = self._request("POST", f"/experiments/{_q(experiment_id)}/rename",
                              json={"new_name": new_name})
-        return Experiment.from_dict(data["experiment"])  # type: ignore[no-any-return]
+        return decode(Experiment, data["experiment"])
 
     def delete_experiment(self, experiment_id: str) -> None:
         self._request("DELETE", f"/experiments/{_q(experiment_id)}")
 
     def restore_experiment(self, experiment_id: str) -> Experiment:
         data = self._request("POST", f"/experiments/{_q(experiment_id)}/restore", json={})
-        return Experiment.from_dict(data["experiment"])  # type: ignore[no-any-return]
+        return decode(Experiment, data["experiment"])
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
         self._request("PUT", f"/experiments/{_q(experiment_id)}/tags/{_q(key)}",
@@ -107,21 +109,21 @@ class HttpTrackingMixin:
                    parent_run_id: str | None = None) -> Run:
         body = {"experiment_id": str(experiment_id), "run_name": run_name,
                 "start_time": start_time, "tags": tags or {}, "parent_run_id": parent_run_id}
-        return Run.from_dict(self._request("POST", "/runs", json=body)["run"])  # type: ignore[no-any-return]
+        return decode(Run, self._request("POST", "/runs", json=body)["run"])
 
     def get_run(self, run_id: str) -> Run:
-        return Run.from_dict(self._get(f"/runs/{_q(run_id)}")["run"])  # type: ignore[no-any-return]
+        return decode(Run, self._get(f"/runs/{_q(run_id)}")["run"])
 
     def update_run(self, run_id: str, status: str | None = None, end_time: int | None = None,
                    run_name: str | None = None) -> Run:
         body = {"status": status, "end_time": end_time, "run_name": run_name}
-        return Run.from_dict(self._request("PATCH", f"/runs/{_q(run_id)}", json=body)["run"])  # type: ignore[no-any-return]
+        return decode(Run, self._request("PATCH", f"/runs/{_q(run_id)}", json=body)["run"])
 
     def delete_run(self, run_id: str) -> None:
         self._request("DELETE", f"/runs/{_q(run_id)}")
 
     def restore_run(self, run_id: str) -> Run:
-        return Run.from_dict(self._request("POST", f"/runs/{_q(run_id)}/restore", json={})["run"])  # type: ignore[no-any-return]
+        return decode(Run, self._request("POST", f"/runs/{_q(run_id)}/restore", json={})["run"])
 
     def search_runs(self, experiment_ids: list[str] | str, filter: str | None = None,
                     order_by: list[str] | None = None, max_results: int = 1000,
@@ -132,7 +134,7 @@ class HttpTrackingMixin:
                 "order_by": order_by, "max_results": max_results, "page_token": page_token,
                 "deleted": _deleted(deleted)}
         data = self._request("POST", "/runs/search", json=body)
-        return Page([Run.from_dict(r) for r in data["runs"]], data.get("next_page_token"))
+        return Page([decode(Run, r) for r in data["runs"]], data.get("next_page_token"))
 
     def log_param(self, run_id: str, key: str, value: Any) -> None:
         self._request("POST", f"/runs/{_q(run_id)}/params", json={"key": key, "value": value})
@@ -169,23 +171,26 @@ class HttpTrackingMixin:
                 item.pop("files", None)
                 if "version" in item:
                     item.pop("digest", None)
-        return self._request("POST", f"/runs/{_q(run_id)}/inputs",  # type: ignore[no-any-return]
-                             json={"datasets": items})["inputs"]
+        inputs: list[dict[str, Any]] = self._request(
+            "POST", f"/runs/{_q(run_id)}/inputs", json={"datasets": items})["inputs"]
+        return inputs
 
     # -- run artifacts ----------------------------------------------------------------
     def add_run_artifacts(self, run_id: str, files: list[FileEntry],
                           prefix: str = "") -> list[FileEntry]:
         data = self._request("POST", f"/runs/{_q(run_id)}/artifacts",
                              json={"files": [f.to_dict() for f in files], "prefix": prefix})
-        return [FileEntry.from_dict(f) for f in data["files"]]
+        return [decode(FileEntry, f) for f in data["files"]]
 
     def list_run_artifacts(self, run_id: str, path: str = "") -> list[dict[str, Any]]:
-        return self._request("GET", f"/runs/{_q(run_id)}/artifacts",  # type: ignore[no-any-return]
-                             params={"path": path} if path else {})["artifacts"]
+        listing: list[dict[str, Any]] = self._request(
+            "GET", f"/runs/{_q(run_id)}/artifacts", params={"path": path} if path else {}
+        )["artifacts"]
+        return listing
 
     def run_artifact_files(self, run_id: str, prefix: str = "") -> list[FileEntry]:
         data = self._get(f"/runs/{_q(run_id)}/artifact-files", prefix=prefix or None)
-        return [FileEntry.from_dict(f) for f in data["files"]]
+        return [decode(FileEntry, f) for f in data["files"]]
 
     def iter_run_artifact(self, run_id: str, path: str) -> Iterator[bytes]:
         return self._stream(f"/runs/{_q(run_id)}/artifacts/" + quote(path, safe="/"))
@@ -195,44 +200,44 @@ class HttpTrackingMixin:
                                **fields: Any) -> DatasetVersion:
         body = {"files": [f.to_dict() for f in files], **fields}
         data = self._request("POST", f"/datasets/{_q(name)}/versions", json=body)
-        return DatasetVersion.from_dict(data["dataset_version"])
+        return decode(DatasetVersion, data["dataset_version"])
 
     def get_dataset_version(self, name: str, version: int | str = "latest",
                             files: bool = True) -> DatasetVersion:
         data = self._get(f"/datasets/{_q(name)}/versions/{_q(version)}",
                          files="true" if files else "false")
-        return DatasetVersion.from_dict(data["dataset_version"])
+        return decode(DatasetVersion, data["dataset_version"])
 
     def get_dataset(self, name: str) -> Dataset:
-        return Dataset.from_dict(self._get(f"/datasets/{_q(name)}")["dataset"])  # type: ignore[no-any-return]
+        return decode(Dataset, self._get(f"/datasets/{_q(name)}")["dataset"])
 
     def list_datasets(self, name_like: str | None = None, max_results: int = 100,
                       page_token: str | None = None) -> Page[Dataset]:
         data = self._get("/datasets", name_like=name_like, max_results=max_results,
                          page_token=page_token)
-        return Page([Dataset.from_dict(d) for d in data["datasets"]], data.get("next_page_token"))
+        return Page([decode(Dataset, d) for d in data["datasets"]], data.get("next_page_token"))
 
     def list_dataset_versions(self, name: str) -> list[DatasetVersion]:
         data = self._get(f"/datasets/{_q(name)}/versions")
-        return [DatasetVersion.from_dict(v) for v in data["dataset_versions"]]
+        return [decode(DatasetVersion, v) for v in data["dataset_versions"]]
 
     # -- deployments and lineage ------------------------------------------------------
     def record_deployment(self, model: str, version: int | str, endpoint: str,
                           environment: str = "") -> Deployment:
         body = {"model": model, "version": version, "endpoint": endpoint,
                 "environment": environment}
-        return Deployment.from_dict(self._request("POST", "/deployments", json=body)["deployment"])  # type: ignore[no-any-return]
+        return decode(Deployment, self._request("POST", "/deployments", json=body)["deployment"])
 
     def end_deployment(self, deployment_id: str) -> Deployment:
         data = self._request("DELETE", f"/deployments/{_q(deployment_id)}")
-        return Deployment.from_dict(data["deployment"])  # type: ignore[no-any-return]
+        return decode(Deployment, data["deployment"])
 
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         data = self._get("/deployments", model=model, version=version,
                          active_only="true" if active_only else "false")
-        return [Deployment.from_dict(d) for d in data["deployments"]]
+        return [decode(Deployment, d) for d in data["deployments"]]
 
     def lineage(self, entity: str, direction: str = "upstream", depth: int = 3) -> LineageGraph:
         data = self._get("/lineage", entity=entity, direction=direction, depth=depth)
-        return LineageGraph.from_dict(data)
+        return decode(LineageGraph, data)

@@ -1,4 +1,5 @@
-"""Garbage collection: purge soft-deleted rows, then blobs nothing references.
+"""Garbage collection: purge soft-deleted rows, then blobs nothing references (through
+the blob service, like every byte path).
 
 Both only touch what is older than the grace period.  A blob a client is about to
 reference has its time refreshed by the missing-digests call, and a fresh upload is
@@ -13,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modelyard.domain import events as ev
+from modelyard.domain.blobs import BlobService
 from modelyard.domain.entities import Principal
-from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.ports import Clock, MetadataStore, SystemClock
 from modelyard.errors import PermissionDenied
 
 
@@ -33,7 +35,7 @@ class GcReport:
 
 
 class GcService:
-    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None = None,
+    def __init__(self, store: MetadataStore, blobs: BlobService, clock: Clock | None = None,
                  grace_seconds: int = 86400, *, stale_upload_seconds: int = 900) -> None:
         self.store = store
         self.blobs = blobs
@@ -57,14 +59,14 @@ class GcService:
         with self.store.read() as tx:
             referenced = tx.referenced_digests()
         deleted = freed = 0
-        for digest, mtime in list(self.blobs.iter_blobs()):
+        for digest, mtime in list(self.blobs.stored(actor)):
             if digest in referenced or mtime * 1000 > cutoff:
                 continue
-            size = self.blobs.size(digest)
+            size = self.blobs.size(actor, digest)
             if not dry_run:
-                self.blobs.delete(digest)
+                self.blobs.delete(actor, digest)
             deleted += 1
             freed += size
         stale_before = (self.clock.now_ms() - self.stale_upload_ms) / 1000
-        temps, temp_bytes = self.blobs.sweep_temp(stale_before, dry_run=dry_run)
+        temps, temp_bytes = self.blobs.sweep_temp(actor, stale_before, dry_run=dry_run)
         return GcReport(versions, models, deleted, freed, temps, dry_run, temp_bytes)

@@ -30,7 +30,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise InvalidParameter("request body must be JSON (content-type: application/json)")
     limit = services(request).settings.max_request_json
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"JSON body is larger than {limit} bytes")
     raw = await request.body()
     if len(raw) > limit:

@@ -25,7 +25,7 @@ async def receive_blob(blobs: Any, digest: str | None, request: Request,
     if digest is not None:
         check_digest(digest)
     declared = request.headers.get("content-length")
-    expected = int(declared) if declared and declared.isdigit() else None
+    expected = int(declared) if declared and declared.isascii() and declared.isdigit() else None
     if expected is not None and expected > max_size:
         raise PayloadTooLarge(f"blob of {expected} bytes is above the limit of {max_size}")
     writer = await run_in_threadpool(blobs.writer, digest, max_size)

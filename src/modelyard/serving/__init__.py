@@ -4,14 +4,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from modelyard.serving.config import ServeConfig
+
+if TYPE_CHECKING:
+    from modelyard.client.base import BaseClient
 
 __all__ = ["ServeConfig", "run"]
 
 
-def run(config: ServeConfig, client: Any = None, *, log_level: str = "warning") -> None:
+def run(config: ServeConfig, client: BaseClient | None = None, *, log_level: str = "warning") -> None:
     """Load the models, then serve until interrupted; deployments end on the way out."""
     import uvicorn
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelyard.client.base import BaseClient
 from modelyard.errors import InvalidParameter, ModelyardError
 from modelyard.flavors.api import LoadedModel, load_dir, load_version
 from modelyard.serving.batching import MicroBatcher
@@ -89,7 +90,7 @@ def _iso(ts: float) -> str:
 class Runtime:
     """Loads the routes, follows the registry, records deployments."""
 
-    def __init__(self, config: ServeConfig, client: Any = None,
+    def __init__(self, config: ServeConfig, client: BaseClient | None = None,
                  metrics: Metrics | None = None) -> None:
         self.config = config
         self.client = client
@@ -105,7 +106,7 @@ class Runtime:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failed: dict[tuple[str, str], float] = {}  # (ref, version) -> when
-        self._deployments: dict[tuple[str, str], tuple[Any, int]] = {}
+        self._deployments: dict[tuple[str, str], tuple[str, int]] = {}
         self._lock = threading.Lock()
 
     # -- plan -------------------------------------------------------------------------
@@ -229,6 +230,8 @@ class Runtime:
     def check(self, route: Route) -> bool:
         """Look up where the route's reference points now; swap if it moved.  Returns
         whether a new version was swapped in."""
+        if self.client is None:
+            return False
         try:
             version = self.client.resolve(route.ref, files=False)
         except ModelyardError as exc:
@@ -283,21 +286,18 @@ class Runtime:
         key = (served.name, served.version)
         with self._lock:
             if key in self._deployments:
-                dep, n = self._deployments[key]
-                self._deployments[key] = (dep, n + 1)
+                dep_id, n = self._deployments[key]
+                self._deployments[key] = (dep_id, n + 1)
                 return
-        record = getattr(self.client, "record_deployment", None)
-        if record is None:
-            log.warning("this registry cannot record deployments")
-            return
         try:
-            dep = record(served.name, int(served.version), self.config.public_endpoint,
-                         environment=self.config.environment)
+            dep = self.client.record_deployment(served.name, int(served.version),
+                                                self.config.public_endpoint,
+                                                environment=self.config.environment)
         except ModelyardError as exc:
             log.warning("could not record the deployment of %s: %s", served.label, exc)
             return
         with self._lock:
-            self._deployments[key] = (getattr(dep, "id", dep), 1)
+            self._deployments[key] = (dep.id, 1)
 
     def _release(self, served: ServedModel) -> None:
         key = (served.name, served.version)
@@ -311,11 +311,10 @@ class Runtime:
             del self._deployments[key]
         threading.Thread(target=self._end_deployment, args=(dep,), daemon=True).start()
 
-    def _end_deployment(self, dep: Any) -> None:
-        end = getattr(self.client, "end_deployment", None)
-        if end is None:
+    def _end_deployment(self, dep: str) -> None:
+        if self.client is None:
             return
         try:
-            end(dep)
+            self.client.end_deployment(dep)
         except ModelyardError as exc:
             log.warning("could not end deployment %s: %s", dep, exc)

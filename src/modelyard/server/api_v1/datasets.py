@@ -84,4 +84,5 @@ def download_dataset_file(name: str, version: str, path: str, request: Request,
     entry = next((f for f in dv.files or [] if f.path == path), None)
     if entry is None:
         raise NotFound(f"dataset {name}/{dv.version} has no file {path!r}")
-    return blob_response(s.blobs, entry.sha256, request, filename=path.rsplit("/", 1)[-1])
+    return blob_response(s.blob_service.acting(who), entry.sha256, request,
+                         filename=path.rsplit("/", 1)[-1])

@@ -209,4 +209,5 @@ def download_artifact(run_id: str, path: str, request: Request,
                       s: Services = Depends(services),
                       who: Principal = Depends(principal)) -> Response:
     entry = s.tracking.run_artifact_entry(who, run_id, path)
-    return blob_response(s.blobs, entry.sha256, request, filename=path.rsplit("/", 1)[-1])
+    return blob_response(s.blob_service.acting(who), entry.sha256, request,
+                         filename=path.rsplit("/", 1)[-1])

@@ -43,6 +43,23 @@ class VersionCreate(BaseModel):
     parents: list[ParentIn] = Field(default_factory=list)
 
 
+class VersionFromRun(BaseModel):
+    """A version whose manifest is the run's artifacts under ``artifact_path`` (the
+    same blobs, nothing copied).  Unless given, ``metrics`` are the run's latest finite
+    metrics and ``source`` is ``runs:/<run_id>/<artifact_path>``."""
+
+    run_id: str
+    artifact_path: str = ""
+    create_model: bool = True
+    description: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
+    source: str | None = None
+    flavor: str = ""
+    signature: dict[str, Any] | None = None
+    metrics: dict[str, float] | None = None
+    parents: list[ParentIn] = Field(default_factory=list)
+
+
 class VersionPatch(BaseModel):
     description: str
 
@@ -64,6 +81,23 @@ def create_version(name: str, body: VersionCreate, s: Services = Depends(service
         who, name, files, description=body.description, tags=body.tags, source=body.source,
         run_id=body.run_id, flavor=body.flavor, signature=body.signature,
         metrics=body.metrics, parents=[p.model_dump() for p in body.parents])
+    return {"version": v.to_dict()}
+
+
+@router.post("/models/{name}/versions/from-run", status_code=201)
+def create_version_from_run(name: str, body: VersionFromRun, s: Services = Depends(services),
+                            who: Principal = Depends(principal)) -> dict[str, Any]:
+    """Register a run's artifacts as the next version of ``name`` (creating the model
+    unless ``create_model`` is false).  400 ``INVALID_PARAMETER_VALUE`` when the run
+    has no artifacts there, 404 ``RESOURCE_DOES_NOT_EXIST`` for an unknown run."""
+    fields = body.model_dump(exclude_unset=True,
+                             exclude={"run_id", "artifact_path", "create_model"})
+    if fields.get("source") is None:
+        fields.pop("source", None)
+    if fields.get("metrics") is None:
+        fields.pop("metrics", None)
+    v = s.sources.register_from_run(who, name, body.run_id, body.artifact_path,
+                                    create_model=body.create_model, **fields)
     return {"version": v.to_dict()}
 
 
@@ -143,4 +177,5 @@ def download_file(name: str, version: str, path: str, request: Request,
                   s: Services = Depends(services),
                   who: Principal = Depends(principal)) -> Response:
     entry = s.registry.file_entry(who, ref_from_parts(name, version), path)
-    return blob_response(s.blobs, entry.sha256, request, filename=path.rsplit("/", 1)[-1])
+    return blob_response(s.blob_service.acting(who), entry.sha256, request,
+                         filename=path.rsplit("/", 1)[-1])

@@ -3,8 +3,9 @@
 
 An upload is one streamed PUT: the bytes go to the blob store under their sha256,
 then the path is added to the run's (or logged model's) manifest.  Downloads stream
-the blob.  Paths are parsed in ``sources.py``; they always name a run, a logged model
-or a registered version, never a location on disk.
+the blob; every byte goes through the domain's blob service.  Paths are parsed in
+``sources.py``; they always name a run, a logged model or a registered version, never
+a location on disk.
 """
 
 from __future__ import annotations
@@ -27,11 +28,7 @@ from modelyard.server.mlflow_compat.common import (
     principal,
     services,
 )
-from modelyard.server.mlflow_compat.sources import (
-    parse_artifact_path,
-    target_entry,
-    target_files,
-)
+from modelyard.server.mlflow_compat.sources import parse_artifact_path
 from modelyard.server.streaming import blob_response, receive_blob
 from modelyard.services import Services
 
@@ -45,7 +42,7 @@ def _listing(s: Services, who: Principal, path: str) -> list[dict[str, Any]]:
     target = parse_artifact_path(path)
     if target is None:
         return []
-    entries = list_folder(target_files(s, who, target, target.path), target.path)
+    entries = list_folder(s.sources.files(who, target, target.path), target.path)
     return [{"path": posixpath.basename(e["path"]), "is_dir": e["is_dir"],
              **({} if e["is_dir"] else {"file_size": e["size"]})} for e in entries]
 
@@ -69,7 +66,8 @@ async def upload_artifact(path: str, request: Request, s: Services = Depends(ser
             "<file> or <experiment_id>/models/<model_id>/artifacts/<file>")
     if target.kind == "version":
         raise InvalidParameter("a registered model version is immutable; register a new one")
-    sha256, size = await receive_blob(s.blobs, None, request, s.settings.max_upload_size)
+    sha256, size = await receive_blob(s.blob_service.acting(who), None, request,
+                                      s.settings.max_upload_size)
     entry = FileEntry(target.path, size, sha256)
     if target.kind == "run":
         await run_in_threadpool(s.tracking.add_run_artifacts, who, target.key, [entry])
@@ -84,8 +82,8 @@ def download_artifact(path: str, request: Request, s: Services = Depends(service
     target = parse_artifact_path(path)
     if target is None:
         raise InvalidParameter(f"no artifact {path!r}")
-    entry = target_entry(s, who, target)
-    return blob_response(s.blobs, entry.sha256, request,
+    entry = s.sources.entry(who, target)
+    return blob_response(s.blob_service.acting(who), entry.sha256, request,
                          filename=posixpath.basename(entry.path))
 
 

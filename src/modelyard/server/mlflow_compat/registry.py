@@ -27,7 +27,7 @@ from modelyard.server.mlflow_compat.common import (
     get_tags,
     need_str,
 )
-from modelyard.server.mlflow_compat.sources import resolve_source
+from modelyard.server.mlflow_compat.sources import source_origin
 from modelyard.services import Services
 
 router = APIRouter(prefix="/api/2.0/mlflow", include_in_schema=False,
@@ -151,10 +151,10 @@ def create_model_version(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     name = need_str(args, "name")
     source = need_str(args, "source")
-    files, source_run = resolve_source(s, who, source, get_str(args, "model_id"))
-    run_id = get_str(args, "run_id") or source_run
-    v = s.registry.create_version(who, name, files, description=get_str(args, "description", "")
-                                  or "", tags=get_tags(args), source=source, run_id=run_id)
+    v = s.sources.register_from_source(
+        who, name, source, origin=source_origin(source), model_id=get_str(args, "model_id"),
+        run_id=get_str(args, "run_id"), description=get_str(args, "description", "") or "",
+        tags=get_tags(args))
     return {"model_version": tr.model_version(v)}
 
 

@@ -13,12 +13,11 @@ from typing import Any
 from urllib.parse import quote
 
 from modelyard.domain.entities import ModelVersion, RegisteredModel
+from modelyard.domain.sources import logged_model_id_of
 
 # Our version statuses -> MLflow's ModelVersionStatus names.
 _VERSION_STATUS = {"READY": "READY", "PENDING_UPLOAD": "PENDING_REGISTRATION",
                    "FAILED": "FAILED_REGISTRATION"}
-
-_LOGGED_MODEL_SOURCE = re.compile(r"^models:/(m-[0-9a-f]{32})/?$")
 
 # The artifact namespace that serves a registered version's own manifest
 # (``mlflow-artifacts:/model-versions/<name>/<version>``); experiment ids are numeric,
@@ -28,11 +27,6 @@ VERSIONS_PREFIX = "model-versions"
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in sorted(tags.items())]
-
-
-def logged_model_id_of(source: str) -> str | None:
-    m = _LOGGED_MODEL_SOURCE.match(source or "")
-    return m.group(1) if m else None
 
 
 def version_download_uri(name: str, version: int) -> str:

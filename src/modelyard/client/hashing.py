@@ -1,5 +1,5 @@
-"""Manifests: the list of (path, size, sha256) that makes a version, a run's artifacts
-or a dataset.  The client half of the upload protocol hashes here."""
+"""Client-side hashing: the manifest (path, size, sha256 of every file) of a local file
+or folder, computed before an upload so only missing blobs are sent."""
 
 from __future__ import annotations
 

@@ -1,0 +1,64 @@
+"""`modelyard datasets ...`: versioned, content-addressed files with a profile."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from modelyard.cli.context import client
+from modelyard.cli.output import human_size, show, table, when
+
+
+@click.group()
+def datasets() -> None:
+    """Datasets: versioned, content-addressed files with a profile."""
+
+
+@datasets.command("register")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--name", required=True)
+@click.option("-d", "--description", default="")
+@click.option("--run-id", default=None, help="Record that this run read the dataset.")
+@click.option("--context", default="training", show_default=True)
+@click.pass_context
+def ds_register(ctx: click.Context, path: str, name: str, description: str,
+                run_id: str | None, context: str) -> None:
+    """Register a file or folder as a dataset version; prints NAME/VERSION."""
+    dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
+                                 description=description)
+    show(ctx, dv.to_dict(), lambda: click.echo(dv.ref))
+
+
+@datasets.command("list")
+@click.option("--name-like", default=None)
+@click.pass_context
+def ds_list(ctx: click.Context, name_like: str | None) -> None:
+    """List datasets (--name-like 'tx%')."""
+    page = client(ctx).list_datasets(name_like)
+    show(ctx, {"datasets": [d.to_dict() for d in page.items]}, lambda: table(
+        ["NAME", "LATEST", "CREATED"],
+        [(d.name, d.latest_version, when(d.created_at)) for d in page.items]))
+
+
+@datasets.command("versions")
+@click.argument("name")
+@click.pass_context
+def ds_versions(ctx: click.Context, name: str) -> None:
+    """The versions of a dataset, newest first."""
+    items = client(ctx).list_dataset_versions(name)
+    show(ctx, {"dataset_versions": [v.to_dict() for v in items]}, lambda: table(
+        ["VERSION", "DIGEST", "FILES", "SIZE", "ROWS", "CREATED"],
+        [(v.version, v.digest[:12], v.file_count, human_size(v.size),
+          (v.profile or {}).get("rows", ""), when(v.created_at)) for v in items]))
+
+
+@datasets.command("show")
+@click.argument("ref", metavar="NAME[/VERSION]")
+@click.pass_context
+def ds_show(ctx: click.Context, ref: str) -> None:
+    """A dataset version: manifest, digest and profile."""
+    from modelyard.domain.datasets import parse_dataset_ref
+
+    dv = client(ctx).get_dataset_version(*parse_dataset_ref(ref))
+    show(ctx, dv.to_dict(), lambda: click.echo(json.dumps(dv.to_dict(), indent=2, default=str)))

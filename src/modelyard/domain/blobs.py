@@ -1,0 +1,118 @@
+"""Content-addressed bytes, as the domain offers them: every byte path (the native
+blob routes, MLflow's artifact routes, the in-process client, garbage collection)
+goes through :class:`BlobService`, which receives the acting principal on every call
+so a permission rule can apply to bytes as it does to rows.
+
+Uploads are streamed and verified: a blob becomes visible only once its sha256 (and,
+when announced, its length) match.  :meth:`BlobService.acting` binds a principal for
+code that streams (``server/streaming.py`` takes an object with ``writer``,
+``local_path``, ``size`` and ``read_chunks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from modelyard.domain.entities import FileEntry, Principal
+from modelyard.domain.ports import BlobStore, BlobWriter
+from modelyard.domain.validation import check_digest
+from modelyard.errors import InvalidParameter
+
+MAX_DIGESTS = 100_000
+
+
+class BlobService:
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    # -- questions --------------------------------------------------------------------
+    def missing(self, actor: Principal, digests: list[str]) -> list[str]:
+        """The digests not stored yet (in the order given, each once).  Asking also
+        refreshes a present blob's time, so a collection spares what a client is
+        about to reference."""
+        if len(digests) > MAX_DIGESTS:
+            raise InvalidParameter(f"at most {MAX_DIGESTS} digests per call")
+        for d in digests:
+            check_digest(d)
+        return self.store.missing(digests)
+
+    def exists(self, actor: Principal, digest: str) -> bool:
+        return self.store.has(check_digest(digest))
+
+    def size(self, actor: Principal, digest: str) -> int:
+        return self.store.size(check_digest(digest))
+
+    def check_present(self, actor: Principal, files: list[FileEntry]) -> None:
+        """Every file of a manifest is stored, with the size the manifest says (the
+        check before a manifest is committed)."""
+        missing = self.store.missing(f.sha256 for f in files)
+        if missing:
+            raise InvalidParameter(
+                f"{len(missing)} file(s) were not uploaded (first: sha256 {missing[0]}); "
+                "upload the missing blobs, then commit again")
+        for f in files:
+            actual = self.store.size(f.sha256)
+            if actual != f.size:
+                raise InvalidParameter(
+                    f"file {f.path!r}: manifest says {f.size} bytes, blob has {actual}")
+
+    # -- bytes in ---------------------------------------------------------------------
+    def writer(self, actor: Principal, digest: str | None, max_size: int) -> BlobWriter:
+        """A streaming upload: ``write`` chunks, then ``commit`` (verifies the sha256,
+        ``digest`` or the one computed when None) or ``abort``."""
+        if digest is not None:
+            check_digest(digest)
+        return self.store.writer(digest, max_size)
+
+    def put_file(self, actor: Principal, path: str, digest: str) -> int:
+        """Store a local file under ``digest`` (verified); returns its size.  A blob
+        already present is not written again."""
+        return self.store.put_file(path, check_digest(digest))
+
+    # -- bytes out --------------------------------------------------------------------
+    def read_chunks(self, actor: Principal, digest: str, start: int = 0,
+                    end: int | None = None) -> Iterator[bytes]:
+        """The bytes of ``digest`` from ``start`` up to ``end`` (exclusive), streamed."""
+        return self.store.read_chunks(check_digest(digest), start, end)
+
+    def local_path(self, actor: Principal, digest: str) -> str | None:
+        """A file the blob can be served from directly, when the store has one."""
+        return self.store.local_path(check_digest(digest))
+
+    # -- maintenance (garbage collection) ---------------------------------------------
+    def stored(self, actor: Principal) -> Iterator[tuple[str, float]]:
+        """Every stored digest with its modification time (seconds)."""
+        return self.store.iter_blobs()
+
+    def delete(self, actor: Principal, digest: str) -> None:
+        self.store.delete(check_digest(digest))
+
+    def sweep_temp(self, actor: Principal, older_than: float, *,
+                   dry_run: bool = False) -> tuple[int, int]:
+        """Remove (or with ``dry_run`` count) abandoned partial uploads that received no
+        bytes since ``older_than`` (epoch seconds): (files, bytes)."""
+        return self.store.sweep_temp(older_than, dry_run=dry_run)
+
+    def acting(self, actor: Principal) -> ActingBlobs:
+        return ActingBlobs(self, actor)
+
+
+class ActingBlobs:
+    """The blob service with the principal bound, for streaming helpers."""
+
+    def __init__(self, service: BlobService, actor: Principal) -> None:
+        self.service = service
+        self.actor = actor
+
+    def writer(self, digest: str | None, max_size: int) -> BlobWriter:
+        return self.service.writer(self.actor, digest, max_size)
+
+    def local_path(self, digest: str) -> str | None:
+        return self.service.local_path(self.actor, digest)
+
+    def size(self, digest: str) -> int:
+        return self.service.size(self.actor, digest)
+
+    def read_chunks(self, digest: str, start: int = 0,
+                    end: int | None = None) -> Iterator[bytes]:
+        return self.service.read_chunks(self.actor, digest, start, end)

@@ -1,0 +1,162 @@
+"""Registering a version from what is already stored: a run's artifacts, an MLflow
+logged model's files, another version.  The new version's manifest points at the same
+blobs, nothing is copied.  This is the one place the rule lives; the SDK (both
+transports) and the MLflow adapter call it.
+
+Sources are ``runs:/<run_id>/<path>``, ``models:/m-<id>`` (a logged model),
+``models:/<name>/<version>`` or ``models:/<name>@<alias>``; an adapter with its own
+path syntax (MLflow's ``mlflow-artifacts:`` paths) parses it into an
+:class:`ArtifactSource`.  Any other source (``s3://...``, a local path) is recorded as
+given and never fetched, so the version has no files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from modelyard.domain.entities import FileEntry, ModelVersion, Principal
+from modelyard.domain.logged_models import LoggedModelService
+from modelyard.domain.refs import parse_ref
+from modelyard.domain.registry import RegistryService
+from modelyard.domain.tracking import TrackingService
+from modelyard.domain.validation import check_relpath
+from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
+
+_LOGGED_MODEL = re.compile(r"^models:/(m-[0-9a-f]{32})/?$")
+
+
+def logged_model_id_of(source: str) -> str | None:
+    """The logged model a ``models:/m-<id>`` source names, else None."""
+    m = _LOGGED_MODEL.match(source or "")
+    return m.group(1) if m else None
+
+
+@dataclass(frozen=True)
+class ArtifactSource:
+    """Stored files a version can be registered from: a run's artifacts, a logged
+    model's files or a registered version's manifest, under ``path``."""
+
+    kind: str  # "run" | "logged_model" | "version"
+    key: str  # run id, logged model id, or model name
+    path: str = ""  # inside the target; "" is its root
+    version: int | None = None
+    experiment_id: str | None = None
+
+
+def relative_to(files: list[FileEntry], prefix: str) -> list[FileEntry]:
+    """The files under ``prefix`` with paths relative to it (a model directory); a
+    prefix naming one file gives that file under its base name."""
+    if not prefix:
+        return files
+    cut = len(prefix) + 1
+    out = []
+    for f in files:
+        if f.path == prefix:
+            out.append(FileEntry(f.path.rsplit("/", 1)[-1], f.size, f.sha256))
+        elif f.path.startswith(prefix + "/"):
+            out.append(FileEntry(f.path[cut:], f.size, f.sha256))
+    return out
+
+
+class SourceService:
+    def __init__(self, registry: RegistryService, tracking: TrackingService,
+                 logged_models: LoggedModelService) -> None:
+        self.registry = registry
+        self.tracking = tracking
+        self.logged_models = logged_models
+
+    # -- files of a source ------------------------------------------------------------
+    def files(self, actor: Principal, src: ArtifactSource, prefix: str = "") -> list[FileEntry]:
+        """Files under ``prefix`` of the source, with paths relative to its root."""
+        if src.kind == "run":
+            return self.tracking.run_artifact_files(actor, src.key, prefix)
+        if src.kind == "logged_model":
+            return self.logged_models.files(actor, src.key, prefix)
+        v = self.registry.get_version(actor, src.key, src.version or 0, with_files=True)
+        return [f for f in v.files or []
+                if not prefix or f.path == prefix or f.path.startswith(prefix + "/")]
+
+    def entry(self, actor: Principal, src: ArtifactSource) -> FileEntry:
+        """The one file ``src.path`` names."""
+        if not src.path:
+            raise NotFound("no file at the root of an artifact folder")
+        if src.kind == "run":
+            return self.tracking.run_artifact_entry(actor, src.key, src.path)
+        if src.kind == "logged_model":
+            return self.logged_models.file_entry(actor, src.key, src.path)
+        return self.registry.file_entry(actor, f"{src.key}/{src.version}", src.path)
+
+    def manifest(self, actor: Principal, source: str | ArtifactSource,
+                 model_id: str | None = None) -> tuple[list[FileEntry], str | None]:
+        """The manifest a version registered from ``source`` gets, and the run that
+        produced it (MLflow 3 registers ``models:/m-<id>`` without a run id, or names
+        the logged model in ``model_id``; the logged model knows its run)."""
+        if isinstance(source, ArtifactSource):
+            files = relative_to(self.files(actor, source, source.path), source.path)
+            return files, source.key if source.kind == "run" else None
+        logged = logged_model_id_of(source)
+        if logged is None and model_id and not source.startswith(("runs:/", "models:/",
+                                                                "mlflow-artifacts:")):
+            logged = logged_model_id_of(f"models:/{model_id}")
+        if logged:
+            return (self.logged_models.files(actor, logged),
+                    self.logged_models.get(actor, logged).source_run_id)
+        if source.startswith("runs:/"):
+            run_id, _, path = source[len("runs:/"):].strip("/").partition("/")
+            if not run_id:
+                raise InvalidParameter(f"invalid source {source!r}; use runs:/<run_id>/<path>")
+            return self._run_files(actor, run_id, path), run_id
+        if source.startswith("models:/"):
+            v = self.registry.resolve(actor, parse_ref(source), with_files=True)
+            return list(v.files or []), v.run_id
+        return [], None
+
+    def _run_files(self, actor: Principal, run_id: str, path: str) -> list[FileEntry]:
+        path = path.strip("/")
+        if path:
+            check_relpath(path)
+        return relative_to(self.tracking.run_artifact_files(actor, run_id, path), path)
+
+    # -- registering ------------------------------------------------------------------
+    def register_from_run(self, actor: Principal, name: str, run_id: str,
+                          artifact_path: str, *, create_model: bool = True,
+                          **fields: Any) -> ModelVersion:
+        """Register the run artifacts under ``artifact_path`` as the next version of
+        ``name``.  The run must have artifacts there; unless given, the version's
+        metrics are the run's (finite) latest metrics and its source
+        ``runs:/<run_id>/<artifact_path>``."""
+        prefix = artifact_path.strip("/")
+        files = self._run_files(actor, run_id, prefix)
+        if not files:
+            raise InvalidParameter(f"run {run_id} has no artifacts under {artifact_path!r}")
+        if fields.get("metrics") is None:
+            run = self.tracking.get_run(actor, run_id)
+            fields["metrics"] = {k: v for k, v in run.metrics.items() if math.isfinite(v)}
+        fields.setdefault("source", f"runs:/{run_id}/{prefix}")
+        fields["run_id"] = run_id
+        return self._register(actor, name, files, create_model, fields)
+
+    def register_from_source(self, actor: Principal, name: str, source: str, *,
+                             origin: ArtifactSource | None = None,
+                             model_id: str | None = None, run_id: str | None = None,
+                             create_model: bool = False, **fields: Any) -> ModelVersion:
+        """Register ``source`` as the next version of ``name`` (MLflow's
+        create-model-version): its files are the manifest of what it names (``origin``
+        when the caller parsed it already), none for a source stored elsewhere; the
+        run is ``run_id`` or the one that produced the source."""
+        files, source_run = self.manifest(actor, origin or source, model_id)
+        fields["source"] = source
+        fields["run_id"] = run_id or source_run
+        return self._register(actor, name, files, create_model, fields)
+
+    def _register(self, actor: Principal, name: str, files: list[FileEntry],
+                  create_model: bool, fields: dict[str, Any]) -> ModelVersion:
+        if create_model:
+            try:
+                self.registry.create_model(actor, name)
+            except AlreadyExists:
+                pass
+        return self.registry.create_version(actor, name, files, **fields)

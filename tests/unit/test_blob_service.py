@@ -65,7 +65,7 @@ def test_maintenance_lists_and_deletes(service):
     d = _sha(b"orphan")
     assert [digest for digest, _ in service.stored(WHO)] == [d]
     service.delete(WHO, d)
-    assert list(service.stored(WHO)) == [] and service.sweep_temp(WHO, 0) == 0
+    assert list(service.stored(WHO)) == [] and service.sweep_temp(WHO, 0) == (0, 0)
 
 
 def test_check_present(service, tmp_path):

@@ -223,6 +223,23 @@ class Dataset(_Wire):
 
 
 @dataclass(frozen=True)
+class LoggedModel:
+    """An MLflow 3 logged model (``m-<32 hex>``)."""
+
+    model_id: str
+    experiment_id: str
+    name: str
+    source_run_id: str | None = None
+    model_type: str = ""
+    status: str = "PENDING"
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    created_at: int = 0
+    updated_at: int = 0
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
 class Deployment(_Wire):
     id: str
     model: str

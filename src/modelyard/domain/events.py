@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.domain.entities import Principal
+from modelyard.domain.ports import Transaction
+from modelyard.domain.records import NewEvent
 
 MODEL_CREATED = "model.created"
 MODEL_UPDATED = "model.updated"
@@ -25,8 +27,9 @@ ALIAS_DELETED = "alias.deleted"
 PROJECT_CREATED = "project.created"
 
 
-def record(tx: Any, now: int, actor: Principal, type: str, entity_type: str, entity_id: str,
+def record(tx: Transaction, now: int, actor: Principal, type: str, entity_type: str, entity_id: str,
            project: str = "default", before: dict[str, Any] | None = None,
            after: dict[str, Any] | None = None) -> None:
-    tx.events.append(type=type, entity_type=entity_type, entity_id=entity_id, project=project,
-                     actor=actor.name, time=now, before=before, after=after)
+    tx.events.append(NewEvent(type=type, entity_type=entity_type, entity_id=entity_id,
+                              project=project, actor=actor.name, time=now, before=before,
+                              after=after))

@@ -9,17 +9,16 @@ produced (``runs/outputs``).
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.entities import FileEntry, Page, Principal
+from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
-from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
+from modelyard.domain.records import LoggedModelRecord
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
-from modelyard.domain.tracking import check_blobs
 from modelyard.domain.validation import (
     check_manifest,
     check_max_results,
@@ -52,21 +51,6 @@ FIELDS = FieldSet(
 )
 
 
-@dataclass(frozen=True)
-class LoggedModel:
-    model_id: str
-    experiment_id: str
-    name: str
-    source_run_id: str | None = None
-    model_type: str = ""
-    status: str = "PENDING"
-    params: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    created_at: int = 0
-    updated_at: int = 0
-    created_by: str = ""
-
-
 def new_model_id() -> str:
     return "m-" + uuid.uuid4().hex
 
@@ -94,21 +78,14 @@ class LoggedModelService:
         self.blobs = blobs
         self.clock = clock or SystemClock()
 
-    def _row(self, tx: Any, model_id: object, *, lock: bool = False) -> Any:
+    def _row(self, tx: Transaction, model_id: object, *,
+             lock: bool = False) -> LoggedModelRecord:
         if not isinstance(model_id, str) or not model_id or len(model_id) > 64:
             raise InvalidParameter(f"invalid logged model id {model_id!r}")
-        row = tx.logged_models.row(model_id, lock=lock)
+        row = tx.logged_models.get(model_id, lock=lock)
         if row is None:
             raise NotFound(f"logged model {model_id!r} does not exist")
         return row
-
-    def _entity(self, tx: Any, row: Any) -> LoggedModel:
-        return LoggedModel(
-            model_id=row["model_id"], experiment_id=row["experiment_id"], name=row["name"],
-            source_run_id=row["source_run_id"], model_type=row["model_type"],
-            status=row["status"], params=json.loads(row["params"]) if row["params"] else {},
-            tags=tx.logged_models.tags(row["id"]), created_at=row["created_at"],
-            updated_at=row["updated_at"], created_by=row["created_by"])
 
     def create(self, actor: Principal, experiment_id: str, name: str | None = None, *,
                source_run_id: str | None = None, model_type: str = "",
@@ -127,9 +104,9 @@ class LoggedModelService:
             now = self.clock.now_ms()
             if str(experiment_id) == "0":
                 tx.tracking.ensure_default(now)
-            if tx.tracking.experiment_row(int(experiment_id)) is None:
+            if tx.tracking.experiment(int(experiment_id)) is None:
                 raise NotFound(f"experiment {experiment_id!r} does not exist")
-            if source_run_id and tx.tracking.run_row(source_run_id) is None:
+            if source_run_id and tx.tracking.run(source_run_id) is None:
                 raise NotFound(f"run {source_run_id!r} does not exist")
             tx.logged_models.insert(
                 model_id=model_id, experiment_id=str(experiment_id), name=name,
@@ -138,11 +115,11 @@ class LoggedModelService:
             ev.record(tx, now, actor, LOGGED_MODEL_CREATED, "logged_model", model_id,
                       after={"name": name, "experiment_id": str(experiment_id),
                              "source_run_id": source_run_id})
-            return self._entity(tx, tx.logged_models.row(model_id))
+            return tx.logged_models.entity(self._row(tx, model_id))
 
     def get(self, actor: Principal, model_id: str) -> LoggedModel:
         with self.store.read() as tx:
-            return self._entity(tx, self._row(tx, model_id))
+            return tx.logged_models.entity(self._row(tx, model_id))
 
     def finalize(self, actor: Principal, model_id: str, status: str) -> LoggedModel:
         if status not in STATUSES:
@@ -150,19 +127,19 @@ class LoggedModelService:
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now, status=status)
+            tx.logged_models.set_status(row.id, status, now)
             ev.record(tx, now, actor, LOGGED_MODEL_FINALIZED, "logged_model", model_id,
-                      before={"status": row["status"]}, after={"status": status})
-            return self._entity(tx, tx.logged_models.row(model_id))
+                      before={"status": row.status}, after={"status": status})
+            return tx.logged_models.entity(self._row(tx, model_id))
 
     def set_tags(self, actor: Principal, model_id: str, tags: dict[str, str]) -> None:
         tags = dict(check_tag(k, v) for k, v in tags.items())
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now)
+            tx.logged_models.touch(row.id, now)
             for k, v in tags.items():
-                tx.logged_models.set_tag(row["id"], k, v)
+                tx.logged_models.set_tag(row.id, k, v)
             ev.record(tx, now, actor, LOGGED_MODEL_TAG_SET, "logged_model", model_id,
                       after={"tags": sorted(tags)[:20]})
 
@@ -170,9 +147,9 @@ class LoggedModelService:
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            if not tx.logged_models.delete_tag(row["id"], key):
+            if not tx.logged_models.delete_tag(row.id, key):
                 raise NotFound(f"logged model {model_id!r} has no tag {key!r}")
-            tx.logged_models.update(row["id"], now)
+            tx.logged_models.touch(row.id, now)
             ev.record(tx, now, actor, LOGGED_MODEL_TAG_DELETED, "logged_model", model_id,
                       before={"key": key})
 
@@ -181,7 +158,7 @@ class LoggedModelService:
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now, deleted_at=now)
+            tx.logged_models.mark_deleted(row.id, now)
             ev.record(tx, now, actor, LOGGED_MODEL_DELETED, "logged_model", model_id)
 
     def search(self, actor: Principal, experiment_ids: list[str] | None = None,
@@ -193,9 +170,8 @@ class LoggedModelService:
         limit = check_max_results(max_results, default=100, limit=10_000)
         offset = decode_token(page_token)
         with self.store.read() as tx:
-            rows = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
-                                           offset, limit + 1)
-            items = [self._entity(tx, r) for r in rows]
+            items = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
+                                            offset, limit + 1)
         return page_of(items, offset, limit)
 
     # -- files ------------------------------------------------------------------------
@@ -203,15 +179,15 @@ class LoggedModelService:
         """Attach blobs already in the blob store; a path that exists is replaced.
         Only while the model is PENDING: a READY model's files are frozen."""
         entries = check_manifest(files)
-        check_blobs(self.blobs, entries)
+        check_blobs_present(self.blobs, entries)
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
-            if row["status"] != "PENDING":
+            if row.status != "PENDING":
                 raise InvalidParameter(
-                    f"logged model {model_id} is {row['status']}; its files can no longer change")
+                    f"logged model {model_id} is {row.status}; its files can no longer change")
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now)
-            tx.logged_models.put_files(row["id"], entries)
+            tx.logged_models.touch(row.id, now)
+            tx.logged_models.put_files(row.id, entries)
             ev.record(tx, now, actor, LOGGED_MODEL_FILES_ADDED, "logged_model", model_id,
                       after={"files": len(entries), "size": sum(f.size for f in entries)})
 
@@ -221,7 +197,7 @@ class LoggedModelService:
             check_relpath(prefix)
         with self.store.read() as tx:
             row = self._row(tx, model_id)
-            return tx.logged_models.files(row["id"], prefix)  # type: ignore[no-any-return]
+            return tx.logged_models.files(row.id, prefix)
 
     def file_entry(self, actor: Principal, model_id: str, path: str) -> FileEntry:
         check_relpath(path)
@@ -233,7 +209,7 @@ class LoggedModelService:
     # -- run outputs ------------------------------------------------------------------
     def log_outputs(self, actor: Principal, run_id: str, models: list[tuple[str, int]]) -> None:
         with self.store.write() as tx:
-            if not isinstance(run_id, str) or tx.tracking.run_row(run_id) is None:
+            if not isinstance(run_id, str) or tx.tracking.run(run_id) is None:
                 raise NotFound(f"run {run_id!r} does not exist")
             now = self.clock.now_ms()
             for model_id, step in models:
@@ -246,4 +222,4 @@ class LoggedModelService:
 
     def run_outputs(self, actor: Principal, run_id: str) -> list[tuple[str, int]]:
         with self.store.read() as tx:
-            return tx.logged_models.outputs(run_id)  # type: ignore[no-any-return]
+            return tx.logged_models.outputs(run_id)

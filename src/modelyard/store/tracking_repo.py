@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.entities import Experiment, FileEntry, Metric, Run
+from modelyard.domain.records import ExperimentRecord, RunRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists, Conflict
 from modelyard.store.filters import compile_filter
+from modelyard.store.mapping import experiment_record, run_record
 from modelyard.store.schema_tracking import (
     dataset_files,
     dataset_versions,
@@ -109,16 +111,18 @@ class TrackingRepo:
             self.conn.execute(update(table).where(*conds, table.c[key] == k).values(**rows[k]))
 
     # -- experiments ------------------------------------------------------------------
-    def experiment_row(self, experiment_id: int, *, lock: bool = False) -> Any:
-        q = select(E).where(E.c.id == experiment_id)
-        return self.conn.execute(q.with_for_update() if lock else q).mappings().first()
+    def _experiment(self, q: Any, lock: bool) -> ExperimentRecord | None:
+        row = self.conn.execute(q.with_for_update() if lock else q).mappings().first()
+        return None if row is None else experiment_record(row)
 
-    def experiment_row_by_name(self, name: str, *, lock: bool = False) -> Any:
-        q = select(E).where(E.c.name == name)
-        return self.conn.execute(q.with_for_update() if lock else q).mappings().first()
+    def experiment(self, experiment_id: int, *, lock: bool = False) -> ExperimentRecord | None:
+        return self._experiment(select(E).where(E.c.id == experiment_id), lock)
+
+    def experiment_by_name(self, name: str, *, lock: bool = False) -> ExperimentRecord | None:
+        return self._experiment(select(E).where(E.c.name == name), lock)
 
     def ensure_default(self, now: int) -> None:
-        if self.experiment_row(0) is not None:
+        if self.experiment(0) is not None:
             return
         try:
             with self.conn.begin_nested():
@@ -145,17 +149,29 @@ class TrackingRepo:
                         lifecycle_stage="active", created_at=now, updated_at=now))
                 return new_id
             except IntegrityError:
-                if self.experiment_row_by_name(name, lock=True) is not None:
+                if self.experiment_by_name(name, lock=True) is not None:
                     raise AlreadyExists(f"experiment {name!r} already exists") from None
         raise Conflict("could not allocate an experiment id; retry")
 
-    def update_experiment(self, experiment_id: int, now: int, **values: Any) -> None:
+    def _update_experiment(self, experiment_id: int, now: int, values: dict[str, Any]) -> None:
         try:
             with self.conn.begin_nested():
                 self.conn.execute(update(E).where(E.c.id == experiment_id)
                                   .values(updated_at=now, **values))
         except IntegrityError:
             raise AlreadyExists(f"experiment {values.get('name')!r} already exists") from None
+
+    def touch_experiment(self, experiment_id: int, now: int) -> None:
+        """Mark updated; takes the row lock that orders writers on one experiment."""
+        self._update_experiment(experiment_id, now, {})
+
+    def rename_experiment(self, experiment_id: int, name: str, now: int) -> None:
+        self._update_experiment(experiment_id, now, {"name": name})
+
+    def set_experiment_lifecycle(self, experiment_id: int, stage: str,
+                                 deleted_at: int | None, now: int) -> None:
+        self._update_experiment(experiment_id, now,
+                                {"lifecycle_stage": stage, "deleted_at": deleted_at})
 
     def set_experiment_tag(self, experiment_id: int, key: str, value: str) -> None:
         self._put(experiment_tags, {"experiment_id": experiment_id}, {key: {"value": value}})
@@ -165,13 +181,15 @@ class TrackingRepo:
             experiment_tags.c.experiment_id == experiment_id, experiment_tags.c.key == key))
         return bool(res.rowcount)
 
-    def experiment_entity(self, row: Any) -> Experiment:
-        tags = dict(self.conn.execute(select(experiment_tags.c.key, experiment_tags.c.value)
-                                      .where(experiment_tags.c.experiment_id == row["id"])).all())
-        return Experiment(experiment_id=str(row["id"]), name=row["name"],
-                          artifact_location=row["artifact_location"],
-                          lifecycle_stage=row["lifecycle_stage"], tags=tags,
-                          created_at=row["created_at"], updated_at=row["updated_at"])
+    def experiment_entity(self, experiment: ExperimentRecord) -> Experiment:
+        e = experiment
+        tags = {k: v for k, v in self.conn.execute(
+            select(experiment_tags.c.key, experiment_tags.c.value)
+            .where(experiment_tags.c.experiment_id == e.id))}
+        return Experiment(experiment_id=str(e.id), name=e.name,
+                          artifact_location=e.artifact_location,
+                          lifecycle_stage=e.lifecycle_stage, tags=tags,
+                          created_at=e.created_at, updated_at=e.updated_at)
 
     def search_experiments(self, node: Node | None, order: list[OrderKey], offset: int,
                            limit: int, deleted: bool | None) -> list[Experiment]:
@@ -180,7 +198,7 @@ class TrackingRepo:
         q = q.order_by(*_order(order, self._experiment_field), E.c.created_at.desc(),
                        E.c.id.desc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
-        return [self.experiment_entity(r) for r in rows]
+        return [self.experiment_entity(experiment_record(r)) for r in rows]
 
     def _experiment_field(self, field: Field) -> ColumnElement:
         if field.kind == "tag":
@@ -198,20 +216,29 @@ class TrackingRepo:
             parent_run_uuid=parent_run_uuid))
         return int(res.inserted_primary_key[0])
 
-    def run_row(self, run_uuid: str, *, lock: bool = False) -> Any:
+    def run(self, run_uuid: str, *, lock: bool = False) -> RunRecord | None:
         q = select(R).where(R.c.run_uuid == run_uuid)
         if lock:
             q = q.with_for_update()
-        return self.conn.execute(q).mappings().first()
+        row = self.conn.execute(q).mappings().first()
+        return None if row is None else run_record(row)
 
-    def update_run(self, run_id: int, **values: Any) -> None:
-        self.conn.execute(update(R).where(R.c.id == run_id).values(**values))
+    def update_run(self, run_id: int, *, status: str | None = None,
+                   end_time: int | None = None, name: str | None = None) -> None:
+        values = {k: v for k, v in (("status", status), ("end_time", end_time), ("name", name))
+                  if v is not None}
+        if values:
+            self.conn.execute(update(R).where(R.c.id == run_id).values(**values))
 
-    def run_entity(self, row: Any) -> Run:
-        return self.run_entities([row])[0]
+    def set_run_lifecycle(self, run_id: int, stage: str, deleted_at: int | None) -> None:
+        self.conn.execute(update(R).where(R.c.id == run_id).values(
+            lifecycle_stage=stage, deleted_at=deleted_at))
 
-    def run_entities(self, rows: Sequence[Any]) -> list[Run]:
-        ids = [r["id"] for r in rows]
+    def run_entity(self, run: RunRecord) -> Run:
+        return self.run_entities([run])[0]
+
+    def run_entities(self, runs: list[RunRecord]) -> list[Run]:
+        ids = [r.id for r in runs]
         if not ids:
             return []
         params: dict[int, dict[str, str]] = {i: {} for i in ids}
@@ -229,12 +256,12 @@ class TrackingRepo:
                                                         LM.c.kind).where(LM.c.run_id.in_(ids))):
             mets[rid][k] = decode_value(v, kind)
         inputs = self.inputs_of(ids)
-        return [Run(run_id=r["run_uuid"], experiment_id=str(r["experiment_id"]),
-                    run_name=r["name"], status=r["status"], start_time=r["start_time"],
-                    end_time=r["end_time"], lifecycle_stage=r["lifecycle_stage"],
-                    user_id=r["user_id"], params=params[r["id"]], metrics=mets[r["id"]],
-                    tags=tags[r["id"]], parent_run_id=r["parent_run_uuid"],
-                    inputs=inputs.get(r["id"], []), deleted_at=r["deleted_at"]) for r in rows]
+        return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
+                    run_name=r.name, status=r.status, start_time=r.start_time,
+                    end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
+                    user_id=r.user_id, params=params[r.id], metrics=mets[r.id],
+                    tags=tags[r.id], parent_run_id=r.parent_run_uuid,
+                    inputs=inputs.get(r.id, []), deleted_at=r.deleted_at) for r in runs]
 
     def search_runs(self, experiment_ids: list[int], node: Node | None, order: list[OrderKey],
                     offset: int, limit: int, deleted: bool | None) -> list[Run]:
@@ -243,7 +270,7 @@ class TrackingRepo:
         q = q.where(compile_filter(node, self._run_field))
         q = q.order_by(*_order(order, self._run_field), R.c.start_time.desc(), R.c.id.desc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
-        return self.run_entities(rows)
+        return self.run_entities([run_record(r) for r in rows])
 
     def _run_field(self, field: Field) -> ColumnElement:
         if field.kind == "tag":
@@ -260,9 +287,9 @@ class TrackingRepo:
                     .scalar_subquery())
         return RUN_COLUMNS[field.key]
 
-    def child_runs(self, run_uuid: str) -> list[Any]:
-        return list(self.conn.execute(select(R).where(R.c.parent_run_uuid == run_uuid)
-                                      .order_by(R.c.start_time)).mappings())
+    def child_runs(self, run_uuid: str) -> list[RunRecord]:
+        return [run_record(r) for r in self.conn.execute(
+            select(R).where(R.c.parent_run_uuid == run_uuid).order_by(R.c.start_time)).mappings()]
 
     # -- params and tags --------------------------------------------------------------
     def params_of(self, run_id: int, keys: Iterable[str]) -> dict[str, str]:

@@ -4,8 +4,6 @@ settings.  Used by the server and by the in-process client; nothing here is glob
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from modelyard.artifacts.registry import open_blob_store
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
@@ -13,7 +11,7 @@ from modelyard.domain.datasets import DatasetService
 from modelyard.domain.gc import GcService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
-from modelyard.domain.ports import Clock, SystemClock
+from modelyard.domain.ports import BlobStore, Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.tracking import TrackingService
 from modelyard.store.sql_store import SqlStore
@@ -22,8 +20,8 @@ from modelyard.store.sql_store import SqlStore
 @dataclass
 class Services:
     settings: Settings
-    store: Any
-    blobs: Any
+    store: SqlStore
+    blobs: BlobStore
     clock: Clock
     registry: RegistryService
     gc: GcService

@@ -97,19 +97,21 @@ def resolve_inputs(tx: Transaction, now: int, actor: Principal,
     out = []
     for item in items or ():
         context = ""
+        name: object
+        spec: object
         if isinstance(item, DatasetVersion):
             name, spec = item.name, item.version
         elif isinstance(item, str):
             name, spec = parse_dataset_ref(item)
         elif isinstance(item, dict):
             context = check_text(item.get("context") or "", "context", MAX_CONTEXT)
-            ds = item.get("dataset") if isinstance(item.get("dataset"), dict) else item
+            nested = item.get("dataset")
+            ds: dict[str, Any] = nested if isinstance(nested, dict) else item
             name = ds.get("name")
             spec = ds.get("version")
             if spec is None and ds.get("digest"):
-                check_name(name, "dataset name")
                 vid, _ = create_version(
-                    tx, now, actor, name, [],
+                    tx, now, actor, check_name(name, "dataset name"), [],
                     digest=check_text(ds.get("digest"), "digest", 64),
                     source=check_text(ds.get("source"), "source", 65536),
                     source_type=check_text(ds.get("source_type"), "source_type", 64),

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
 
 class _Wire:
+    """JSON in and out for the dataclasses below (every subclass is one)."""
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        return dataclasses.asdict(cast("DataclassInstance", self))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Any:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cast("type[DataclassInstance]", cls))}
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -101,12 +107,12 @@ class ModelVersion(_Wire):
         return f"{self.model}/{self.version}"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelVersion:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         data = dict(data)
         if data.get("files") is not None:
             data["files"] = [FileEntry.from_dict(f) for f in data["files"]]
         data["parents"] = [ParentLink.from_dict(p) for p in data.get("parents") or []]
-        return super().from_dict(data)  # type: ignore[no-any-return]
+        return super().from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ class Page(Generic[T]):
     items: list[T]
     next_page_token: str | None = None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
@@ -206,11 +212,11 @@ class DatasetVersion(_Wire):
         return f"{self.name}/{self.version}"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DatasetVersion:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         data = dict(data)
         if data.get("files") is not None:
             data["files"] = [FileEntry.from_dict(f) for f in data["files"]]
-        return super().from_dict(data)  # type: ignore[no-any-return]
+        return super().from_dict(data)
 
 
 @dataclass(frozen=True)

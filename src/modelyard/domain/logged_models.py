@@ -223,3 +223,6 @@ class LoggedModelService:
     def run_outputs(self, actor: Principal, run_id: str) -> list[tuple[str, int]]:
         with self.store.read() as tx:
             return tx.logged_models.outputs(run_id)
+
+
+__all__ = ["LoggedModel", "LoggedModelService", "list_folder", "new_model_id"]

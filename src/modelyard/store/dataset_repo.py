@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry
 from modelyard.domain.records import DatasetRecord, DatasetVersionRecord
+from modelyard.store.rows import inserted_id
 from modelyard.store.mapping import dataset_record, dataset_version_record
 from modelyard.store.schema_tracking import dataset_files, dataset_versions, datasets
 
@@ -34,7 +35,7 @@ class DatasetRepo:
                 res = self.conn.execute(insert(D).values(
                     name=name, description="", next_version=1, created_at=now,
                     created_by=actor))
-            return int(res.inserted_primary_key[0])
+            return inserted_id(res)
         except IntegrityError:  # created concurrently: use that one
             found = self.dataset(name)
             if found is None:
@@ -63,7 +64,7 @@ class DatasetRepo:
             profile=json.dumps(profile, default=str) if profile is not None else None,
             tags=json.dumps(tags) if tags else None, size=sum(f.size for f in files),
             file_count=len(files), created_at=now, created_by=actor))
-        vid = int(res.inserted_primary_key[0])
+        vid = inserted_id(res)
         if files:
             self.conn.execute(insert(dataset_files), [
                 {"version_id": vid, "ordinal": i, "path": f.path, "size": f.size,

@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from modelyard.domain.entities import FileEntry, LoggedModel
 from modelyard.domain.records import LoggedModelRecord
 from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import logged_model_record
 from modelyard.store.schema_mlflow import (
@@ -46,7 +47,7 @@ class LoggedModelsRepo:
             source_run_id=source_run_id, model_type=model_type, status="PENDING",
             status_message="", params=json.dumps(params) if params else None,
             created_at=now, updated_at=now, created_by=actor))
-        lid = int(res.inserted_primary_key[0])
+        lid = inserted_id(res)
         if tags:
             self.conn.execute(insert(T), [{"logged_model_id": lid, "key": k, "value": v}
                                           for k, v in tags.items()])
@@ -123,7 +124,7 @@ class LoggedModelsRepo:
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings()
         return self.entities([logged_model_record(r) for r in rows])
 
-    def _field(self, field: Field) -> ColumnElement:
+    def _field(self, field: Field) -> ColumnElement[Any]:
         if field.kind == "tag":
             return (select(T.c.value).where(T.c.logged_model_id == LM.c.id, T.c.key == field.key)
                     .scalar_subquery())

@@ -10,6 +10,7 @@ from modelyard.domain.entities import Project, RegisteredModel
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists
+from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import model_record
 from modelyard.store.registry_queries import M, V, models_query, upsert
@@ -41,7 +42,7 @@ class ModelsRepo:
                     name=name, description=description, created_at=now, created_by=actor))
         except IntegrityError:
             raise AlreadyExists(f"project {name!r} already exists") from None
-        return int(res.inserted_primary_key[0])
+        return inserted_id(res)
 
     def list_projects(self) -> list[Project]:
         rows = self.conn.execute(select(projects).order_by(projects.c.name)).mappings()
@@ -64,7 +65,7 @@ class ModelsRepo:
                     updated_by=actor))
         except IntegrityError:
             raise AlreadyExists(f"registered model {name!r} already exists") from None
-        return int(res.inserted_primary_key[0])
+        return inserted_id(res)
 
     def _update_model(self, model_id: int, now: int, actor: str, values: dict[str, object],
                       taken: str | None = None) -> None:

@@ -13,6 +13,8 @@ compares the two on every database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -38,7 +40,7 @@ metadata = MetaData(naming_convention=NAMING)
 
 # MySQL/MariaDB compare strings case-insensitively by default; names here are
 # case-sensitive on every database, as they are on PostgreSQL and SQLite.
-MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+MYSQL: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 # BIGINT primary keys that autoincrement on SQLite too (SQLite only autoincrements INTEGER).
 BigId = BigInteger().with_variant(Integer(), "sqlite")

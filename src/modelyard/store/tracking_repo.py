@@ -16,7 +16,8 @@ from modelyard.domain.entities import Experiment, FileEntry, Metric, Run
 from modelyard.domain.records import ExperimentRecord, RunRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists, Conflict
-from modelyard.store.filters import compile_filter
+from modelyard.store.rows import inserted_id
+from modelyard.store.filters import Resolver, compile_filter
 from modelyard.store.mapping import experiment_record, run_record
 from modelyard.store.schema_tracking import (
     dataset_files,
@@ -75,7 +76,7 @@ def decode_value(value: float, kind: int) -> float:
     return float(value)
 
 
-def _lifecycle(col: Any, deleted: bool | None) -> ColumnElement:
+def _lifecycle(col: ColumnElement[Any], deleted: bool | None) -> ColumnElement[Any]:
     if deleted is None:
         return col.is_not(None)
     return col == ("deleted" if deleted else "active")
@@ -200,7 +201,7 @@ class TrackingRepo:
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
         return [self.experiment_entity(experiment_record(r)) for r in rows]
 
-    def _experiment_field(self, field: Field) -> ColumnElement:
+    def _experiment_field(self, field: Field) -> ColumnElement[Any]:
         if field.kind == "tag":
             return (select(experiment_tags.c.value)
                     .where(experiment_tags.c.experiment_id == E.c.id,
@@ -214,7 +215,7 @@ class TrackingRepo:
             run_uuid=run_uuid, experiment_id=experiment_id, name=name, status=status,
             start_time=start_time, end_time=None, lifecycle_stage="active", user_id=user_id,
             parent_run_uuid=parent_run_uuid))
-        return int(res.inserted_primary_key[0])
+        return inserted_id(res)
 
     def run(self, run_uuid: str, *, lock: bool = False) -> RunRecord | None:
         q = select(R).where(R.c.run_uuid == run_uuid)
@@ -272,7 +273,7 @@ class TrackingRepo:
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
         return self.run_entities([run_record(r) for r in rows])
 
-    def _run_field(self, field: Field) -> ColumnElement:
+    def _run_field(self, field: Field) -> ColumnElement[Any]:
         if field.kind == "tag":
             return (select(run_tags.c.value)
                     .where(run_tags.c.run_id == R.c.id, run_tags.c.key == field.key)
@@ -411,9 +412,9 @@ class TrackingRepo:
         return out
 
 
-def _order(keys: list[OrderKey], resolve: Any) -> list[ColumnElement]:
+def _order(keys: list[OrderKey], resolve: Resolver) -> list[ColumnElement[Any]]:
     """ORDER BY with missing values last on every database."""
-    out: list[ColumnElement] = []
+    out: list[ColumnElement[Any]] = []
     for key in keys:
         col = resolve(key.field)
         out.append(case((col.is_(None), 1), else_=0))

@@ -12,6 +12,7 @@ from modelyard.domain.entities import FileEntry, ModelVersion, ParentLink
 from modelyard.domain.records import VersionRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import InvalidParameter
+from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import version_record
 from modelyard.store.registry_queries import M, V, upsert, versions_query
@@ -54,7 +55,7 @@ class VersionsRepo:
             metrics=json.dumps(metrics) if metrics else None,
             size=sum(f.size for f in files), file_count=len(files),
             created_at=now, updated_at=now, created_by=actor, updated_by=actor))
-        vid = int(res.inserted_primary_key[0])
+        vid = inserted_id(res)
         if files:
             self.conn.execute(insert(version_files), [
                 {"version_id": vid, "ordinal": i, "path": f.path, "size": f.size,

@@ -21,7 +21,7 @@ class AliasOps(RegistryBase):
             tx.registry.touch_model(model.id, now, actor.name)
             before = tx.registry.alias_version(model.id, alias)
             tx.registry.set_alias(model.id, alias, v.version, now, actor.name)
-            ev.record(tx, now, actor, ev.ALIAS_SET, "alias", f"{name}@{alias}", model.project,
+            ev.on_alias(tx, now, actor, ev.ALIAS_SET, model, alias, name,
                       before={"version": before}, after={"version": v.version})
             return tx.registry.version_entity(v)
 
@@ -33,5 +33,4 @@ class AliasOps(RegistryBase):
             before = tx.registry.alias_version(model.id, alias)
             if not tx.registry.delete_alias(model.id, alias):
                 raise NotFound(f"model {name!r} has no alias {alias!r}")
-            ev.record(tx, now, actor, ev.ALIAS_DELETED, "alias", f"{name}@{alias}",
-                      model.project, before={"version": before})
+            ev.on_alias(tx, now, actor, ev.ALIAS_DELETED, model, alias, name, before={"version": before})

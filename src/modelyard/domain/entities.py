@@ -36,6 +36,7 @@ class Principal:
 
     name: str = "anonymous"
     is_admin: bool = False
+    id: str | None = None
 
 
 ANONYMOUS = Principal()
@@ -126,6 +127,9 @@ class Event(_Wire):
     project: str = "default"
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    entity_key: str | None = None  # the entity's surrogate id, stable across renames
+    model_id: int | None = None  # the model an event of a model/version/alias is about
+    actor_id: str | None = None
 
 
 @dataclass(frozen=True)

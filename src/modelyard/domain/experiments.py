@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modelyard.domain import events as ev
+from modelyard.domain.events import EventType
 from modelyard.domain.entities import Experiment, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
@@ -15,12 +16,12 @@ from modelyard.domain.tracking_base import (
 from modelyard.domain.validation import check_max_results, check_name, check_tag
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
-EXPERIMENT_CREATED = "experiment.created"
-EXPERIMENT_RENAMED = "experiment.renamed"
-EXPERIMENT_DELETED = "experiment.deleted"
-EXPERIMENT_RESTORED = "experiment.restored"
-EXPERIMENT_TAG_SET = "experiment.tag_set"
-EXPERIMENT_TAG_DELETED = "experiment.tag_deleted"
+EXPERIMENT_CREATED = EventType.EXPERIMENT_CREATED
+EXPERIMENT_RENAMED = EventType.EXPERIMENT_RENAMED
+EXPERIMENT_DELETED = EventType.EXPERIMENT_DELETED
+EXPERIMENT_RESTORED = EventType.EXPERIMENT_RESTORED
+EXPERIMENT_TAG_SET = EventType.EXPERIMENT_TAG_SET
+EXPERIMENT_TAG_DELETED = EventType.EXPERIMENT_TAG_DELETED
 
 EXPERIMENT_FIELDS = FieldSet(
     attributes={

@@ -19,6 +19,7 @@ from collections import deque
 from typing import Any
 
 from modelyard.domain import events as ev
+from modelyard.domain.events import EventType
 from modelyard.domain.datasets import find_dataset_version, parse_dataset_ref
 from modelyard.domain.entities import (
     Deployment,
@@ -35,8 +36,8 @@ from modelyard.domain.refs import parse_ref, ref_from_parts
 from modelyard.domain.validation import _has_control
 from modelyard.errors import InvalidParameter, NotFound
 
-DEPLOYMENT_STARTED = "deployment.started"
-DEPLOYMENT_ENDED = "deployment.ended"
+DEPLOYMENT_STARTED = EventType.DEPLOYMENT_STARTED
+DEPLOYMENT_ENDED = EventType.DEPLOYMENT_ENDED
 DIRECTIONS = ("upstream", "downstream", "both")
 MAX_DEPTH = 20
 RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
@@ -66,7 +67,8 @@ class LineageService:
                                          actor.name)
             ev.record(tx, now, actor, DEPLOYMENT_STARTED, "deployment", dep_id,
                       mrec.project, after={"model": mrec.name, "version": vrec.version,
-                                           "endpoint": endpoint, "environment": environment})
+                                           "endpoint": endpoint, "environment": environment},
+                      model_id=mrec.id)
             return _deployment(tx, dep_id)[0]
 
     def end_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
@@ -74,14 +76,15 @@ class LineageService:
             found = tx.lineage.deployment(deployment_id) if isinstance(deployment_id, str) else None
             if found is None:
                 raise NotFound(f"deployment {deployment_id!r} does not exist")
-            dep = found[0]
+            dep, version_id = found
             if dep.ended_at is not None:
                 raise InvalidParameter(f"deployment {deployment_id} has already ended")
             now = self.clock.now_ms()
             tx.lineage.end_deployment(deployment_id, now)
             ev.record(tx, now, actor, DEPLOYMENT_ENDED, "deployment", deployment_id,
-                             before={"model": dep.model, "version": dep.version,
-                                     "endpoint": dep.endpoint})
+                      before={"model": dep.model, "version": dep.version,
+                              "endpoint": dep.endpoint},
+                      model_id=version_by_id(tx, version_id).model_id)
             return _deployment(tx, deployment_id)[0]
 
     def list_deployments(self, actor: Principal, model: str | None = None,

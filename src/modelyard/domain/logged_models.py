@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from modelyard.domain import events as ev
+from modelyard.domain.events import EventType
 from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.manifests import check_blobs_present
@@ -30,13 +31,13 @@ from modelyard.errors import InvalidParameter, NotFound
 
 STATUSES = ("PENDING", "READY", "FAILED")
 
-LOGGED_MODEL_CREATED = "logged_model.created"
-LOGGED_MODEL_FINALIZED = "logged_model.finalized"
-LOGGED_MODEL_FILES_ADDED = "logged_model.files_added"
-LOGGED_MODEL_TAG_SET = "logged_model.tag_set"
-LOGGED_MODEL_TAG_DELETED = "logged_model.tag_deleted"
-LOGGED_MODEL_DELETED = "logged_model.deleted"
-RUN_OUTPUTS_LOGGED = "run.outputs_logged"
+LOGGED_MODEL_CREATED = EventType.LOGGED_MODEL_CREATED
+LOGGED_MODEL_FINALIZED = EventType.LOGGED_MODEL_FINALIZED
+LOGGED_MODEL_FILES_ADDED = EventType.LOGGED_MODEL_FILES_ADDED
+LOGGED_MODEL_TAG_SET = EventType.LOGGED_MODEL_TAG_SET
+LOGGED_MODEL_TAG_DELETED = EventType.LOGGED_MODEL_TAG_DELETED
+LOGGED_MODEL_DELETED = EventType.LOGGED_MODEL_DELETED
+RUN_OUTPUTS_LOGGED = EventType.RUN_OUTPUTS_LOGGED
 
 FIELDS = FieldSet(
     attributes={

@@ -46,10 +46,9 @@ class ModelOps(ProjectOps):
             mid = tx.registry.insert_model(name, pid, description, now, actor.name)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
-            model = _entity(tx, name)
-            ev.record(tx, now, actor, ev.MODEL_CREATED, "model", name, model.project,
-                      after={"description": description, "tags": tags})
-            return model
+            ev.on_model(tx, now, actor, ev.MODEL_CREATED, find_model(tx, name),
+                        after={"description": description, "tags": tags})
+            return _entity(tx, name)
 
     def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:
         with self.store.read() as tx:
@@ -73,8 +72,8 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.set_model_description(model.id, description, now, actor.name)
-            ev.record(tx, now, actor, ev.MODEL_UPDATED, "model", name, model.project,
-                      before={"description": model.description},
+            ev.on_model(tx, now, actor, ev.MODEL_UPDATED, model,
+                        before={"description": model.description},
                       after={"description": description})
             return _entity(tx, name)
 
@@ -84,8 +83,8 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.rename_model(model.id, new_name, now, actor.name)
-            ev.record(tx, now, actor, ev.MODEL_RENAMED, "model", new_name, model.project,
-                      before={"name": name}, after={"name": new_name})
+            ev.on_model(tx, now, actor, ev.MODEL_RENAMED, model, new_name,
+                        before={"name": name}, after={"name": new_name})
             return _entity(tx, new_name)
 
     def set_model_tag(self, actor: Principal, name: str, key: str, value: str) -> None:
@@ -95,8 +94,8 @@ class ModelOps(ProjectOps):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_model_tag(model.id, key, value)
-            ev.record(tx, now, actor, ev.MODEL_TAG_SET, "model", name, model.project,
-                      after={"key": key, "value": value})
+            ev.on_model(tx, now, actor, ev.MODEL_TAG_SET, model,
+                        after={"key": key, "value": value})
 
     def delete_model_tag(self, actor: Principal, name: str, key: str) -> None:
         with self.store.write() as tx:
@@ -105,8 +104,8 @@ class ModelOps(ProjectOps):
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_model_tag(model.id, key):
                 raise NotFound(f"model {name!r} has no tag {key!r}")
-            ev.record(tx, now, actor, ev.MODEL_TAG_DELETED, "model", name, model.project,
-                      before={"key": key})
+            ev.on_model(tx, now, actor, ev.MODEL_TAG_DELETED, model,
+                        before={"key": key})
 
     def delete_model(self, actor: Principal, name: str) -> None:
         """Soft delete: hidden from reads and searches, restorable until collected."""
@@ -114,12 +113,12 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, True, now, actor.name)
-            ev.record(tx, now, actor, ev.MODEL_DELETED, "model", name, model.project)
+            ev.on_model(tx, now, actor, ev.MODEL_DELETED, model)
 
     def restore_model(self, actor: Principal, name: str) -> RegisteredModel:
         with self.store.write() as tx:
             model = find_model(tx, name, deleted=True)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, False, now, actor.name)
-            ev.record(tx, now, actor, ev.MODEL_RESTORED, "model", name, model.project)
+            ev.on_model(tx, now, actor, ev.MODEL_RESTORED, model)
             return _entity(tx, name)

@@ -152,3 +152,6 @@ class NewEvent:
     time: int
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    entity_key: str | None = None
+    model_id: int | None = None
+    actor_id: str | None = None

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from modelyard.domain import events as ev
+from modelyard.domain.events import EventType
 from modelyard.domain.datasets import resolve_inputs
 from modelyard.domain.entities import Page, Principal, Run
 from modelyard.domain.paging import decode_token, page_of
@@ -16,14 +17,14 @@ from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, 
 from modelyard.domain.validation import check_max_results, check_run_tag
 from modelyard.errors import InvalidParameter
 
-RUN_CREATED = "run.created"
-RUN_UPDATED = "run.updated"
-RUN_DELETED = "run.deleted"
-RUN_RESTORED = "run.restored"
-RUN_LOGGED = "run.logged"
-RUN_TAG_DELETED = "run.tag_deleted"
-RUN_INPUTS_LOGGED = "run.inputs_logged"
-RUN_ARTIFACTS_ADDED = "run.artifacts_added"
+RUN_CREATED = EventType.RUN_CREATED
+RUN_UPDATED = EventType.RUN_UPDATED
+RUN_DELETED = EventType.RUN_DELETED
+RUN_RESTORED = EventType.RUN_RESTORED
+RUN_LOGGED = EventType.RUN_LOGGED
+RUN_TAG_DELETED = EventType.RUN_TAG_DELETED
+RUN_INPUTS_LOGGED = EventType.RUN_INPUTS_LOGGED
+RUN_ARTIFACTS_ADDED = EventType.RUN_ARTIFACTS_ADDED
 
 RUN_FIELDS = FieldSet(
     attributes={

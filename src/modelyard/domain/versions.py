@@ -76,11 +76,11 @@ class VersionOps(RegistryBase):
                 files=files, tags=tags, now=now, actor=actor.name)
             for parent, relation in self._parents(tx, parents):
                 tx.registry.add_parent(vid, parent, relation)
-            version = tx.registry.version_entity(version_by_id(tx, vid))
-            ev.record(tx, now, actor, ev.VERSION_CREATED, "version", f"{name}/{number}",
-                      model.project, after={"files": len(files), "size": version.size,
-                                            "run_id": run_id, "source": source})
-            return version
+            record = version_by_id(tx, vid)
+            ev.on_version(tx, now, actor, ev.VERSION_CREATED, model, record,
+                          after={"files": len(files), "size": record.size, "run_id": run_id,
+                                 "source": source})
+            return tx.registry.version_entity(record)
 
     def _parents(self, tx: Transaction,
                  parents: list[ParentSpec] | None) -> list[tuple[int, str]]:
@@ -136,8 +136,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.update_version(v.id, now, actor.name, description=description)
-            ev.record(tx, now, actor, ev.VERSION_UPDATED, "version", f"{name}/{v.version}",
-                      model.project, before={"description": v.description},
+            ev.on_version(tx, now, actor, ev.VERSION_UPDATED, model, v, before={"description": v.description},
                       after={"description": description})
             return tx.registry.version_entity(version_by_id(tx, v.id))
 
@@ -149,8 +148,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_version_tag(v.id, key, value)
-            ev.record(tx, now, actor, ev.VERSION_TAG_SET, "version", f"{name}/{v.version}",
-                      model.project, after={"key": key, "value": value})
+            ev.on_version(tx, now, actor, ev.VERSION_TAG_SET, model, v, after={"key": key, "value": value})
 
     def delete_version_tag(self, actor: Principal, name: str, version: int | str,
                            key: str) -> None:
@@ -160,8 +158,7 @@ class VersionOps(RegistryBase):
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_version_tag(v.id, key):
                 raise NotFound(f"version {name}/{v.version} has no tag {key!r}")
-            ev.record(tx, now, actor, ev.VERSION_TAG_DELETED, "version",
-                      f"{name}/{v.version}", model.project, before={"key": key})
+            ev.on_version(tx, now, actor, ev.VERSION_TAG_DELETED, model, v, before={"key": key})
 
     def delete_version(self, actor: Principal, name: str, version: int | str) -> None:
         """Soft delete; the aliases that pointed at the version are removed with it."""
@@ -172,8 +169,7 @@ class VersionOps(RegistryBase):
             dropped = tx.registry.aliases_of(model.id, v.version)
             tx.registry.delete_aliases_of(model.id, v.version)
             tx.registry.set_version_deleted(v.id, now, now, actor.name)
-            ev.record(tx, now, actor, ev.VERSION_DELETED, "version", f"{name}/{v.version}",
-                      model.project, before={"aliases": dropped, "stage": v.stage})
+            ev.on_version(tx, now, actor, ev.VERSION_DELETED, model, v, before={"aliases": dropped, "stage": v.stage})
 
     def restore_version(self, actor: Principal, name: str, version: int) -> ModelVersion:
         with self.store.write() as tx:
@@ -182,8 +178,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_version_deleted(v.id, None, now, actor.name)
-            ev.record(tx, now, actor, ev.VERSION_RESTORED, "version", f"{name}/{v.version}",
-                      model.project)
+            ev.on_version(tx, now, actor, ev.VERSION_RESTORED, model, v)
             return tx.registry.version_entity(version_by_id(tx, v.id))
 
     def latest_versions(self, actor: Principal, name: str,

@@ -175,8 +175,14 @@ events = Table(
     Column("actor", String(256), nullable=False),
     Column("time", BigInteger, nullable=False),
     Column("payload", Text, nullable=True),
+    # The entity's surrogate id (stable across renames), the model an event of a model,
+    # version, alias or deployment belongs to, and the actor's principal id.
+    Column("entity_key", String(128), nullable=True),
+    Column("model_id", BigInteger, nullable=True),
+    Column("actor_id", String(256), nullable=True),
     Index("ix_events_entity", "entity_type", "entity_id"),
     Index("ix_events_time", "time"),
+    Index("ix_events_model_id", "model_id"),
     **MYSQL,
 )
 

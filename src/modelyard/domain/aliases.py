@@ -21,8 +21,7 @@ class AliasOps(RegistryBase):
             tx.registry.touch_model(model.id, now, actor.name)
             before = tx.registry.alias_version(model.id, alias)
             tx.registry.set_alias(model.id, alias, v.version, now, actor.name)
-            ev.on_alias(tx, now, actor, ev.ALIAS_SET, model, alias, name,
-                      before={"version": before}, after={"version": v.version})
+            ev.on_alias(tx, now, actor, ev.AliasSet(before, v.version), model, alias)
             return tx.registry.version_entity(v)
 
     def delete_alias(self, actor: Principal, name: str, alias: str) -> None:
@@ -33,4 +32,4 @@ class AliasOps(RegistryBase):
             before = tx.registry.alias_version(model.id, alias)
             if not tx.registry.delete_alias(model.id, alias):
                 raise NotFound(f"model {name!r} has no alias {alias!r}")
-            ev.on_alias(tx, now, actor, ev.ALIAS_DELETED, model, alias, name, before={"version": before})
+            ev.on_alias(tx, now, actor, ev.AliasDeleted(before), model, alias)

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.events import EventType
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.manifests import check_blobs_present
@@ -31,7 +30,6 @@ from modelyard.domain.validation import (
 )
 from modelyard.errors import InvalidParameter, NotFound
 
-DATASET_VERSION_CREATED = EventType.DATASET_VERSION_CREATED
 MAX_PROFILE_BYTES = 1 << 20
 MAX_CONTEXT = 64
 
@@ -87,8 +85,8 @@ def create_version(tx: Transaction, now: int, actor: Principal, name: str, files
         did, number, digest=digest, source=source, source_type=source_type,
         description=description, profile=profile, tags=tags or {}, files=files, now=now,
         actor=actor.name)
-    ev.record(tx, now, actor, DATASET_VERSION_CREATED, "dataset", f"{name}/{number}",
-              after={"digest": digest, "files": len(files), "source": source}, key=vid)
+    ev.record(tx, now, actor, ev.DatasetVersionCreated(digest, len(files), source), "dataset",
+              f"{name}/{number}", key=vid)
     return vid, True
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from modelyard.domain import events as ev
-from modelyard.domain.events import EventType
 from modelyard.domain.entities import Experiment, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
@@ -16,12 +15,6 @@ from modelyard.domain.tracking_base import (
 from modelyard.domain.validation import check_max_results, check_name, check_tag
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
-EXPERIMENT_CREATED = EventType.EXPERIMENT_CREATED
-EXPERIMENT_RENAMED = EventType.EXPERIMENT_RENAMED
-EXPERIMENT_DELETED = EventType.EXPERIMENT_DELETED
-EXPERIMENT_RESTORED = EventType.EXPERIMENT_RESTORED
-EXPERIMENT_TAG_SET = EventType.EXPERIMENT_TAG_SET
-EXPERIMENT_TAG_DELETED = EventType.EXPERIMENT_TAG_DELETED
 
 EXPERIMENT_FIELDS = FieldSet(
     attributes={
@@ -50,8 +43,7 @@ class ExperimentOps(TrackingBase):
             eid = tx.tracking.insert_experiment(name, location, now)
             for k, v in tags.items():
                 tx.tracking.set_experiment_tag(eid, k, v)
-            ev.record(tx, now, actor, EXPERIMENT_CREATED, "experiment", str(eid),
-                      after={"name": name, "tags": tags})
+            ev.record(tx, now, actor, ev.ExperimentCreated(name, tags), "experiment", str(eid))
             return tx.tracking.experiment_entity(self._exp_row(tx, eid))
 
     def get_experiment(self, actor: Principal, experiment_id: str) -> Experiment:
@@ -88,8 +80,8 @@ class ExperimentOps(TrackingBase):
             row = self._exp_row(tx, experiment_id, lock=True)
             now = self.clock.now_ms()
             tx.tracking.rename_experiment(row.id, new_name, now)
-            ev.record(tx, now, actor, EXPERIMENT_RENAMED, "experiment", str(row.id),
-                      before={"name": row.name}, after={"name": new_name})
+            ev.record(tx, now, actor, ev.ExperimentRenamed(row.name, new_name), "experiment",
+                      str(row.id))
             return tx.tracking.experiment_entity(self._exp_row(tx, row.id))
 
     def delete_experiment(self, actor: Principal, experiment_id: str) -> None:
@@ -103,7 +95,7 @@ class ExperimentOps(TrackingBase):
                 raise InvalidParameter(f"experiment {experiment_id!r} is already deleted")
             now = self.clock.now_ms()
             tx.tracking.set_experiment_lifecycle(row.id, "deleted", now, now)
-            ev.record(tx, now, actor, EXPERIMENT_DELETED, "experiment", str(row.id))
+            ev.record(tx, now, actor, ev.ExperimentDeleted(), "experiment", str(row.id))
 
     def restore_experiment(self, actor: Principal, experiment_id: str) -> Experiment:
         with self.store.write() as tx:
@@ -112,7 +104,7 @@ class ExperimentOps(TrackingBase):
                 raise InvalidParameter(f"experiment {experiment_id!r} is not deleted")
             now = self.clock.now_ms()
             tx.tracking.set_experiment_lifecycle(row.id, "active", None, now)
-            ev.record(tx, now, actor, EXPERIMENT_RESTORED, "experiment", str(row.id))
+            ev.record(tx, now, actor, ev.ExperimentRestored(), "experiment", str(row.id))
             return tx.tracking.experiment_entity(self._exp_row(tx, row.id))
 
     def set_experiment_tag(self, actor: Principal, experiment_id: str, key: str,
@@ -123,8 +115,7 @@ class ExperimentOps(TrackingBase):
             now = self.clock.now_ms()
             tx.tracking.touch_experiment(row.id, now)
             tx.tracking.set_experiment_tag(row.id, key, value)
-            ev.record(tx, now, actor, EXPERIMENT_TAG_SET, "experiment", str(row.id),
-                      after={"key": key, "value": value})
+            ev.record(tx, now, actor, ev.ExperimentTagSet(key, value), "experiment", str(row.id))
 
     def delete_experiment_tag(self, actor: Principal, experiment_id: str, key: str) -> None:
         with self.store.write() as tx:
@@ -133,5 +124,4 @@ class ExperimentOps(TrackingBase):
             tx.tracking.touch_experiment(row.id, now)
             if not tx.tracking.delete_experiment_tag(row.id, key):
                 raise NotFound(f"experiment {experiment_id} has no tag {key!r}")
-            ev.record(tx, now, actor, EXPERIMENT_TAG_DELETED, "experiment", str(row.id),
-                      before={"key": key})
+            ev.record(tx, now, actor, ev.ExperimentTagDeleted(key), "experiment", str(row.id))

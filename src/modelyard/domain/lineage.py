@@ -19,7 +19,6 @@ from collections import deque
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.events import EventType
 from modelyard.domain.datasets import find_dataset_version, parse_dataset_ref
 from modelyard.domain.entities import (
     Deployment,
@@ -36,8 +35,6 @@ from modelyard.domain.refs import parse_ref, ref_from_parts
 from modelyard.domain.validation import _has_control
 from modelyard.errors import InvalidParameter, NotFound
 
-DEPLOYMENT_STARTED = EventType.DEPLOYMENT_STARTED
-DEPLOYMENT_ENDED = EventType.DEPLOYMENT_ENDED
 DIRECTIONS = ("upstream", "downstream", "both")
 MAX_DEPTH = 20
 RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
@@ -65,10 +62,9 @@ class LineageService:
             dep_id = uuid.uuid4().hex
             tx.lineage.insert_deployment(dep_id, vrec.id, endpoint, environment, now,
                                          actor.name)
-            ev.record(tx, now, actor, DEPLOYMENT_STARTED, "deployment", dep_id,
-                      mrec.project, after={"model": mrec.name, "version": vrec.version,
-                                           "endpoint": endpoint, "environment": environment},
-                      model_id=mrec.id)
+            ev.record(tx, now, actor,
+                      ev.DeploymentStarted(mrec.name, vrec.version, endpoint, environment),
+                      "deployment", dep_id, mrec.project, model_id=mrec.id)
             return _deployment(tx, dep_id)[0]
 
     def end_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
@@ -81,9 +77,8 @@ class LineageService:
                 raise InvalidParameter(f"deployment {deployment_id} has already ended")
             now = self.clock.now_ms()
             tx.lineage.end_deployment(deployment_id, now)
-            ev.record(tx, now, actor, DEPLOYMENT_ENDED, "deployment", deployment_id,
-                      before={"model": dep.model, "version": dep.version,
-                              "endpoint": dep.endpoint},
+            ev.record(tx, now, actor, ev.DeploymentEnded(dep.model, dep.version, dep.endpoint),
+                      "deployment", deployment_id,
                       model_id=version_by_id(tx, version_id).model_id)
             return _deployment(tx, deployment_id)[0]
 

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.events import EventType
 from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.manifests import check_blobs_present
@@ -31,13 +30,6 @@ from modelyard.errors import InvalidParameter, NotFound
 
 STATUSES = ("PENDING", "READY", "FAILED")
 
-LOGGED_MODEL_CREATED = EventType.LOGGED_MODEL_CREATED
-LOGGED_MODEL_FINALIZED = EventType.LOGGED_MODEL_FINALIZED
-LOGGED_MODEL_FILES_ADDED = EventType.LOGGED_MODEL_FILES_ADDED
-LOGGED_MODEL_TAG_SET = EventType.LOGGED_MODEL_TAG_SET
-LOGGED_MODEL_TAG_DELETED = EventType.LOGGED_MODEL_TAG_DELETED
-LOGGED_MODEL_DELETED = EventType.LOGGED_MODEL_DELETED
-RUN_OUTPUTS_LOGGED = EventType.RUN_OUTPUTS_LOGGED
 
 FIELDS = FieldSet(
     attributes={
@@ -113,9 +105,9 @@ class LoggedModelService:
                 model_id=model_id, experiment_id=str(experiment_id), name=name,
                 source_run_id=source_run_id or None, model_type=model_type, params=params,
                 tags=tags, now=now, actor=actor.name)
-            ev.record(tx, now, actor, LOGGED_MODEL_CREATED, "logged_model", model_id,
-                      after={"name": name, "experiment_id": str(experiment_id),
-                             "source_run_id": source_run_id})
+            ev.record(tx, now, actor,
+                      ev.LoggedModelCreated(name, str(experiment_id), source_run_id),
+                      "logged_model", model_id)
             return tx.logged_models.entity(self._row(tx, model_id))
 
     def get(self, actor: Principal, model_id: str) -> LoggedModel:
@@ -129,8 +121,8 @@ class LoggedModelService:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
             tx.logged_models.set_status(row.id, status, now)
-            ev.record(tx, now, actor, LOGGED_MODEL_FINALIZED, "logged_model", model_id,
-                      before={"status": row.status}, after={"status": status})
+            ev.record(tx, now, actor, ev.LoggedModelFinalized(row.status, status),
+                      "logged_model", model_id)
             return tx.logged_models.entity(self._row(tx, model_id))
 
     def set_tags(self, actor: Principal, model_id: str, tags: dict[str, str]) -> None:
@@ -141,8 +133,8 @@ class LoggedModelService:
             tx.logged_models.touch(row.id, now)
             for k, v in tags.items():
                 tx.logged_models.set_tag(row.id, k, v)
-            ev.record(tx, now, actor, LOGGED_MODEL_TAG_SET, "logged_model", model_id,
-                      after={"tags": sorted(tags)[:20]})
+            ev.record(tx, now, actor, ev.LoggedModelTagSet(sorted(tags)[:20]), "logged_model",
+                      model_id)
 
     def delete_tag(self, actor: Principal, model_id: str, key: str) -> None:
         with self.store.write() as tx:
@@ -151,8 +143,7 @@ class LoggedModelService:
             if not tx.logged_models.delete_tag(row.id, key):
                 raise NotFound(f"logged model {model_id!r} has no tag {key!r}")
             tx.logged_models.touch(row.id, now)
-            ev.record(tx, now, actor, LOGGED_MODEL_TAG_DELETED, "logged_model", model_id,
-                      before={"key": key})
+            ev.record(tx, now, actor, ev.LoggedModelTagDeleted(key), "logged_model", model_id)
 
     def delete(self, actor: Principal, model_id: str) -> None:
         """Soft delete; versions registered from it keep their manifests."""
@@ -160,7 +151,7 @@ class LoggedModelService:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
             tx.logged_models.mark_deleted(row.id, now)
-            ev.record(tx, now, actor, LOGGED_MODEL_DELETED, "logged_model", model_id)
+            ev.record(tx, now, actor, ev.LoggedModelDeleted(), "logged_model", model_id)
 
     def search(self, actor: Principal, experiment_ids: list[str] | None = None,
                filter: str | None = None, order_by: list[str] | None = None,
@@ -189,8 +180,9 @@ class LoggedModelService:
             now = self.clock.now_ms()
             tx.logged_models.touch(row.id, now)
             tx.logged_models.put_files(row.id, entries)
-            ev.record(tx, now, actor, LOGGED_MODEL_FILES_ADDED, "logged_model", model_id,
-                      after={"files": len(entries), "size": sum(f.size for f in entries)})
+            ev.record(tx, now, actor,
+                      ev.LoggedModelFilesAdded(len(entries), sum(f.size for f in entries)),
+                      "logged_model", model_id)
 
     def files(self, actor: Principal, model_id: str, prefix: str = "") -> list[FileEntry]:
         prefix = prefix.strip("/")
@@ -218,8 +210,8 @@ class LoggedModelService:
                 if isinstance(step, bool) or not isinstance(step, int):
                     raise InvalidParameter("step must be an integer")
                 tx.logged_models.add_output(run_id, model_id, step)
-            ev.record(tx, now, actor, RUN_OUTPUTS_LOGGED, "run", run_id,
-                      after={"models": [m for m, _ in models][:20]})
+            ev.record(tx, now, actor, ev.RunOutputsLogged([m for m, _ in models][:20]), "run",
+                      run_id)
 
     def run_outputs(self, actor: Principal, run_id: str) -> list[tuple[str, int]]:
         with self.store.read() as tx:

@@ -9,7 +9,6 @@ from typing import Any
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Metric, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
-from modelyard.domain.runs import RUN_LOGGED, RUN_TAG_DELETED
 from modelyard.domain.tracking_base import (
     DEFAULT_HISTORY_PAGE,
     MAX_BATCH_METRICS,
@@ -43,7 +42,7 @@ class MetricOps(TrackingBase):
             now = self.clock.now_ms()
             if not tx.tracking.delete_run_tag(row.id, key):
                 raise NotFound(f"run {run_id!r} has no tag {key!r}")
-            ev.record(tx, now, actor, RUN_TAG_DELETED, "run", run_id, before={"key": key})
+            ev.record(tx, now, actor, ev.RunTagDeleted(key), "run", run_id)
 
     def _metrics(self, items: Iterable[Any], now: int) -> list[Metric]:
         out = []
@@ -92,9 +91,9 @@ class MetricOps(TrackingBase):
                                                   if k not in existing})
             tx.tracking.insert_metrics(row.id, metric_items)
             tx.tracking.set_run_tags(row.id, tag_items)
-            ev.record(tx, now, actor, RUN_LOGGED, "run", run_id, after={
-                "metrics": len(metric_items), "metric_keys": sorted({m.key for m in metric_items})[:20],
-                "params": sorted(new_params)[:20], "tags": sorted(tag_items)[:20]})
+            ev.record(tx, now, actor, ev.RunLogged(
+                len(metric_items), sorted({m.key for m in metric_items})[:20],
+                sorted(new_params)[:20], sorted(tag_items)[:20]), "run", run_id)
 
     def get_metric_history(self, actor: Principal, run_id: str, key: str,
                            max_results: int | None = None,

@@ -46,8 +46,8 @@ class ModelOps(ProjectOps):
             mid = tx.registry.insert_model(name, pid, description, now, actor.name)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
-            ev.on_model(tx, now, actor, ev.MODEL_CREATED, find_model(tx, name),
-                        after={"description": description, "tags": tags})
+            ev.on_model(tx, now, actor, ev.ModelCreated(description, tags),
+                        find_model(tx, name))
             return _entity(tx, name)
 
     def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:
@@ -72,9 +72,7 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.set_model_description(model.id, description, now, actor.name)
-            ev.on_model(tx, now, actor, ev.MODEL_UPDATED, model,
-                        before={"description": model.description},
-                      after={"description": description})
+            ev.on_model(tx, now, actor, ev.ModelUpdated(model.description, description), model)
             return _entity(tx, name)
 
     def rename_model(self, actor: Principal, name: str, new_name: str) -> RegisteredModel:
@@ -83,8 +81,7 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.rename_model(model.id, new_name, now, actor.name)
-            ev.on_model(tx, now, actor, ev.MODEL_RENAMED, model, new_name,
-                        before={"name": name}, after={"name": new_name})
+            ev.on_model(tx, now, actor, ev.ModelRenamed(name, new_name), model, new_name)
             return _entity(tx, new_name)
 
     def set_model_tag(self, actor: Principal, name: str, key: str, value: str) -> None:
@@ -94,8 +91,7 @@ class ModelOps(ProjectOps):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_model_tag(model.id, key, value)
-            ev.on_model(tx, now, actor, ev.MODEL_TAG_SET, model,
-                        after={"key": key, "value": value})
+            ev.on_model(tx, now, actor, ev.ModelTagSet(key, value), model)
 
     def delete_model_tag(self, actor: Principal, name: str, key: str) -> None:
         with self.store.write() as tx:
@@ -104,8 +100,7 @@ class ModelOps(ProjectOps):
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_model_tag(model.id, key):
                 raise NotFound(f"model {name!r} has no tag {key!r}")
-            ev.on_model(tx, now, actor, ev.MODEL_TAG_DELETED, model,
-                        before={"key": key})
+            ev.on_model(tx, now, actor, ev.ModelTagDeleted(key), model)
 
     def delete_model(self, actor: Principal, name: str) -> None:
         """Soft delete: hidden from reads and searches, restorable until collected."""
@@ -113,12 +108,12 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, True, now, actor.name)
-            ev.on_model(tx, now, actor, ev.MODEL_DELETED, model)
+            ev.on_model(tx, now, actor, ev.ModelDeleted(), model)
 
     def restore_model(self, actor: Principal, name: str) -> RegisteredModel:
         with self.store.write() as tx:
             model = find_model(tx, name, deleted=True)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, False, now, actor.name)
-            ev.on_model(tx, now, actor, ev.MODEL_RESTORED, model)
+            ev.on_model(tx, now, actor, ev.ModelRestored(), model)
             return _entity(tx, name)

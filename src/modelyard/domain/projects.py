@@ -22,7 +22,7 @@ class ProjectOps(RegistryBase):
             raise NotFound(f"project {name!r} does not exist")
         now = self.clock.now_ms()
         pid = tx.registry.insert_project(name, "The default project", now, actor.name)
-        ev.record(tx, now, actor, ev.PROJECT_CREATED, "project", name, name, key=pid)
+        ev.record(tx, now, actor, ev.ProjectCreated(), "project", name, name, key=pid)
         return pid
 
     def create_project(self, actor: Principal, name: str, description: str = "") -> Project:
@@ -32,7 +32,7 @@ class ProjectOps(RegistryBase):
             now = self.clock.now_ms()
             if name != DEFAULT_PROJECT or tx.registry.project_id(name) is not None:
                 pid = tx.registry.insert_project(name, description, now, actor.name)
-                ev.record(tx, now, actor, ev.PROJECT_CREATED, "project", name, name, key=pid)
+                ev.record(tx, now, actor, ev.ProjectCreated(), "project", name, name, key=pid)
             else:
                 self._project_id(tx, name, actor)
         return Project(name=name, description=description, created_at=now, created_by=actor.name)

@@ -7,7 +7,6 @@ from typing import Any
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.manifests import check_blobs_present
-from modelyard.domain.runs import RUN_ARTIFACTS_ADDED
 from modelyard.domain.tracking_base import TrackingBase
 from modelyard.domain.validation import check_manifest, check_relpath
 from modelyard.errors import NotFound
@@ -30,9 +29,9 @@ class RunArtifactOps(TrackingBase):
             row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             tx.tracking.put_artifacts(row.id, entries)
-            ev.record(tx, now, actor, RUN_ARTIFACTS_ADDED, "run", run_id,
-                      after={"files": len(entries), "size": sum(f.size for f in entries),
-                             "prefix": prefix})
+            ev.record(tx, now, actor,
+                      ev.RunArtifactsAdded(len(entries), sum(f.size for f in entries), prefix),
+                      "run", run_id)
         return entries
 
     def _artifact_path(self, path: str) -> str:

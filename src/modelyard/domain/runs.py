@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.events import EventType
 from modelyard.domain.datasets import resolve_inputs
 from modelyard.domain.entities import Page, Principal, Run
 from modelyard.domain.paging import decode_token, page_of
@@ -17,14 +16,6 @@ from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, 
 from modelyard.domain.validation import check_max_results, check_run_tag
 from modelyard.errors import InvalidParameter
 
-RUN_CREATED = EventType.RUN_CREATED
-RUN_UPDATED = EventType.RUN_UPDATED
-RUN_DELETED = EventType.RUN_DELETED
-RUN_RESTORED = EventType.RUN_RESTORED
-RUN_LOGGED = EventType.RUN_LOGGED
-RUN_TAG_DELETED = EventType.RUN_TAG_DELETED
-RUN_INPUTS_LOGGED = EventType.RUN_INPUTS_LOGGED
-RUN_ARTIFACTS_ADDED = EventType.RUN_ARTIFACTS_ADDED
 
 RUN_FIELDS = FieldSet(
     attributes={
@@ -70,9 +61,8 @@ class RunOps(TrackingBase):
                                          name=run_name, status="RUNNING", start_time=start,
                                          user_id=user, parent_run_uuid=parent_run_id)
             tx.tracking.set_run_tags(rid, tag_items)
-            ev.record(tx, now, actor, RUN_CREATED, "run", run_uuid,
-                      after={"experiment_id": str(exp.id), "run_name": run_name,
-                             "parent_run_id": parent_run_id})
+            ev.record(tx, now, actor, ev.RunCreated(str(exp.id), run_name, parent_run_id), "run",
+                      run_uuid)
             return tx.tracking.run_entity(self._run_row(tx, run_uuid))
 
     def get_run(self, actor: Principal, run_id: str) -> Run:
@@ -98,13 +88,14 @@ class RunOps(TrackingBase):
             now = self.clock.now_ms()
             if status in ("FINISHED", "FAILED", "KILLED") and "end_time" not in values:
                 values["end_time"] = now
-            before = {"status": row.status, "end_time": row.end_time, "name": row.name}
-            tx.tracking.update_run(row.id, status=status, end_time=values.get("end_time"),
+            new_end = values.get("end_time")
+            tx.tracking.update_run(row.id, status=status, end_time=new_end,
                                    name=run_name or None)
             if run_name:
                 tx.tracking.set_run_tags(row.id, {"mlflow.runName": run_name})
-            ev.record(tx, now, actor, RUN_UPDATED, "run", run_id,
-                      before={k: before[k] for k in values}, after=values)
+            ev.record(tx, now, actor, ev.RunUpdated(
+                old_status=row.status, old_end_time=row.end_time, old_name=row.name,
+                status=status, end_time=new_end, name=run_name or None), "run", run_id)
             return tx.tracking.run_entity(self._run_row(tx, run_id))
 
     def delete_run(self, actor: Principal, run_id: str) -> None:
@@ -114,14 +105,14 @@ class RunOps(TrackingBase):
             row = self._run_row(tx, run_id, lock=True)
             now = self.clock.now_ms()
             tx.tracking.set_run_lifecycle(row.id, "deleted", now)
-            ev.record(tx, now, actor, RUN_DELETED, "run", run_id)
+            ev.record(tx, now, actor, ev.RunDeleted(), "run", run_id)
 
     def restore_run(self, actor: Principal, run_id: str) -> Run:
         with self.store.write() as tx:
             row = self._run_row(tx, run_id, lock=True)
             now = self.clock.now_ms()
             tx.tracking.set_run_lifecycle(row.id, "active", None)
-            ev.record(tx, now, actor, RUN_RESTORED, "run", run_id)
+            ev.record(tx, now, actor, ev.RunRestored(), "run", run_id)
             return tx.tracking.run_entity(self._run_row(tx, run_id))
 
     def search_runs(self, actor: Principal, experiment_ids: Iterable[str] | str,
@@ -154,5 +145,5 @@ class RunOps(TrackingBase):
             for version_id, context, _ in resolved:
                 tx.tracking.add_input(row.id, version_id, context, now)
             refs = [ref for _, _, ref in resolved]
-            ev.record(tx, now, actor, RUN_INPUTS_LOGGED, "run", run_id, after={"datasets": refs})
+            ev.record(tx, now, actor, ev.RunInputsLogged(refs), "run", run_id)
             return tx.tracking.inputs_of([row.id]).get(row.id, [])

@@ -25,6 +25,6 @@ class StageOps(RegistryBase):
                     if other.id != v.id:
                         tx.registry.update_version(other.id, now, actor.name, stage="Archived")
                         archived.append(other.version)
-            ev.on_version(tx, now, actor, ev.VERSION_STAGE_CHANGED, model, v, before={"stage": v.stage},
-                      after={"stage": target, "archived": archived})
+            ev.on_version(tx, now, actor, ev.VersionStageChanged(v.stage, target, archived),
+                          model, v)
             return tx.registry.version_entity(version_by_id(tx, v.id))

@@ -77,9 +77,8 @@ class VersionOps(RegistryBase):
             for parent, relation in self._parents(tx, parents):
                 tx.registry.add_parent(vid, parent, relation)
             record = version_by_id(tx, vid)
-            ev.on_version(tx, now, actor, ev.VERSION_CREATED, model, record,
-                          after={"files": len(files), "size": record.size, "run_id": run_id,
-                                 "source": source})
+            ev.on_version(tx, now, actor,
+                          ev.VersionCreated(len(files), record.size, run_id, source), model, record)
             return tx.registry.version_entity(record)
 
     def _parents(self, tx: Transaction,
@@ -136,8 +135,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.update_version(v.id, now, actor.name, description=description)
-            ev.on_version(tx, now, actor, ev.VERSION_UPDATED, model, v, before={"description": v.description},
-                      after={"description": description})
+            ev.on_version(tx, now, actor, ev.VersionUpdated(v.description, description), model, v)
             return tx.registry.version_entity(version_by_id(tx, v.id))
 
     def set_version_tag(self, actor: Principal, name: str, version: int | str, key: str,
@@ -148,7 +146,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_version_tag(v.id, key, value)
-            ev.on_version(tx, now, actor, ev.VERSION_TAG_SET, model, v, after={"key": key, "value": value})
+            ev.on_version(tx, now, actor, ev.VersionTagSet(key, value), model, v)
 
     def delete_version_tag(self, actor: Principal, name: str, version: int | str,
                            key: str) -> None:
@@ -158,7 +156,7 @@ class VersionOps(RegistryBase):
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_version_tag(v.id, key):
                 raise NotFound(f"version {name}/{v.version} has no tag {key!r}")
-            ev.on_version(tx, now, actor, ev.VERSION_TAG_DELETED, model, v, before={"key": key})
+            ev.on_version(tx, now, actor, ev.VersionTagDeleted(key), model, v)
 
     def delete_version(self, actor: Principal, name: str, version: int | str) -> None:
         """Soft delete; the aliases that pointed at the version are removed with it."""
@@ -169,7 +167,7 @@ class VersionOps(RegistryBase):
             dropped = tx.registry.aliases_of(model.id, v.version)
             tx.registry.delete_aliases_of(model.id, v.version)
             tx.registry.set_version_deleted(v.id, now, now, actor.name)
-            ev.on_version(tx, now, actor, ev.VERSION_DELETED, model, v, before={"aliases": dropped, "stage": v.stage})
+            ev.on_version(tx, now, actor, ev.VersionDeleted(dropped, v.stage), model, v)
 
     def restore_version(self, actor: Principal, name: str, version: int) -> ModelVersion:
         with self.store.write() as tx:
@@ -178,7 +176,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_version_deleted(v.id, None, now, actor.name)
-            ev.on_version(tx, now, actor, ev.VERSION_RESTORED, model, v)
+            ev.on_version(tx, now, actor, ev.VersionRestored(), model, v)
             return tx.registry.version_entity(version_by_id(tx, v.id))
 
     def latest_versions(self, actor: Principal, name: str,

@@ -4,7 +4,7 @@ A record carries what the domain decides with (surrogate ids, lifecycle fields) 
 distinct from the public entities in :mod:`modelyard.domain.entities`, which a
 repository builds from records when the caller wants the whole object (tags, aliases
 and the like, read in a batch).  The store maps each table's rows to its record in one
-place (``store/records_map.py``).
+place (``store/mapping.py``).
 """
 
 from __future__ import annotations

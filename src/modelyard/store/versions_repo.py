@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.entities import FileEntry, ModelVersion, ParentLink
@@ -235,7 +235,3 @@ class VersionsRepo:
 
     def referenced_digests(self) -> set[str]:
         return set(self.conn.execute(select(version_files.c.sha256).distinct()).scalars())
-
-    def digest_referenced(self, digest: str) -> bool:
-        return bool(self.conn.execute(select(exists().where(
-            version_files.c.sha256 == digest))).scalar())

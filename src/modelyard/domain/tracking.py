@@ -21,12 +21,22 @@ from modelyard.domain.experiments import EXPERIMENT_FIELDS, ExperimentOps
 from modelyard.domain.metrics import MetricOps
 from modelyard.domain.run_artifacts import RunArtifactOps
 from modelyard.domain.runs import RUN_FIELDS, RunOps
-from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
+from modelyard.domain.tracking_base import (
+    DEFAULT_EXPERIMENT_ID,
+    DEFAULT_EXPERIMENT_NAME,
+    DEFAULT_HISTORY_PAGE,
+    MAX_BATCH_METRICS,
+    MAX_BATCH_PARAMS,
+    MAX_BATCH_TAGS,
+    MAX_HISTORY_PAGE,
+)
 
 
 class TrackingService(ExperimentOps, RunOps, MetricOps, RunArtifactOps):
     """Experiments, runs, params, metrics, run tags, run artifacts and inputs."""
 
 
-__all__ = ["DEFAULT_EXPERIMENT_ID", "DEFAULT_EXPERIMENT_NAME", "EXPERIMENT_FIELDS", "RUN_FIELDS",
-           "TrackingService"]
+# The limits (documented in docs/limits.md) are named here, with the service.
+__all__ = ["DEFAULT_EXPERIMENT_ID", "DEFAULT_EXPERIMENT_NAME", "DEFAULT_HISTORY_PAGE",
+           "EXPERIMENT_FIELDS", "MAX_BATCH_METRICS", "MAX_BATCH_PARAMS", "MAX_BATCH_TAGS",
+           "MAX_HISTORY_PAGE", "RUN_FIELDS", "TrackingService"]

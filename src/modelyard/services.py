@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
-
 from modelyard.artifacts.registry import open_blob_store
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
@@ -20,7 +18,7 @@ from modelyard.domain.datasets import DatasetService
 from modelyard.domain.gc import GcService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
-from modelyard.domain.ports import Clock, SystemClock
+from modelyard.domain.ports import BlobStore, Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
@@ -33,8 +31,8 @@ log = logging.getLogger("modelyard.server")
 @dataclass
 class Services:
     settings: Settings
-    store: Any
-    blobs: Any
+    store: SqlStore
+    blobs: BlobStore
     clock: Clock
     registry: RegistryService
     gc: GcService

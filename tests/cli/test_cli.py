@@ -59,6 +59,18 @@ def test_stage_delete_restore_and_events(folder, model_dir):
     assert events[0]["type"] == "version.restored"
 
 
+def test_events_follow_a_model_through_renames(folder, model_dir):
+    run("versions", "register", "fraud", str(model_dir), uri=folder)
+    run("models", "rename", "fraud", "card-fraud", uri=folder)
+    run("versions", "register", "fraud", str(model_dir), uri=folder)
+    old = json.loads(run("--json", "events", "--model", "card-fraud", uri=folder).stdout)
+    assert [(e["type"], e["entity_id"]) for e in old["events"]] == [
+        ("model.renamed", "card-fraud"), ("version.created", "fraud/1"),
+        ("model.created", "fraud")]
+    new = json.loads(run("--json", "events", "--model", "fraud", uri=folder).stdout)
+    assert [e["type"] for e in new["events"]] == ["version.created", "model.created"]
+
+
 def test_errors_are_one_line_and_exit_nonzero(folder, tmp_path):
     proc = run("models", "show", "nope", uri=folder, ok=False)
     assert proc.returncode == 1

@@ -49,3 +49,41 @@ def test_db_upgrade_command(tmp_path, capsys):
         assert exc.code in (0, None)
     out = capsys.readouterr().out
     assert migrate.head_revision() in out
+
+
+def test_event_ids_are_backfilled_through_renames_and_deletes(tmp_path, model_dir):
+    """Migration 0002 gives existing events the ids the code writes today: a history
+    written now, taken back to 0001 and upgraded again, gets the same ids."""
+    import sqlalchemy as sa
+
+    from modelyard.client.local import LocalClient
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    c = LocalClient(url)
+    c.register("fraud", model_dir)
+    c.set_alias("fraud", "champion", 1)
+    c.rename_model("fraud", "card-fraud")
+    c.register("fraud", model_dir)
+    c.create_model("tmp")
+    c.delete_model("tmp")
+    c.restore_model("tmp")
+    c.rename_model("tmp", "kept")
+    c.create_model("gone")
+    c.delete_model("gone")
+    c.create_model("gone")
+    c.close()
+
+    engine = make_engine(url)
+    query = sa.text("SELECT id, entity_type, entity_id, entity_key, model_id FROM events "
+                    "WHERE entity_type IN ('model', 'version', 'alias', 'project') ORDER BY id")
+    try:
+        with engine.connect() as conn:
+            written = conn.execute(query).all()
+        migrate.downgrade(engine, "0001")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            backfilled = conn.execute(query).all()
+    finally:
+        engine.dispose()
+    assert len({r.model_id for r in written if r.entity_type != "project"}) == 5
+    assert backfilled == written

@@ -13,14 +13,18 @@ from modelyard.cli.output import as_json, emit_json, table, when
 @click.command()
 @click.option("--entity-type", default=None, help="model, version, alias, ...")
 @click.option("--entity-id", default=None, help="e.g. fraud or fraud/3")
+@click.option("--model", default=None,
+              help="A model's events under every name it has had (versions and aliases too).")
 @click.option("--type", "type_", default=None, help="Event type prefix, e.g. alias.")
 @click.option("-n", "--max-results", default=50, show_default=True)
 @click.option("--page-token", default=None)
 @click.pass_context
 def events(ctx: click.Context, entity_type: str | None, entity_id: str | None,
-           type_: str | None, max_results: int, page_token: str | None) -> None:
+           model: str | None, type_: str | None, max_results: int,
+           page_token: str | None) -> None:
     """The audit log: every change, newest first."""
-    page = client(ctx).list_events(entity_type=entity_type, entity_id=entity_id, type=type_,
+    page = client(ctx).list_events(entity_type=entity_type, entity_id=entity_id, model=model,
+                                   type=type_,
                                    max_results=max_results, page_token=page_token,
                                    newest_first=True)
     if as_json(ctx):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modelyard.domain.entities import Event, Page, Principal
+from modelyard.domain.lookup import find_model
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import MetadataStore
 from modelyard.domain.validation import check_max_results
@@ -15,11 +16,16 @@ class AuditService:
     def list_events(self, actor: Principal, *, entity_type: str | None = None,
                     entity_id: str | None = None, type_prefix: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
-                    max_results: int | None = None, page_token: str | None = None) -> Page[Event]:
+                    max_results: int | None = None, page_token: str | None = None,
+                    model: str | None = None) -> Page[Event]:
+        """Events, filtered.  ``model`` names a live model: its events, and those of its
+        versions, aliases and deployments, under every name it has had."""
         limit = check_max_results(max_results)
         offset = decode_token(page_token)
         with self.store.read() as tx:
+            model_id = find_model(tx, model).id if model is not None else None
             items = tx.events.list(entity_type=entity_type, entity_id=entity_id,
                                    type_prefix=type_prefix, after_id=after_id, offset=offset,
-                                   limit=limit + 1, newest_first=newest_first)
+                                   limit=limit + 1, newest_first=newest_first,
+                                   model_id=model_id)
         return page_of(items, offset, limit)

@@ -17,7 +17,9 @@ from typing import Any
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
-from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
+from modelyard.domain.records import DatasetRecord, DatasetVersionRecord
 from modelyard.domain.validation import (
     check_description,
     check_int,
@@ -30,7 +32,6 @@ from modelyard.domain.validation import (
 )
 from modelyard.errors import InvalidParameter, NotFound
 
-DATASET_VERSION_CREATED = "dataset.version_created"
 MAX_PROFILE_BYTES = 1 << 20
 MAX_CONTEXT = 64
 
@@ -70,74 +71,89 @@ def parse_dataset_ref(ref: object) -> tuple[str, int | str]:
     return body, "latest"
 
 
-def create_version(tx: Any, now: int, actor: Principal, name: str, files: list[FileEntry], *,
+def create_version(tx: Transaction, now: int, actor: Principal, name: str, files: list[FileEntry], *,
                    digest: str | None = None, source: str = "", source_type: str = "",
                    description: str = "", profile: dict[str, Any] | None = None,
                    tags: dict[str, str] | None = None) -> tuple[int, bool]:
     """Find the version of ``name`` with this content, or add one; (id, created)."""
     digest = digest or manifest_digest(files)
-    drow = tx.datasets.dataset_row(name)
-    did = tx.datasets.insert_dataset(name, now, actor.name) if drow is None else drow["id"]
+    found = tx.datasets.dataset(name)
+    did = tx.datasets.insert_dataset(name, now, actor.name) if found is None else found.id
     existing = tx.datasets.version_by_digest(did, digest)
     if existing is not None:
-        return int(existing["id"]), False
+        return existing.id, False
     number = tx.datasets.next_version(did)
     vid = tx.datasets.insert_version(
         did, number, digest=digest, source=source, source_type=source_type,
         description=description, profile=profile, tags=tags or {}, files=files, now=now,
         actor=actor.name)
-    ev.record(tx, now, actor, DATASET_VERSION_CREATED, "dataset", f"{name}/{number}",
-              after={"digest": digest, "files": len(files), "source": source})
+    ev.record(tx, now, actor, ev.DatasetVersionCreated(digest, len(files), source), "dataset",
+              f"{name}/{number}", key=vid)
     return vid, True
 
 
-def resolve_inputs(tx: Any, now: int, actor: Principal,
+def resolve_inputs(tx: Transaction, now: int, actor: Principal,
                    items: Iterable[Any]) -> list[tuple[int, str, str]]:
     """Dataset inputs of a run -> [(dataset version id, context, "name/version")]."""
     out = []
     for item in items or ():
         context = ""
+        name: object
+        spec: object
         if isinstance(item, DatasetVersion):
             name, spec = item.name, item.version
         elif isinstance(item, str):
             name, spec = parse_dataset_ref(item)
         elif isinstance(item, dict):
             context = check_text(item.get("context") or "", "context", MAX_CONTEXT)
-            ds = item.get("dataset") if isinstance(item.get("dataset"), dict) else item
+            nested = item.get("dataset")
+            ds: dict[str, Any] = nested if isinstance(nested, dict) else item
             name = ds.get("name")
             spec = ds.get("version")
             if spec is None and ds.get("digest"):
-                check_name(name, "dataset name")
                 vid, _ = create_version(
-                    tx, now, actor, name, [],
+                    tx, now, actor, check_name(name, "dataset name"), [],
                     digest=check_text(ds.get("digest"), "digest", 64),
                     source=check_text(ds.get("source"), "source", 65536),
                     source_type=check_text(ds.get("source_type"), "source_type", 64),
                     profile=_profile({k: ds[k] for k in ("schema", "profile") if ds.get(k)}))
-                out.append((vid, context, f"{name}/{tx.datasets.version_by_id(vid)['version']}"))
+                out.append((vid, context, _version_by_id(tx, vid).ref))
                 continue
             if spec is None:
                 spec = "latest"
         else:
             raise InvalidParameter("a dataset input is a DatasetVersion, 'name/version' or an object")
-        row = _version_row(tx, name, spec)
-        out.append((int(row["id"]), context, f"{name}/{row['version']}"))
+        found_version = find_dataset_version(tx, name, spec)
+        out.append((found_version.id, context, found_version.ref))
     return out
 
 
-def _version_row(tx: Any, name: object, spec: int | str) -> Any:
+def _version_by_id(tx: Transaction, version_id: int) -> DatasetVersionRecord:
+    found = tx.datasets.version_by_id(version_id)
+    if found is None:
+        raise NotFound(f"dataset version {version_id} does not exist")
+    return found
+
+
+def find_dataset(tx: Transaction, name: object) -> DatasetRecord:
+    found = tx.datasets.dataset(name) if isinstance(name, str) else None
+    if found is None:
+        raise NotFound(f"dataset {name!r} does not exist")
+    return found
+
+
+def find_dataset_version(tx: Transaction, name: object, spec: object) -> DatasetVersionRecord:
     if not isinstance(name, str) or not name:
         raise InvalidParameter("dataset name must be a non-empty string")
-    drow = tx.datasets.dataset_row(name)
-    if drow is None:
-        raise NotFound(f"dataset {name!r} does not exist")
+    dataset = find_dataset(tx, name)
     if isinstance(spec, str) and is_ascii_int(spec):
         spec = int(spec)
+    row: DatasetVersionRecord | None
     if isinstance(spec, int) and not isinstance(spec, bool):
         spec = check_int(spec, "dataset version")
-        row = tx.datasets.version_row(drow["id"], spec)
+        row = tx.datasets.version(dataset.id, spec)
     elif spec == "latest":
-        row = tx.datasets.latest_version_row(drow["id"])
+        row = tx.datasets.latest_version(dataset.id)
     else:
         raise InvalidParameter(f"dataset version must be a number or 'latest', not {spec!r}")
     if row is None:
@@ -158,39 +174,37 @@ class DatasetService:
                                digest: str | None = None) -> DatasetVersion:
         """Commit a dataset version whose files are already in the blob store; the same
         content registered again returns the version that has it."""
-        from modelyard.domain.tracking import check_blobs
-
         check_name(name, "dataset name")
         entries = check_manifest(files)
         if not entries and not digest:
             raise InvalidParameter("a dataset version needs files or a digest")
-        check_blobs(self.blobs, entries)
-        kwargs = {
-            "digest": check_text(digest, "digest", 64) or None,
-            "source": check_text(source, "source", 65536),
-            "source_type": check_text(source_type, "source_type", 64),
-            "description": check_description(description),
-            "profile": _profile(profile), "tags": check_tags(tags)}
+        check_blobs_present(self.blobs, entries)
+        checked_digest = check_text(digest, "digest", 64) or None
+        source = check_text(source, "source", 65536)
+        source_type = check_text(source_type, "source_type", 64)
+        description = check_description(description)
+        checked_profile = _profile(profile)
+        checked_tags = check_tags(tags)
         with self.store.write() as tx:
             now = self.clock.now_ms()
-            vid, _ = create_version(tx, now, actor, name, entries, **kwargs)  # type: ignore[arg-type]
-            return tx.datasets.version_entity(tx.datasets.version_by_id(vid), with_files=True)  # type: ignore[no-any-return]
+            vid, _ = create_version(tx, now, actor, name, entries, digest=checked_digest,
+                                    source=source, source_type=source_type,
+                                    description=description, profile=checked_profile,
+                                    tags=checked_tags)
+            return tx.datasets.version_entity(_version_by_id(tx, vid), with_files=True)
 
     def get_dataset_version(self, actor: Principal, name: str, version: int | str = "latest",
                             *, with_files: bool = True) -> DatasetVersion:
         with self.store.read() as tx:
-            row = _version_row(tx, name, version)
-            return tx.datasets.version_entity(row, with_files=with_files)  # type: ignore[no-any-return]
+            found = find_dataset_version(tx, name, version)
+            return tx.datasets.version_entity(found, with_files=with_files)
 
     def resolve(self, actor: Principal, ref: str, *, with_files: bool = True) -> DatasetVersion:
         return self.get_dataset_version(actor, *parse_dataset_ref(ref), with_files=with_files)
 
     def get_dataset(self, actor: Principal, name: str) -> Dataset:
         with self.store.read() as tx:
-            row = tx.datasets.dataset_row(name) if isinstance(name, str) else None
-            if row is None:
-                raise NotFound(f"dataset {name!r} does not exist")
-            return tx.datasets.dataset_entity(row)  # type: ignore[no-any-return]
+            return tx.datasets.dataset_entity(find_dataset(tx, name))
 
     def list_datasets(self, actor: Principal, name_like: str | None = None,
                       max_results: int | None = None,
@@ -203,7 +217,4 @@ class DatasetService:
 
     def list_dataset_versions(self, actor: Principal, name: str) -> list[DatasetVersion]:
         with self.store.read() as tx:
-            row = tx.datasets.dataset_row(name) if isinstance(name, str) else None
-            if row is None:
-                raise NotFound(f"dataset {name!r} does not exist")
-            return tx.datasets.versions_of(row["id"])  # type: ignore[no-any-return]
+            return tx.datasets.versions_of(find_dataset(tx, name).id)

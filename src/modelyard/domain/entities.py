@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
 
 class _Wire:
+    """JSON in and out for the dataclasses below (every subclass is one)."""
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        return dataclasses.asdict(cast("DataclassInstance", self))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Any:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cast("type[DataclassInstance]", cls))}
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -30,6 +36,7 @@ class Principal:
 
     name: str = "anonymous"
     is_admin: bool = False
+    id: str | None = None
 
 
 ANONYMOUS = Principal()
@@ -101,12 +108,12 @@ class ModelVersion(_Wire):
         return f"{self.model}/{self.version}"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelVersion:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         data = dict(data)
         if data.get("files") is not None:
             data["files"] = [FileEntry.from_dict(f) for f in data["files"]]
         data["parents"] = [ParentLink.from_dict(p) for p in data.get("parents") or []]
-        return super().from_dict(data)  # type: ignore[no-any-return]
+        return super().from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,9 @@ class Event(_Wire):
     project: str = "default"
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    entity_key: str | None = None  # the entity's surrogate id, stable across renames
+    model_id: int | None = None  # the model an event of a model/version/alias is about
+    actor_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +137,7 @@ class Page(Generic[T]):
     items: list[T]
     next_page_token: str | None = None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
@@ -206,11 +216,11 @@ class DatasetVersion(_Wire):
         return f"{self.name}/{self.version}"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DatasetVersion:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         data = dict(data)
         if data.get("files") is not None:
             data["files"] = [FileEntry.from_dict(f) for f in data["files"]]
-        return super().from_dict(data)  # type: ignore[no-any-return]
+        return super().from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -219,6 +229,23 @@ class Dataset(_Wire):
     description: str = ""
     latest_version: int | None = None
     created_at: int = 0
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """An MLflow 3 logged model (``m-<32 hex>``)."""
+
+    model_id: str
+    experiment_id: str
+    name: str
+    source_run_id: str | None = None
+    model_type: str = ""
+    status: str = "PENDING"
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    created_at: int = 0
+    updated_at: int = 0
     created_by: str = ""
 
 

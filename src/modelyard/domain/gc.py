@@ -54,8 +54,8 @@ class GcService:
             with self.store.write() as tx:
                 versions, models = tx.registry.purge_deleted(cutoff)
                 if versions or models:
-                    ev.record(tx, self.clock.now_ms(), actor, "gc.purged", "store", "metadata",
-                              after={"versions": versions, "models": models})
+                    ev.record(tx, self.clock.now_ms(), actor, ev.GcPurged(versions, models),
+                              "store", "metadata")
         with self.store.read() as tx:
             referenced = tx.referenced_digests()
         deleted = freed = 0

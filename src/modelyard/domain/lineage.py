@@ -19,7 +19,7 @@ from collections import deque
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.datasets import parse_dataset_ref
+from modelyard.domain.datasets import find_dataset_version, parse_dataset_ref
 from modelyard.domain.entities import (
     Deployment,
     LineageEdge,
@@ -27,14 +27,14 @@ from modelyard.domain.entities import (
     LineageNode,
     Principal,
 )
-from modelyard.domain.ports import Clock, MetadataStore, SystemClock
+from modelyard.domain.lifecycle import DEFAULT_POLICY, StagePolicy
+from modelyard.domain.lookup import find_model, find_version, version_by_id
+from modelyard.domain.ports import Clock, MetadataStore, SystemClock, Transaction
+from modelyard.domain.records import RunRecord
 from modelyard.domain.refs import parse_ref, ref_from_parts
-from modelyard.domain.registry import RegistryService
 from modelyard.domain.validation import _has_control
 from modelyard.errors import InvalidParameter, NotFound
 
-DEPLOYMENT_STARTED = "deployment.started"
-DEPLOYMENT_ENDED = "deployment.ended"
 DIRECTIONS = ("upstream", "downstream", "both")
 MAX_DEPTH = 20
 RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
@@ -43,10 +43,10 @@ RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
 
 class LineageService:
     def __init__(self, store: MetadataStore, clock: Clock | None = None,
-                 registry: RegistryService | None = None) -> None:
+                 policy: StagePolicy = DEFAULT_POLICY) -> None:
         self.store = store
         self.clock = clock or SystemClock()
-        self.registry = registry or RegistryService(store, None, self.clock)  # type: ignore[arg-type]
+        self.policy = policy
 
     # -- deployments ------------------------------------------------------------------
     def record_deployment(self, actor: Principal, model: str, version: int | str,
@@ -57,32 +57,30 @@ class LineageService:
         if not isinstance(environment, str) or len(environment) > 256 or _has_control(environment):
             raise InvalidParameter("environment must be at most 256 printable characters")
         with self.store.write() as tx:
-            mrow, vrow = self.registry._resolve(tx, ref_from_parts(model, version))
+            mrec, vrec = find_version(tx, self.policy, ref_from_parts(model, version))
             now = self.clock.now_ms()
             dep_id = uuid.uuid4().hex
-            tx.lineage.insert_deployment(dep_id, vrow["id"], endpoint, environment, now,
+            tx.lineage.insert_deployment(dep_id, vrec.id, endpoint, environment, now,
                                          actor.name)
-            ev.record(tx, now, actor, DEPLOYMENT_STARTED, "deployment", dep_id,
-                             mrow["project"], after={"model": mrow["name"],
-                                                     "version": vrow["version"],
-                                                     "endpoint": endpoint,
-                                                     "environment": environment})
-            return tx.lineage.deployment(dep_id)[0]  # type: ignore[no-any-return]
+            ev.record(tx, now, actor,
+                      ev.DeploymentStarted(mrec.name, vrec.version, endpoint, environment),
+                      "deployment", dep_id, mrec.project, model_id=mrec.id)
+            return _deployment(tx, dep_id)[0]
 
     def end_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
         with self.store.write() as tx:
             found = tx.lineage.deployment(deployment_id) if isinstance(deployment_id, str) else None
             if found is None:
                 raise NotFound(f"deployment {deployment_id!r} does not exist")
-            dep = found[0]
+            dep, version_id = found
             if dep.ended_at is not None:
                 raise InvalidParameter(f"deployment {deployment_id} has already ended")
             now = self.clock.now_ms()
             tx.lineage.end_deployment(deployment_id, now)
-            ev.record(tx, now, actor, DEPLOYMENT_ENDED, "deployment", deployment_id,
-                             before={"model": dep.model, "version": dep.version,
-                                     "endpoint": dep.endpoint})
-            return tx.lineage.deployment(deployment_id)[0]  # type: ignore[no-any-return]
+            ev.record(tx, now, actor, ev.DeploymentEnded(dep.model, dep.version, dep.endpoint),
+                      "deployment", deployment_id,
+                      model_id=version_by_id(tx, version_id).model_id)
+            return _deployment(tx, deployment_id)[0]
 
     def list_deployments(self, actor: Principal, model: str | None = None,
                          version: int | str | None = None,
@@ -91,14 +89,14 @@ class LineageService:
             model_id = version_id = None
             if model:
                 if version is not None and version != "":
-                    mrow, vrow = self.registry._resolve(tx, ref_from_parts(model, version))
-                    version_id = vrow["id"]
+                    mrec, vrec = find_version(tx, self.policy, ref_from_parts(model, version))
+                    version_id = vrec.id
                 else:
-                    mrow = self.registry._model(tx, model)
-                model_id = mrow["id"]
+                    mrec = find_model(tx, model)
+                model_id = mrec.id
             elif version is not None:
                 raise InvalidParameter("version needs model")
-            return tx.lineage.list_deployments(model_id=model_id, version_id=version_id,  # type: ignore[no-any-return]
+            return tx.lineage.list_deployments(model_id=model_id, version_id=version_id,
                                                active_only=active_only)
 
     # -- the graph --------------------------------------------------------------------
@@ -109,7 +107,7 @@ class LineageService:
         if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
             raise InvalidParameter(f"depth must be an integer from 0 to {MAX_DEPTH}")
         with self.store.read() as tx:
-            walk = _Walk(tx, self.registry)
+            walk = _Walk(tx, self.policy)
             root = walk.resolve(entity)
             for d in (("upstream", "downstream") if direction == "both" else (direction,)):
                 walk.bfs(root, d, depth)
@@ -120,10 +118,24 @@ class LineageService:
 Key = tuple[str, Any]  # ("mv", version id) | ("run", uuid) | ("dv", id) | ("dep", id)
 
 
+def _deployment(tx: Transaction, dep_id: str) -> tuple[Deployment, int]:
+    found = tx.lineage.deployment(dep_id)
+    if found is None:
+        raise NotFound(f"deployment {dep_id!r} does not exist")
+    return found
+
+
+def _run(tx: Transaction, run_uuid: str) -> RunRecord:
+    found = tx.tracking.run(run_uuid)
+    if found is None:
+        raise NotFound(f"run {run_uuid!r} does not exist")
+    return found
+
+
 class _Walk:
-    def __init__(self, tx: Any, registry: RegistryService) -> None:
+    def __init__(self, tx: Transaction, policy: StagePolicy) -> None:
         self.tx = tx
-        self.registry = registry
+        self.policy = policy
         self.nodes: dict[str, LineageNode] = {}
         self.edges: dict[tuple[str, str, str], LineageEdge] = {}
         self._ids: dict[Key, str] = {}
@@ -135,17 +147,14 @@ class _Walk:
         if not sep or kind == "models":
             kind, rest = "model-version", entity
         if kind in ("model-version", "model_version", "version"):
-            _, vrow = self.registry._resolve(self.tx, parse_ref(rest))
-            return ("mv", int(vrow["id"]))
+            _, vrec = find_version(self.tx, self.policy, parse_ref(rest))
+            return ("mv", vrec.id)
         if kind == "run":
-            if self.tx.tracking.run_row(rest) is None:
+            if self.tx.tracking.run(rest) is None:
                 raise NotFound(f"run {rest!r} does not exist")
             return ("run", rest)
         if kind in ("dataset-version", "dataset_version", "dataset"):
-            from modelyard.domain.datasets import _version_row
-
-            row = _version_row(self.tx, *parse_dataset_ref(rest))
-            return ("dv", int(row["id"]))
+            return ("dv", find_dataset_version(self.tx, *parse_dataset_ref(rest)).id)
         if kind == "deployment":
             if self.tx.lineage.deployment(rest) is None:
                 raise NotFound(f"deployment {rest!r} does not exist")
@@ -178,30 +187,30 @@ class _Walk:
         out: list[tuple[Key, str, bool]] = []
         if kind == "mv":
             if up:
-                row = tx.registry.version_by_id(ident)
-                if row["run_id"] and tx.tracking.run_row(row["run_id"]) is not None:
-                    out.append((("run", row["run_id"]), "produced", True))
+                vrec = version_by_id(tx, ident)
+                if vrec.run_id and tx.tracking.run(vrec.run_id) is not None:
+                    out.append((("run", vrec.run_id), "produced", True))
                 out += [(("mv", p), rel, True) for p, rel in tx.lineage.version_parents(ident)]
             else:
                 out += [(("mv", c), rel, False) for c, rel in tx.lineage.version_children(ident)]
                 out += [(("dep", d.id), "deployed_to", False)
                         for d in tx.lineage.list_deployments(version_id=ident, active_only=False)]
         elif kind == "run":
-            row = tx.tracking.run_row(ident)
+            run = _run(tx, ident)
             if up:
                 out += [(("dv", dv), context or "input", True)
-                        for dv, context in tx.lineage.inputs_of_run(row["id"])]
-                if row["parent_run_uuid"] and tx.tracking.run_row(row["parent_run_uuid"]):
-                    out.append((("run", row["parent_run_uuid"]), "parent_run", True))
+                        for dv, context in tx.lineage.inputs_of_run(run.id)]
+                if run.parent_run_uuid and tx.tracking.run(run.parent_run_uuid):
+                    out.append((("run", run.parent_run_uuid), "parent_run", True))
             else:
                 out += [(("mv", v), "produced", False) for v in tx.lineage.versions_of_run(ident)]
-                out += [(("run", c["run_uuid"]), "parent_run", False)
+                out += [(("run", c.run_uuid), "parent_run", False)
                         for c in tx.tracking.child_runs(ident)]
         elif kind == "dv" and not up:
             out += [(("run", r), context or "input", False)
                     for r, context in tx.lineage.runs_of_dataset_version(ident)]
         elif kind == "dep" and up:
-            out.append((("mv", tx.lineage.deployment(ident)[1]), "deployed_to", True))
+            out.append((("mv", _deployment(tx, ident)[1]), "deployed_to", True))
         return out
 
     def node_id(self, key: Key) -> str:
@@ -216,22 +225,24 @@ class _Walk:
         kind, ident = key
         tx = self.tx
         if kind == "mv":
-            v = tx.registry.version_entity(tx.registry.version_by_id(ident),
-                                           tx.registry.version_by_id(ident)["model"])
+            v = tx.registry.version_entity(version_by_id(tx, ident))
             return LineageNode(f"model-version:{v.model}/{v.version}", "model-version",
                                f"{v.model}/{v.version}", {
                                    "model": v.model, "version": v.version, "stage": v.stage,
                                    "aliases": v.aliases, "run_id": v.run_id, "source": v.source,
                                    "deleted": v.deleted, "created_at": v.created_at})
         if kind == "run":
-            r = tx.tracking.run_entity(tx.tracking.run_row(ident))
+            r = tx.tracking.run_entity(_run(tx, ident))
             return LineageNode(f"run:{r.run_id}", "run", r.run_name or r.run_id, {
                 "run_id": r.run_id, "run_name": r.run_name, "experiment_id": r.experiment_id,
                 "status": r.status, "lifecycle_stage": r.lifecycle_stage, "params": r.params,
                 "metrics": r.metrics, "start_time": r.start_time,
                 "tags": {k: r.tags[k] for k in RUN_NODE_TAGS if k in r.tags}})
         if kind == "dv":
-            dv = tx.datasets.version_entity(tx.datasets.version_by_id(ident))
+            found = tx.datasets.version_by_id(ident)
+            if found is None:
+                raise NotFound(f"dataset version {ident} does not exist")
+            dv = tx.datasets.version_entity(found)
             profile = dv.profile or {}
             return LineageNode(f"dataset-version:{dv.name}/{dv.version}", "dataset-version",
                                f"{dv.name}/{dv.version}", {
@@ -239,5 +250,5 @@ class _Walk:
                                    "source": dv.source, "size": dv.size,
                                    "rows": profile.get("rows"),
                                    "columns": len(profile.get("columns") or [])})
-        dep = tx.lineage.deployment(ident)[0]
+        dep = _deployment(tx, ident)[0]
         return LineageNode(f"deployment:{dep.id}", "deployment", dep.endpoint, dep.to_dict())

@@ -9,17 +9,16 @@ produced (``runs/outputs``).
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.entities import FileEntry, Page, Principal
+from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
-from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock
+from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
+from modelyard.domain.records import LoggedModelRecord
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
-from modelyard.domain.tracking import check_blobs
 from modelyard.domain.validation import (
     check_int,
     check_manifest,
@@ -33,13 +32,6 @@ from modelyard.errors import InvalidParameter, NotFound
 
 STATUSES = ("PENDING", "READY", "FAILED")
 
-LOGGED_MODEL_CREATED = "logged_model.created"
-LOGGED_MODEL_FINALIZED = "logged_model.finalized"
-LOGGED_MODEL_FILES_ADDED = "logged_model.files_added"
-LOGGED_MODEL_TAG_SET = "logged_model.tag_set"
-LOGGED_MODEL_TAG_DELETED = "logged_model.tag_deleted"
-LOGGED_MODEL_DELETED = "logged_model.deleted"
-RUN_OUTPUTS_LOGGED = "run.outputs_logged"
 
 FIELDS = FieldSet(
     attributes={
@@ -52,21 +44,6 @@ FIELDS = FieldSet(
     },
     numeric=frozenset({"created_at", "updated_at"}),
 )
-
-
-@dataclass(frozen=True)
-class LoggedModel:
-    model_id: str
-    experiment_id: str
-    name: str
-    source_run_id: str | None = None
-    model_type: str = ""
-    status: str = "PENDING"
-    params: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    created_at: int = 0
-    updated_at: int = 0
-    created_by: str = ""
 
 
 def new_model_id() -> str:
@@ -96,21 +73,14 @@ class LoggedModelService:
         self.blobs = blobs
         self.clock = clock or SystemClock()
 
-    def _row(self, tx: Any, model_id: object, *, lock: bool = False) -> Any:
+    def _row(self, tx: Transaction, model_id: object, *,
+             lock: bool = False) -> LoggedModelRecord:
         if not isinstance(model_id, str) or not model_id or len(model_id) > 64:
             raise InvalidParameter(f"invalid logged model id {model_id!r}")
-        row = tx.logged_models.row(model_id, lock=lock)
+        row = tx.logged_models.get(model_id, lock=lock)
         if row is None:
             raise NotFound(f"logged model {model_id!r} does not exist")
         return row
-
-    def _entity(self, tx: Any, row: Any) -> LoggedModel:
-        return LoggedModel(
-            model_id=row["model_id"], experiment_id=row["experiment_id"], name=row["name"],
-            source_run_id=row["source_run_id"], model_type=row["model_type"],
-            status=row["status"], params=json.loads(row["params"]) if row["params"] else {},
-            tags=tx.logged_models.tags(row["id"]), created_at=row["created_at"],
-            updated_at=row["updated_at"], created_by=row["created_by"])
 
     def create(self, actor: Principal, experiment_id: str, name: str | None = None, *,
                source_run_id: str | None = None, model_type: str = "",
@@ -129,22 +99,22 @@ class LoggedModelService:
             now = self.clock.now_ms()
             if str(experiment_id) == "0":
                 tx.tracking.ensure_default(now)
-            if tx.tracking.experiment_row(check_int(str(experiment_id), "experiment_id")) is None:
+            if tx.tracking.experiment(check_int(str(experiment_id), "experiment_id")) is None:
                 raise NotFound(f"experiment {experiment_id!r} does not exist")
-            if source_run_id and tx.tracking.run_row(source_run_id) is None:
+            if source_run_id and tx.tracking.run(source_run_id) is None:
                 raise NotFound(f"run {source_run_id!r} does not exist")
             tx.logged_models.insert(
                 model_id=model_id, experiment_id=str(experiment_id), name=name,
                 source_run_id=source_run_id or None, model_type=model_type, params=params,
                 tags=tags, now=now, actor=actor.name)
-            ev.record(tx, now, actor, LOGGED_MODEL_CREATED, "logged_model", model_id,
-                      after={"name": name, "experiment_id": str(experiment_id),
-                             "source_run_id": source_run_id})
-            return self._entity(tx, tx.logged_models.row(model_id))
+            ev.record(tx, now, actor,
+                      ev.LoggedModelCreated(name, str(experiment_id), source_run_id),
+                      "logged_model", model_id)
+            return tx.logged_models.entity(self._row(tx, model_id))
 
     def get(self, actor: Principal, model_id: str) -> LoggedModel:
         with self.store.read() as tx:
-            return self._entity(tx, self._row(tx, model_id))
+            return tx.logged_models.entity(self._row(tx, model_id))
 
     def finalize(self, actor: Principal, model_id: str, status: str) -> LoggedModel:
         if status not in STATUSES:
@@ -152,39 +122,38 @@ class LoggedModelService:
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now, status=status)
-            ev.record(tx, now, actor, LOGGED_MODEL_FINALIZED, "logged_model", model_id,
-                      before={"status": row["status"]}, after={"status": status})
-            return self._entity(tx, tx.logged_models.row(model_id))
+            tx.logged_models.set_status(row.id, status, now)
+            ev.record(tx, now, actor, ev.LoggedModelFinalized(row.status, status),
+                      "logged_model", model_id)
+            return tx.logged_models.entity(self._row(tx, model_id))
 
     def set_tags(self, actor: Principal, model_id: str, tags: dict[str, str]) -> None:
         tags = dict(check_tag(k, v) for k, v in tags.items())
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now)
+            tx.logged_models.touch(row.id, now)
             for k, v in tags.items():
-                tx.logged_models.set_tag(row["id"], k, v)
-            ev.record(tx, now, actor, LOGGED_MODEL_TAG_SET, "logged_model", model_id,
-                      after={"tags": sorted(tags)[:20]})
+                tx.logged_models.set_tag(row.id, k, v)
+            ev.record(tx, now, actor, ev.LoggedModelTagSet(sorted(tags)[:20]), "logged_model",
+                      model_id)
 
     def delete_tag(self, actor: Principal, model_id: str, key: str) -> None:
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            if not tx.logged_models.delete_tag(row["id"], key):
+            if not tx.logged_models.delete_tag(row.id, key):
                 raise NotFound(f"logged model {model_id!r} has no tag {key!r}")
-            tx.logged_models.update(row["id"], now)
-            ev.record(tx, now, actor, LOGGED_MODEL_TAG_DELETED, "logged_model", model_id,
-                      before={"key": key})
+            tx.logged_models.touch(row.id, now)
+            ev.record(tx, now, actor, ev.LoggedModelTagDeleted(key), "logged_model", model_id)
 
     def delete(self, actor: Principal, model_id: str) -> None:
         """Soft delete; versions registered from it keep their manifests."""
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now, deleted_at=now)
-            ev.record(tx, now, actor, LOGGED_MODEL_DELETED, "logged_model", model_id)
+            tx.logged_models.mark_deleted(row.id, now)
+            ev.record(tx, now, actor, ev.LoggedModelDeleted(), "logged_model", model_id)
 
     def search(self, actor: Principal, experiment_ids: list[str] | None = None,
                filter: str | None = None, order_by: list[str] | None = None,
@@ -195,9 +164,8 @@ class LoggedModelService:
         limit = check_max_results(max_results, default=100, limit=10_000)
         offset = decode_token(page_token)
         with self.store.read() as tx:
-            rows = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
-                                           offset, limit + 1)
-            items = [self._entity(tx, r) for r in rows]
+            items = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
+                                            offset, limit + 1)
         return page_of(items, offset, limit)
 
     # -- files ------------------------------------------------------------------------
@@ -205,17 +173,18 @@ class LoggedModelService:
         """Attach blobs already in the blob store; a path that exists is replaced.
         Only while the model is PENDING: a READY model's files are frozen."""
         entries = check_manifest(files)
-        check_blobs(self.blobs, entries)
+        check_blobs_present(self.blobs, entries)
         with self.store.write() as tx:
             row = self._row(tx, model_id, lock=True)
-            if row["status"] != "PENDING":
+            if row.status != "PENDING":
                 raise InvalidParameter(
-                    f"logged model {model_id} is {row['status']}; its files can no longer change")
+                    f"logged model {model_id} is {row.status}; its files can no longer change")
             now = self.clock.now_ms()
-            tx.logged_models.update(row["id"], now)
-            tx.logged_models.put_files(row["id"], entries)
-            ev.record(tx, now, actor, LOGGED_MODEL_FILES_ADDED, "logged_model", model_id,
-                      after={"files": len(entries), "size": sum(f.size for f in entries)})
+            tx.logged_models.touch(row.id, now)
+            tx.logged_models.put_files(row.id, entries)
+            ev.record(tx, now, actor,
+                      ev.LoggedModelFilesAdded(len(entries), sum(f.size for f in entries)),
+                      "logged_model", model_id)
 
     def files(self, actor: Principal, model_id: str, prefix: str = "") -> list[FileEntry]:
         prefix = prefix.strip("/")
@@ -223,7 +192,7 @@ class LoggedModelService:
             check_relpath(prefix)
         with self.store.read() as tx:
             row = self._row(tx, model_id)
-            return tx.logged_models.files(row["id"], prefix)  # type: ignore[no-any-return]
+            return tx.logged_models.files(row.id, prefix)
 
     def file_entry(self, actor: Principal, model_id: str, path: str) -> FileEntry:
         check_relpath(path)
@@ -235,7 +204,7 @@ class LoggedModelService:
     # -- run outputs ------------------------------------------------------------------
     def log_outputs(self, actor: Principal, run_id: str, models: list[tuple[str, int]]) -> None:
         with self.store.write() as tx:
-            if not isinstance(run_id, str) or tx.tracking.run_row(run_id) is None:
+            if not isinstance(run_id, str) or tx.tracking.run(run_id) is None:
                 raise NotFound(f"run {run_id!r} does not exist")
             now = self.clock.now_ms()
             for model_id, step in models:
@@ -243,9 +212,12 @@ class LoggedModelService:
                 if isinstance(step, bool) or not isinstance(step, int):
                     raise InvalidParameter("step must be an integer")
                 tx.logged_models.add_output(run_id, model_id, step)
-            ev.record(tx, now, actor, RUN_OUTPUTS_LOGGED, "run", run_id,
-                      after={"models": [m for m, _ in models][:20]})
+            ev.record(tx, now, actor, ev.RunOutputsLogged([m for m, _ in models][:20]), "run",
+                      run_id)
 
     def run_outputs(self, actor: Principal, run_id: str) -> list[tuple[str, int]]:
         with self.store.read() as tx:
-            return tx.logged_models.outputs(run_id)  # type: ignore[no-any-return]
+            return tx.logged_models.outputs(run_id)
+
+
+__all__ = ["LoggedModel", "LoggedModelService", "list_folder", "new_model_id"]

@@ -1,12 +1,18 @@
 """What the domain needs from the outside, as Protocols.
 
 - :class:`MetadataStore` opens transactions (``read()`` / ``write()``); a transaction
-  exposes one repository per aggregate.  Implemented by ``store/sql_store.py``.
+  exposes one repository per aggregate, each a Protocol (in
+  :mod:`~modelyard.domain.repositories` and :mod:`~modelyard.domain.tracking_repositories`)
+  that takes and returns frozen records (:mod:`modelyard.domain.records`) or entities,
+  never rows.
+  Implemented by ``store/sql_store.py``; :mod:`modelyard.testing.metadata` is the
+  behaviour every implementation must have.
 - :class:`BlobStore` keeps content-addressed bytes.  Implemented in ``artifacts/``.
 - :class:`Clock` gives the time, so tests can pass a fixed one.
 
-The repositories' full method lists live with their SQL implementation; the domain
-calls them only inside a transaction.
+Repositories are only called inside a transaction.  Writes on one model (or run,
+experiment, logged model) first take that row's lock (``touch_model``,
+``run(lock=True)`` ...), which orders concurrent writers.
 """
 
 from __future__ import annotations
@@ -14,21 +20,59 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
+
+from modelyard.domain.repositories import (
+    AliasRepository,
+    EventRepository,
+    ModelRepository,
+    ProjectRepository,
+    RegistryRepository,
+    VersionRepository,
+)
+from modelyard.domain.tracking_repositories import (
+    DatasetRepository,
+    ExperimentRepository,
+    LineageRepository,
+    LoggedModelRepository,
+    MetricRepository,
+    RunRepository,
+    TrackingRepository,
+)
+
+__all__ = [
+    "AliasRepository", "BlobStore", "BlobWriter", "Clock", "DatasetRepository",
+    "EventRepository", "ExperimentRepository", "LineageRepository", "LoggedModelRepository",
+    "MetadataStore", "MetricRepository", "ModelRepository", "ProjectRepository",
+    "RegistryRepository", "RunRepository", "SystemClock", "TrackingRepository", "Transaction",
+    "VersionRepository",
+]
 
 
 class Transaction(Protocol):
-    """One transaction; a repository per aggregate (their methods are documented with
-    their SQL implementation in ``store/``)."""
+    """One transaction; a repository per aggregate."""
 
-    registry: Any
-    events: Any
-    tracking: Any
-    datasets: Any
-    lineage: Any
-    logged_models: Any
+    @property
+    def registry(self) -> RegistryRepository: ...
 
-    def referenced_digests(self) -> set[str]: ...
+    @property
+    def events(self) -> EventRepository: ...
+
+    @property
+    def tracking(self) -> TrackingRepository: ...
+
+    @property
+    def datasets(self) -> DatasetRepository: ...
+
+    @property
+    def lineage(self) -> LineageRepository: ...
+
+    @property
+    def logged_models(self) -> LoggedModelRepository: ...
+
+    def referenced_digests(self) -> set[str]:
+        """Every blob digest some manifest points at (for garbage collection)."""
+        ...
 
 
 class MetadataStore(Protocol):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry
+from modelyard.domain.records import DatasetRecord, DatasetVersionRecord
+from modelyard.store.rows import inserted_id
+from modelyard.store.mapping import dataset_record, dataset_version_record
 from modelyard.store.schema_tracking import dataset_files, dataset_versions, datasets
 
 D, DV = datasets, dataset_versions
@@ -18,8 +21,13 @@ class DatasetRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def dataset_row(self, name: str) -> Any:
-        return self.conn.execute(select(D).where(D.c.name == name)).mappings().first()
+    def dataset(self, name: str) -> DatasetRecord | None:
+        row = self.conn.execute(select(D).where(D.c.name == name)).mappings().first()
+        return None if row is None else dataset_record(row)
+
+    def _version(self, q: Any) -> DatasetVersionRecord | None:
+        row = self.conn.execute(q).mappings().first()
+        return None if row is None else dataset_version_record(row)
 
     def insert_dataset(self, name: str, now: int, actor: str) -> int:
         try:
@@ -27,9 +35,12 @@ class DatasetRepo:
                 res = self.conn.execute(insert(D).values(
                     name=name, description="", next_version=1, created_at=now,
                     created_by=actor))
-            return int(res.inserted_primary_key[0])
+            return inserted_id(res)
         except IntegrityError:  # created concurrently: use that one
-            return int(self.dataset_row(name)["id"])
+            found = self.dataset(name)
+            if found is None:
+                raise
+            return found.id
 
     def next_version(self, dataset_id: int) -> int:
         """Takes the dataset's row lock, so concurrent registrations get consecutive numbers."""
@@ -38,10 +49,10 @@ class DatasetRepo:
         return int(self.conn.execute(select(D.c.next_version - 1)
                                      .where(D.c.id == dataset_id)).scalar_one())
 
-    def version_by_digest(self, dataset_id: int, digest: str) -> Any:
-        return self.conn.execute(select(DV).where(DV.c.dataset_id == dataset_id,
-                                                  DV.c.digest == digest)
-                                 .order_by(DV.c.version).limit(1)).mappings().first()
+    def version_by_digest(self, dataset_id: int, digest: str) -> DatasetVersionRecord | None:
+        return self._version(_versions().where(DV.c.dataset_id == dataset_id,
+                                               DV.c.digest == digest)
+                             .order_by(DV.c.version).limit(1))
 
     def insert_version(self, dataset_id: int, number: int, *, digest: str, source: str,
                        source_type: str, description: str, profile: dict[str, Any] | None,
@@ -53,23 +64,23 @@ class DatasetRepo:
             profile=json.dumps(profile, default=str) if profile is not None else None,
             tags=json.dumps(tags) if tags else None, size=sum(f.size for f in files),
             file_count=len(files), created_at=now, created_by=actor))
-        vid = int(res.inserted_primary_key[0])
+        vid = inserted_id(res)
         if files:
             self.conn.execute(insert(dataset_files), [
                 {"version_id": vid, "ordinal": i, "path": f.path, "size": f.size,
                  "sha256": f.sha256} for i, f in enumerate(files)])
         return vid
 
-    def version_row(self, dataset_id: int, number: int) -> Any:
-        return self.conn.execute(select(DV).where(DV.c.dataset_id == dataset_id,
-                                                  DV.c.version == number)).mappings().first()
+    def version(self, dataset_id: int, number: int) -> DatasetVersionRecord | None:
+        return self._version(_versions().where(DV.c.dataset_id == dataset_id,
+                                               DV.c.version == number))
 
-    def latest_version_row(self, dataset_id: int) -> Any:
-        return self.conn.execute(select(DV).where(DV.c.dataset_id == dataset_id)
-                                 .order_by(DV.c.version.desc()).limit(1)).mappings().first()
+    def latest_version(self, dataset_id: int) -> DatasetVersionRecord | None:
+        return self._version(_versions().where(DV.c.dataset_id == dataset_id)
+                             .order_by(DV.c.version.desc()).limit(1))
 
-    def version_by_id(self, version_id: int) -> Any:
-        return self.conn.execute(select(DV).where(DV.c.id == version_id)).mappings().first()
+    def version_by_id(self, version_id: int) -> DatasetVersionRecord | None:
+        return self._version(_versions().where(DV.c.id == version_id))
 
     def files(self, version_id: int) -> list[FileEntry]:
         rows = self.conn.execute(select(dataset_files.c.path, dataset_files.c.size,
@@ -78,31 +89,36 @@ class DatasetRepo:
                                  .order_by(dataset_files.c.ordinal))
         return [FileEntry(path=p, size=s, sha256=d) for p, s, d in rows]
 
-    def version_entity(self, row: Any, *, with_files: bool = False) -> DatasetVersion:
-        name = self.conn.execute(select(D.c.name).where(D.c.id == row["dataset_id"])).scalar()
+    def version_entity(self, version: DatasetVersionRecord, *,
+                       with_files: bool = False) -> DatasetVersion:
+        v = version
         return DatasetVersion(
-            name=name, version=row["version"], digest=row["digest"], source=row["source"],
-            source_type=row["source_type"], description=row["description"],
-            profile=json.loads(row["profile"]) if row["profile"] else None,
-            tags=json.loads(row["tags"]) if row["tags"] else {}, size=row["size"],
-            file_count=row["file_count"],
-            files=self.files(row["id"]) if with_files else None,
-            created_at=row["created_at"], created_by=row["created_by"])
+            name=v.name, version=v.version, digest=v.digest, source=v.source,
+            source_type=v.source_type, description=v.description, profile=v.profile,
+            tags=dict(v.tags), size=v.size, file_count=v.file_count,
+            files=self.files(v.id) if with_files else None,
+            created_at=v.created_at, created_by=v.created_by)
 
     def versions_of(self, dataset_id: int) -> list[DatasetVersion]:
-        rows = self.conn.execute(select(DV).where(DV.c.dataset_id == dataset_id)
+        rows = self.conn.execute(_versions().where(DV.c.dataset_id == dataset_id)
                                  .order_by(DV.c.version.desc())).mappings().all()
-        return [self.version_entity(r) for r in rows]
+        return [self.version_entity(dataset_version_record(r)) for r in rows]
 
-    def dataset_entity(self, row: Any) -> Dataset:
+    def dataset_entity(self, dataset: DatasetRecord) -> Dataset:
         latest = self.conn.execute(select(func.max(DV.c.version))
-                                   .where(DV.c.dataset_id == row["id"])).scalar()
-        return Dataset(name=row["name"], description=row["description"], latest_version=latest,
-                       created_at=row["created_at"], created_by=row["created_by"])
+                                   .where(DV.c.dataset_id == dataset.id)).scalar()
+        return Dataset(name=dataset.name, description=dataset.description,
+                       latest_version=None if latest is None else int(latest),
+                       created_at=dataset.created_at, created_by=dataset.created_by)
 
     def list_datasets(self, name_like: str | None, offset: int, limit: int) -> list[Dataset]:
         q = select(D)
         if name_like:
             q = q.where(D.c.name.like(name_like))
         rows = self.conn.execute(q.order_by(D.c.name).offset(offset).limit(limit)).mappings().all()
-        return [self.dataset_entity(r) for r in rows]
+        return [self.dataset_entity(dataset_record(r)) for r in rows]
+
+
+def _versions() -> Select[Any]:
+    """Dataset version rows with their dataset's name (``dataset_name``)."""
+    return select(DV, D.c.name.label("dataset_name")).join(D, D.c.id == DV.c.dataset_id)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from modelyard.domain.entities import Event
+from modelyard.domain.records import NewEvent
 from modelyard.store.schema import events
 
 
@@ -15,17 +15,21 @@ class EventRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def append(self, *, type: str, entity_type: str, entity_id: str, project: str, actor: str,
-               time: int, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        payload = json.dumps({"before": before, "after": after}, default=str)
+    def append(self, event: NewEvent) -> None:
+        e = event
+        payload = json.dumps({"before": e.before, "after": e.after}, default=str)
         self.conn.execute(insert(events).values(
-            type=type, entity_type=entity_type, entity_id=entity_id, project=project,
-            actor=actor, time=time, payload=payload))
+            type=e.type, entity_type=e.entity_type, entity_id=e.entity_id, project=e.project,
+            actor=e.actor, time=e.time, payload=payload, entity_key=e.entity_key,
+            model_id=e.model_id, actor_id=e.actor_id))
 
     def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
              type_prefix: str | None = None, after_id: int | None = None,
-             offset: int = 0, limit: int = 100, newest_first: bool = False) -> list[Event]:
+             offset: int = 0, limit: int = 100, newest_first: bool = False,
+             model_id: int | None = None) -> list[Event]:
         q = select(events)
+        if model_id is not None:
+            q = q.where(events.c.model_id == model_id)
         if entity_type:
             q = q.where(events.c.entity_type == entity_type)
         if entity_id:
@@ -42,5 +46,6 @@ class EventRepo:
             out.append(Event(id=r["id"], type=r["type"], entity_type=r["entity_type"],
                              entity_id=r["entity_id"], actor=r["actor"], time=r["time"],
                              project=r["project"], before=payload.get("before"),
-                             after=payload.get("after")))
+                             after=payload.get("after"), entity_key=r["entity_key"],
+                             model_id=r["model_id"], actor_id=r["actor_id"]))
         return out

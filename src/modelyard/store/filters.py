@@ -7,7 +7,8 @@ and never matches (as MLflow does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import and_, false, func, literal, or_, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,10 +16,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from modelyard.domain.search import And, Compare, Field, Node, Or, OrderKey
 from modelyard.errors import InvalidParameter
 
-Resolver = Callable[[Field], ColumnElement]
+Resolver = Callable[[Field], ColumnElement[Any]]
 
 
-def compile_filter(node: Node | None, resolve: Resolver) -> ColumnElement:
+def compile_filter(node: Node | None, resolve: Resolver) -> ColumnElement[Any]:
     if node is None:
         return true()
     if isinstance(node, And):
@@ -28,7 +29,7 @@ def compile_filter(node: Node | None, resolve: Resolver) -> ColumnElement:
     return _compare(node, resolve)
 
 
-def _compare(node: Compare, resolve: Resolver) -> ColumnElement:
+def _compare(node: Compare, resolve: Resolver) -> ColumnElement[Any]:
     col = resolve(node.field)
     op, value = node.op, node.value
     if op == "=":
@@ -52,9 +53,9 @@ def _compare(node: Compare, resolve: Resolver) -> ColumnElement:
     if op == "NOT ILIKE":
         return func.lower(col).not_like(func.lower(literal(value)))
     if op == "IN":
-        return col.in_(list(value)) if value else false()  # type: ignore[arg-type]
+        return col.in_(_items(value)) if value else false()
     if op == "NOT IN":
-        return col.not_in(list(value)) if value else true()  # type: ignore[arg-type]
+        return col.not_in(_items(value)) if value else true()
     if op == "IS NULL":
         return col.is_(None)
     if op == "IS NOT NULL":
@@ -62,8 +63,15 @@ def _compare(node: Compare, resolve: Resolver) -> ColumnElement:
     raise InvalidParameter(f"unsupported operator {op!r}")  # pragma: no cover
 
 
-def compile_order(keys: list[OrderKey], resolve: Resolver) -> list[ColumnElement]:
-    out = []
+def _items(value: object) -> list[object]:
+    """The literals of an IN list (the parser gives a tuple)."""
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return list(value)
+    return [value]
+
+
+def compile_order(keys: list[OrderKey], resolve: Resolver) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = []
     for key in keys:
         col = resolve(key.field)
         out.append(col.desc() if key.descending else col.asc())

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from modelyard.domain.entities import FileEntry
+from modelyard.domain.entities import FileEntry, LoggedModel
+from modelyard.domain.records import LoggedModelRecord
 from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
+from modelyard.store.mapping import logged_model_record
 from modelyard.store.schema_mlflow import (
     logged_model_files,
     logged_model_tags,
@@ -44,26 +47,48 @@ class LoggedModelsRepo:
             source_run_id=source_run_id, model_type=model_type, status="PENDING",
             status_message="", params=json.dumps(params) if params else None,
             created_at=now, updated_at=now, created_by=actor))
-        lid = int(res.inserted_primary_key[0])
+        lid = inserted_id(res)
         if tags:
             self.conn.execute(insert(T), [{"logged_model_id": lid, "key": k, "value": v}
                                           for k, v in tags.items()])
         return lid
 
-    def row(self, model_id: str, *, lock: bool = False) -> Any:
+    def get(self, model_id: str, *, lock: bool = False) -> LoggedModelRecord | None:
         q = select(LM).where(LM.c.model_id == model_id, LM.c.deleted_at.is_(None))
         if lock:
             q = q.with_for_update()
-        return self.conn.execute(q).mappings().first()
+        row = self.conn.execute(q).mappings().first()
+        return None if row is None else logged_model_record(row)
 
-    def update(self, lid: int, now: int, **values: Any) -> None:
-        """Every write on a logged model goes through here first: it takes the row lock
-        that orders concurrent writers (parallel artifact uploads) on one model."""
+    def _update(self, lid: int, now: int, values: dict[str, Any]) -> None:
         self.conn.execute(update(LM).where(LM.c.id == lid).values(updated_at=now, **values))
 
-    def tags(self, lid: int) -> dict[str, str]:
-        return dict(self.conn.execute(select(T.c.key, T.c.value).where(
-            T.c.logged_model_id == lid)).all())
+    def touch(self, lid: int, now: int) -> None:
+        """Every write on a logged model goes through here (or a setter below) first: it
+        takes the row lock that orders concurrent writers (parallel artifact uploads)."""
+        self._update(lid, now, {})
+
+    def set_status(self, lid: int, status: str, now: int) -> None:
+        self._update(lid, now, {"status": status})
+
+    def mark_deleted(self, lid: int, now: int) -> None:
+        self._update(lid, now, {"deleted_at": now})
+
+    def entity(self, model: LoggedModelRecord) -> LoggedModel:
+        return self.entities([model])[0]
+
+    def entities(self, models: list[LoggedModelRecord]) -> list[LoggedModel]:
+        ids = [m.id for m in models]
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        if ids:
+            for lid, k, v in self.conn.execute(select(T.c.logged_model_id, T.c.key, T.c.value)
+                                               .where(T.c.logged_model_id.in_(ids))):
+                tags[lid][k] = v
+        return [LoggedModel(
+            model_id=m.model_id, experiment_id=m.experiment_id, name=m.name,
+            source_run_id=m.source_run_id, model_type=m.model_type, status=m.status,
+            params=dict(m.params), tags=tags[m.id], created_at=m.created_at,
+            updated_at=m.updated_at, created_by=m.created_by) for m in models]
 
     def set_tag(self, lid: int, key: str, value: str) -> None:
         res = self.conn.execute(update(T).where(T.c.logged_model_id == lid, T.c.key == key)
@@ -90,15 +115,16 @@ class LoggedModelsRepo:
                 for p, s, d in self.conn.execute(q.order_by(F.c.path))]
 
     def search(self, experiment_ids: list[str], node: Node | None, order: list[OrderKey],
-               offset: int, limit: int) -> list[Any]:
+               offset: int, limit: int) -> list[LoggedModel]:
         q = select(LM).where(LM.c.deleted_at.is_(None))
         if experiment_ids:
             q = q.where(LM.c.experiment_id.in_(experiment_ids))
         q = q.where(compile_filter(node, self._field))
         q = q.order_by(*compile_order(order, self._field), LM.c.created_at.desc(), LM.c.id.desc())
-        return list(self.conn.execute(q.offset(offset).limit(limit)).mappings())
+        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings()
+        return self.entities([logged_model_record(r) for r in rows])
 
-    def _field(self, field: Field) -> ColumnElement:
+    def _field(self, field: Field) -> ColumnElement[Any]:
         if field.kind == "tag":
             return (select(T.c.value).where(T.c.logged_model_id == LM.c.id, T.c.key == field.key)
                     .scalar_subquery())

@@ -13,6 +13,8 @@ compares the two on every database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -38,7 +40,7 @@ metadata = MetaData(naming_convention=NAMING)
 
 # MySQL/MariaDB compare strings case-insensitively by default; names here are
 # case-sensitive on every database, as they are on PostgreSQL and SQLite.
-MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+MYSQL: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 # BIGINT primary keys that autoincrement on SQLite too (SQLite only autoincrements INTEGER).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -173,8 +175,14 @@ events = Table(
     Column("actor", String(256), nullable=False),
     Column("time", BigInteger, nullable=False),
     Column("payload", Text, nullable=True),
+    # The entity's surrogate id (stable across renames), the model an event of a model,
+    # version, alias or deployment belongs to, and the actor's principal id.
+    Column("entity_key", String(128), nullable=True),
+    Column("model_id", BigInteger, nullable=True),
+    Column("actor_id", String(256), nullable=True),
     Index("ix_events_entity", "entity_type", "entity_id"),
     Index("ix_events_time", "time"),
+    Index("ix_events_model_id", "model_id"),
     **MYSQL,
 )
 

@@ -9,7 +9,7 @@ hidden, so no secret reaches a log or a response.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -37,11 +37,8 @@ class SqlTransaction:
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""
-        out: set[str] = set()
-        for repo in vars(self).values():
-            if hasattr(repo, "referenced_digests"):
-                out |= repo.referenced_digests()
-        return out
+        return (self.registry.referenced_digests() | self.tracking.referenced_digests()
+                | self.logged_models.referenced_digests())
 
 
 class SqlStore:
@@ -89,10 +86,11 @@ class SqlStore:
         except DBAPIError as exc:
             raise ModelyardError(f"database error: {type(exc.orig).__name__}") from exc
 
-    def read(self):  # type: ignore[no-untyped-def]
+    def read(self) -> AbstractContextManager[SqlTransaction]:
         return self._tx(False)
 
-    def write(self):  # type: ignore[no-untyped-def]
+    def write(self) -> AbstractContextManager[SqlTransaction]:
+        """A transaction that takes the write lock at once on SQLite."""
         return self._tx(True)
 
     def dispose(self) -> None:

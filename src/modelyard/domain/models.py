@@ -1,0 +1,119 @@
+"""Registered models: create, read, search, describe, rename, tag, delete, restore."""
+
+from __future__ import annotations
+
+from modelyard.domain import events as ev
+from modelyard.domain.entities import Page, Principal, RegisteredModel
+from modelyard.domain.lookup import find_model
+from modelyard.domain.paging import decode_token, page_of
+from modelyard.domain.ports import Transaction
+from modelyard.domain.projects import DEFAULT_PROJECT, ProjectOps
+from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
+from modelyard.domain.validation import (
+    check_description,
+    check_max_results,
+    check_name,
+    check_tag,
+    check_tags,
+)
+from modelyard.errors import NotFound
+
+MODEL_FIELDS = FieldSet(
+    attributes={
+        "name": "name", "description": "description", "project": "project",
+        "created_at": "created_at", "creation_timestamp": "created_at",
+        "updated_at": "updated_at", "last_updated_timestamp": "updated_at",
+        "created_by": "created_by", "user_id": "created_by",
+    },
+    numeric=frozenset({"created_at", "updated_at"}),
+)
+
+
+def _entity(tx: Transaction, name: str) -> RegisteredModel:
+    return tx.registry.model_entity(find_model(tx, name))
+
+
+class ModelOps(ProjectOps):
+    def create_model(self, actor: Principal, name: str, description: str = "",
+                     tags: dict[str, str] | None = None,
+                     project: str = DEFAULT_PROJECT) -> RegisteredModel:
+        check_name(name, "model name")
+        description = check_description(description)
+        tags = check_tags(tags)
+        with self.store.write() as tx:
+            now = self.clock.now_ms()
+            pid = self._project_id(tx, project or DEFAULT_PROJECT, actor)
+            mid = tx.registry.insert_model(name, pid, description, now, actor.name)
+            for k, v in tags.items():
+                tx.registry.set_model_tag(mid, k, v)
+            ev.on_model(tx, now, actor, ev.ModelCreated(description, tags),
+                        find_model(tx, name))
+            return _entity(tx, name)
+
+    def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:
+        with self.store.read() as tx:
+            return tx.registry.model_entity(find_model(tx, name, deleted=deleted))
+
+    def search_models(self, actor: Principal, filter: str | None = None,
+                      order_by: list[str] | None = None, max_results: int | None = None,
+                      page_token: str | None = None, *,
+                      deleted: bool = False) -> Page[RegisteredModel]:
+        node = parse_filter(filter, MODEL_FIELDS)
+        order = parse_order_by(order_by, MODEL_FIELDS)
+        limit = check_max_results(max_results)
+        offset = decode_token(page_token)
+        with self.store.read() as tx:
+            items = tx.registry.search_models(node, order, offset, limit + 1, deleted=deleted)
+        return page_of(items, offset, limit)
+
+    def update_model(self, actor: Principal, name: str, description: str) -> RegisteredModel:
+        description = check_description(description)
+        with self.store.write() as tx:
+            model = find_model(tx, name)
+            now = self.clock.now_ms()
+            tx.registry.set_model_description(model.id, description, now, actor.name)
+            ev.on_model(tx, now, actor, ev.ModelUpdated(model.description, description), model)
+            return _entity(tx, name)
+
+    def rename_model(self, actor: Principal, name: str, new_name: str) -> RegisteredModel:
+        check_name(new_name, "model name")
+        with self.store.write() as tx:
+            model = find_model(tx, name)
+            now = self.clock.now_ms()
+            tx.registry.rename_model(model.id, new_name, now, actor.name)
+            ev.on_model(tx, now, actor, ev.ModelRenamed(name, new_name), model, new_name)
+            return _entity(tx, new_name)
+
+    def set_model_tag(self, actor: Principal, name: str, key: str, value: str) -> None:
+        key, value = check_tag(key, value)
+        with self.store.write() as tx:
+            model = find_model(tx, name)
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            tx.registry.set_model_tag(model.id, key, value)
+            ev.on_model(tx, now, actor, ev.ModelTagSet(key, value), model)
+
+    def delete_model_tag(self, actor: Principal, name: str, key: str) -> None:
+        with self.store.write() as tx:
+            model = find_model(tx, name)
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            if not tx.registry.delete_model_tag(model.id, key):
+                raise NotFound(f"model {name!r} has no tag {key!r}")
+            ev.on_model(tx, now, actor, ev.ModelTagDeleted(key), model)
+
+    def delete_model(self, actor: Principal, name: str) -> None:
+        """Soft delete: hidden from reads and searches, restorable until collected."""
+        with self.store.write() as tx:
+            model = find_model(tx, name)
+            now = self.clock.now_ms()
+            tx.registry.set_model_deleted(model.id, True, now, actor.name)
+            ev.on_model(tx, now, actor, ev.ModelDeleted(), model)
+
+    def restore_model(self, actor: Principal, name: str) -> RegisteredModel:
+        with self.store.write() as tx:
+            model = find_model(tx, name, deleted=True)
+            now = self.clock.now_ms()
+            tx.registry.set_model_deleted(model.id, False, now, actor.name)
+            ev.on_model(tx, now, actor, ev.ModelRestored(), model)
+            return _entity(tx, name)

@@ -1,0 +1,42 @@
+"""Projects: namespaces for models (and the unit of permissions).  The default
+project exists lazily."""
+
+from __future__ import annotations
+
+from modelyard.domain import events as ev
+from modelyard.domain.entities import Principal, Project
+from modelyard.domain.ports import Transaction
+from modelyard.domain.registry_base import RegistryBase
+from modelyard.domain.validation import check_description, check_name
+from modelyard.errors import NotFound
+
+DEFAULT_PROJECT = "default"
+
+
+class ProjectOps(RegistryBase):
+    def _project_id(self, tx: Transaction, name: str, actor: Principal) -> int:
+        pid = tx.registry.project_id(name)
+        if pid is not None:
+            return pid
+        if name != DEFAULT_PROJECT:
+            raise NotFound(f"project {name!r} does not exist")
+        now = self.clock.now_ms()
+        pid = tx.registry.insert_project(name, "The default project", now, actor.name)
+        ev.record(tx, now, actor, ev.ProjectCreated(), "project", name, name, key=pid)
+        return pid
+
+    def create_project(self, actor: Principal, name: str, description: str = "") -> Project:
+        check_name(name, "project name")
+        description = check_description(description)
+        with self.store.write() as tx:
+            now = self.clock.now_ms()
+            if name != DEFAULT_PROJECT or tx.registry.project_id(name) is not None:
+                pid = tx.registry.insert_project(name, description, now, actor.name)
+                ev.record(tx, now, actor, ev.ProjectCreated(), "project", name, name, key=pid)
+            else:
+                self._project_id(tx, name, actor)
+        return Project(name=name, description=description, created_at=now, created_by=actor.name)
+
+    def list_projects(self, actor: Principal) -> list[Project]:
+        with self.store.read() as tx:
+            return tx.registry.list_projects()

@@ -1,0 +1,73 @@
+"""Run artifacts: a run's files as a manifest over the blob store (path -> digest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelyard.domain import events as ev
+from modelyard.domain.entities import FileEntry, Principal
+from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.tracking_base import TrackingBase
+from modelyard.domain.validation import check_manifest, check_relpath
+from modelyard.errors import NotFound
+
+
+class RunArtifactOps(TrackingBase):
+    def add_run_artifacts(self, actor: Principal, run_id: str, files: list[FileEntry],
+                          prefix: str = "") -> list[FileEntry]:
+        """Attach blobs already in the blob store as run artifacts under ``prefix``;
+        a path that exists is replaced."""
+        prefix = prefix.rstrip("/") if isinstance(prefix, str) else ""
+        if prefix:
+            check_relpath(prefix)
+        entries = check_manifest(files)
+        if prefix:
+            entries = check_manifest([FileEntry(f"{prefix}/{f.path}", f.size, f.sha256)
+                                      for f in entries])
+        check_blobs_present(self.blobs, entries)
+        with self.store.write() as tx:
+            row = self._run_row(tx, run_id, active=True, lock=True)
+            now = self.clock.now_ms()
+            tx.tracking.put_artifacts(row.id, entries)
+            ev.record(tx, now, actor,
+                      ev.RunArtifactsAdded(len(entries), sum(f.size for f in entries), prefix),
+                      "run", run_id)
+        return entries
+
+    def _artifact_path(self, path: str) -> str:
+        path = (path or "").rstrip("/")
+        if path:
+            check_relpath(path)
+        return path
+
+    def run_artifact_files(self, actor: Principal, run_id: str, prefix: str = "") -> list[FileEntry]:
+        prefix = self._artifact_path(prefix)
+        with self.store.read() as tx:
+            row = self._run_row(tx, run_id)
+            return tx.tracking.artifacts(row.id, prefix)
+
+    def run_artifact_entry(self, actor: Principal, run_id: str, path: str) -> FileEntry:
+        path = self._artifact_path(path)
+        with self.store.read() as tx:
+            row = self._run_row(tx, run_id)
+            entry = tx.tracking.artifact(row.id, path) if path else None
+        if entry is None:
+            raise NotFound(f"run {run_id} has no artifact {path!r}")
+        return entry
+
+    def list_run_artifacts(self, actor: Principal, run_id: str, path: str = "") -> list[dict[str, Any]]:
+        """One folder level under ``path``: files with their size, folders with None."""
+        path = self._artifact_path(path)
+        files = self.run_artifact_files(actor, run_id, path)
+        base = path + "/" if path else ""
+        out: dict[str, dict[str, Any]] = {}
+        for f in files:
+            if f.path == path:
+                return []  # a file, not a folder
+            head, sep, _ = f.path[len(base):].partition("/")
+            full = base + head
+            if sep:
+                out.setdefault(full, {"path": full, "is_dir": True, "size": None})
+            else:
+                out[full] = {"path": full, "is_dir": False, "size": f.size}
+        return [out[k] for k in sorted(out)]

@@ -1,0 +1,225 @@
+"""Model versions: commit a manifest as a numbered version, resolve references, search,
+describe, tag, delete and restore; the latest version per stage; a version's files."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from modelyard.domain import events as ev
+from modelyard.domain.entities import FileEntry, ModelVersion, Page, ParentLink, Principal
+from modelyard.domain.lookup import find_model, find_version, version_by_id
+from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.paging import decode_token, page_of
+from modelyard.domain.ports import Transaction
+from modelyard.domain.refs import VersionRef, parse_ref, ref_from_parts
+from modelyard.domain.registry_base import RegistryBase
+from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
+from modelyard.domain.validation import (
+    check_description,
+    check_manifest,
+    check_max_results,
+    check_relpath,
+    check_tag,
+    check_tags,
+    check_text,
+)
+from modelyard.errors import InvalidParameter, NotFound
+
+VERSION_FIELDS = FieldSet(
+    attributes={
+        "name": "model", "model": "model", "version": "version",
+        "version_number": "version", "stage": "stage", "current_stage": "stage",
+        "status": "status", "description": "description", "source": "source",
+        "run_id": "run_id", "flavor": "flavor", "size": "size", "alias": "alias",
+        "created_at": "created_at", "creation_timestamp": "created_at",
+        "updated_at": "updated_at", "last_updated_timestamp": "updated_at",
+        "created_by": "created_by", "user_id": "created_by", "project": "project",
+    },
+    numeric=frozenset({"version", "size", "created_at", "updated_at"}),
+)
+
+RELATIONS = ("derived_from", "fine_tuned_from", "distilled_from", "retrained_from")
+
+ParentSpec = str | dict[str, Any] | ParentLink
+
+
+class VersionOps(RegistryBase):
+    def create_version(self, actor: Principal, name: str, files: list[FileEntry], *,
+                       description: str = "", tags: dict[str, str] | None = None,
+                       source: str = "", run_id: str | None = None, flavor: str = "",
+                       signature: dict[str, Any] | None = None,
+                       metrics: dict[str, float] | None = None,
+                       parents: list[ParentSpec] | None = None) -> ModelVersion:
+        """Commit a version whose files are already in the blob store.
+
+        The number is assigned here, under the model's row lock, so concurrent
+        registrations get consecutive numbers; the version is READY when visible."""
+        description = check_description(description)
+        tags = check_tags(tags)
+        metrics = _check_metrics(metrics)
+        flavor = check_text(flavor, "flavor", 64)
+        source = check_text(source, "source", 4096)
+        run_id = check_text(run_id, "run_id", 64) or None
+        if signature is not None and not isinstance(signature, dict):
+            raise InvalidParameter("signature must be an object")
+        files = check_manifest(files)
+        check_blobs_present(self.blobs, files)
+        with self.store.write() as tx:
+            model = find_model(tx, name)
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            number = tx.registry.next_version(model.id)
+            vid = tx.registry.insert_version(
+                model.id, number, status="READY", description=description, source=source,
+                run_id=run_id, flavor=flavor, signature=signature, metrics=metrics,
+                files=files, tags=tags, now=now, actor=actor.name)
+            for parent, relation in self._parents(tx, parents):
+                tx.registry.add_parent(vid, parent, relation)
+            record = version_by_id(tx, vid)
+            ev.on_version(tx, now, actor,
+                          ev.VersionCreated(len(files), record.size, run_id, source), model, record)
+            return tx.registry.version_entity(record)
+
+    def _parents(self, tx: Transaction,
+                 parents: list[ParentSpec] | None) -> list[tuple[int, str]]:
+        out = []
+        for p in parents or []:
+            if isinstance(p, str):
+                ref, relation = parse_ref(p), "derived_from"
+            elif isinstance(p, dict):
+                ref = ref_from_parts(str(p.get("model", "")), p.get("version", ""))
+                relation = p.get("relation") or "derived_from"
+            else:
+                ref, relation = ref_from_parts(p.model, p.version), p.relation
+            if relation not in RELATIONS:
+                raise InvalidParameter(f"relation must be one of {', '.join(RELATIONS)}")
+            _, version = find_version(tx, self.policy, ref)
+            out.append((version.id, relation))
+        return out
+
+    def get_version(self, actor: Principal, name: str, version: int | str, *,
+                    with_files: bool = False) -> ModelVersion:
+        return self.resolve(actor, ref_from_parts(name, version), with_files=with_files)
+
+    def resolve(self, actor: Principal, ref: VersionRef | str, *,
+                with_files: bool = False) -> ModelVersion:
+        ref = parse_ref(ref) if isinstance(ref, str) else ref
+        with self.store.read() as tx:
+            if ref.alias is not None or ref.version is not None:
+                # One query on the hot path; the full resolution below says what is
+                # missing when it finds nothing.
+                found = tx.registry.live_version(ref.model, number=ref.version, alias=ref.alias)
+                if found is not None:
+                    return tx.registry.version_entity(found, with_files=with_files)
+            _, version = find_version(tx, self.policy, ref)
+            return tx.registry.version_entity(version, with_files=with_files)
+
+    def search_versions(self, actor: Principal, filter: str | None = None,
+                        order_by: list[str] | None = None, max_results: int | None = None,
+                        page_token: str | None = None, *,
+                        deleted: bool = False) -> Page[ModelVersion]:
+        node = parse_filter(filter, VERSION_FIELDS)
+        order = parse_order_by(order_by, VERSION_FIELDS)
+        limit = check_max_results(max_results)
+        offset = decode_token(page_token)
+        with self.store.read() as tx:
+            items = tx.registry.search_versions(node, order, offset, limit + 1, deleted=deleted)
+        return page_of(items, offset, limit)
+
+    def update_version(self, actor: Principal, name: str, version: int | str,
+                       description: str) -> ModelVersion:
+        description = check_description(description)
+        with self.store.write() as tx:
+            model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            tx.registry.update_version(v.id, now, actor.name, description=description)
+            ev.on_version(tx, now, actor, ev.VersionUpdated(v.description, description), model, v)
+            return tx.registry.version_entity(version_by_id(tx, v.id))
+
+    def set_version_tag(self, actor: Principal, name: str, version: int | str, key: str,
+                        value: str) -> None:
+        key, value = check_tag(key, value)
+        with self.store.write() as tx:
+            model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            tx.registry.set_version_tag(v.id, key, value)
+            ev.on_version(tx, now, actor, ev.VersionTagSet(key, value), model, v)
+
+    def delete_version_tag(self, actor: Principal, name: str, version: int | str,
+                           key: str) -> None:
+        with self.store.write() as tx:
+            model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            if not tx.registry.delete_version_tag(v.id, key):
+                raise NotFound(f"version {name}/{v.version} has no tag {key!r}")
+            ev.on_version(tx, now, actor, ev.VersionTagDeleted(key), model, v)
+
+    def delete_version(self, actor: Principal, name: str, version: int | str) -> None:
+        """Soft delete; the aliases that pointed at the version are removed with it."""
+        with self.store.write() as tx:
+            model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            dropped = tx.registry.aliases_of(model.id, v.version)
+            tx.registry.delete_aliases_of(model.id, v.version)
+            tx.registry.set_version_deleted(v.id, now, now, actor.name)
+            ev.on_version(tx, now, actor, ev.VersionDeleted(dropped, v.stage), model, v)
+
+    def restore_version(self, actor: Principal, name: str, version: int) -> ModelVersion:
+        with self.store.write() as tx:
+            model, v = find_version(tx, self.policy, ref_from_parts(name, version),
+                                    deleted=True)
+            now = self.clock.now_ms()
+            tx.registry.touch_model(model.id, now, actor.name)
+            tx.registry.set_version_deleted(v.id, None, now, actor.name)
+            ev.on_version(tx, now, actor, ev.VersionRestored(), model, v)
+            return tx.registry.version_entity(version_by_id(tx, v.id))
+
+    def latest_versions(self, actor: Principal, name: str,
+                        stages: list[str] | None = None) -> list[ModelVersion]:
+        """The latest version in each of ``stages`` (every stage when None), in one read;
+        stages without a version are left out (MLflow's GetLatestVersions)."""
+        wanted = [self.policy.canonical(st) for st in stages] if stages else list(
+            self.policy.stages)
+        with self.store.read() as tx:
+            model = find_model(tx, name)
+            found = [tx.registry.latest_version(model.id, st) for st in dict.fromkeys(wanted)]
+            return tx.registry.version_entities([v for v in found if v is not None])
+
+    def latest_versions_of(self, actor: Principal,
+                           names: list[str]) -> dict[str, list[ModelVersion]]:
+        """:meth:`latest_versions` (every stage) for a page of models, in one read."""
+        with self.store.read() as tx:
+            versions = tx.registry.version_entities(tx.registry.latest_by_stage(list(names)))
+        out: dict[str, list[ModelVersion]] = {n: [] for n in names}
+        for v in versions:
+            out[v.model].append(v)
+        return out
+
+    def file_entry(self, actor: Principal, ref: VersionRef | str, path: str) -> FileEntry:
+        check_relpath(path)
+        ref = parse_ref(ref) if isinstance(ref, str) else ref
+        with self.store.read() as tx:
+            _, v = find_version(tx, self.policy, ref)
+            entry = tx.registry.file(v.id, path)
+        if entry is None:
+            raise NotFound(f"version {ref} has no file {path!r}")
+        return entry
+
+
+def _check_metrics(metrics: object) -> dict[str, float]:
+    if not metrics:
+        return {}
+    if not isinstance(metrics, dict):
+        raise InvalidParameter("metrics must be an object of names and numbers")
+    out = {}
+    for k, v in metrics.items():
+        check_tag(k, "")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(float(v)):
+            raise InvalidParameter(f"metric {k!r} must be a number")
+        out[k] = float(v)
+    return out

@@ -1,0 +1,60 @@
+"""SQL for metric series and each run's latest values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select
+
+from modelyard.domain.entities import Metric
+from modelyard.store.schema_tracking import (
+    metrics,
+)
+
+from modelyard.store.tracking_sql import (
+    LM,
+    ChildRows,
+    decode_value,
+    encode_value,
+)
+
+
+class MetricsRepo(ChildRows):
+    def insert_metrics(self, run_id: int, items: Sequence[Metric]) -> None:
+        """Append points to the series and move each key's latest value (the point with
+        the highest (step, timestamp, value), as MLflow decides)."""
+        if not items:
+            return
+        rows = []
+        best: dict[str, tuple[int, int, float, int]] = {}
+        for m in items:
+            value, kind = encode_value(m.value)
+            rows.append({"run_id": run_id, "key": m.key, "step": m.step,
+                         "timestamp": m.timestamp, "value": value, "kind": kind})
+            cand = (m.step, m.timestamp, value, kind)
+            if m.key not in best or cand[:3] > best[m.key][:3]:
+                best[m.key] = cand
+        self.conn.execute(insert(metrics), rows)
+        current = {}
+        keys = list(best)
+        for i in range(0, len(keys), 500):
+            for k, step, ts, value, kind in self.conn.execute(
+                    select(LM.c.key, LM.c.step, LM.c.timestamp, LM.c.value, LM.c.kind)
+                    .where(LM.c.run_id == run_id, LM.c.key.in_(keys[i:i + 500]))):
+                current[k] = (step, ts, value, kind)
+        changed = {key: {"step": c[0], "timestamp": c[1], "value": c[2], "kind": c[3]}
+                   for key, c in best.items()
+                   if key not in current or c[:3] >= current[key][:3]}
+        self._put(LM, {"run_id": run_id}, changed)
+
+    def metric_history(self, run_id: int, key: str, offset: int, limit: int) -> list[Metric]:
+        q = (select(metrics.c.step, metrics.c.timestamp, metrics.c.value, metrics.c.kind)
+             .where(metrics.c.run_id == run_id, metrics.c.key == key)
+             .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.id)
+             .offset(offset).limit(limit))
+        return [Metric(key=key, value=decode_value(v, kind), step=s, timestamp=t)
+                for s, t, v, kind in self.conn.execute(q)]
+
+    def metric_keys(self, run_id: int) -> list[str]:
+        return list(self.conn.execute(select(LM.c.key).where(LM.c.run_id == run_id)
+                                      .order_by(LM.c.key)).scalars())

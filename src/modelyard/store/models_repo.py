@@ -1,0 +1,152 @@
+"""SQL for projects, registered models and their tags."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from modelyard.domain.entities import Project, RegisteredModel
+from modelyard.domain.records import ModelRecord
+from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.errors import AlreadyExists
+from modelyard.store.rows import inserted_id
+from modelyard.store.filters import compile_filter, compile_order
+from modelyard.store.mapping import model_record
+from modelyard.store.registry_queries import M, V, models_query, upsert
+from modelyard.store.schema import aliases, model_tags, projects
+
+MODEL_COLUMNS: dict[str, ColumnElement[object]] = {
+    "name": M.c.name,
+    "description": M.c.description,
+    "created_at": M.c.created_at,
+    "updated_at": M.c.updated_at,
+    "created_by": M.c.created_by,
+    "project": projects.c.name,
+}
+
+
+class ModelsRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- projects ---------------------------------------------------------------------
+    def project_id(self, name: str) -> int | None:
+        pid = self.conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
+        return None if pid is None else int(pid)
+
+    def insert_project(self, name: str, description: str, now: int, actor: str) -> int:
+        try:
+            with self.conn.begin_nested():
+                res = self.conn.execute(insert(projects).values(
+                    name=name, description=description, created_at=now, created_by=actor))
+        except IntegrityError:
+            raise AlreadyExists(f"project {name!r} already exists") from None
+        return inserted_id(res)
+
+    def list_projects(self) -> list[Project]:
+        rows = self.conn.execute(select(projects).order_by(projects.c.name)).mappings()
+        return [Project(name=r["name"], description=r["description"],
+                        created_at=r["created_at"], created_by=r["created_by"]) for r in rows]
+
+    # -- registered models ------------------------------------------------------------
+    def model(self, name: str, *, deleted: bool = False) -> ModelRecord | None:
+        q = models_query(deleted).where(M.c.name == name)
+        row = self.conn.execute(q.order_by(M.c.id.desc()).limit(1)).mappings().first()
+        return None if row is None else model_record(row)
+
+    def insert_model(self, name: str, project_id: int, description: str, now: int,
+                     actor: str) -> int:
+        try:
+            with self.conn.begin_nested():
+                res = self.conn.execute(insert(M).values(
+                    name=name, deleted_id=0, project_id=project_id, description=description,
+                    next_version=1, created_at=now, updated_at=now, created_by=actor,
+                    updated_by=actor))
+        except IntegrityError:
+            raise AlreadyExists(f"registered model {name!r} already exists") from None
+        return inserted_id(res)
+
+    def _update_model(self, model_id: int, now: int, actor: str, values: dict[str, object],
+                      taken: str | None = None) -> None:
+        """Every write on a model goes through here first, which takes the row lock and
+        so orders concurrent writers on one model."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(update(M).where(M.c.id == model_id).values(
+                    updated_at=now, updated_by=actor, **values))
+        except IntegrityError:
+            raise AlreadyExists(f"registered model {taken!r} already exists") from None
+
+    def touch_model(self, model_id: int, now: int, actor: str) -> None:
+        self._update_model(model_id, now, actor, {})
+
+    def set_model_description(self, model_id: int, description: str, now: int,
+                              actor: str) -> None:
+        self._update_model(model_id, now, actor, {"description": description})
+
+    def rename_model(self, model_id: int, name: str, now: int, actor: str) -> None:
+        self._update_model(model_id, now, actor, {"name": name}, taken=name)
+
+    def set_model_deleted(self, model_id: int, deleted: bool, now: int, actor: str) -> None:
+        name = self.conn.execute(select(M.c.name).where(M.c.id == model_id)).scalar()
+        self._update_model(model_id, now, actor, {
+            "deleted_id": model_id if deleted else 0, "deleted_at": now if deleted else None},
+            taken=name)
+
+    def next_version(self, model_id: int) -> int:
+        self.conn.execute(update(M).where(M.c.id == model_id).values(
+            next_version=M.c.next_version + 1))
+        return int(self.conn.execute(
+            select(M.c.next_version - 1).where(M.c.id == model_id)).scalar_one())
+
+    def set_model_tag(self, model_id: int, key: str, value: str) -> None:
+        upsert(self.conn, model_tags, {"model_id": model_id, "key": key}, {"value": value})
+
+    def delete_model_tag(self, model_id: int, key: str) -> bool:
+        res = self.conn.execute(delete(model_tags).where(
+            model_tags.c.model_id == model_id, model_tags.c.key == key))
+        return bool(res.rowcount)
+
+    def model_entity(self, model: ModelRecord) -> RegisteredModel:
+        return self.model_entities([model])[0]
+
+    def model_entities(self, models: list[ModelRecord]) -> list[RegisteredModel]:
+        """Entities for a page of models, with three queries for the whole page."""
+        ids = [m.id for m in models]
+        if not ids:
+            return []
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for mid, k, v in self.conn.execute(select(model_tags.c.model_id, model_tags.c.key,
+                                                  model_tags.c.value)
+                                           .where(model_tags.c.model_id.in_(ids))):
+            tags[mid][k] = v
+        alias_map: dict[int, dict[str, int]] = {i: {} for i in ids}
+        for mid, a, ver in self.conn.execute(select(aliases.c.model_id, aliases.c.alias,
+                                                    aliases.c.version)
+                                             .where(aliases.c.model_id.in_(ids))
+                                             .order_by(aliases.c.alias)):
+            alias_map[mid][a] = ver
+        latest: dict[int, int] = {int(mid): int(n) for mid, n in self.conn.execute(
+            select(V.c.model_id, func.max(V.c.version))
+            .where(V.c.model_id.in_(ids), V.c.deleted_at.is_(None))
+            .group_by(V.c.model_id))}
+        return [RegisteredModel(
+            name=m.name, project=m.project, description=m.description,
+            tags=tags[m.id], aliases=alias_map[m.id], latest_version=latest.get(m.id),
+            created_at=m.created_at, updated_at=m.updated_at,
+            created_by=m.created_by, updated_by=m.updated_by, deleted=m.deleted) for m in models]
+
+    def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
+                      *, deleted: bool = False) -> list[RegisteredModel]:
+        q = models_query(deleted).where(compile_filter(node, self._model_field))
+        q = q.order_by(*compile_order(order, self._model_field), M.c.name.asc(), M.c.id.asc())
+        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
+        return self.model_entities([model_record(r) for r in rows])
+
+    def _model_field(self, field: Field) -> ColumnElement[object]:
+        if field.kind == "tag":
+            return (select(model_tags.c.value)
+                    .where(model_tags.c.model_id == M.c.id, model_tags.c.key == field.key)
+                    .scalar_subquery())
+        return MODEL_COLUMNS[field.key]

@@ -1,0 +1,204 @@
+"""SQL for runs, their params, tags, artifacts and inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from modelyard.domain.entities import FileEntry, Run
+from modelyard.domain.records import RunRecord
+from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.store.rows import inserted_id
+from modelyard.store.filters import compile_filter
+from modelyard.store.mapping import run_record
+from modelyard.store.schema_tracking import (
+    dataset_versions,
+    datasets,
+    run_artifacts,
+    run_inputs,
+    run_params,
+    run_tags,
+)
+
+from modelyard.store.tracking_sql import (
+    LM,
+    ChildRows,
+    R,
+    lifecycle_filter,
+    order_missing_last,
+    decode_value,
+    path_hash,
+)
+
+RUN_COLUMNS = {
+    "run_id": R.c.run_uuid,
+    "run_name": R.c.name,
+    "status": R.c.status,
+    "start_time": R.c.start_time,
+    "end_time": R.c.end_time,
+    "user_id": R.c.user_id,
+    "lifecycle_stage": R.c.lifecycle_stage,
+    "parent_run_id": R.c.parent_run_uuid,
+}
+
+
+
+class RunsRepo(ChildRows):
+    def insert_run(self, *, run_uuid: str, experiment_id: int, name: str, status: str,
+                   start_time: int, user_id: str, parent_run_uuid: str | None) -> int:
+        res = self.conn.execute(insert(R).values(
+            run_uuid=run_uuid, experiment_id=experiment_id, name=name, status=status,
+            start_time=start_time, end_time=None, lifecycle_stage="active", user_id=user_id,
+            parent_run_uuid=parent_run_uuid))
+        return inserted_id(res)
+
+    def run(self, run_uuid: str, *, lock: bool = False) -> RunRecord | None:
+        q = select(R).where(R.c.run_uuid == run_uuid)
+        if lock:
+            q = q.with_for_update()
+        row = self.conn.execute(q).mappings().first()
+        return None if row is None else run_record(row)
+
+    def update_run(self, run_id: int, *, status: str | None = None,
+                   end_time: int | None = None, name: str | None = None) -> None:
+        values = {k: v for k, v in (("status", status), ("end_time", end_time), ("name", name))
+                  if v is not None}
+        if values:
+            self.conn.execute(update(R).where(R.c.id == run_id).values(**values))
+
+    def set_run_lifecycle(self, run_id: int, stage: str, deleted_at: int | None) -> None:
+        self.conn.execute(update(R).where(R.c.id == run_id).values(
+            lifecycle_stage=stage, deleted_at=deleted_at))
+
+    def run_entity(self, run: RunRecord) -> Run:
+        return self.run_entities([run])[0]
+
+    def run_entities(self, runs: list[RunRecord]) -> list[Run]:
+        ids = [r.id for r in runs]
+        if not ids:
+            return []
+        params: dict[int, dict[str, str]] = {i: {} for i in ids}
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        mets: dict[int, dict[str, float]] = {i: {} for i in ids}
+        for rid, k, v in self.conn.execute(select(run_params.c.run_id, run_params.c.key,
+                                                  run_params.c.value)
+                                           .where(run_params.c.run_id.in_(ids))):
+            params[rid][k] = v
+        for rid, k, v in self.conn.execute(select(run_tags.c.run_id, run_tags.c.key,
+                                                  run_tags.c.value)
+                                           .where(run_tags.c.run_id.in_(ids))):
+            tags[rid][k] = v
+        for rid, k, v, kind in self.conn.execute(select(LM.c.run_id, LM.c.key, LM.c.value,
+                                                        LM.c.kind).where(LM.c.run_id.in_(ids))):
+            mets[rid][k] = decode_value(v, kind)
+        inputs = self.inputs_of(ids)
+        return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
+                    run_name=r.name, status=r.status, start_time=r.start_time,
+                    end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
+                    user_id=r.user_id, params=params[r.id], metrics=mets[r.id],
+                    tags=tags[r.id], parent_run_id=r.parent_run_uuid,
+                    inputs=inputs.get(r.id, []), deleted_at=r.deleted_at) for r in runs]
+
+    def search_runs(self, experiment_ids: list[int], node: Node | None, order: list[OrderKey],
+                    offset: int, limit: int, deleted: bool | None) -> list[Run]:
+        q = select(R).where(R.c.experiment_id.in_(experiment_ids),
+                            lifecycle_filter(R.c.lifecycle_stage, deleted))
+        q = q.where(compile_filter(node, self._run_field))
+        q = q.order_by(*order_missing_last(order, self._run_field), R.c.start_time.desc(), R.c.id.desc())
+        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
+        return self.run_entities([run_record(r) for r in rows])
+
+    def _run_field(self, field: Field) -> ColumnElement[Any]:
+        if field.kind == "tag":
+            return (select(run_tags.c.value)
+                    .where(run_tags.c.run_id == R.c.id, run_tags.c.key == field.key)
+                    .scalar_subquery())
+        if field.kind == "param":
+            return (select(run_params.c.value)
+                    .where(run_params.c.run_id == R.c.id, run_params.c.key == field.key)
+                    .scalar_subquery())
+        if field.kind == "metric":
+            return (select(LM.c.value)
+                    .where(LM.c.run_id == R.c.id, LM.c.key == field.key, LM.c.kind != 1)
+                    .scalar_subquery())
+        return RUN_COLUMNS[field.key]
+
+    def child_runs(self, run_uuid: str) -> list[RunRecord]:
+        return [run_record(r) for r in self.conn.execute(
+            select(R).where(R.c.parent_run_uuid == run_uuid).order_by(R.c.start_time)).mappings()]
+
+    # -- params and tags --------------------------------------------------------------
+    def params_of(self, run_id: int, keys: Iterable[str]) -> dict[str, str]:
+        keys = list(keys)
+        out: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            out.update(self.conn.execute(select(run_params.c.key, run_params.c.value).where(
+                run_params.c.run_id == run_id, run_params.c.key.in_(keys[i:i + 500]))).all())
+        return out
+
+    def insert_params(self, run_id: int, items: dict[str, str]) -> None:
+        if items:
+            self.conn.execute(insert(run_params), [
+                {"run_id": run_id, "key": k, "value": v} for k, v in items.items()])
+
+    def set_run_tags(self, run_id: int, items: dict[str, str]) -> None:
+        self._put(run_tags, {"run_id": run_id}, {k: {"value": v} for k, v in items.items()})
+
+    def delete_run_tag(self, run_id: int, key: str) -> bool:
+        res = self.conn.execute(delete(run_tags).where(run_tags.c.run_id == run_id,
+                                                       run_tags.c.key == key))
+        return bool(res.rowcount)
+
+    # -- run artifacts ----------------------------------------------------------------
+    def put_artifacts(self, run_id: int, files: Sequence[FileEntry]) -> None:
+        if not files:
+            return
+        hashes = [path_hash(f.path) for f in files]
+        for i in range(0, len(hashes), 500):
+            self.conn.execute(delete(run_artifacts).where(
+                run_artifacts.c.run_id == run_id,
+                run_artifacts.c.path_hash.in_(hashes[i:i + 500])))
+        self.conn.execute(insert(run_artifacts), [
+            {"run_id": run_id, "path_hash": h, "path": f.path, "size": f.size,
+             "sha256": f.sha256} for f, h in zip(files, hashes, strict=True)])
+
+    def artifact(self, run_id: int, path: str) -> FileEntry | None:
+        row = self.conn.execute(select(run_artifacts.c.path, run_artifacts.c.size,
+                                       run_artifacts.c.sha256).where(
+            run_artifacts.c.run_id == run_id,
+            run_artifacts.c.path_hash == path_hash(path))).first()
+        return FileEntry(path=row[0], size=row[1], sha256=row[2]) if row else None
+
+    def artifacts(self, run_id: int, prefix: str = "") -> list[FileEntry]:
+        """Every file under ``prefix`` (a folder path, without trailing slash)."""
+        q = select(run_artifacts.c.path, run_artifacts.c.size, run_artifacts.c.sha256).where(
+            run_artifacts.c.run_id == run_id)
+        if prefix:
+            q = q.where(or_(run_artifacts.c.path == prefix,
+                            run_artifacts.c.path.startswith(prefix + "/", autoescape=True)))
+        return [FileEntry(path=p, size=s, sha256=d)
+                for p, s, d in self.conn.execute(q.order_by(run_artifacts.c.path))]
+
+    # -- inputs -----------------------------------------------------------------------
+    def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int) -> None:
+        self._put(run_inputs, {"run_id": run_id},
+                  {dataset_version_id: {"context": context, "created_at": now}},
+                  key="dataset_version_id")
+
+    def inputs_of(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        DV = dataset_versions
+        q = (select(run_inputs.c.run_id, run_inputs.c.context, datasets.c.name, DV.c.version,
+                    DV.c.digest, DV.c.source, DV.c.source_type)
+             .select_from(run_inputs.join(DV, DV.c.id == run_inputs.c.dataset_version_id)
+                          .join(datasets, datasets.c.id == DV.c.dataset_id))
+             .where(run_inputs.c.run_id.in_(run_ids))
+             .order_by(run_inputs.c.created_at, datasets.c.name, DV.c.version))
+        out: dict[int, list[dict[str, Any]]] = {}
+        for rid, context, name, version, digest, source, source_type in self.conn.execute(q):
+            out.setdefault(rid, []).append({
+                "name": name, "version": version, "digest": digest, "source": source,
+                "source_type": source_type, "context": context})
+        return out

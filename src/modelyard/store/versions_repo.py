@@ -1,0 +1,237 @@
+"""SQL for model versions: rows, tags, manifests, parents, searches and purging."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from modelyard.domain.entities import FileEntry, ModelVersion, ParentLink
+from modelyard.domain.records import VersionRecord
+from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.errors import InvalidParameter
+from modelyard.store.rows import inserted_id
+from modelyard.store.filters import compile_filter, compile_order
+from modelyard.store.mapping import version_record
+from modelyard.store.registry_queries import M, V, upsert, versions_query
+from modelyard.store.schema import aliases, projects, version_files, version_parents, version_tags
+
+VERSION_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "model": M.c.name,
+    "version": V.c.version,
+    "status": V.c.status,
+    "stage": V.c.stage,
+    "description": V.c.description,
+    "source": V.c.source,
+    "run_id": V.c.run_id,
+    "flavor": V.c.flavor,
+    "size": V.c.size,
+    "created_at": V.c.created_at,
+    "updated_at": V.c.updated_at,
+    "created_by": V.c.created_by,
+    "project": projects.c.name,
+}
+
+
+class VersionsRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _one(self, q: Any) -> VersionRecord | None:
+        row = self.conn.execute(q).mappings().first()
+        return None if row is None else version_record(row)
+
+    def insert_version(self, model_id: int, number: int, *, status: str, description: str,
+                       source: str, run_id: str | None, flavor: str,
+                       signature: dict[str, Any] | None, metrics: dict[str, float] | None,
+                       files: list[FileEntry], tags: dict[str, str], now: int,
+                       actor: str) -> int:
+        res = self.conn.execute(insert(V).values(
+            model_id=model_id, version=number, status=status, stage="None",
+            description=description, source=source, run_id=run_id, flavor=flavor,
+            signature=json.dumps(signature) if signature is not None else None,
+            metrics=json.dumps(metrics) if metrics else None,
+            size=sum(f.size for f in files), file_count=len(files),
+            created_at=now, updated_at=now, created_by=actor, updated_by=actor))
+        vid = inserted_id(res)
+        if files:
+            self.conn.execute(insert(version_files), [
+                {"version_id": vid, "ordinal": i, "path": f.path, "size": f.size,
+                 "sha256": f.sha256} for i, f in enumerate(files)])
+        if tags:
+            self.conn.execute(insert(version_tags), [
+                {"version_id": vid, "key": k, "value": v} for k, v in tags.items()])
+        return vid
+
+    def add_parent(self, version_id: int, parent_id: int, relation: str) -> None:
+        if version_id == parent_id:
+            raise InvalidParameter("a version cannot derive from itself")
+        self.conn.execute(insert(version_parents).values(
+            version_id=version_id, parent_id=parent_id, relation=relation))
+
+    def version(self, model_id: int, number: int, *,
+                deleted: bool | None = False) -> VersionRecord | None:
+        q = versions_query().where(V.c.model_id == model_id, V.c.version == number)
+        if deleted is not None:
+            q = q.where(V.c.deleted_at.is_not(None) if deleted else V.c.deleted_at.is_(None))
+        return self._one(q)
+
+    def live_version(self, name: str, *, number: int | None = None,
+                     alias: str | None = None) -> VersionRecord | None:
+        """The version of a live model by number or alias, in one query (the hot read
+        path); None when anything is missing, and the caller finds out what."""
+        q = versions_query().where(M.c.name == name, M.c.deleted_id == 0,
+                                   V.c.deleted_at.is_(None))
+        if alias is not None:
+            q = q.join(aliases, and_(aliases.c.model_id == V.c.model_id,
+                                     aliases.c.version == V.c.version)
+                       ).where(aliases.c.alias == alias)
+        else:
+            q = q.where(V.c.version == number)
+        return self._one(q)
+
+    def version_by_id(self, version_id: int) -> VersionRecord | None:
+        return self._one(versions_query().where(V.c.id == version_id))
+
+    def latest_version(self, model_id: int, stage: str | None = None) -> VersionRecord | None:
+        q = versions_query().where(V.c.model_id == model_id, V.c.deleted_at.is_(None),
+                                   V.c.status == "READY")
+        if stage is not None:
+            q = q.where(func.lower(V.c.stage) == stage.lower())
+        return self._one(q.order_by(V.c.version.desc()).limit(1))
+
+    def latest_by_stage(self, names: list[str]) -> list[VersionRecord]:
+        """For live models named in ``names``: the latest READY version of each stage,
+        in one query whatever the number of models."""
+        if not names:
+            return []
+        latest = (select(V.c.model_id, V.c.stage, func.max(V.c.version).label("version"))
+                  .join(M, M.c.id == V.c.model_id)
+                  .where(M.c.name.in_(names), M.c.deleted_id == 0, V.c.deleted_at.is_(None),
+                         V.c.status == "READY")
+                  .group_by(V.c.model_id, V.c.stage).subquery())
+        q = (versions_query()
+             .join(latest, and_(V.c.model_id == latest.c.model_id,
+                                V.c.version == latest.c.version))
+             .order_by(M.c.name, V.c.version.desc()))
+        return [version_record(r) for r in self.conn.execute(q).mappings()]
+
+    def versions_in_stage(self, model_id: int, stage: str) -> list[VersionRecord]:
+        q = versions_query().where(V.c.model_id == model_id, V.c.stage == stage,
+                                   V.c.deleted_at.is_(None))
+        return [version_record(r) for r in self.conn.execute(q).mappings()]
+
+    def _update(self, version_id: int, now: int, actor: str, values: dict[str, Any]) -> None:
+        self.conn.execute(update(V).where(V.c.id == version_id).values(
+            updated_at=now, updated_by=actor, **values))
+
+    def update_version(self, version_id: int, now: int, actor: str, *,
+                       description: str | None = None, stage: str | None = None) -> None:
+        values: dict[str, Any] = {}
+        if description is not None:
+            values["description"] = description
+        if stage is not None:
+            values["stage"] = stage
+        self._update(version_id, now, actor, values)
+
+    def set_version_deleted(self, version_id: int, deleted_at: int | None, now: int,
+                            actor: str) -> None:
+        self._update(version_id, now, actor, {"deleted_at": deleted_at})
+
+    def set_version_tag(self, version_id: int, key: str, value: str) -> None:
+        upsert(self.conn, version_tags, {"version_id": version_id, "key": key}, {"value": value})
+
+    def delete_version_tag(self, version_id: int, key: str) -> bool:
+        res = self.conn.execute(delete(version_tags).where(
+            version_tags.c.version_id == version_id, version_tags.c.key == key))
+        return bool(res.rowcount)
+
+    def files(self, version_id: int) -> list[FileEntry]:
+        rows = self.conn.execute(select(version_files.c.path, version_files.c.size,
+                                        version_files.c.sha256)
+                                 .where(version_files.c.version_id == version_id)
+                                 .order_by(version_files.c.ordinal))
+        return [FileEntry(path=p, size=s, sha256=d) for p, s, d in rows]
+
+    def file(self, version_id: int, path: str) -> FileEntry | None:
+        row = self.conn.execute(select(version_files.c.path, version_files.c.size,
+                                       version_files.c.sha256)
+                                .where(version_files.c.version_id == version_id,
+                                       version_files.c.path == path)).first()
+        return FileEntry(path=row[0], size=row[1], sha256=row[2]) if row else None
+
+    def version_entity(self, version: VersionRecord, *, with_files: bool = False) -> ModelVersion:
+        return self.version_entities([version], with_files=with_files)[0]
+
+    def version_entities(self, versions: list[VersionRecord], *,
+                         with_files: bool = False) -> list[ModelVersion]:
+        """Entities for a page of versions, with three queries for the page."""
+        ids = [v.id for v in versions]
+        if not ids:
+            return []
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for vid, k, val in self.conn.execute(select(version_tags.c.version_id, version_tags.c.key,
+                                                    version_tags.c.value)
+                                             .where(version_tags.c.version_id.in_(ids))):
+            tags[vid][k] = val
+        alias_names: dict[tuple[int, int], list[str]] = {}
+        model_ids = {v.model_id for v in versions}
+        for mid, a, ver in self.conn.execute(select(aliases.c.model_id, aliases.c.alias,
+                                                    aliases.c.version)
+                                             .where(aliases.c.model_id.in_(model_ids))
+                                             .order_by(aliases.c.alias)):
+            alias_names.setdefault((mid, ver), []).append(a)
+        parents: dict[int, list[ParentLink]] = {i: [] for i in ids}
+        for vid, name, ver, rel in self.conn.execute(
+                select(version_parents.c.version_id, M.c.name, V.c.version,
+                       version_parents.c.relation)
+                .select_from(version_parents.join(V, V.c.id == version_parents.c.parent_id)
+                             .join(M, M.c.id == V.c.model_id))
+                .where(version_parents.c.version_id.in_(ids))):
+            parents[vid].append(ParentLink(model=name, version=ver, relation=rel))
+        return [ModelVersion(
+            model=v.model, version=v.version, status=v.status, stage=v.stage,
+            description=v.description, tags=tags[v.id],
+            aliases=alias_names.get((v.model_id, v.version), []),
+            source=v.source, run_id=v.run_id, flavor=v.flavor, signature=v.signature,
+            metrics=dict(v.metrics), size=v.size, file_count=v.file_count,
+            files=self.files(v.id) if with_files else None, parents=parents[v.id],
+            created_at=v.created_at, updated_at=v.updated_at,
+            created_by=v.created_by, updated_by=v.updated_by,
+            deleted=v.deleted_at is not None) for v in versions]
+
+    def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
+                        *, deleted: bool = False) -> list[ModelVersion]:
+        q = (versions_query()
+             .join(projects, projects.c.id == M.c.project_id)
+             .where(M.c.deleted_id == 0))
+        q = q.where(V.c.deleted_at.is_not(None) if deleted else V.c.deleted_at.is_(None))
+        q = q.where(compile_filter(node, self._version_field))
+        q = q.order_by(*compile_order(order, self._version_field), M.c.name.asc(),
+                       V.c.version.desc())
+        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
+        return self.version_entities([version_record(r) for r in rows])
+
+    def _version_field(self, field: Field) -> ColumnElement[Any]:
+        if field.kind == "tag":
+            return (select(version_tags.c.value)
+                    .where(version_tags.c.version_id == V.c.id, version_tags.c.key == field.key)
+                    .scalar_subquery())
+        if field.key == "alias":
+            return (select(aliases.c.alias)
+                    .where(aliases.c.model_id == V.c.model_id, aliases.c.version == V.c.version)
+                    .limit(1).scalar_subquery())
+        return VERSION_COLUMNS[field.key]
+
+    # -- garbage collection -----------------------------------------------------------
+    def purge_deleted(self, before: int) -> tuple[int, int]:
+        """Remove soft-deleted versions and models deleted before ``before``."""
+        vres = self.conn.execute(delete(V).where(V.c.deleted_at.is_not(None),
+                                                 V.c.deleted_at <= before))
+        mres = self.conn.execute(delete(M).where(M.c.deleted_id != 0, M.c.deleted_at <= before))
+        return int(vres.rowcount or 0), int(mres.rowcount or 0)
+
+    def referenced_digests(self) -> set[str]:
+        return set(self.conn.execute(select(version_files.c.sha256).distinct()).scalars())

@@ -141,7 +141,8 @@ class S3BlobStore:
     def _head(self, digest: str) -> dict[str, Any] | None:
         key = self.key(digest)
         try:
-            return self.s3.head_object(Bucket=self.bucket, Key=key)  # type: ignore[no-any-return]
+            head: dict[str, Any] = self.s3.head_object(Bucket=self.bucket, Key=key)
+            return head
         except Exception as exc:  # noqa: BLE001
             err = _translate(exc, digest)
             if isinstance(err, NotFound):
@@ -176,7 +177,8 @@ class S3BlobStore:
     def open(self, digest: str) -> BinaryIO:
         key = self.key(digest)
         try:
-            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]  # type: ignore[no-any-return]
+            body: BinaryIO = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            return body
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, digest) from None
 

@@ -214,8 +214,8 @@ def _new_metrics(s: Services, who: Principal, run_id: str, metrics: list[Any]) -
     def point(m: dict[str, Any]) -> tuple[Any, ...]:
         try:
             return (m.get("key"), int(m.get("step") or 0), int(m.get("timestamp") or 0),
-                    repr(float(m.get("value"))))  # type: ignore[arg-type]  # a bad value is caught below
-        except (TypeError, ValueError):
+                    repr(float(m["value"])))
+        except (KeyError, TypeError, ValueError):
             return ()
     return [m for m in metrics if not (isinstance(m, dict) and point(m) in seen)]
 

@@ -140,7 +140,11 @@ class ClientOperations(ABC):
 
     # -- events, projects, maintenance ------------------------------------------------
     @abstractmethod
-    def list_events(self, **query: Any) -> Page[Event]: ...
+    def list_events(self, *, entity_type: str | None = None, entity_id: str | None = None,
+                    model: str | None = None, type: str | None = None,
+                    after_id: int | None = None, newest_first: bool = False,
+                    max_results: int | None = None,
+                    page_token: str | None = None) -> Page[Event]: ...
 
     @abstractmethod
     def create_project(self, name: str, description: str = "") -> Project: ...

@@ -192,8 +192,14 @@ class HttpClient(HttpTrackingMixin, BaseClient):
         self._request("DELETE", f"/models/{_q(name)}/aliases/{_q(alias)}")
 
     # -- events, projects, maintenance ------------------------------------------------
-    def list_events(self, **query: Any) -> Page[Event]:
-        data = self._get("/events", **query)
+    def list_events(self, *, entity_type: str | None = None, entity_id: str | None = None,
+                    model: str | None = None, type: str | None = None,
+                    after_id: int | None = None, newest_first: bool = False,
+                    max_results: int | None = None,
+                    page_token: str | None = None) -> Page[Event]:
+        data = self._get("/events", entity_type=entity_type, entity_id=entity_id, model=model,
+                         type=type, after_id=after_id, newest_first=newest_first,
+                         max_results=max_results, page_token=page_token)
         return Page([decode(Event, e) for e in data["events"]], data.get("next_page_token"))
 
     def create_project(self, name: str, description: str = "") -> Project:

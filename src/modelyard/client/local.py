@@ -133,11 +133,15 @@ class LocalClient(LocalTrackingMixin, BaseClient):
         self.registry.delete_alias(self.who, name, alias)
 
     # -- events, projects, maintenance ------------------------------------------------
-    def list_events(self, **query: Any) -> Page[Event]:
-        if "type" in query:
-            query["type_prefix"] = query.pop("type")
-        page: Page[Event] = self.services.audit.list_events(self.who, **query)
-        return page
+    def list_events(self, *, entity_type: str | None = None, entity_id: str | None = None,
+                    model: str | None = None, type: str | None = None,
+                    after_id: int | None = None, newest_first: bool = False,
+                    max_results: int | None = None,
+                    page_token: str | None = None) -> Page[Event]:
+        return self.services.audit.list_events(
+            self.who, entity_type=entity_type, entity_id=entity_id, model=model,
+            type_prefix=type, after_id=after_id, newest_first=newest_first,
+            max_results=max_results, page_token=page_token)
 
     def create_project(self, name: str, description: str = "") -> Project:
         return self.registry.create_project(self.who, name, description)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from modelyard.cli.context import client
-from modelyard.cli.output import human_size, show, table, when
+from modelyard.cli.output import human_size, record, show, table, when
 
 
 @click.group()
@@ -49,7 +47,7 @@ def ds_versions(ctx: click.Context, name: str) -> None:
     items = client(ctx).list_dataset_versions(name)
     show(ctx, {"dataset_versions": [v.to_dict() for v in items]}, lambda: table(
         ["VERSION", "DIGEST", "FILES", "SIZE", "ROWS", "CREATED"],
-        [(v.version, v.digest[:12], v.file_count, human_size(v.size),
+        [(v.version, v.digest, v.file_count, human_size(v.size),
           (v.profile or {}).get("rows", ""), when(v.created_at)) for v in items]))
 
 
@@ -61,4 +59,11 @@ def ds_show(ctx: click.Context, ref: str) -> None:
     from modelyard.domain.datasets import parse_dataset_ref
 
     dv = client(ctx).get_dataset_version(*parse_dataset_ref(ref))
-    show(ctx, dv.to_dict(), lambda: click.echo(json.dumps(dv.to_dict(), indent=2, default=str)))
+    def human() -> None:
+        d = dv.to_dict()
+        d.pop("files", None)
+        record(d)
+        click.echo("files:")
+        table(["PATH", "SIZE", "SHA256"], [(f.path, f.size, f.sha256) for f in dv.files or []])
+
+    show(ctx, dv.to_dict(), human)

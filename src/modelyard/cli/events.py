@@ -33,5 +33,6 @@ def events(ctx: click.Context, entity_type: str | None, entity_id: str | None,
         return
     table(["ID", "TIME", "ACTOR", "TYPE", "ENTITY", "CHANGE"],
           [(e.id, when(e.time), e.actor, e.type, e.entity_id,
-            json.dumps({k: v for k, v in (("before", e.before), ("after", e.after)) if v}))
+            json.dumps({k: v for k, v in (("before", e.before), ("after", e.after)) if v},
+                       separators=(",", ":"), default=str))
            for e in page.items])

@@ -98,7 +98,7 @@ def exp_tag(ctx: click.Context, ref: str, pairs: tuple[str, ...]) -> None:
     """Set tags on an experiment."""
     c = client(ctx)
     eid = experiment_id(c, ref)
-    for k, v in parse_tags(pairs).items():
+    for k, v in parse_tags(pairs, "each tag").items():
         c.set_experiment_tag(eid, k, v)
-    show(ctx, {"experiment_id": eid, "tags": parse_tags(pairs)},
+    show(ctx, {"experiment_id": eid, "tags": parse_tags(pairs, "each tag")},
          lambda: click.echo(f"tagged experiment {eid}"))

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import click
 
-from modelyard.cli.context import client
+from modelyard.cli.context import client, parse_pairs
 from modelyard.cli.output import as_json, emit_json, show, table, when
-from modelyard.errors import InvalidParameter
 
 
-def parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidParameter(f"tags are KEY=VALUE, not {pair!r}")
-        out[key] = value
-    return out
+def parse_tags(pairs: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
+    return parse_pairs(pairs, option)
 
 
 @click.group()
@@ -95,9 +88,9 @@ def describe(ctx: click.Context, name: str, description: str) -> None:
 def tag(ctx: click.Context, name: str, pairs: tuple[str, ...]) -> None:
     """Set tags on a registered model."""
     c = client(ctx)
-    for k, v in parse_tags(pairs).items():
+    for k, v in parse_tags(pairs, "each tag").items():
         c.set_model_tag(name, k, v)
-    show(ctx, {"model": name, "tags": parse_tags(pairs)}, lambda: click.echo(f"tagged {name}"))
+    show(ctx, {"model": name, "tags": parse_tags(pairs, "each tag")}, lambda: click.echo(f"tagged {name}"))
 
 
 @models.command("untag")

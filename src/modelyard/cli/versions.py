@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from modelyard.cli.context import client
+from modelyard.cli.context import client, parse_numbers
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
+from modelyard.cli.output import as_json, emit_json, human_size, record, show, table, when
 from modelyard.cli.progress import transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
@@ -38,7 +37,7 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
              metrics: tuple[str, ...], run_id: str | None, flavor: str,
              parents: tuple[str, ...], no_create: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
-    metric_values = {k: float(v) for k, v in parse_tags(metrics).items()}
+    metric_values = parse_numbers(metrics)
     from modelyard.client.hashing import scan
 
     total = sum(e.size for e, _ in scan(path))
@@ -101,7 +100,7 @@ def show_(ctx: click.Context, ref: str) -> None:
     def human() -> None:
         d = v.to_dict()
         d.pop("files")
-        show(ctx, d)
+        record(d)
         click.echo("files:")
         table(["PATH", "SIZE", "SHA256"], [(f.path, f.size, f.sha256) for f in v.files or []])
 
@@ -168,9 +167,9 @@ def describe(ctx: click.Context, ref: str, description: str) -> None:
 def tag(ctx: click.Context, ref: str, pairs: tuple[str, ...]) -> None:
     """Set tags on a version."""
     name, spec = _split(ref)
-    for k, val in parse_tags(pairs).items():
+    for k, val in parse_tags(pairs, "each tag").items():
         client(ctx).set_version_tag(name, spec, k, val)
-    show(ctx, {"version": ref, "tags": parse_tags(pairs)}, lambda: click.echo(f"tagged {ref}"))
+    show(ctx, {"version": ref, "tags": parse_tags(pairs, "each tag")}, lambda: click.echo(f"tagged {ref}"))
 
 
 @versions.command("untag")
@@ -251,5 +250,9 @@ def alias_delete(ctx: click.Context, name: str, alias_name: str) -> None:
 def alias_show(ctx: click.Context, ref: str) -> None:
     """Which version an alias points at."""
     v = client(ctx).resolve(ref, files=False)
-    show(ctx, v.to_dict(), lambda: click.echo(json.dumps({"model": v.model,
-                                                          "version": v.version})))
+    def human() -> None:
+        d = v.to_dict()
+        d.pop("files", None)
+        record({"alias": ref, **d})
+
+    show(ctx, v.to_dict(), human)

@@ -15,10 +15,11 @@ def datasets() -> None:
 
 @datasets.command("register")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("--name", required=True)
-@click.option("-d", "--description", default="")
+@click.option("--name", required=True, help="Dataset name.")
+@click.option("-d", "--description", default="", help="What this version holds.")
 @click.option("--run-id", default=None, help="Record that this run read the dataset.")
-@click.option("--context", default="training", show_default=True)
+@click.option("--context", default="training", show_default=True,
+              help="How --run-id used it: training, validation, test, ...")
 @click.pass_context
 def ds_register(ctx: click.Context, path: str, name: str, description: str,
                 run_id: str | None, context: str) -> None:
@@ -29,7 +30,8 @@ def ds_register(ctx: click.Context, path: str, name: str, description: str,
 
 
 @datasets.command("list")
-@click.option("--name-like", default=None)
+@click.option("--name-like", default=None, metavar="PATTERN",
+              help="Only names LIKE this, e.g. 'tx%'.")
 @click.pass_context
 def ds_list(ctx: click.Context, name_like: str | None) -> None:
     """List datasets (--name-like 'tx%')."""

@@ -16,7 +16,8 @@ def deployments() -> None:
 @deployments.command("record")
 @click.argument("ref", metavar="MODEL/VERSION|MODEL@ALIAS")
 @click.argument("endpoint")
-@click.option("-e", "--environment", default="")
+@click.option("-e", "--environment", default="",
+              help="Where it runs, e.g. production or eu-west.")
 @click.pass_context
 def dep_record(ctx: click.Context, ref: str, endpoint: str, environment: str) -> None:
     """Record that a version is served at ENDPOINT; prints the deployment id."""
@@ -37,7 +38,7 @@ def dep_end(ctx: click.Context, deployment_id: str) -> None:
 
 
 @deployments.command("list")
-@click.option("--model", default=None)
+@click.option("--model", default=None, help="Only deployments of this model.")
 @click.option("--all", "all_", is_flag=True, help="Include ended deployments.")
 @click.pass_context
 def dep_list(ctx: click.Context, model: str | None, all_: bool) -> None:

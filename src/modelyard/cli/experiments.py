@@ -16,7 +16,8 @@ def experiments() -> None:
 
 @experiments.command("create")
 @click.argument("name")
-@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="A tag; repeatable.")
 @click.pass_context
 def exp_create(ctx: click.Context, name: str, tags: tuple[str, ...]) -> None:
     """Create an experiment; prints its id."""
@@ -26,9 +27,12 @@ def exp_create(ctx: click.Context, name: str, tags: tuple[str, ...]) -> None:
 
 @experiments.command("list")
 @click.option("-f", "--filter", "filter_", default=None, help="e.g. \"name LIKE 'fraud%'\"")
-@click.option("-o", "--order-by", multiple=True)
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-o", "--order-by", multiple=True, metavar="KEY [ASC|DESC]",
+              help="Sort key, e.g. 'created_at DESC'; repeatable.")
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="Only deleted experiments.")
 @click.option("--all", "all_", is_flag=True, help="Active and deleted experiments.")
 @click.pass_context

@@ -19,9 +19,11 @@ def models() -> None:
 
 @models.command("create")
 @click.argument("name")
-@click.option("-d", "--description", default="")
-@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
-@click.option("--project", default="default")
+@click.option("-d", "--description", default="", help="Free text.")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="A tag; repeatable.")
+@click.option("--project", default="default", show_default=True,
+              help="Project the model belongs to (permissions and listing).")
 @click.pass_context
 def create(ctx: click.Context, name: str, description: str, tags: tuple[str, ...],
            project: str) -> None:
@@ -32,9 +34,12 @@ def create(ctx: click.Context, name: str, description: str, tags: tuple[str, ...
 
 @models.command("list")
 @click.option("-f", "--filter", "filter_", default=None, help="e.g. \"name LIKE 'fraud%'\"")
-@click.option("-o", "--order-by", multiple=True)
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-o", "--order-by", multiple=True, metavar="KEY [ASC|DESC]",
+              help="Sort key, e.g. 'created_at DESC'; repeatable.")
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="List soft-deleted models.")
 @click.pass_context
 def list_(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], max_results: int,

@@ -21,9 +21,11 @@ def runs() -> None:
 @click.option("-f", "--filter", "filter_", default=None,
               help="e.g. \"metrics.auc > 0.9 AND params.max_depth = '8'\"")
 @click.option("-o", "--order-by", multiple=True, help="e.g. 'metrics.auc DESC'")
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
-@click.option("--deleted", is_flag=True)
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
+@click.option("--deleted", is_flag=True, help="List deleted runs.")
 @click.pass_context
 def runs_list(ctx: click.Context, experiment: str, filter_: str | None,
               order_by: tuple[str, ...], max_results: int, page_token: str | None,

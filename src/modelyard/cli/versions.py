@@ -24,11 +24,13 @@ def versions() -> None:
 @versions.command("register")
 @click.argument("name")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("-d", "--description", default="")
-@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
-@click.option("--metric", "metrics", multiple=True, metavar="KEY=NUMBER")
-@click.option("--run-id", default=None)
-@click.option("--flavor", default="")
+@click.option("-d", "--description", default="", help="Free text.")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="A tag; repeatable.")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY=NUMBER",
+              help="A metric of this version, e.g. auc=0.93; repeatable.")
+@click.option("--run-id", default=None, help="The run that produced it (lineage).")
+@click.option("--flavor", default="", help="How to load it, e.g. sklearn, onnx, pytorch.")
 @click.option("--parent", "parents", multiple=True, metavar="MODEL/VERSION",
               help="A version this one derives from; repeatable.")
 @click.option("--no-create", is_flag=True, help="Fail if the model does not exist yet.")
@@ -51,8 +53,10 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
 
 @versions.command("list")
 @click.argument("name")
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="List soft-deleted versions.")
 @click.pass_context
 def list_(ctx: click.Context, name: str, max_results: int, page_token: str | None,
@@ -65,9 +69,12 @@ def list_(ctx: click.Context, name: str, max_results: int, page_token: str | Non
 
 @versions.command("search")
 @click.argument("filter_", metavar="FILTER", required=False)
-@click.option("-o", "--order-by", multiple=True)
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-o", "--order-by", multiple=True, metavar="KEY [ASC|DESC]",
+              help="Sort key, e.g. 'created_at DESC'; repeatable.")
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.pass_context
 def search(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], max_results: int,
            page_token: str | None) -> None:

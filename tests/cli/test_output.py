@@ -121,6 +121,10 @@ def test_a_pipe_gets_whole_values_tab_separated(folder, model_dir):
     rows = [line.split("\t") for line in lines[1:]]
     assert sorted(r[0] for r in rows) == ["MLmodel", "weights/w.bin"]
     assert all(re.fullmatch(r"[0-9a-f]{64}", r[2]) for r in rows)
+    run("versions", "register", "m2", str(model_dir), uri=folder)
+    page = run("models", "list", "-n", "1", uri=folder)
+    assert page.stdout.splitlines()[0].startswith("NAME\t") and len(page.stdout.splitlines()) == 2
+    assert page.stderr.startswith("next page: --page-token ")
     dep = run("deployments", "record", "m/1", "http://serving.example:8080/" + "x" * 80,
               uri=folder).stdout.strip()
     lines = run("deployments", "list", uri=folder).stdout.splitlines()
@@ -229,6 +233,9 @@ def test_a_unique_prefix_names_a_run_or_a_deployment(folder, model_dir):
     assert dep[:8] in run("deployments", "end", dep[:8], uri=folder).stdout
     ended = json.loads(run("--json", "deployments", "show", dep[:6], uri=folder).stdout)
     assert ended["id"] == dep and ended["ended_at"]
+    run("versions", "register", "m", str(model_dir), "--run-id", r.run_id[:8], uri=folder)
+    assert json.loads(run("--json", "versions", "show", "m/2", uri=folder).stdout)[
+        "run_id"] == r.run_id
     proc = run("deployments", "end", "0123456789", uri=folder, ok=False)
     assert proc.returncode == 1 and "does not exist" in one_line(proc)
 
@@ -258,3 +265,20 @@ def test_an_ambiguous_prefix_lists_the_candidates(folder, model_dir):
     run("deployments", "end", "abcd1", uri=folder)
     proc = run("--json", "deployments", "show", "abcd", uri=folder, ok=False)
     assert json.loads(proc.stderr)["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_prefixes_and_json_errors_over_http(server_url, model_dir):
+    from modelyard.client import Client
+
+    run("versions", "register", "live", str(model_dir), uri=server_url)
+    with Client(server_url) as c:
+        r = c.create_run("0")
+    got = fields(run("runs", "show", r.run_id[:6], uri=server_url).stdout)
+    assert got["run_id"] == r.run_id
+    dep = run("deployments", "record", "live/1", "http://x:1", uri=server_url).stdout.strip()
+    run("deployments", "end", dep[:5], "--uri", server_url)
+    shown = json.loads(run("deployments", "show", dep[:5], "--json", uri=server_url).stdout)
+    assert shown["id"] == dep and shown["ended_at"]
+    proc = run("deployments", "end", dep[:5], "--json", uri=server_url, ok=False)
+    assert proc.returncode == 1
+    assert json.loads(proc.stderr)["error_code"] == "INVALID_PARAMETER_VALUE"  # already ended

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from modelyard.cli.context import client
+from modelyard.cli.context import run_id as full_run_id
 from modelyard.cli.output import human_size, record, show, table, when
 
 
@@ -24,6 +25,7 @@ def datasets() -> None:
 def ds_register(ctx: click.Context, path: str, name: str, description: str,
                 run_id: str | None, context: str) -> None:
     """Register a file or folder as a dataset version; prints NAME/VERSION."""
+    run_id = run_id and full_run_id(client(ctx), run_id)
     dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
                                  description=description)
     show(ctx, dv.to_dict(), lambda: click.echo(dv.ref))

@@ -6,7 +6,7 @@ import click
 
 from modelyard.cli.context import client, deleted_filter, experiment_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, show, table, when
+from modelyard.cli.output import as_json, emit_json, next_page, show, table, when
 
 
 @click.group()
@@ -50,7 +50,7 @@ def exp_list(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...],
             " ".join(f"{k}={v}" for k, v in e.tags.items()), when(e.created_at))
            for e in page.items])
     if page.next_page_token:
-        click.echo(f"next page: --page-token {page.next_page_token}")
+        next_page(page.next_page_token)
 
 
 @experiments.command("show")

@@ -32,9 +32,10 @@ class Failure:
         return f"error: {self.message}"
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def _one_line(text: str, limit: int | None = None) -> str:
+    """``text`` on one line; cut at ``limit`` (for text that is not ours)."""
     line = " ".join(text.split())
-    return line if len(line) <= limit else line[:limit - 3] + "..."
+    return line if limit is None or len(line) <= limit else line[:limit - 3] + "..."
 
 
 def describe(exc: BaseException) -> Failure:
@@ -53,10 +54,10 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, ModelyardError):
         return Failure(exc.code, _one_line(exc.message))
     if isinstance(exc, OSError):
-        what = exc.strerror or _one_line(str(exc)) or "input/output error"
+        what = exc.strerror or _one_line(str(exc), 300) or "input/output error"
         where = f": {exc.filename}" if exc.filename else ""
         return Failure("IO_ERROR", f"{what}{where}")
-    detail = _one_line(str(exc))
+    detail = _one_line(str(exc), 300)
     return Failure("INTERNAL_ERROR",
                    f"unexpected failure{': ' + detail if detail else ''} "
                    "(MODELYARD_DEBUG=1 shows where)")

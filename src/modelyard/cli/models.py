@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from modelyard.cli.context import client, parse_pairs
-from modelyard.cli.output import as_json, emit_json, show, table, when
+from modelyard.cli.output import as_json, emit_json, next_page, show, table, when
 
 
 def parse_tags(pairs: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
@@ -55,7 +55,7 @@ def list_(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], ma
             " ".join(f"{k}={v}" for k, v in m.tags.items()), when(m.updated_at))
            for m in page.items])
     if page.next_page_token:
-        click.echo(f"next page: --page-token {page.next_page_token}")
+        next_page(page.next_page_token)
 
 
 @models.command("show")

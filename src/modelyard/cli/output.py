@@ -26,7 +26,7 @@ from rich.table import Table
 from modelyard.cli.formatting import cell, human_size, record_lines, tsv_field, when
 
 __all__ = ["as_json", "console", "emit_json", "err_console", "human_size", "is_terminal",
-           "record", "show", "table", "when"]
+           "next_page", "record", "show", "table", "when"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -67,6 +67,12 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]],
     for r in rows:
         t.add_row(*(escape(cell(v, narrow=True)) for v in r))
     console.print(t, highlight=False)
+
+
+def next_page(token: str | None) -> None:
+    """Where the next page starts, on stderr so that stdout stays rows only."""
+    if token:
+        click.echo(f"next page: --page-token {token}", err=True)
 
 
 def record(data: Mapping[str, Any]) -> None:

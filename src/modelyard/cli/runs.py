@@ -8,7 +8,7 @@ import click
 
 from modelyard.cli.context import client, experiment_id, run_id as full_run_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
+from modelyard.cli.output import as_json, emit_json, human_size, next_page, show, table, when
 
 
 @click.group()
@@ -43,7 +43,7 @@ def runs_list(ctx: click.Context, experiment: str, filter_: str | None,
             " ".join(f"{k}={v}" for k, v in r.params.items()),
             " ".join(f"{k}={_num(v)}" for k, v in r.metrics.items())) for r in page.items])
     if page.next_page_token:
-        click.echo(f"next page: --page-token {page.next_page_token}")
+        next_page(page.next_page_token)
 
 
 def _rid(ctx: click.Context, text: str) -> str:

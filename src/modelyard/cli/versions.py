@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from modelyard.cli.context import client, parse_numbers
+from modelyard.cli.context import run_id as full_run_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, human_size, record, show, table, when
+from modelyard.cli.output import as_json, emit_json, human_size, next_page, record, show, table, when
 from modelyard.cli.progress import transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
@@ -40,6 +41,7 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
              parents: tuple[str, ...], no_create: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
     metric_values = parse_numbers(metrics)
+    run_id = run_id and full_run_id(client(ctx), run_id)
     from modelyard.client.hashing import scan
 
     total = sum(e.size for e, _ in scan(path))
@@ -94,7 +96,7 @@ def _print_versions(ctx: click.Context, page: Page[ModelVersion]) -> None:
             human_size(v.size), " ".join(f"{k}={x}" for k, x in v.tags.items()),
             when(v.created_at)) for v in items])
     if token:
-        click.echo(f"next page: --page-token {token}")
+        next_page(token)
 
 
 @versions.command("show")

@@ -87,6 +87,8 @@ def test_usage_errors_are_one_line_and_exit_2(folder):
     assert line.startswith("error: No such option") and "modelyard models list --help" in line
     proc = run("models", "show", uri=folder, ok=False)
     assert proc.returncode == 2 and "NAME" in one_line(proc)
+    proc = run("models", uri=folder, ok=False)  # a group alone prints its help
+    assert proc.returncode == 2 and "Commands:" in proc.stderr and "error" not in proc.stderr
 
 
 def test_errors_under_json_are_json_on_stderr(folder):

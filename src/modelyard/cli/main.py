@@ -111,6 +111,11 @@ def _register() -> None:
 _register()
 
 
+# click >= 8.2 raises this for a group given no command (8.1 printed the help and exited 0).
+_NO_ARGS: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError",
+                                           type("NoArgsIsHelpError", (click.UsageError,), {}))
+
+
 def _wants_json(argv: list[str]) -> bool:
     for arg in argv:
         if arg == "--":
@@ -132,6 +137,9 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=args, prog_name="modelyard", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except _NO_ARGS as exc:  # `modelyard models` alone: its help
+        click.echo(exc.format_message(), err=True)
+        sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
         if os.environ.get("MODELYARD_DEBUG") and not isinstance(exc, click.ClickException):
             raise

@@ -80,6 +80,13 @@ def test_an_unknown_scheme_says_which_are_known(tmp_path):
                               "a folder, or a database URL")
 
 
+def test_an_unreachable_server_is_said_in_words():
+    proc = run("models", "list", uri="http://127.0.0.1:9", ok=False)
+    assert proc.returncode == 1
+    assert one_line(proc) == ("error: cannot reach http://127.0.0.1:9: connection refused or "
+                              "host unknown; is the server running there?")
+
+
 def test_usage_errors_are_one_line_and_exit_2(folder):
     proc = run("models", "list", "--no-such-option", uri=folder, ok=False)
     assert proc.returncode == 2

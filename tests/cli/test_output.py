@@ -216,6 +216,7 @@ def test_runs_show_and_list(folder):
     r = c.create_run("0", run_name="a-rather-long-run-name-for-a-narrow-table")
     c.log_param(r.run_id, "max_depth_of_the_trees", "8")
     c.log_metric(r.run_id, "auc", 0.91)
+    c.log_metric(r.run_id, "loss", 0.123456789)
     c.close()
     shown = run("runs", "show", r.run_id, uri=folder).stdout
     got = fields(shown)
@@ -223,7 +224,8 @@ def test_runs_show_and_list(folder):
     assert "  auc: 0.91" in shown.splitlines() and "None" not in shown
     row = run("runs", "list", uri=folder).stdout.splitlines()[1].split("\t")
     assert row[0] == r.run_id and row[1] == "a-rather-long-run-name-for-a-narrow-table"
-    assert row[4] == "max_depth_of_the_trees=8"
+    assert row[4] == "max_depth_of_the_trees=8" and "loss=0.123456789" in row[5].split()
+    assert "  loss: 0.123456789" in shown.splitlines()  # every digit
     out = run("runs", "list", uri=folder, terminal=True).stdout
     assert r.run_id in out
 

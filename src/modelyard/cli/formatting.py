@@ -43,8 +43,6 @@ def scalar(value: Any) -> str:
         return NONE
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.6g}"
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), default=str)
     return str(value)
@@ -57,6 +55,8 @@ def cell(value: Any, narrow: bool = False) -> str:
         return ""
     if narrow and isinstance(value, Stamp):
         return value.short
+    if narrow and isinstance(value, float):
+        return f"{value:.6g}"
     return scalar(value)
 
 

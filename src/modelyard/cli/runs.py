@@ -8,7 +8,16 @@ import click
 
 from modelyard.cli.context import client, experiment_id, run_id as full_run_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, human_size, next_page, show, table, when
+from modelyard.cli.output import (
+    as_json,
+    emit_json,
+    human_size,
+    is_terminal,
+    next_page,
+    show,
+    table,
+    when,
+)
 
 
 @click.group()
@@ -52,7 +61,8 @@ def _rid(ctx: click.Context, text: str) -> str:
 
 
 def _num(v: Any) -> str:
-    return f"{v:.6g}" if isinstance(v, float) else str(v)
+    """A metric: 6 significant digits on a terminal, every digit in a pipe."""
+    return f"{v:.6g}" if isinstance(v, float) and is_terminal() else str(v)
 
 
 @runs.command("show")

@@ -9,7 +9,16 @@ import click
 from modelyard.cli.context import client, parse_numbers
 from modelyard.cli.context import run_id as full_run_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, human_size, next_page, record, show, table, when
+from modelyard.cli.output import (
+    as_json,
+    emit_json,
+    human_size,
+    next_page,
+    record,
+    show,
+    table,
+    when,
+)
 from modelyard.cli.progress import transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref

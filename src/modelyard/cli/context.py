@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from modelyard.cli.failures import BadUsage
 from modelyard.client.base import BaseClient
 
 
@@ -35,9 +36,44 @@ def experiment_id(c: BaseClient, ref: str) -> str:
     return ref if ref.isdigit() else c.get_experiment_by_name(ref).experiment_id
 
 
+def run_id(c: BaseClient, text: str) -> str:
+    """A run id, or a unique prefix of one (as git takes commits)."""
+    return text if len(text) >= 32 else c.resolve_id("run", text)
+
+
+def deployment_id(c: BaseClient, text: str) -> str:
+    """A deployment id, or a unique prefix of one."""
+    return text if len(text) >= 32 else c.resolve_id("deployment", text)
+
+
 def deleted_filter(deleted: bool, all_: bool) -> bool | None:
     """``--deleted`` / ``--all`` as the ``deleted`` argument of a search (None: both)."""
     return None if all_ else deleted
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
+    """``KEY=VALUE`` arguments as a dict; a malformed one is a usage error naming ``option``."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadUsage(f"{option} expects KEY=VALUE, not {pair!r}")
+        out[key] = value
+    return out
+
+
+def parse_numbers(pairs: tuple[str, ...], option: str = "--metric") -> dict[str, float]:
+    """``KEY=NUMBER`` arguments as a dict of floats."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        try:
+            if not sep or not key:
+                raise ValueError(pair)
+            out[key] = float(value)
+        except ValueError:
+            raise BadUsage(f"{option} expects KEY=NUMBER, not {pair!r}") from None
+    return out
 
 
 def short(text: str, n: int = 60) -> str:

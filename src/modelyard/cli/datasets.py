@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from modelyard.cli.context import client
-from modelyard.cli.output import human_size, show, table, when
+from modelyard.cli.context import run_id as full_run_id
+from modelyard.cli.output import human_size, record, show, table, when
 
 
 @click.group()
@@ -17,21 +16,24 @@ def datasets() -> None:
 
 @datasets.command("register")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("--name", required=True)
-@click.option("-d", "--description", default="")
+@click.option("--name", required=True, help="Dataset name.")
+@click.option("-d", "--description", default="", help="What this version holds.")
 @click.option("--run-id", default=None, help="Record that this run read the dataset.")
-@click.option("--context", default="training", show_default=True)
+@click.option("--context", default="training", show_default=True,
+              help="How --run-id used it: training, validation, test, ...")
 @click.pass_context
 def ds_register(ctx: click.Context, path: str, name: str, description: str,
                 run_id: str | None, context: str) -> None:
     """Register a file or folder as a dataset version; prints NAME/VERSION."""
+    run_id = run_id and full_run_id(client(ctx), run_id)
     dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
                                  description=description)
     show(ctx, dv.to_dict(), lambda: click.echo(dv.ref))
 
 
 @datasets.command("list")
-@click.option("--name-like", default=None)
+@click.option("--name-like", default=None, metavar="PATTERN",
+              help="Only names LIKE this, e.g. 'tx%'.")
 @click.pass_context
 def ds_list(ctx: click.Context, name_like: str | None) -> None:
     """List datasets (--name-like 'tx%')."""
@@ -49,7 +51,7 @@ def ds_versions(ctx: click.Context, name: str) -> None:
     items = client(ctx).list_dataset_versions(name)
     show(ctx, {"dataset_versions": [v.to_dict() for v in items]}, lambda: table(
         ["VERSION", "DIGEST", "FILES", "SIZE", "ROWS", "CREATED"],
-        [(v.version, v.digest[:12], v.file_count, human_size(v.size),
+        [(v.version, v.digest, v.file_count, human_size(v.size),
           (v.profile or {}).get("rows", ""), when(v.created_at)) for v in items]))
 
 
@@ -61,4 +63,11 @@ def ds_show(ctx: click.Context, ref: str) -> None:
     from modelyard.domain.datasets import parse_dataset_ref
 
     dv = client(ctx).get_dataset_version(*parse_dataset_ref(ref))
-    show(ctx, dv.to_dict(), lambda: click.echo(json.dumps(dv.to_dict(), indent=2, default=str)))
+    def human() -> None:
+        d = dv.to_dict()
+        d.pop("files", None)
+        record(d)
+        click.echo("files:")
+        table(["PATH", "SIZE", "SHA256"], [(f.path, f.size, f.sha256) for f in dv.files or []])
+
+    show(ctx, dv.to_dict(), human)

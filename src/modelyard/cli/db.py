@@ -15,7 +15,8 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--backend-store-uri", envvar="MODELYARD_BACKEND_STORE_URI", default=None,
               help="Database URL (default: sqlite in $MODELYARD_HOME).")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="head", show_default=True,
+              help="Schema revision to migrate to.")
 @click.pass_context
 def upgrade(ctx: click.Context, backend_store_uri: str | None, revision: str) -> None:
     """Migrate the metadata database to the newest schema.
@@ -39,7 +40,8 @@ def upgrade(ctx: click.Context, backend_store_uri: str | None, revision: str) ->
 
 
 @db.command("current")
-@click.option("--backend-store-uri", envvar="MODELYARD_BACKEND_STORE_URI", default=None)
+@click.option("--backend-store-uri", envvar="MODELYARD_BACKEND_STORE_URI", default=None,
+              help="Database URL (default: sqlite in $MODELYARD_HOME).")
 @click.pass_context
 def current(ctx: click.Context, backend_store_uri: str | None) -> None:
     """Show the schema revision of the database."""

@@ -16,8 +16,10 @@ from modelyard.cli.output import as_json, emit_json, table, when
 @click.option("--model", default=None,
               help="A model's events under every name it has had (versions and aliases too).")
 @click.option("--type", "type_", default=None, help="Event type prefix, e.g. alias.")
-@click.option("-n", "--max-results", default=50, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-n", "--max-results", default=50, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.pass_context
 def events(ctx: click.Context, entity_type: str | None, entity_id: str | None,
            model: str | None, type_: str | None, max_results: int,
@@ -33,5 +35,6 @@ def events(ctx: click.Context, entity_type: str | None, entity_id: str | None,
         return
     table(["ID", "TIME", "ACTOR", "TYPE", "ENTITY", "CHANGE"],
           [(e.id, when(e.time), e.actor, e.type, e.entity_id,
-            json.dumps({k: v for k, v in (("before", e.before), ("after", e.after)) if v}))
+            json.dumps({k: v for k, v in (("before", e.before), ("after", e.after)) if v},
+                       separators=(",", ":"), default=str))
            for e in page.items])

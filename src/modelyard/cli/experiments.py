@@ -6,7 +6,7 @@ import click
 
 from modelyard.cli.context import client, deleted_filter, experiment_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, show, table, when
+from modelyard.cli.output import as_json, emit_json, next_page, show, table, when
 
 
 @click.group()
@@ -16,7 +16,8 @@ def experiments() -> None:
 
 @experiments.command("create")
 @click.argument("name")
-@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="A tag; repeatable.")
 @click.pass_context
 def exp_create(ctx: click.Context, name: str, tags: tuple[str, ...]) -> None:
     """Create an experiment; prints its id."""
@@ -26,9 +27,12 @@ def exp_create(ctx: click.Context, name: str, tags: tuple[str, ...]) -> None:
 
 @experiments.command("list")
 @click.option("-f", "--filter", "filter_", default=None, help="e.g. \"name LIKE 'fraud%'\"")
-@click.option("-o", "--order-by", multiple=True)
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-o", "--order-by", multiple=True, metavar="KEY [ASC|DESC]",
+              help="Sort key, e.g. 'created_at DESC'; repeatable.")
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="Only deleted experiments.")
 @click.option("--all", "all_", is_flag=True, help="Active and deleted experiments.")
 @click.pass_context
@@ -46,7 +50,7 @@ def exp_list(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...],
             " ".join(f"{k}={v}" for k, v in e.tags.items()), when(e.created_at))
            for e in page.items])
     if page.next_page_token:
-        click.echo(f"next page: --page-token {page.next_page_token}")
+        next_page(page.next_page_token)
 
 
 @experiments.command("show")
@@ -98,7 +102,7 @@ def exp_tag(ctx: click.Context, ref: str, pairs: tuple[str, ...]) -> None:
     """Set tags on an experiment."""
     c = client(ctx)
     eid = experiment_id(c, ref)
-    for k, v in parse_tags(pairs).items():
+    for k, v in parse_tags(pairs, "each tag").items():
         c.set_experiment_tag(eid, k, v)
-    show(ctx, {"experiment_id": eid, "tags": parse_tags(pairs)},
+    show(ctx, {"experiment_id": eid, "tags": parse_tags(pairs, "each tag")},
          lambda: click.echo(f"tagged experiment {eid}"))

@@ -15,8 +15,9 @@ from modelyard.cli.output import as_json, console, emit_json, when
 @click.command()
 @click.argument("ref", metavar="REF")
 @click.option("--direction", type=click.Choice(["upstream", "downstream", "both"]),
-              default="both", show_default=True)
-@click.option("--depth", default=5, show_default=True)
+              default="both", show_default=True,
+              help="Follow edges towards sources, towards results, or both.")
+@click.option("--depth", default=5, show_default=True, help="Most edges from REF.")
 @click.pass_context
 def lineage(ctx: click.Context, ref: str, direction: str, depth: int) -> None:
     """The lineage of a model version (fraud@production, fraud/3), a run (run:ID), a

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import click
 
-from modelyard.cli.context import client
-from modelyard.cli.output import as_json, emit_json, show, table, when
-from modelyard.errors import InvalidParameter
+from modelyard.cli.context import client, parse_pairs
+from modelyard.cli.output import as_json, emit_json, next_page, show, table, when
 
 
-def parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidParameter(f"tags are KEY=VALUE, not {pair!r}")
-        out[key] = value
-    return out
+def parse_tags(pairs: tuple[str, ...], option: str = "--tag") -> dict[str, str]:
+    return parse_pairs(pairs, option)
 
 
 @click.group()
@@ -26,9 +19,11 @@ def models() -> None:
 
 @models.command("create")
 @click.argument("name")
-@click.option("-d", "--description", default="")
-@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
-@click.option("--project", default="default")
+@click.option("-d", "--description", default="", help="Free text.")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="A tag; repeatable.")
+@click.option("--project", default="default", show_default=True,
+              help="Project the model belongs to (permissions and listing).")
 @click.pass_context
 def create(ctx: click.Context, name: str, description: str, tags: tuple[str, ...],
            project: str) -> None:
@@ -39,9 +34,12 @@ def create(ctx: click.Context, name: str, description: str, tags: tuple[str, ...
 
 @models.command("list")
 @click.option("-f", "--filter", "filter_", default=None, help="e.g. \"name LIKE 'fraud%'\"")
-@click.option("-o", "--order-by", multiple=True)
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-o", "--order-by", multiple=True, metavar="KEY [ASC|DESC]",
+              help="Sort key, e.g. 'created_at DESC'; repeatable.")
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="List soft-deleted models.")
 @click.pass_context
 def list_(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], max_results: int,
@@ -57,7 +55,7 @@ def list_(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], ma
             " ".join(f"{k}={v}" for k, v in m.tags.items()), when(m.updated_at))
            for m in page.items])
     if page.next_page_token:
-        click.echo(f"next page: --page-token {page.next_page_token}")
+        next_page(page.next_page_token)
 
 
 @models.command("show")
@@ -95,9 +93,9 @@ def describe(ctx: click.Context, name: str, description: str) -> None:
 def tag(ctx: click.Context, name: str, pairs: tuple[str, ...]) -> None:
     """Set tags on a registered model."""
     c = client(ctx)
-    for k, v in parse_tags(pairs).items():
+    for k, v in parse_tags(pairs, "each tag").items():
         c.set_model_tag(name, k, v)
-    show(ctx, {"model": name, "tags": parse_tags(pairs)}, lambda: click.echo(f"tagged {name}"))
+    show(ctx, {"model": name, "tags": parse_tags(pairs, "each tag")}, lambda: click.echo(f"tagged {name}"))
 
 
 @models.command("untag")

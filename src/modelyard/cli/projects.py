@@ -16,6 +16,7 @@ def projects() -> None:
 @projects.command("list")
 @click.pass_context
 def projects_list(ctx: click.Context) -> None:
+    """List projects."""
     items = client(ctx).list_projects()
     show(ctx, {"projects": [p.to_dict() for p in items]},
          lambda: table(["NAME", "DESCRIPTION", "CREATED"],
@@ -24,8 +25,10 @@ def projects_list(ctx: click.Context) -> None:
 
 @projects.command("create")
 @click.argument("name")
-@click.option("-d", "--description", default="")
+@click.option("-d", "--description", default="", help="Free text.")
 @click.pass_context
 def projects_create(ctx: click.Context, name: str, description: str) -> None:
+    """Create a project: a group of models, experiments and datasets for permissions and
+    listing (names stay globally unique)."""
     p = client(ctx).create_project(name, description)
     show(ctx, p.to_dict(), lambda: click.echo(f"created project {p.name}"))

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
-from modelyard.cli.context import client, experiment_id, short
+from modelyard.cli.context import client, experiment_id, run_id as full_run_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, console, emit_json, human_size, show, table, when
+from modelyard.cli.output import (
+    as_json,
+    emit_json,
+    human_size,
+    is_terminal,
+    next_page,
+    show,
+    table,
+    when,
+)
 
 
 @click.group()
@@ -23,9 +30,11 @@ def runs() -> None:
 @click.option("-f", "--filter", "filter_", default=None,
               help="e.g. \"metrics.auc > 0.9 AND params.max_depth = '8'\"")
 @click.option("-o", "--order-by", multiple=True, help="e.g. 'metrics.auc DESC'")
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
-@click.option("--deleted", is_flag=True)
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
+@click.option("--deleted", is_flag=True, help="List deleted runs.")
 @click.pass_context
 def runs_list(ctx: click.Context, experiment: str, filter_: str | None,
               order_by: tuple[str, ...], max_results: int, page_token: str | None,
@@ -38,21 +47,22 @@ def runs_list(ctx: click.Context, experiment: str, filter_: str | None,
         emit_json({"runs": [r.to_dict() for r in page.items],
                    "next_page_token": page.next_page_token})
         return
-    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    t.add_column("RUN ID", no_wrap=True, min_width=32)  # whole, to copy into other commands
-    for col in ("NAME", "STATUS", "STARTED", "PARAMS", "METRICS"):
-        t.add_column(col)
-    for r in page.items:
-        t.add_row(escape(r.run_id), escape(r.run_name), r.status, when(r.start_time),
-                  escape(short(" ".join(f"{k}={v}" for k, v in r.params.items()))),
-                  escape(short(" ".join(f"{k}={_num(v)}" for k, v in r.metrics.items()))))
-    console.print(t)
+    table(["RUN ID", "NAME", "STATUS", "STARTED", "PARAMS", "METRICS"],
+          [(r.run_id, r.run_name, r.status, when(r.start_time),
+            " ".join(f"{k}={v}" for k, v in r.params.items()),
+            " ".join(f"{k}={_num(v)}" for k, v in r.metrics.items())) for r in page.items])
     if page.next_page_token:
-        click.echo(f"next page: --page-token {page.next_page_token}")
+        next_page(page.next_page_token)
+
+
+def _rid(ctx: click.Context, text: str) -> str:
+    """The whole run id of ``text`` (an id or a unique prefix)."""
+    return full_run_id(client(ctx), text)
 
 
 def _num(v: Any) -> str:
-    return f"{v:.6g}" if isinstance(v, float) else str(v)
+    """A metric: 6 significant digits on a terminal, every digit in a pipe."""
+    return f"{v:.6g}" if isinstance(v, float) and is_terminal() else str(v)
 
 
 @runs.command("show")
@@ -60,7 +70,7 @@ def _num(v: Any) -> str:
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: str) -> None:
     """Show a run: status, params, latest metrics, tags, inputs."""
-    r = client(ctx).get_run(run_id)
+    r = client(ctx).get_run(_rid(ctx, run_id))
     show(ctx, r.to_dict())
 
 
@@ -70,7 +80,7 @@ def runs_show(ctx: click.Context, run_id: str) -> None:
 @click.pass_context
 def runs_compare(ctx: click.Context, run_ids: tuple[str, ...], all_: bool) -> None:
     """Params and final metrics side by side; by default only what differs."""
-    diff = client(ctx).compare_runs(list(run_ids), all_values=all_)
+    diff = client(ctx).compare_runs([_rid(ctx, r) for r in run_ids], all_values=all_)
 
     def human() -> None:
         heads = [f"{r['run_name']} ({r['run_id'][:8]})" for r in diff["runs"]]
@@ -92,7 +102,7 @@ def runs_compare(ctx: click.Context, run_ids: tuple[str, ...], all_: bool) -> No
 @click.pass_context
 def runs_history(ctx: click.Context, run_id: str, key: str) -> None:
     """Every point of one metric, in step order."""
-    points = list(client(ctx).iter_metric_history(run_id, key))
+    points = list(client(ctx).iter_metric_history(_rid(ctx, run_id), key))
     show(ctx, {"metrics": [m.to_dict() for m in points]}, lambda: table(
         ["STEP", "VALUE", "TIME"], [(m.step, _num(m.value), when(m.timestamp)) for m in points]))
 
@@ -103,7 +113,7 @@ def runs_history(ctx: click.Context, run_id: str, key: str) -> None:
 @click.pass_context
 def runs_artifacts(ctx: click.Context, run_id: str, path: str) -> None:
     """List one folder of a run's artifacts."""
-    items = client(ctx).list_run_artifacts(run_id, path)
+    items = client(ctx).list_run_artifacts(_rid(ctx, run_id), path)
     show(ctx, {"artifacts": items}, lambda: table(
         ["PATH", "SIZE"], [(i["path"] + ("/" if i["is_dir"] else ""),
                             "" if i["is_dir"] else human_size(i["size"])) for i in items]))
@@ -116,7 +126,7 @@ def runs_artifacts(ctx: click.Context, run_id: str, path: str) -> None:
 @click.pass_context
 def runs_download(ctx: click.Context, run_id: str, path: str, dest: str) -> None:
     """Download the artifacts under PATH into DEST."""
-    out = client(ctx).download_run_artifacts(run_id, path, dest)
+    out = client(ctx).download_run_artifacts(_rid(ctx, run_id), path, dest)
     show(ctx, {"dest": str(out)}, lambda: click.echo(f"downloaded to {out}"))
 
 
@@ -125,7 +135,7 @@ def runs_download(ctx: click.Context, run_id: str, path: str, dest: str) -> None
 @click.pass_context
 def runs_delete(ctx: click.Context, run_id: str) -> None:
     """Mark a run deleted (restorable; kept for the lineage of its model versions)."""
-    client(ctx).delete_run(run_id)
+    client(ctx).delete_run(_rid(ctx, run_id))
     show(ctx, {"deleted": run_id}, lambda: click.echo(f"deleted run {run_id} (restorable)"))
 
 
@@ -134,7 +144,7 @@ def runs_delete(ctx: click.Context, run_id: str) -> None:
 @click.pass_context
 def runs_restore(ctx: click.Context, run_id: str) -> None:
     """Restore a deleted run."""
-    client(ctx).restore_run(run_id)
+    client(ctx).restore_run(_rid(ctx, run_id))
     show(ctx, {"restored": run_id}, lambda: click.echo(f"restored run {run_id}"))
 
 
@@ -144,7 +154,7 @@ def runs_restore(ctx: click.Context, run_id: str) -> None:
 @click.pass_context
 def runs_note(ctx: click.Context, run_id: str, text: str) -> None:
     """Set the notes of a run (shown by `runs show` and MLflow's UI)."""
-    client(ctx).set_run_note(run_id, text)
+    client(ctx).set_run_note(_rid(ctx, run_id), text)
     show(ctx, {"run_id": run_id, "note": text}, lambda: click.echo(f"noted run {run_id}"))
 
 
@@ -154,6 +164,6 @@ def runs_note(ctx: click.Context, run_id: str, text: str) -> None:
 @click.pass_context
 def runs_tag(ctx: click.Context, run_id: str, pairs: tuple[str, ...]) -> None:
     """Set tags on a run."""
-    client(ctx).set_run_tags(run_id, parse_tags(pairs))
-    show(ctx, {"run_id": run_id, "tags": parse_tags(pairs)},
+    client(ctx).set_run_tags(_rid(ctx, run_id), parse_tags(pairs, "each tag"))
+    show(ctx, {"run_id": run_id, "tags": parse_tags(pairs, "each tag")},
          lambda: click.echo(f"tagged run {run_id}"))

@@ -8,7 +8,7 @@ import click
 @click.command()
 @click.argument("target")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Bind address.")
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
 @click.option("--route", "routes", multiple=True, metavar="ALIAS=WEIGHT",
               help="Split traffic between aliases (or versions) of the model, e.g. "
                    "--route production=90 --route challenger=10.")
@@ -33,7 +33,8 @@ import click
               help="Allow binding beyond loopback (scoring has no authentication).")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"],
-                                case_sensitive=False))
+                                case_sensitive=False),
+              help="Log level of the scoring server.")
 @click.pass_context
 def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[str, ...],
           shadow: str | None, trust_pickle: bool, batch_window_ms: float,

@@ -20,7 +20,10 @@ from modelyard.hostcheck import is_loopback
 @click.option("--workers", type=int, default=None, help="Server processes (default 1).")
 @click.option("--insecure", is_flag=True,
               help="Allow binding beyond loopback without authentication.")
-@click.option("--log-level", default=None)
+@click.option("--log-level", default=None,
+              type=click.Choice(["critical", "error", "warning", "info", "debug", "trace"],
+                                case_sensitive=False),
+              help="Server log level (default info, or $MODELYARD_LOG_LEVEL).")
 def server(host: str | None, port: int | None, home: str | None,
            backend_store_uri: str | None, artifacts_uri: str | None, workers: int | None,
            insecure: bool, log_level: str | None) -> None:

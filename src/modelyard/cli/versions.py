@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from modelyard.cli.context import client
+from modelyard.cli.context import client, parse_numbers
+from modelyard.cli.context import run_id as full_run_id
 from modelyard.cli.models import parse_tags
-from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
+from modelyard.cli.output import (
+    as_json,
+    emit_json,
+    human_size,
+    next_page,
+    record,
+    show,
+    table,
+    when,
+)
 from modelyard.cli.progress import transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
@@ -25,11 +34,13 @@ def versions() -> None:
 @versions.command("register")
 @click.argument("name")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("-d", "--description", default="")
-@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE")
-@click.option("--metric", "metrics", multiple=True, metavar="KEY=NUMBER")
-@click.option("--run-id", default=None)
-@click.option("--flavor", default="")
+@click.option("-d", "--description", default="", help="Free text.")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="A tag; repeatable.")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY=NUMBER",
+              help="A metric of this version, e.g. auc=0.93; repeatable.")
+@click.option("--run-id", default=None, help="The run that produced it (lineage).")
+@click.option("--flavor", default="", help="How to load it, e.g. sklearn, onnx, pytorch.")
 @click.option("--parent", "parents", multiple=True, metavar="MODEL/VERSION",
               help="A version this one derives from; repeatable.")
 @click.option("--no-create", is_flag=True, help="Fail if the model does not exist yet.")
@@ -38,7 +49,8 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
              metrics: tuple[str, ...], run_id: str | None, flavor: str,
              parents: tuple[str, ...], no_create: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
-    metric_values = {k: float(v) for k, v in parse_tags(metrics).items()}
+    metric_values = parse_numbers(metrics)
+    run_id = run_id and full_run_id(client(ctx), run_id)
     from modelyard.client.hashing import scan
 
     total = sum(e.size for e, _ in scan(path))
@@ -52,8 +64,10 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
 
 @versions.command("list")
 @click.argument("name")
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="List soft-deleted versions.")
 @click.pass_context
 def list_(ctx: click.Context, name: str, max_results: int, page_token: str | None,
@@ -66,9 +80,12 @@ def list_(ctx: click.Context, name: str, max_results: int, page_token: str | Non
 
 @versions.command("search")
 @click.argument("filter_", metavar="FILTER", required=False)
-@click.option("-o", "--order-by", multiple=True)
-@click.option("-n", "--max-results", default=100, show_default=True)
-@click.option("--page-token", default=None)
+@click.option("-o", "--order-by", multiple=True, metavar="KEY [ASC|DESC]",
+              help="Sort key, e.g. 'created_at DESC'; repeatable.")
+@click.option("-n", "--max-results", default=100, show_default=True,
+              help="Most items on one page.")
+@click.option("--page-token", default=None,
+              help="Continue where a previous page ended.")
 @click.pass_context
 def search(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], max_results: int,
            page_token: str | None) -> None:
@@ -88,7 +105,7 @@ def _print_versions(ctx: click.Context, page: Page[ModelVersion]) -> None:
             human_size(v.size), " ".join(f"{k}={x}" for k, x in v.tags.items()),
             when(v.created_at)) for v in items])
     if token:
-        click.echo(f"next page: --page-token {token}")
+        next_page(token)
 
 
 @versions.command("show")
@@ -101,7 +118,7 @@ def show_(ctx: click.Context, ref: str) -> None:
     def human() -> None:
         d = v.to_dict()
         d.pop("files")
-        show(ctx, d)
+        record(d)
         click.echo("files:")
         table(["PATH", "SIZE", "SHA256"], [(f.path, f.size, f.sha256) for f in v.files or []])
 
@@ -168,9 +185,9 @@ def describe(ctx: click.Context, ref: str, description: str) -> None:
 def tag(ctx: click.Context, ref: str, pairs: tuple[str, ...]) -> None:
     """Set tags on a version."""
     name, spec = _split(ref)
-    for k, val in parse_tags(pairs).items():
+    for k, val in parse_tags(pairs, "each tag").items():
         client(ctx).set_version_tag(name, spec, k, val)
-    show(ctx, {"version": ref, "tags": parse_tags(pairs)}, lambda: click.echo(f"tagged {ref}"))
+    show(ctx, {"version": ref, "tags": parse_tags(pairs, "each tag")}, lambda: click.echo(f"tagged {ref}"))
 
 
 @versions.command("untag")
@@ -251,5 +268,9 @@ def alias_delete(ctx: click.Context, name: str, alias_name: str) -> None:
 def alias_show(ctx: click.Context, ref: str) -> None:
     """Which version an alias points at."""
     v = client(ctx).resolve(ref, files=False)
-    show(ctx, v.to_dict(), lambda: click.echo(json.dumps({"model": v.model,
-                                                          "version": v.version})))
+    def human() -> None:
+        d = v.to_dict()
+        d.pop("files", None)
+        record({"alias": ref, **d})
+
+    show(ctx, v.to_dict(), human)

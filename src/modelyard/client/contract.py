@@ -282,5 +282,12 @@ class ClientOperations(ABC):
                          active_only: bool = True) -> list[Deployment]: ...
 
     @abstractmethod
+    def get_deployment(self, deployment_id: str) -> Deployment: ...
+
+    @abstractmethod
+    def resolve_id(self, kind: str, text: str) -> str:
+        """The whole id of a ``run`` or ``deployment`` given by a unique prefix."""
+
+    @abstractmethod
     def lineage(self, entity: str, direction: str = "upstream",
                 depth: int = 3) -> LineageGraph: ...

@@ -43,7 +43,7 @@ class HttpClient(HttpTrackingMixin, BaseClient):
         try:
             resp = self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ServiceUnavailable(f"cannot reach {self.uri}: {exc.__class__.__name__}") from None
+            raise ServiceUnavailable(f"cannot reach {self.uri}: {transport_reason(exc)}") from None
         _raise_for_error(resp)
         return resp.json() if resp.content else {}
 
@@ -60,7 +60,7 @@ class HttpClient(HttpTrackingMixin, BaseClient):
                 yield from resp.iter_raw(CHUNK)
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"download from {self.uri} failed: "
-                                     f"{exc.__class__.__name__}") from None
+                                     f"{transport_reason(exc)}") from None
 
     # -- blobs ------------------------------------------------------------------------
     def missing_blobs(self, digests: list[str]) -> list[str]:
@@ -239,3 +239,14 @@ def _raise_for_error(resp: httpx.Response) -> None:
         message = message or f"HTTP {resp.status_code} from {resp.request.url.path}"
     err: ModelyardError = from_code(code, message)
     raise err
+
+
+def transport_reason(exc: httpx.TransportError) -> str:
+    """What went wrong on the wire, in words (never the exception's class name)."""
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or host unknown; is the server running there?"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out; is the server up and reachable?"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection unexpectedly"
+    return "network error"

@@ -232,6 +232,12 @@ class HttpTrackingMixin(ClientOperations):
         data = self._request("DELETE", f"/deployments/{_q(deployment_id)}")
         return decode(Deployment, data["deployment"])
 
+    def get_deployment(self, deployment_id: str) -> Deployment:
+        return decode(Deployment, self._get(f"/deployments/{_q(deployment_id)}")["deployment"])
+
+    def resolve_id(self, kind: str, text: str) -> str:
+        return str(self._get(f"/ids/{_q(kind)}/{_q(text)}")["id"])
+
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         data = self._get("/deployments", model=model, version=version,

@@ -149,6 +149,12 @@ class LocalTrackingMixin(ClientOperations):
     def end_deployment(self, deployment_id: str) -> Deployment:
         return self.services.lineage.end_deployment(self.who, deployment_id)
 
+    def get_deployment(self, deployment_id: str) -> Deployment:
+        return self.services.lineage.get_deployment(self.who, deployment_id)
+
+    def resolve_id(self, kind: str, text: str) -> str:
+        return self.services.lineage.resolve_id(self.who, kind, text)
+
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         return self.services.lineage.list_deployments(self.who, model, version, active_only)

@@ -19,6 +19,7 @@ from collections import deque
 from typing import Any
 
 from modelyard.domain import events as ev
+from modelyard.domain import id_prefix
 from modelyard.domain.datasets import find_dataset_version, parse_dataset_ref
 from modelyard.domain.entities import (
     Deployment,
@@ -34,6 +35,8 @@ from modelyard.domain.records import RunRecord
 from modelyard.domain.refs import parse_ref, ref_from_parts
 from modelyard.domain.validation import _has_control
 from modelyard.errors import InvalidParameter, NotFound
+
+ID_KINDS = ("run", "deployment")  # what resolve_id expands
 
 DIRECTIONS = ("upstream", "downstream", "both")
 MAX_DEPTH = 20
@@ -81,6 +84,27 @@ class LineageService:
                       "deployment", deployment_id,
                       model_id=version_by_id(tx, version_id).model_id)
             return _deployment(tx, deployment_id)[0]
+
+    def get_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
+        with self.store.read() as tx:
+            if not isinstance(deployment_id, str):
+                raise NotFound(f"deployment {deployment_id!r} does not exist")
+            return _deployment(tx, deployment_id)[0]
+
+    def resolve_id(self, actor: Principal, kind: str, text: str) -> str:
+        """The whole id of a run or a deployment given by a unique prefix (or whole)."""
+        if kind not in ID_KINDS:
+            raise InvalidParameter(f"kind must be one of {', '.join(ID_KINDS)}")
+        if not isinstance(text, str) or not text:
+            raise InvalidParameter(f"{kind} id must be a non-empty string")
+        with self.store.read() as tx:
+            if kind == "run":
+                if tx.tracking.run(text) is not None:
+                    return text
+                return id_prefix.expand("run", text, tx.tracking.run_ids_with_prefix)
+            if tx.lineage.deployment(text) is not None:
+                return text
+            return id_prefix.expand("deployment", text, tx.lineage.deployment_ids_with_prefix)
 
     def list_deployments(self, actor: Principal, model: str | None = None,
                          version: int | str | None = None,
@@ -151,13 +175,14 @@ class _Walk:
             return ("mv", vrec.id)
         if kind == "run":
             if self.tx.tracking.run(rest) is None:
-                raise NotFound(f"run {rest!r} does not exist")
+                rest = id_prefix.expand("run", rest, self.tx.tracking.run_ids_with_prefix)
             return ("run", rest)
         if kind in ("dataset-version", "dataset_version", "dataset"):
             return ("dv", find_dataset_version(self.tx, *parse_dataset_ref(rest)).id)
         if kind == "deployment":
             if self.tx.lineage.deployment(rest) is None:
-                raise NotFound(f"deployment {rest!r} does not exist")
+                rest = id_prefix.expand("deployment", rest,
+                                        self.tx.lineage.deployment_ids_with_prefix)
             return ("dep", rest)
         raise InvalidParameter(
             "entity must be model-version:NAME/VERSION, run:ID, dataset-version:NAME/VERSION "

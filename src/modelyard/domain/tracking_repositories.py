@@ -62,6 +62,10 @@ class RunRepository(Protocol):
 
     def run(self, run_uuid: str, *, lock: bool = False) -> RunRecord | None: ...
 
+    def run_ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` run ids that begin with ``prefix`` (lowercase hex)."""
+        ...
+
     def update_run(self, run_id: int, *, status: str | None = None,
                    end_time: int | None = None, name: str | None = None) -> None: ...
 
@@ -153,6 +157,10 @@ class LineageRepository(Protocol):
 
     def deployment(self, dep_id: str) -> tuple[Deployment, int] | None:
         """The deployment and the id of its version."""
+        ...
+
+    def deployment_ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` deployment ids that begin with ``prefix`` (lowercase hex)."""
         ...
 
     def list_deployments(self, *, model_id: int | None = None, version_id: int | None = None,

@@ -42,6 +42,10 @@ class LineageRepo:
         r = self.conn.execute(self._deployments().where(DEP.c.id == dep_id)).mappings().first()
         return (self._deployment(r), int(r["version_id"])) if r else None
 
+    def deployment_ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        q = select(DEP.c.id).where(DEP.c.id.like(f"{prefix}%")).limit(limit)
+        return [str(r) for r in self.conn.execute(q).scalars()]
+
     def list_deployments(self, *, model_id: int | None = None, version_id: int | None = None,
                          active_only: bool = True, limit: int = 10_000) -> list[Deployment]:
         q = self._deployments()

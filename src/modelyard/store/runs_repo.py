@@ -62,6 +62,10 @@ class RunsRepo(ChildRows):
         row = self.conn.execute(q).mappings().first()
         return None if row is None else run_record(row)
 
+    def run_ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        q = select(R.c.run_uuid).where(R.c.run_uuid.like(f"{prefix}%")).limit(limit)
+        return [str(r) for r in self.conn.execute(q).scalars()]
+
     def update_run(self, run_id: int, *, status: str | None = None,
                    end_time: int | None = None, name: str | None = None) -> None:
         values = {k: v for k, v in (("status", status), ("end_time", end_time), ("name", name))

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from modelyard.errors import ModelyardError, ServiceUnavailable
 from modelyard.store import migrate
-from modelyard.store.engine import WRITE_OPTION, make_engine, redact
+from modelyard.store.connect_errors import connect_failure, where
+from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.dataset_repo import DatasetRepo
 from modelyard.store.lineage_repo import LineageRepo
@@ -66,7 +67,8 @@ class SqlStore:
             yield
         except OperationalError as exc:
             raise ServiceUnavailable(
-                f"cannot reach the database {redact(self.url)}: {type(exc.orig).__name__}"
+                connect_failure(self.url, exc.orig)
+                or f"cannot connect to {where(self.url)}"
             ) from None
 
     @contextmanager
@@ -81,7 +83,8 @@ class SqlStore:
             raise
         except OperationalError as exc:
             raise ServiceUnavailable(
-                f"database error on {redact(self.url)}: {type(exc.orig).__name__}"
+                connect_failure(self.url, exc.orig)
+                or f"database error on {where(self.url)}; try again"
             ) from exc
         except DBAPIError as exc:
             raise ModelyardError(f"database error: {type(exc.orig).__name__}") from exc

@@ -339,6 +339,24 @@ class MetadataStoreContract:
             [dep] = tx.lineage.list_deployments(model_id=mid, active_only=False)
             assert dep.ended_at == 20
 
+    def test_ids_by_prefix(self, store: MetadataStore) -> None:
+        runs = ["ab12" + "0" * 28, "ab12" + "1" * 28, "cd34" + "0" * 28]
+        deps = ["ef56" + "0" * 28, "ef56" + "1" * 28]
+        with store.write() as tx:
+            for uuid in runs:
+                _run(tx, uuid)
+            vid, _ = _version(tx, _model(tx))
+            for dep_id in deps:
+                tx.lineage.insert_deployment(dep_id, vid, "http://svc", "", 10, "alice")
+        with store.read() as tx:
+            assert sorted(tx.tracking.run_ids_with_prefix("ab12", 10)) == runs[:2]
+            assert tx.tracking.run_ids_with_prefix("cd34", 10) == [runs[2]]
+            assert len(tx.tracking.run_ids_with_prefix("ab12", 1)) == 1
+            assert tx.tracking.run_ids_with_prefix("ffff", 10) == []
+            assert sorted(tx.lineage.deployment_ids_with_prefix("ef56", 10)) == deps
+            assert tx.lineage.deployment_ids_with_prefix("ef561", 10) == [deps[1]]
+            assert tx.lineage.deployment_ids_with_prefix("ab12", 10) == []
+
     def test_logged_models(self, store: MetadataStore) -> None:
         with store.write() as tx:
             _run(tx)

@@ -36,6 +36,20 @@ def end_deployment(deployment_id: str, s: Services = Depends(services),
     return {"deployment": s.lineage.end_deployment(who, deployment_id).to_dict()}
 
 
+@router.get("/deployments/{deployment_id}")
+def get_deployment(deployment_id: str, s: Services = Depends(services),
+                   who: Principal = Depends(principal)) -> dict[str, Any]:
+    return {"deployment": s.lineage.get_deployment(who, deployment_id).to_dict()}
+
+
+@router.get("/ids/{kind}/{text}")
+def resolve_id(kind: str, text: str, s: Services = Depends(services),
+               who: Principal = Depends(principal)) -> dict[str, Any]:
+    """The whole id of a run or a deployment given by a unique prefix (as git takes
+    commits); an ambiguous prefix is INVALID_PARAMETER_VALUE listing the candidates."""
+    return {"id": s.lineage.resolve_id(who, kind, text)}
+
+
 @router.get("/deployments")
 def list_deployments(model: str | None = None, version: str | None = None,
                      active_only: bool = True, s: Services = Depends(services),

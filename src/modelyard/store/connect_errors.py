@@ -1,0 +1,58 @@
+"""A failed connection to the metadata database, said in one line a person can act on:
+``cannot connect to PostgreSQL at db:5432: database "x" does not exist``.
+
+The driver's own text is matched, never shown whole: no SQLAlchemy wording, no URL, no
+password reaches the message."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.engine import make_url
+
+_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+          "sqlite": "SQLite"}
+_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+
+_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r'database "([^"]+)" does not exist'), 'database "{0}" does not exist'),
+    (re.compile(r"Unknown database '([^']+)'"), 'database "{0}" does not exist'),
+    (re.compile(r'role "([^"]+)" does not exist'), 'user "{0}" does not exist'),
+    (re.compile(r'password authentication failed for user "([^"]+)"'),
+     'wrong password for user "{0}"'),
+    (re.compile(r"Access denied for user '([^']+)'"),
+     'access denied for user "{0}"; check the user and password'),
+    (re.compile(r"Connection refused"),
+     "connection refused; is the database server running and listening there?"),
+    (re.compile(r"(?i)timeout expired|timed out"), "timed out; is the host reachable?"),
+    (re.compile(r"(?i)could not translate host name|Name or service not known|"
+                r"Unknown MySQL server host|nodename nor servname"),
+     "unknown host"),
+]
+
+
+def connect_failure(url: str, error: BaseException | None) -> str | None:
+    """The one-line message for a connection failure, or None when ``error`` is not one."""
+    if error is None:
+        return None
+    text = str(error)
+    for pattern, template in _REASONS:
+        found = pattern.search(text)
+        if found:
+            return f"cannot connect to {where(url)}: {template.format(*found.groups())}"
+    return None
+
+
+def where(url: str) -> str:
+    """``PostgreSQL at host:port`` (or the backend alone when the URL has no host)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unparsable URL names no place
+        return "the database"
+    backend = parsed.get_backend_name()
+    if url.startswith("mariadb"):
+        backend = "mariadb"
+    name = _NAMES.get(backend, backend)
+    if not parsed.host:
+        return name
+    return f"{name} at {parsed.host}:{parsed.port or _PORTS.get(backend, '')}".rstrip(":")

@@ -84,6 +84,10 @@ class BlobService:
         """Every stored digest with its modification time (seconds)."""
         return self.store.iter_blobs()
 
+    def stat(self, actor: Principal, digest: str) -> tuple[int, float] | None:
+        """(size, modification time in seconds) of a stored blob; None when absent."""
+        return self.store.stat(check_digest(digest))
+
     def delete(self, actor: Principal, digest: str) -> None:
         self.store.delete(check_digest(digest))
 

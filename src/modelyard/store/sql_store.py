@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from modelyard.errors import ModelyardError, ServiceUnavailable
-from modelyard.store import migrate
+from modelyard.store import locks_repo, migrate
 from modelyard.store.engine import WRITE_OPTION, make_engine, redact
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.dataset_repo import DatasetRepo
@@ -39,6 +39,11 @@ class SqlTransaction:
         """Every blob digest some manifest points at (for garbage collection)."""
         return (self.registry.referenced_digests() | self.tracking.referenced_digests()
                 | self.logged_models.referenced_digests())
+
+    def lock_blobs(self, *, exclusive: bool = False) -> None:
+        """Hold the blob lock until this transaction ends: shared by manifest commits,
+        exclusive for garbage collection deleting blobs (see ``domain/gc.py``)."""
+        locks_repo.hold(self.conn, "gc", exclusive=exclusive)
 
 
 class SqlStore:

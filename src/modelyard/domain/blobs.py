@@ -43,8 +43,9 @@ class BlobService:
         return self.store.size(check_digest(digest))
 
     def check_present(self, actor: Principal, files: list[FileEntry]) -> None:
-        """Every file of a manifest is stored, with the size the manifest says (the
-        check before a manifest is committed)."""
+        """Every file of a manifest is stored, with the size the manifest says.  A
+        commit checks with ``domain.manifests.check_blobs_present`` instead, inside its
+        write transaction under the blob lock, which is what orders it against gc."""
         missing = self.store.missing(f.sha256 for f in files)
         if missing:
             raise InvalidParameter(

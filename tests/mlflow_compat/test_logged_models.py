@@ -47,7 +47,7 @@ def test_logged_model_lifecycle(services) -> None:  # type: ignore[no-untyped-de
                           "logged_model.files_added"]
     assert "logged_model.finalized" in events
 
-    report = services.gc.collect(ANONYMOUS, grace_seconds=0)
+    report = services.gc.collect(ANONYMOUS, grace_seconds=0, force=True)
     assert report.blobs_deleted == 0 and services.blobs.has(entry.sha256)
     services.logged_models.delete(ANONYMOUS, lm.model_id)
     with pytest.raises(NotFound):

@@ -236,7 +236,7 @@ def test_gc_removes_only_unreferenced(client, model_dir, tmp_path):
     (other / "x.bin").write_bytes(b"only here")
     client.register("drop", other)
     client.delete_model("drop")
-    report = client.gc(grace_seconds=0)
+    report = client.gc(grace_seconds=0, force=True)
     assert report["models_purged"] == 1 and report["blobs_deleted"] == 1
     assert client.get_version("keep", 1).files
     client.download("keep/1", tmp_path / "dl")

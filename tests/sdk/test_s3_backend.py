@@ -38,6 +38,6 @@ def test_register_download_gc_on_s3(s3_client, model_dir, tmp_path):
     (other / "x.bin").write_bytes(b"only here")
     s3_client.register("drop", other)
     s3_client.delete_model("drop")
-    report = s3_client.gc(grace_seconds=0)
+    report = s3_client.gc(grace_seconds=0, force=True)
     assert report["blobs_deleted"] == 1
     s3_client.download("fraud/1", tmp_path / "again")

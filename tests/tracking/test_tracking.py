@@ -204,7 +204,7 @@ def test_gc_keeps_run_artifact_and_dataset_blobs(client, tmp_path):
     client.log_artifact(run.run_id, art)
     client.log_dataset(data, "d", run_id=run.run_id)
     client.delete_run(run.run_id)
-    client.gc(grace_seconds=0)
+    client.gc(grace_seconds=0, force=True)
     assert client.read_run_artifact(run.run_id, "a.txt") == b"artifact bytes"
     dv = client.get_dataset_version("d", 1)
     assert client.missing_blobs([f.sha256 for f in dv.files]) == []

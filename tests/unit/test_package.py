@@ -84,3 +84,7 @@ def test_file_modes_and_stale_age_are_documented():
         assert f"`{name}` = {oct(getattr(local, name))}" in doc, name
     stale = Settings.__dataclass_fields__["stale_upload_seconds"].default
     assert f"`stale_upload_seconds` (default {stale}," in doc
+    from modelyard.domain import gc
+
+    for name in ("GRACE_FLOOR_SECONDS", "DELETE_BATCH"):
+        assert f"`{name}` = {getattr(gc, name)}" in doc, name

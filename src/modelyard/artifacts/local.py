@@ -168,6 +168,13 @@ class LocalBlobStore:
                 if len(digest) == 64:
                     yield digest, f.stat().st_mtime
 
+    def stat(self, digest: str) -> tuple[int, float] | None:
+        try:
+            st = self.blob_path(digest).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_size, st.st_mtime
+
     def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
         """Partial uploads last written before ``older_than`` (epoch seconds): count and
         bytes, removed unless ``dry_run``.  One written to since is in flight: kept."""

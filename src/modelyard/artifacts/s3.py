@@ -211,6 +211,12 @@ class S3BlobStore:
                 if len(digest) == 64:
                     yield digest, obj["LastModified"].timestamp()
 
+    def stat(self, digest: str) -> tuple[int, float] | None:
+        head = self._head(digest)
+        if head is None:
+            return None
+        return int(head["ContentLength"]), head["LastModified"].timestamp()
+
     def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
         """Multipart uploads never completed and temporary objects, last written before
         ``older_than`` (epoch seconds): count and bytes, aborted or removed unless

@@ -153,8 +153,9 @@ class ClientOperations(ABC):
     def list_projects(self) -> list[Project]: ...
 
     @abstractmethod
-    def gc(self, dry_run: bool = False,
-           grace_seconds: int | None = None) -> dict[str, Any]: ...
+    def gc(self, dry_run: bool = False, grace_seconds: int | None = None,
+           force: bool = False) -> dict[str, Any]:
+        """Collect garbage; a ``grace_seconds`` under an hour needs ``force``."""
 
     # -- experiments ------------------------------------------------------------------
     @abstractmethod

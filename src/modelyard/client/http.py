@@ -209,8 +209,9 @@ class HttpClient(HttpTrackingMixin, BaseClient):
     def list_projects(self) -> list[Project]:
         return [decode(Project, p) for p in self._get("/projects")["projects"]]
 
-    def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
-        body = {"dry_run": dry_run, "grace_seconds": grace_seconds}
+    def gc(self, dry_run: bool = False, grace_seconds: int | None = None,
+           force: bool = False) -> dict[str, Any]:
+        body = {"dry_run": dry_run, "grace_seconds": grace_seconds, "force": force}
         report: dict[str, Any] = self._request("POST", "/admin/gc", json=body)["report"]
         return report
 

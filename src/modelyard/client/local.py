@@ -149,8 +149,10 @@ class LocalClient(LocalTrackingMixin, BaseClient):
     def list_projects(self) -> list[Project]:
         return self.registry.list_projects(self.who)
 
-    def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
-        report = self.services.gc.collect(self.who, dry_run=dry_run, grace_seconds=grace_seconds)
+    def gc(self, dry_run: bool = False, grace_seconds: int | None = None,
+           force: bool = False) -> dict[str, Any]:
+        report = self.services.gc.collect(self.who, dry_run=dry_run,
+                                          grace_seconds=grace_seconds, force=force)
         return dict(report.to_dict())
 
 

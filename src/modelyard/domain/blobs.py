@@ -43,8 +43,9 @@ class BlobService:
         return self.store.size(check_digest(digest))
 
     def check_present(self, actor: Principal, files: list[FileEntry]) -> None:
-        """Every file of a manifest is stored, with the size the manifest says (the
-        check before a manifest is committed)."""
+        """Every file of a manifest is stored, with the size the manifest says.  A
+        commit checks with ``domain.manifests.check_blobs_present`` instead, inside its
+        write transaction under the blob lock, which is what orders it against gc."""
         missing = self.store.missing(f.sha256 for f in files)
         if missing:
             raise InvalidParameter(
@@ -83,6 +84,10 @@ class BlobService:
     def stored(self, actor: Principal) -> Iterator[tuple[str, float]]:
         """Every stored digest with its modification time (seconds)."""
         return self.store.iter_blobs()
+
+    def stat(self, actor: Principal, digest: str) -> tuple[int, float] | None:
+        """(size, modification time in seconds) of a stored blob; None when absent."""
+        return self.store.stat(check_digest(digest))
 
     def delete(self, actor: Principal, digest: str) -> None:
         self.store.delete(check_digest(digest))

@@ -178,7 +178,6 @@ class DatasetService:
         entries = check_manifest(files)
         if not entries and not digest:
             raise InvalidParameter("a dataset version needs files or a digest")
-        check_blobs_present(self.blobs, entries)
         checked_digest = check_text(digest, "digest", 64) or None
         source = check_text(source, "source", 65536)
         source_type = check_text(source_type, "source_type", 64)
@@ -186,6 +185,7 @@ class DatasetService:
         checked_profile = _profile(profile)
         checked_tags = check_tags(tags)
         with self.store.write() as tx:
+            check_blobs_present(tx, self.blobs, entries)
             now = self.clock.now_ms()
             vid, _ = create_version(tx, now, actor, name, entries, digest=checked_digest,
                                     source=source, source_type=source_type,

@@ -173,8 +173,8 @@ class LoggedModelService:
         """Attach blobs already in the blob store; a path that exists is replaced.
         Only while the model is PENDING: a READY model's files are frozen."""
         entries = check_manifest(files)
-        check_blobs_present(self.blobs, entries)
         with self.store.write() as tx:
+            check_blobs_present(tx, self.blobs, entries)
             row = self._row(tx, model_id, lock=True)
             if row.status != "PENDING":
                 raise InvalidParameter(

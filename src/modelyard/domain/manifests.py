@@ -6,12 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from modelyard.domain.entities import FileEntry
-from modelyard.domain.ports import BlobStore
+from modelyard.domain.ports import BlobStore, Transaction
 from modelyard.errors import InvalidParameter
 
 
-def check_blobs_present(blobs: BlobStore, files: Sequence[FileEntry]) -> None:
-    """Every file of a manifest is in the blob store, with the size the manifest says."""
+def check_blobs_present(tx: Transaction, blobs: BlobStore, files: Sequence[FileEntry]) -> None:
+    """Every file of a manifest is in the blob store, with the size the manifest says.
+
+    Called first in the write transaction that commits the manifest: it takes the blob
+    lock (shared) before it looks, so garbage collection cannot delete a blob between
+    this check and the commit (``domain/gc.py``).  The check refreshes each blob's time
+    where the store keeps one."""
+    tx.lock_blobs()
     missing = blobs.missing(f.sha256 for f in files)
     if missing:
         raise InvalidParameter(

@@ -74,6 +74,14 @@ class Transaction(Protocol):
         """Every blob digest some manifest points at (for garbage collection)."""
         ...
 
+    def lock_blobs(self, *, exclusive: bool = False) -> None:
+        """Hold the blob lock until the transaction ends.  A write transaction that
+        commits a manifest holds it shared from before it checks the manifest's blobs;
+        garbage collection holds it exclusively while it re-checks and deletes blobs,
+        so no blob a commit has checked is deleted before that commit is visible.
+        Must be the first statement of its transaction."""
+        ...
+
 
 class MetadataStore(Protocol):
     dialect: str
@@ -120,6 +128,10 @@ class BlobStore(Protocol):
     def delete(self, digest: str) -> None: ...
 
     def iter_blobs(self) -> Iterator[tuple[str, float]]: ...
+
+    def stat(self, digest: str) -> tuple[int, float] | None:
+        """(size, modification time in epoch seconds) of a stored blob, None if absent."""
+        ...
 
     def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
         """Partial uploads with no write since ``older_than`` (epoch seconds): their

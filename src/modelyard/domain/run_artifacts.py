@@ -24,8 +24,8 @@ class RunArtifactOps(TrackingBase):
         if prefix:
             entries = check_manifest([FileEntry(f"{prefix}/{f.path}", f.size, f.sha256)
                                       for f in entries])
-        check_blobs_present(self.blobs, entries)
         with self.store.write() as tx:
+            check_blobs_present(tx, self.blobs, entries)
             row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             tx.tracking.put_artifacts(row.id, entries)

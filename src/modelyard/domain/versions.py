@@ -64,8 +64,8 @@ class VersionOps(RegistryBase):
         if signature is not None and not isinstance(signature, dict):
             raise InvalidParameter("signature must be an object")
         files = check_manifest(files)
-        check_blobs_present(self.blobs, files)
         with self.store.write() as tx:
+            check_blobs_present(tx, self.blobs, files)
             model = find_model(tx, name)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)

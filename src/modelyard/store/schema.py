@@ -186,6 +186,16 @@ events = Table(
     **MYSQL,
 )
 
+# Named locks held for the length of a transaction (one row each).  ``gc``: every
+# manifest commit holds it shared while it checks its blobs and writes its rows; garbage
+# collection holds it exclusively while it re-checks and deletes a batch of blobs.
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    **MYSQL,
+)
+
 # Tables of the other aggregates live in their own modules on the same metadata;
 # importing them here registers them (migrations and tests see one schema).
 from modelyard.store import schema_mlflow  # noqa: E402,F401

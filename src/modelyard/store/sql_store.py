@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from modelyard.errors import ModelyardError, ServiceUnavailable
-from modelyard.store import migrate
+from modelyard.store import locks_repo, migrate
 from modelyard.store.connect_errors import connect_failure, where
 from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.events_repo import EventRepo
@@ -40,6 +40,11 @@ class SqlTransaction:
         """Every blob digest some manifest points at (for garbage collection)."""
         return (self.registry.referenced_digests() | self.tracking.referenced_digests()
                 | self.logged_models.referenced_digests())
+
+    def lock_blobs(self, *, exclusive: bool = False) -> None:
+        """Hold the blob lock until this transaction ends: shared by manifest commits,
+        exclusive for garbage collection deleting blobs (see ``domain/gc.py``)."""
+        locks_repo.hold(self.conn, "gc", exclusive=exclusive)
 
 
 class SqlStore:

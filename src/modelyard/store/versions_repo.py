@@ -227,11 +227,25 @@ class VersionsRepo:
 
     # -- garbage collection -----------------------------------------------------------
     def purge_deleted(self, before: int) -> tuple[int, int]:
-        """Remove soft-deleted versions and models deleted before ``before``."""
-        vres = self.conn.execute(delete(V).where(V.c.deleted_at.is_not(None),
-                                                 V.c.deleted_at <= before))
-        mres = self.conn.execute(delete(M).where(M.c.deleted_id != 0, M.c.deleted_at <= before))
-        return int(vres.rowcount or 0), int(mres.rowcount or 0)
+        """Remove soft-deleted versions and models deleted before ``before``.
+
+        The rows are found by a plain read, then deleted by primary key: a delete that
+        scanned the tables would lock every row and gap it passed (InnoDB), and
+        dead-lock with a commit inserting the next version."""
+        vids = list(self.conn.execute(select(V.c.id).where(
+            V.c.deleted_at.is_not(None), V.c.deleted_at <= before)).scalars())
+        mids = list(self.conn.execute(select(M.c.id).where(
+            M.c.deleted_id != 0, M.c.deleted_at <= before)).scalars())
+        versions = models = 0
+        for start in range(0, len(vids), 500):
+            res = self.conn.execute(delete(V).where(V.c.id.in_(vids[start:start + 500]),
+                                                    V.c.deleted_at.is_not(None)))
+            versions += int(res.rowcount or 0)
+        for start in range(0, len(mids), 500):
+            res = self.conn.execute(delete(M).where(M.c.id.in_(mids[start:start + 500]),
+                                                    M.c.deleted_id != 0))
+            models += int(res.rowcount or 0)
+        return versions, models
 
     def referenced_digests(self) -> set[str]:
         return set(self.conn.execute(select(version_files.c.sha256).distinct()).scalars())

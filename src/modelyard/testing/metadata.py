@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -144,6 +145,27 @@ class MetadataStoreContract:
             t.join()
         assert not errors, errors
         assert sorted(got) == list(range(1, 21))
+
+    def test_blob_lock_exclusive_waits_for_a_shared_holder(self, store: MetadataStore) -> None:
+        """What keeps gc from deleting a blob a commit has checked (``domain/gc.py``)."""
+        order: list[str] = []
+        held = threading.Event()
+
+        def collect() -> None:
+            held.wait(10)
+            with store.write() as tx:
+                tx.lock_blobs(exclusive=True)
+                order.append("gc")
+
+        gc = threading.Thread(target=collect)
+        gc.start()
+        with store.write() as tx:
+            tx.lock_blobs()
+            held.set()
+            time.sleep(0.3)  # the collection is waiting for this commit now
+            order.append("commit")
+        gc.join(30)
+        assert order == ["commit", "gc"]
 
     def test_version_record_round_trip(self, store: MetadataStore) -> None:
         with store.write() as tx:

@@ -50,10 +50,12 @@ def create_project(body: ProjectCreate, s: Services = Depends(services),
 class GcRequest(BaseModel):
     dry_run: bool = False
     grace_seconds: Int64 | None = None
+    force: bool = False
 
 
 @router.post("/admin/gc", tags=["admin"])
 def collect_garbage(body: GcRequest, s: Services = Depends(services),
                     who: Principal = Depends(principal)) -> dict[str, Any]:
-    report = s.gc.collect(who, dry_run=body.dry_run, grace_seconds=body.grace_seconds)
+    report = s.gc.collect(who, dry_run=body.dry_run, grace_seconds=body.grace_seconds,
+                          force=body.force)
     return {"report": report.to_dict()}

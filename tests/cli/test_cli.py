@@ -103,3 +103,14 @@ def test_server_refuses_public_bind_without_insecure(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "modelyard.cli", "server", "--host", "0.0.0.0",
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "--insecure" in proc.stderr
+
+
+def test_register_of_an_empty_folder_needs_allow_empty(folder, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = run("versions", "register", "m", str(empty), uri=folder, ok=False)
+    assert out.returncode == 1
+    assert "holds no files" in out.stderr and "--allow-empty" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert run("versions", "register", "m", str(empty), "--allow-empty",
+               uri=folder).stdout.strip() == "1"

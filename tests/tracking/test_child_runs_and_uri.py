@@ -25,9 +25,9 @@ def tracking_uri(server_url):
 
 def test_sdk_child_run_lands_in_the_parent_experiment(tracking_uri):
     with modelyard.start_run(experiment="nest-test", log_environment=False) as parent:
-        with modelyard.start_run(nested=True, log_environment=False) as child:
-            with modelyard.start_run(nested=True, log_environment=False) as grandchild:
-                pass
+        with (modelyard.start_run(nested=True, log_environment=False) as child,
+              modelyard.start_run(nested=True, log_environment=False) as grandchild):
+            pass
         with modelyard.start_run(experiment="elsewhere", nested=True,
                                  log_environment=False) as placed:
             pass
@@ -58,9 +58,9 @@ def test_mlflow_nested_run_lands_in_the_parent_experiment(server_url, monkeypatc
         mc = mlflow.MlflowClient(server_url)
         exp = mc.create_experiment("nest-test")
         # the parent names its experiment; the child names none (the client sends "0")
-        with mlflow.start_run(experiment_id=exp) as parent:
-            with mlflow.start_run(nested=True) as child:
-                pass
+        with (mlflow.start_run(experiment_id=exp) as parent,
+              mlflow.start_run(nested=True) as child):
+            pass
         kid = mc.get_run(child.info.run_id)
         assert kid.info.experiment_id == exp
         assert kid.data.tags["mlflow.parentRunId"] == parent.info.run_id

@@ -45,10 +45,10 @@ def upgrade() -> None:
     _flavor_nullable(True)
     conn = op.get_bind()
     meta = sa.MetaData()
-    for name in NAMED:
-        table = sa.Table(name, meta, autoload_with=conn)
-        for row_id, row_name in conn.execute(sa.select(table.c.id, table.c.name)).all():
-            conn.execute(sa.update(table).where(table.c.id == row_id)
+    for table_name in NAMED:
+        named = sa.Table(table_name, meta, autoload_with=conn)
+        for row_id, row_name in conn.execute(sa.select(named.c.id, named.c.name)).all():
+            conn.execute(sa.update(named).where(named.c.id == row_id)
                          .values(name_skeleton=skeleton_key(row_name)))
     versions = sa.Table('model_versions', meta, autoload_with=conn)
     conn.execute(sa.update(versions).where(versions.c.flavor == '').values(flavor=None))

@@ -114,3 +114,13 @@ def test_register_of_an_empty_folder_needs_allow_empty(folder, tmp_path):
     assert "Traceback" not in out.stderr
     assert run("versions", "register", "m", str(empty), "--allow-empty",
                uri=folder).stdout.strip() == "1"
+
+
+def test_projects_help_says_what_a_project_is(folder):
+    out = " ".join(run("projects", "--help", uri=folder).stdout.split())
+    assert "permissions and listing" in out and "unique across all projects" in out
+    for command in ("create", "list"):
+        assert run("projects", command, "--help", uri=folder).stdout.count("\n") > 3
+    assert "What the project is for" in run("projects", "create", "--help", uri=folder).stdout
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "## Projects" in readme and "not a namespace" in readme

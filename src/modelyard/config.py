@@ -137,9 +137,15 @@ SETTINGS_HELP = {
 
 
 def client_uri_from_env(environ: Mapping[str, str] | None = None) -> str:
-    """The registry URI a client uses when none is given: ``MODELYARD_URI`` or the default."""
+    """The registry URI a client uses when none is given: ``MODELYARD_URI``, else an
+    http(s) ``MLFLOW_TRACKING_URI`` (so code moving over from MLflow finds the server it
+    already names), else the default.  Other MLflow URIs (``file:``, ``sqlite:``,
+    ``databricks``) name MLflow's own stores, never a registry of ours: they are ignored."""
     environ = os.environ if environ is None else environ
-    return environ.get("MODELYARD_URI") or DEFAULT_URI
+    mlflow_uri = environ.get("MLFLOW_TRACKING_URI") or ""
+    if not mlflow_uri.lower().startswith(("http://", "https://")):
+        mlflow_uri = ""
+    return environ.get("MODELYARD_URI") or mlflow_uri or DEFAULT_URI
 
 
 def home_from_env(environ: Mapping[str, str] | None = None) -> str:

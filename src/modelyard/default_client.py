@@ -1,5 +1,6 @@
 """The process-wide client (``modelyard.set_tracking_uri`` / ``get_client``), built
-from the URI set here, else ``MODELYARD_URI``, else http://127.0.0.1:5000.  Both the
+from the URI set here, else ``MODELYARD_URI``, else an http(s)
+``MLFLOW_TRACKING_URI``, else http://127.0.0.1:5000.  Both the
 module-level API (``fluent.py``) and runs (``tracking_fluent.py``) use it."""
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def start_run(experiment: str | None = None, *, experiment_id: str | None = None
               log_environment: bool = True,
               client: BaseClient | None = None) -> ActiveRun:
     """Start (or with ``run_id`` resume) a run in ``experiment`` (created if missing;
-    default: the experiment "Default")."""
+    default: the parent's experiment for a nested run, else the experiment "Default")."""
     from modelyard.default_client import get_client
     from modelyard.run_context import git_tags, requirements_text, source_tags
 
@@ -176,9 +176,13 @@ def start_run(experiment: str | None = None, *, experiment_id: str | None = None
     if log_git:
         all_tags.update(git_tags())
     all_tags.update(tags or {})
-    parent = stack[-1].run_id if stack else None
+    parent = stack[-1] if stack else None
+    if parent is not None and experiment is None and experiment_id is None:
+        # A child run without an experiment of its own goes where its parent is.
+        experiment_id = parent.experiment_id
     run = client.create_run(_experiment_id(client, experiment, experiment_id), run_name,
-                            tags=all_tags, parent_run_id=parent)
+                            tags=all_tags,
+                            parent_run_id=None if parent is None else parent.run_id)
     active = ActiveRun(client, run)
     stack.append(active)
     if log_environment:

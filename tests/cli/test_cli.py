@@ -103,3 +103,24 @@ def test_server_refuses_public_bind_without_insecure(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "modelyard.cli", "server", "--host", "0.0.0.0",
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "--insecure" in proc.stderr
+
+
+def test_register_of_an_empty_folder_needs_allow_empty(folder, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = run("versions", "register", "m", str(empty), uri=folder, ok=False)
+    assert out.returncode == 1
+    assert "holds no files" in out.stderr and "--allow-empty" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert run("versions", "register", "m", str(empty), "--allow-empty",
+               uri=folder).stdout.strip() == "1"
+
+
+def test_projects_help_says_what_a_project_is(folder):
+    out = " ".join(run("projects", "--help", uri=folder).stdout.split())
+    assert "permissions and listing" in out and "unique across all projects" in out
+    for command in ("create", "list"):
+        assert run("projects", command, "--help", uri=folder).stdout.count("\n") > 3
+    assert "What the project is for" in run("projects", "create", "--help", uri=folder).stdout
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "## Projects" in readme and "not a namespace" in readme

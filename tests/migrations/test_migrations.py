@@ -3,9 +3,11 @@ and they go down and up again."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from modelyard.errors import InvalidParameter
 from modelyard.store import migrate
 from modelyard.store.engine import make_engine
 from modelyard.store.schema import metadata
@@ -87,3 +89,51 @@ def test_event_ids_are_backfilled_through_renames_and_deletes(tmp_path, model_di
         engine.dispose()
     assert len({r.model_id for r in written if r.entity_type != "project"}) == 5
     assert backfilled == written
+
+
+def test_name_skeletons_and_null_flavors_are_backfilled(tmp_path, model_dir):
+    """Migration 0005 gives existing names the skeleton keys the code writes today and
+    turns the empty flavor of unflavored versions into NULL."""
+    import sqlalchemy as sa
+
+    from modelyard.client.local import LocalClient
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    c = LocalClient(url)
+    c.register("fraud-model", model_dir)
+    c.register("fraud-model", model_dir, flavor="sklearn")
+    c.create_experiment("churn")
+    c.create_project("vision")
+    c.close()
+
+    engine = make_engine(url)
+    names = sa.text("SELECT 'p', name, name_skeleton FROM projects UNION ALL "
+                    "SELECT 'm', name, name_skeleton FROM registered_models UNION ALL "
+                    "SELECT 'e', name, name_skeleton FROM experiments ORDER BY 1, 2")
+    flavors = sa.text("SELECT version, flavor FROM model_versions ORDER BY version")
+    manifests = sa.text("SELECT version_id, path, sha256 FROM version_files ORDER BY 1, 2")
+    try:
+        with engine.connect() as conn:
+            written = conn.execute(names).all()
+            files = conn.execute(manifests).all()
+            assert conn.execute(flavors).all() == [(1, None), (2, "sklearn")]
+        migrate.downgrade(engine, "0002")
+        with engine.connect() as conn:
+            assert conn.execute(flavors).all() == [(1, ""), (2, "sklearn")]
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            backfilled = conn.execute(names).all()
+            assert conn.execute(flavors).all() == [(1, None), (2, "sklearn")]
+            assert conn.execute(manifests).all() == files != []  # nothing cascaded away
+    finally:
+        engine.dispose()
+    assert {r[1] for r in written} >= {"fraud-model", "churn", "vision", "default", "Default"}
+    assert all(r[2] for r in written)
+    assert backfilled == written
+    c = LocalClient(url)
+    try:
+        assert [v.version for v in c.search_versions("flavor IS NULL").items] == [1]
+        with pytest.raises(InvalidParameter, match="fraud-model"):
+            c.create_model("fraud\u2010model")
+    finally:
+        c.close()

@@ -1,4 +1,4 @@
-"""`modelyard projects ...`: namespaces for models."""
+"""`modelyard projects ...`: groups of models for permissions and listing."""
 
 from __future__ import annotations
 
@@ -10,13 +10,19 @@ from modelyard.cli.output import show, table, when
 
 @click.group()
 def projects() -> None:
-    """Projects: namespaces for models."""
+    """Projects: groups of models for permissions and listing.
+
+    A model belongs to one project (`models create --project NAME`; else "default");
+    lists filter on it (`models list --filter "project = 'NAME'"`), and it is the unit
+    that access rules are granted on (per-project roles are not enforced yet).  A
+    project is not a namespace: model names stay unique across all projects, as
+    MLflow's are, so `cats` exists once whatever its project."""
 
 
 @projects.command("list")
 @click.pass_context
 def projects_list(ctx: click.Context) -> None:
-    """List projects."""
+    """List the projects (the "default" one appears with its first model)."""
     items = client(ctx).list_projects()
     show(ctx, {"projects": [p.to_dict() for p in items]},
          lambda: table(["NAME", "DESCRIPTION", "CREATED"],
@@ -25,10 +31,9 @@ def projects_list(ctx: click.Context) -> None:
 
 @projects.command("create")
 @click.argument("name")
-@click.option("-d", "--description", default="", help="Free text.")
+@click.option("-d", "--description", default="", help="What the project is for.")
 @click.pass_context
 def projects_create(ctx: click.Context, name: str, description: str) -> None:
-    """Create a project: a group of models, experiments and datasets for permissions and
-    listing (names stay globally unique)."""
+    """Create a project NAME to group models in (names are unique across projects)."""
     p = client(ctx).create_project(name, description)
     show(ctx, p.to_dict(), lambda: click.echo(f"created project {p.name}"))

@@ -44,10 +44,12 @@ def versions() -> None:
 @click.option("--parent", "parents", multiple=True, metavar="MODEL/VERSION",
               help="A version this one derives from; repeatable.")
 @click.option("--no-create", is_flag=True, help="Fail if the model does not exist yet.")
+@click.option("--allow-empty", is_flag=True,
+              help="Register a folder that holds no files (refused otherwise).")
 @click.pass_context
 def register(ctx: click.Context, name: str, path: str, description: str, tags: tuple[str, ...],
              metrics: tuple[str, ...], run_id: str | None, flavor: str,
-             parents: tuple[str, ...], no_create: bool) -> None:
+             parents: tuple[str, ...], no_create: bool, allow_empty: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
     metric_values = parse_numbers(metrics)
     run_id = run_id and full_run_id(client(ctx), run_id)
@@ -58,7 +60,7 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
         v = client(ctx).register(name, path, description=description, tags=parse_tags(tags),
                                  run_id=run_id, flavor=flavor, metrics=metric_values,
                                  parents=list(parents), create_model=not no_create,
-                                 progress=progress)
+                                 progress=progress, allow_empty=allow_empty)
     show(ctx, v.to_dict(), lambda: click.echo(v.version))
 
 

@@ -17,7 +17,7 @@ from modelyard.client.hashing import scan, sha256_file
 from modelyard.client.tracking_base import TrackingClientMixin
 from modelyard.domain.entities import ModelVersion, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
-from modelyard.errors import AlreadyExists, NotFound
+from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
 __all__ = ["BaseClient", "Progress"]
 
@@ -59,12 +59,19 @@ class BaseClient(TrackingClientMixin):
                  run_id: str | None = None, flavor: str = "",
                  signature: dict[str, Any] | None = None,
                  metrics: dict[str, float] | None = None, parents: list[Any] | None = None,
-                 create_model: bool = True, progress: Progress | None = None) -> ModelVersion:
+                 create_model: bool = True, progress: Progress | None = None,
+                 allow_empty: bool = False) -> ModelVersion:
         """Register a file or folder as the next version of ``name``.
 
         Hashes locally, uploads only the blobs the registry lacks, then commits the
-        manifest; the version appears whole or not at all."""
+        manifest; the version appears whole or not at all.  A folder without files is
+        refused (it is almost always a wrong path) unless ``allow_empty``."""
         files = scan(path)
+        if not files and not allow_empty:
+            raise InvalidParameter(
+                f"{os.fspath(path)} holds no files; nothing to register (pass "
+                "allow_empty=True, on the command line --allow-empty, to register an "
+                "empty version)")
         self.upload_files(files, progress)
         if create_model:
             try:

@@ -90,7 +90,7 @@ class ModelVersion(_Wire):
     aliases: list[str] = field(default_factory=list)
     source: str = ""
     run_id: str | None = None
-    flavor: str = ""
+    flavor: str | None = None  # None: no flavor
     signature: dict[str, Any] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     size: int = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Experiment, Page, Principal
+from modelyard.domain.names import lookalike_of, skeleton_key
+from modelyard.domain.ports import Transaction
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.tracking_base import (
@@ -12,7 +14,7 @@ from modelyard.domain.tracking_base import (
     TrackingBase,
     _pairs,
 )
-from modelyard.domain.validation import check_max_results, check_name, check_tag
+from modelyard.domain.validation import check_max_results, check_name, check_tag, nfc
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
 
@@ -27,10 +29,20 @@ EXPERIMENT_FIELDS = FieldSet(
 )
 
 
+def _refuse_lookalike(tx: Transaction, name: str, *, renaming: str | None = None) -> None:
+    """As for models (domain/models.py): one query on the indexed skeleton."""
+    taken = [n for n in tx.tracking.experiment_names_like(skeleton_key(name)) if n != renaming]
+    other = lookalike_of(name, taken)
+    if other is not None:
+        raise InvalidParameter(
+            f"experiment name {name!r} looks like the existing experiment {other!r}; "
+            "choose a name that cannot be confused with it")
+
+
 class ExperimentOps(TrackingBase):
     def create_experiment(self, actor: Principal, name: str, tags: dict[str, str] | None = None,
                           artifact_location: str | None = None) -> Experiment:
-        check_name(name, "experiment name")
+        name = check_name(name, "experiment name")
         tags = dict(check_tag(k, v) for k, v in _pairs(tags, "tag"))
         location = artifact_location or ""
         if not isinstance(location, str) or len(location) > 4096 or "\x00" in location:
@@ -40,6 +52,7 @@ class ExperimentOps(TrackingBase):
             tx.tracking.ensure_default(now)
             if tx.tracking.experiment_by_name(name) is not None:
                 raise AlreadyExists(f"experiment {name!r} already exists")
+            _refuse_lookalike(tx, name)
             eid = tx.tracking.insert_experiment(name, location, now)
             for k, v in tags.items():
                 tx.tracking.set_experiment_tag(eid, k, v)
@@ -57,6 +70,8 @@ class ExperimentOps(TrackingBase):
             self._ensure_default()
         with self.store.read() as tx:
             row = tx.tracking.experiment_by_name(name) if isinstance(name, str) else None
+            if row is None and isinstance(name, str) and nfc(name) != name:
+                row = tx.tracking.experiment_by_name(str(nfc(name)))  # stored in NFC
             if row is None:
                 raise NotFound(f"experiment {name!r} does not exist")
             return tx.tracking.experiment_entity(row)
@@ -75,9 +90,10 @@ class ExperimentOps(TrackingBase):
         return page_of(items, offset, limit)
 
     def rename_experiment(self, actor: Principal, experiment_id: str, new_name: str) -> Experiment:
-        check_name(new_name, "experiment name")
+        new_name = check_name(new_name, "experiment name")
         with self.store.write() as tx:
             row = self._exp_row(tx, experiment_id, lock=True)
+            _refuse_lookalike(tx, new_name, renaming=row.name)
             now = self.clock.now_ms()
             tx.tracking.rename_experiment(row.id, new_name, now)
             ev.record(tx, now, actor, ev.ExperimentRenamed(row.name, new_name), "experiment",

@@ -3,10 +3,13 @@ is missing.  Shared by the registry services and lineage."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from modelyard.domain.lifecycle import StagePolicy
 from modelyard.domain.ports import Transaction
 from modelyard.domain.records import ModelRecord, VersionRecord
 from modelyard.domain.refs import VersionRef
+from modelyard.domain.validation import nfc
 from modelyard.errors import InvalidParameter, NotFound
 
 
@@ -14,6 +17,8 @@ def find_model(tx: Transaction, name: object, *, deleted: bool = False) -> Model
     if not isinstance(name, str) or not name:
         raise InvalidParameter("model name must be a non-empty string")
     model = tx.registry.model(name, deleted=deleted)
+    if model is None and nfc(name) != name:  # names are stored in NFC
+        model = tx.registry.model(unicodedata.normalize("NFC", name), deleted=deleted)
     if model is None:
         what = "deleted registered model" if deleted else "registered model"
         raise NotFound(f"{what} {name!r} does not exist")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Page, Principal, RegisteredModel
 from modelyard.domain.lookup import find_model
+from modelyard.domain.names import lookalike_of, skeleton_key
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import Transaction
 from modelyard.domain.projects import DEFAULT_PROJECT, ProjectOps
@@ -16,7 +17,7 @@ from modelyard.domain.validation import (
     check_tag,
     check_tags,
 )
-from modelyard.errors import NotFound
+from modelyard.errors import InvalidParameter, NotFound
 
 MODEL_FIELDS = FieldSet(
     attributes={
@@ -33,15 +34,29 @@ def _entity(tx: Transaction, name: str) -> RegisteredModel:
     return tx.registry.model_entity(find_model(tx, name))
 
 
+def _refuse_lookalike(tx: Transaction, name: str, *, renaming: str | None = None) -> None:
+    """A new name must not be confused with a live model's (one query on the indexed
+    skeleton).  Two creations of look-alikes at the same instant may both pass on
+    PostgreSQL and MySQL; the attack this stops, a look-alike of a model that exists,
+    always sees it."""
+    taken = [n for n in tx.registry.model_names_like(skeleton_key(name)) if n != renaming]
+    other = lookalike_of(name, taken)
+    if other is not None:
+        raise InvalidParameter(
+            f"model name {name!r} looks like the existing model {other!r}; choose a "
+            "name that cannot be confused with it")
+
+
 class ModelOps(ProjectOps):
     def create_model(self, actor: Principal, name: str, description: str = "",
                      tags: dict[str, str] | None = None,
                      project: str = DEFAULT_PROJECT) -> RegisteredModel:
-        check_name(name, "model name")
+        name = check_name(name, "model name")
         description = check_description(description)
         tags = check_tags(tags)
         with self.store.write() as tx:
             now = self.clock.now_ms()
+            _refuse_lookalike(tx, name)
             pid = self._project_id(tx, project or DEFAULT_PROJECT, actor)
             mid = tx.registry.insert_model(name, pid, description, now, actor.name)
             for k, v in tags.items():
@@ -76,9 +91,10 @@ class ModelOps(ProjectOps):
             return _entity(tx, name)
 
     def rename_model(self, actor: Principal, name: str, new_name: str) -> RegisteredModel:
-        check_name(new_name, "model name")
+        new_name = check_name(new_name, "model name")
         with self.store.write() as tx:
             model = find_model(tx, name)
+            _refuse_lookalike(tx, new_name, renaming=model.name)
             now = self.clock.now_ms()
             tx.registry.rename_model(model.id, new_name, now, actor.name)
             ev.on_model(tx, now, actor, ev.ModelRenamed(name, new_name), model, new_name)
@@ -113,6 +129,7 @@ class ModelOps(ProjectOps):
     def restore_model(self, actor: Principal, name: str) -> RegisteredModel:
         with self.store.write() as tx:
             model = find_model(tx, name, deleted=True)
+            _refuse_lookalike(tx, model.name)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, False, now, actor.name)
             ev.on_model(tx, now, actor, ev.ModelRestored(), model)

@@ -1,14 +1,16 @@
-"""Projects: namespaces for models (and the unit of permissions).  The default
-project exists lazily."""
+"""Projects: groups of models for permissions and listing.  A model belongs to one
+project, but model names stay unique across all projects (as MLflow's are), so a
+project is not a namespace.  The default project exists lazily."""
 
 from __future__ import annotations
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import Principal, Project
+from modelyard.domain.names import lookalike_of, skeleton_key
 from modelyard.domain.ports import Transaction
 from modelyard.domain.registry_base import RegistryBase
 from modelyard.domain.validation import check_description, check_name
-from modelyard.errors import NotFound
+from modelyard.errors import InvalidParameter, NotFound
 
 DEFAULT_PROJECT = "default"
 
@@ -26,10 +28,15 @@ class ProjectOps(RegistryBase):
         return pid
 
     def create_project(self, actor: Principal, name: str, description: str = "") -> Project:
-        check_name(name, "project name")
+        name = check_name(name, "project name")
         description = check_description(description)
         with self.store.write() as tx:
             now = self.clock.now_ms()
+            other = lookalike_of(name, tx.registry.project_names_like(skeleton_key(name)))
+            if other is not None:
+                raise InvalidParameter(
+                    f"project name {name!r} looks like the existing project {other!r}; "
+                    "choose a name that cannot be confused with it")
             if name != DEFAULT_PROJECT or tx.registry.project_id(name) is not None:
                 pid = tx.registry.insert_project(name, description, now, actor.name)
                 ev.record(tx, now, actor, ev.ProjectCreated(), "project", name, name, key=pid)

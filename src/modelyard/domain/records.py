@@ -51,7 +51,7 @@ class VersionRecord:
     description: str
     source: str
     run_id: str | None
-    flavor: str
+    flavor: str | None
     signature: dict[str, Any] | None
     metrics: dict[str, float]
     size: int

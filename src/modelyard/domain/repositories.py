@@ -28,6 +28,10 @@ class ProjectRepository(Protocol):
         """Raises AlreadyExists when the name is taken."""
         ...
 
+    def project_names_like(self, skeleton: str) -> list[str]:
+        """Names of the projects whose name has this skeleton key (domain/names.py)."""
+        ...
+
     def list_projects(self) -> list[Project]: ...
 
 
@@ -39,6 +43,10 @@ class ModelRepository(Protocol):
     def insert_model(self, name: str, project_id: int, description: str, now: int,
                      actor: str) -> int:
         """Raises AlreadyExists when a live model has the name."""
+        ...
+
+    def model_names_like(self, skeleton: str) -> list[str]:
+        """Names of the live models whose name has this skeleton key (domain/names.py)."""
         ...
 
     def touch_model(self, model_id: int, now: int, actor: str) -> None:
@@ -74,7 +82,7 @@ class ModelRepository(Protocol):
 
 class VersionRepository(Protocol):
     def insert_version(self, model_id: int, number: int, *, status: str, description: str,
-                       source: str, run_id: str | None, flavor: str,
+                       source: str, run_id: str | None, flavor: str | None,
                        signature: dict[str, Any] | None, metrics: dict[str, float] | None,
                        files: list[FileEntry], tags: dict[str, str], now: int,
                        actor: str) -> int: ...

@@ -31,9 +31,13 @@ RUN_FIELDS = FieldSet(
 
 
 class RunOps(TrackingBase):
-    def create_run(self, actor: Principal, experiment_id: str, run_name: str | None = None,
-                   start_time: int | None = None, tags: dict[str, str] | None = None,
-                   parent_run_id: str | None = None, user_id: str | None = None) -> Run:
+    def create_run(self, actor: Principal, experiment_id: str | None,
+                   run_name: str | None = None, start_time: int | None = None,
+                   tags: dict[str, str] | None = None, parent_run_id: str | None = None,
+                   user_id: str | None = None) -> Run:
+        """A new RUNNING run.  ``experiment_id`` None puts a child run (one with a parent,
+        given or in the ``mlflow.parentRunId`` tag) in its parent's experiment, any
+        other run in the default experiment."""
         tag_items = dict(check_run_tag(k, v) for k, v in _pairs(tags, "tag"))
         parent_run_id = parent_run_id or tag_items.get("mlflow.parentRunId") or None
         run_name = run_name or tag_items.get("mlflow.runName") or None
@@ -49,13 +53,15 @@ class RunOps(TrackingBase):
             raise InvalidParameter("user_id must be a string of at most 256 characters")
         with self.store.write() as tx:
             now = self.clock.now_ms()
+            parent = None if parent_run_id is None else self._run_row(tx, parent_run_id)
+            if experiment_id is None:
+                experiment_id = (DEFAULT_EXPERIMENT_ID if parent is None
+                                 else str(parent.experiment_id))
             if str(experiment_id) == DEFAULT_EXPERIMENT_ID:
                 tx.tracking.ensure_default(now)
             exp = self._exp_row(tx, experiment_id)
             if exp.lifecycle_stage != "active":
                 raise InvalidParameter(f"experiment {experiment_id!r} is deleted")
-            if parent_run_id is not None:
-                self._run_row(tx, parent_run_id)
             start = _int(start_time, "start_time") if start_time is not None else now
             rid = tx.tracking.insert_run(run_uuid=run_uuid, experiment_id=exp.id,
                                          name=run_name, status="RUNNING", start_time=start,

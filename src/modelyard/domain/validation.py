@@ -47,9 +47,15 @@ def _has_surrogate(text: str) -> bool:
 
 
 def check_name(value: object, what: str = "name") -> str:
-    """A model, project or experiment name: 1-256 printable characters, no '/' or '@'."""
+    """A model, project or experiment name: 1-256 printable characters, no '/' or '@',
+    no white space at either end.  Returns the name in NFC, the form it is stored in (so
+    'é' typed precomposed or decomposed is one name); look-alikes of other names are
+    refused where names are created (:mod:`modelyard.domain.names`)."""
     if not isinstance(value, str):
         raise InvalidParameter(f"{what} must be a string")
+    if _has_surrogate(value):
+        raise InvalidParameter(f"{what} must not contain lone surrogates")
+    value = unicodedata.normalize("NFC", value)
     if not value or not value.strip():
         raise InvalidParameter(f"{what} must not be empty")
     if len(value) > MAX_NAME:
@@ -63,6 +69,11 @@ def check_name(value: object, what: str = "name") -> str:
     if value in (".", ".."):
         raise InvalidParameter(f"{what} must not be '.' or '..'")
     return value
+
+
+def nfc(name: object) -> object:
+    """A name as looked up: in NFC, as names are stored (anything else unchanged)."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
 
 
 def check_alias(value: object) -> str:

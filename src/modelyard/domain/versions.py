@@ -47,7 +47,8 @@ ParentSpec = str | dict[str, Any] | ParentLink
 class VersionOps(RegistryBase):
     def create_version(self, actor: Principal, name: str, files: list[FileEntry], *,
                        description: str = "", tags: dict[str, str] | None = None,
-                       source: str = "", run_id: str | None = None, flavor: str = "",
+                       source: str = "", run_id: str | None = None,
+                       flavor: str | None = None,
                        signature: dict[str, Any] | None = None,
                        metrics: dict[str, float] | None = None,
                        parents: list[ParentSpec] | None = None) -> ModelVersion:
@@ -58,7 +59,7 @@ class VersionOps(RegistryBase):
         description = check_description(description)
         tags = check_tags(tags)
         metrics = _check_metrics(metrics)
-        flavor = check_text(flavor, "flavor", 64)
+        flavor = check_text(flavor, "flavor", 64) or None
         source = check_text(source, "source", 4096)
         run_id = check_text(run_id, "run_id", 64) or None
         if signature is not None and not isinstance(signature, dict):

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.entities import Experiment
+from modelyard.domain.names import skeleton_key
 from modelyard.domain.records import ExperimentRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists, Conflict
@@ -52,7 +53,7 @@ class ExperimentsRepo(ChildRows):
             with self.conn.begin_nested():
                 self.conn.execute(insert(E).values(
                     id=0, name="Default", artifact_location="", lifecycle_stage="active",
-                    created_at=now, updated_at=now))
+                    created_at=now, updated_at=now, name_skeleton=skeleton_key("Default")))
         except IntegrityError:  # created concurrently, or "Default" taken by a user
             pass
 
@@ -70,7 +71,8 @@ class ExperimentsRepo(ChildRows):
                 with self.conn.begin_nested():
                     self.conn.execute(insert(E).values(
                         id=new_id, name=name, artifact_location=artifact_location,
-                        lifecycle_stage="active", created_at=now, updated_at=now))
+                        lifecycle_stage="active", created_at=now, updated_at=now,
+                        name_skeleton=skeleton_key(name)))
                 return new_id
             except IntegrityError:
                 if self.experiment_by_name(name, lock=True) is not None:
@@ -90,7 +92,12 @@ class ExperimentsRepo(ChildRows):
         self._update_experiment(experiment_id, now, {})
 
     def rename_experiment(self, experiment_id: int, name: str, now: int) -> None:
-        self._update_experiment(experiment_id, now, {"name": name})
+        self._update_experiment(experiment_id, now,
+                                {"name": name, "name_skeleton": skeleton_key(name)})
+
+    def experiment_names_like(self, skeleton: str) -> list[str]:
+        return list(self.conn.execute(select(E.c.name).where(
+            E.c.name_skeleton == skeleton).order_by(E.c.name)).scalars())
 
     def set_experiment_lifecycle(self, experiment_id: int, stage: str,
                                  deleted_at: int | None, now: int) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.entities import Project, RegisteredModel
+from modelyard.domain.names import skeleton_key
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists
@@ -39,10 +40,15 @@ class ModelsRepo:
         try:
             with self.conn.begin_nested():
                 res = self.conn.execute(insert(projects).values(
-                    name=name, description=description, created_at=now, created_by=actor))
+                    name=name, description=description, created_at=now, created_by=actor,
+                    name_skeleton=skeleton_key(name)))
         except IntegrityError:
             raise AlreadyExists(f"project {name!r} already exists") from None
         return inserted_id(res)
+
+    def project_names_like(self, skeleton: str) -> list[str]:
+        return list(self.conn.execute(select(projects.c.name).where(
+            projects.c.name_skeleton == skeleton).order_by(projects.c.name)).scalars())
 
     def list_projects(self) -> list[Project]:
         rows = self.conn.execute(select(projects).order_by(projects.c.name)).mappings()
@@ -62,10 +68,14 @@ class ModelsRepo:
                 res = self.conn.execute(insert(M).values(
                     name=name, deleted_id=0, project_id=project_id, description=description,
                     next_version=1, created_at=now, updated_at=now, created_by=actor,
-                    updated_by=actor))
+                    updated_by=actor, name_skeleton=skeleton_key(name)))
         except IntegrityError:
             raise AlreadyExists(f"registered model {name!r} already exists") from None
         return inserted_id(res)
+
+    def model_names_like(self, skeleton: str) -> list[str]:
+        return list(self.conn.execute(select(M.c.name).where(
+            M.c.name_skeleton == skeleton, M.c.deleted_id == 0).order_by(M.c.name)).scalars())
 
     def _update_model(self, model_id: int, now: int, actor: str, values: dict[str, object],
                       taken: str | None = None) -> None:
@@ -86,7 +96,8 @@ class ModelsRepo:
         self._update_model(model_id, now, actor, {"description": description})
 
     def rename_model(self, model_id: int, name: str, now: int, actor: str) -> None:
-        self._update_model(model_id, now, actor, {"name": name}, taken=name)
+        self._update_model(model_id, now, actor,
+                           {"name": name, "name_skeleton": skeleton_key(name)}, taken=name)
 
     def set_model_deleted(self, model_id: int, deleted: bool, now: int, actor: str) -> None:
         name = self.conn.execute(select(M.c.name).where(M.c.id == model_id)).scalar()

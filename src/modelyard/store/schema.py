@@ -53,6 +53,9 @@ projects = Table(
     Column("description", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
     Column("created_by", String(256), nullable=False),
+    # sha256 of the name's confusable skeleton (domain/names.py): look-alikes share it
+    Column("name_skeleton", String(64), nullable=True),
+    Index("ix_projects_name_skeleton", "name_skeleton"),
     **MYSQL,
 )
 
@@ -70,8 +73,10 @@ registered_models = Table(
     Column("created_by", String(256), nullable=False),
     Column("updated_by", String(256), nullable=False),
     Column("deleted_at", BigInteger, nullable=True),
+    Column("name_skeleton", String(64), nullable=True),  # as projects.name_skeleton
     UniqueConstraint("name", "deleted_id", name="uq_registered_models_name_deleted_id"),
     Index("ix_registered_models_updated_at", "updated_at"),
+    Index("ix_registered_models_name_skeleton", "name_skeleton"),
     **MYSQL,
 )
 
@@ -97,7 +102,7 @@ model_versions = Table(
     Column("description", Text, nullable=False, default=""),
     Column("source", Text, nullable=False, default=""),
     Column("run_id", String(64), nullable=True),
-    Column("flavor", String(64), nullable=False, default=""),
+    Column("flavor", String(64), nullable=True),  # NULL: no flavor
     Column("signature", Text, nullable=True),
     Column("metrics", Text, nullable=True),
     Column("size", BigInteger, nullable=False, default=0),

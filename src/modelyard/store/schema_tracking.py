@@ -41,7 +41,9 @@ experiments = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("deleted_at", BigInteger, nullable=True),
+    Column("name_skeleton", String(64), nullable=True),  # as projects.name_skeleton
     UniqueConstraint("name", name="uq_experiments_name"),
+    Index("ix_experiments_name_skeleton", "name_skeleton"),
     **MYSQL,
 )
 

@@ -44,13 +44,14 @@ class VersionsRepo:
         return None if row is None else version_record(row)
 
     def insert_version(self, model_id: int, number: int, *, status: str, description: str,
-                       source: str, run_id: str | None, flavor: str,
+                       source: str, run_id: str | None, flavor: str | None,
                        signature: dict[str, Any] | None, metrics: dict[str, float] | None,
                        files: list[FileEntry], tags: dict[str, str], now: int,
                        actor: str) -> int:
         res = self.conn.execute(insert(V).values(
             model_id=model_id, version=number, status=status, stage="None",
-            description=description, source=source, run_id=run_id, flavor=flavor,
+            description=description, source=source, run_id=run_id,
+            flavor=flavor or None,  # unflavored is NULL, so `flavor IS NULL` finds it
             signature=json.dumps(signature) if signature is not None else None,
             metrics=json.dumps(metrics) if metrics else None,
             size=sum(f.size for f in files), file_count=len(files),

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from modelyard.domain.entities import FileEntry, Metric
+from modelyard.domain.names import skeleton_key
 from modelyard.domain.ports import MetadataStore, Transaction
 from modelyard.domain.records import NewEvent
 from modelyard.errors import AlreadyExists
@@ -112,6 +113,32 @@ class MetadataStoreContract:
             assert live is not None and live.id == new
 
     # -- versions ---------------------------------------------------------------------
+    def test_names_are_found_by_skeleton(self, store: MetadataStore) -> None:
+        """Every write of a name keeps its skeleton key, so look-alikes are one query."""
+        lookalike = skeleton_key("fraud\u2010model")
+        with store.write() as tx:
+            mid = _model(tx, "fraud-model")
+            _model(tx, "other")
+            tx.registry.insert_project("fraud-model", "", 1, "alice")
+            tx.tracking.ensure_default(1)
+            eid = tx.tracking.insert_experiment("exp", "", 1)
+        with store.write() as tx:
+            assert tx.registry.model_names_like(lookalike) == ["fraud-model"]
+            assert tx.registry.project_names_like(lookalike) == ["fraud-model"]
+            assert tx.tracking.experiment_names_like(skeleton_key("\u0435xp")) == ["exp"]
+            assert tx.tracking.experiment_names_like(skeleton_key("Default")) == ["Default"]
+            tx.registry.touch_model(mid, 2, "alice")
+            tx.registry.rename_model(mid, "renamed", 2, "alice")
+            tx.tracking.rename_experiment(eid, "moved", 2)
+        with store.write() as tx:
+            assert tx.registry.model_names_like(lookalike) == []
+            assert tx.registry.model_names_like(skeleton_key("renamed")) == ["renamed"]
+            assert tx.tracking.experiment_names_like(skeleton_key("moved")) == ["moved"]
+            other = tx.registry.model("other")
+            assert other is not None
+            tx.registry.set_model_deleted(other.id, True, 3, "alice")
+            assert tx.registry.model_names_like(skeleton_key("other")) == []  # live only
+
     def test_version_numbers_without_gaps(self, store: MetadataStore) -> None:
         with store.write() as tx:
             mid = _model(tx)

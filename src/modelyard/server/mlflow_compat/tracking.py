@@ -123,9 +123,15 @@ def delete_experiment_tag(args: dict[str, Any] = Args, s: Services = Svc,
 # -- runs ---------------------------------------------------------------------------
 @router.post("/runs/create")
 def create_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
-    r = s.tracking.create_run(who, get_str(args, "experiment_id", "0") or "0",
-                              run_name=get_str(args, "run_name"),
-                              start_time=get_int(args, "start_time"), tags=get_tags(args),
+    # MLflow's client sends the default experiment ("0") when it knows no other, also
+    # for ``start_run(nested=True)`` inside a run of another experiment: a child run
+    # sent that way belongs with its parent, as in MLflow.
+    experiment_id = get_str(args, "experiment_id") or None
+    tags = get_tags(args)
+    if experiment_id == "0" and tags.get("mlflow.parentRunId"):
+        experiment_id = None
+    r = s.tracking.create_run(who, experiment_id, run_name=get_str(args, "run_name"),
+                              start_time=get_int(args, "start_time"), tags=tags,
                               user_id=get_str(args, "user_id"))
     return {"run": tj.run(r)}
 

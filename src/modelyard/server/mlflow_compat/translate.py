@@ -51,10 +51,22 @@ def model_version(v: ModelVersion) -> dict[str, Any]:
         out["description"] = v.description
     if v.run_id:
         out["run_id"] = v.run_id
-    model_id = logged_model_id_of(v.source)
+    model_id = version_model_id(v.source)
     if model_id:
         out["model_id"] = model_id
     return out
+
+
+# A logged model's files as its artifact location names them (what a client that
+# registers "the model's files" sends as the source, with the id beside it).
+_LOGGED_MODEL_FILES = re.compile(r"^mlflow-artifacts:(?://[^/]*)?/(?:[0-9]+/)?models/"
+                                 r"(m-[0-9a-f]{32})(?:/|$)")
+
+
+def version_model_id(source: str) -> str | None:
+    """The logged model a version was registered from, as MLflow's ``model_id``."""
+    found = _LOGGED_MODEL_FILES.match(source or "")
+    return found.group(1) if found else logged_model_id_of(source)
 
 
 def registered_model(m: RegisteredModel,

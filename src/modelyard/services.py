@@ -15,6 +15,7 @@ from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
+from modelyard.domain.fsck import FsckService
 from modelyard.domain.gc import GcService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
@@ -23,6 +24,7 @@ from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
 from modelyard.errors import ModelyardError
+from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
 
 log = logging.getLogger("modelyard.server")
@@ -43,6 +45,7 @@ class Services:
     logged_models: LoggedModelService
     blob_service: BlobService
     sources: SourceService
+    fsck: FsckService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -80,6 +83,7 @@ class Services:
             logged_models=logged_models,
             blob_service=blob_service,
             sources=SourceService(registry, tracking, logged_models),
+            fsck=FsckService(blob_service, SqlManifestIndex(store)),
         )
 
     def close(self) -> None:

@@ -152,6 +152,11 @@ class ClientOperations(ABC):
     def gc(self, dry_run: bool = False,
            grace_seconds: int | None = None) -> dict[str, Any]: ...
 
+    @abstractmethod
+    def fsck(self, sample: int | None = None) -> dict[str, Any]:
+        """Re-hash stored blobs (all, or ``sample`` at random) and report the missing
+        and corrupt ones with every manifest pointing at them."""
+
     # -- experiments ------------------------------------------------------------------
     @abstractmethod
     def create_experiment(self, name: str, tags: dict[str, str] | None = None,

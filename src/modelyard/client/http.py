@@ -13,6 +13,7 @@ import httpx
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
+from modelyard.client.verify import verified
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
@@ -51,13 +52,20 @@ class HttpClient(HttpTrackingMixin, BaseClient):
         return self._request("GET", path, params={k: v for k, v in params.items()
                                                   if v is not None and v is not False})
 
-    def _stream(self, path: str) -> Iterator[bytes]:
+    def _stream(self, path: str, label: str | None = None) -> Iterator[bytes]:
+        """The body of a GET, streamed.  With ``label`` (the file's name in messages)
+        the bytes are checked against the sha256 the server announces for the file
+        (``X-Content-SHA256``)."""
         try:
             with self.http.stream("GET", path) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     _raise_for_error(resp)
-                yield from resp.iter_raw(CHUNK)
+                digest = resp.headers.get("x-content-sha256")
+                if label is not None and digest:
+                    yield from verified(resp.iter_raw(CHUNK), digest, label)
+                else:
+                    yield from resp.iter_raw(CHUNK)
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"download from {self.uri} failed: "
                                      f"{exc.__class__.__name__}") from None
@@ -89,7 +97,7 @@ class HttpClient(HttpTrackingMixin, BaseClient):
         ref = parse_ref(ref) if isinstance(ref, str) else ref
         spec = "@" + ref.alias if ref.alias else (ref.version or ref.selector)
         return self._stream(f"/models/{_q(ref.model)}/versions/{_q(str(spec))}/files/"
-                            + quote(path, safe="/"))
+                            + quote(path, safe="/"), f"{ref.model}/{spec}: file {path!r}")
 
     # -- models -----------------------------------------------------------------------
     def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
@@ -206,6 +214,11 @@ class HttpClient(HttpTrackingMixin, BaseClient):
     def gc(self, dry_run: bool = False, grace_seconds: int | None = None) -> dict[str, Any]:
         body = {"dry_run": dry_run, "grace_seconds": grace_seconds}
         report: dict[str, Any] = self._request("POST", "/admin/gc", json=body)["report"]
+        return report
+
+    def fsck(self, sample: int | None = None) -> dict[str, Any]:
+        report: dict[str, Any] = self._request("POST", "/admin/fsck",
+                                               json={"sample": sample})["report"]
         return report
 
 

@@ -17,6 +17,7 @@ from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
 from modelyard.domain.fsck import FsckService
 from modelyard.domain.gc import GcService
+from modelyard.domain.idempotency import IdempotencyService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import BlobStore, Clock, SystemClock
@@ -24,6 +25,7 @@ from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
 from modelyard.errors import ModelyardError
+from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
 
@@ -46,6 +48,7 @@ class Services:
     blob_service: BlobService
     sources: SourceService
     fsck: FsckService
+    idempotency: IdempotencyService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -84,6 +87,7 @@ class Services:
             blob_service=blob_service,
             sources=SourceService(registry, tracking, logged_models),
             fsck=FsckService(blob_service, SqlManifestIndex(store)),
+            idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
         )
 
     def close(self) -> None:

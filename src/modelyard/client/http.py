@@ -3,6 +3,8 @@ the domain raises, so callers catch one tree whatever the transport."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
 
 CHUNK = 1 << 20
+BACKOFF = 0.2  # seconds before the first retry of a POST, doubled each time
 
 
 def _q(segment: str) -> str:
@@ -27,8 +30,9 @@ def _q(segment: str) -> str:
 
 class HttpClient(HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
         self.uri = uri.rstrip("/")
+        self.retries = retries
         headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -41,12 +45,30 @@ class HttpClient(HttpTrackingMixin, BaseClient):
 
     # -- transport --------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            resp = self.http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise ServiceUnavailable(f"cannot reach {self.uri}: {exc.__class__.__name__}") from None
-        _raise_for_error(resp)
-        return resp.json() if resp.content else {}
+        """One logical call.  A POST carries an ``Idempotency-Key`` of its own and is
+        retried with that same key when the connection fails or the server answers
+        503, so a retry can never apply it twice."""
+        attempts = 1
+        if method == "POST":
+            kwargs["headers"] = {**kwargs.get("headers", {}),
+                                 "Idempotency-Key": uuid.uuid4().hex}
+            attempts += self.retries
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                resp = self.http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if last:
+                    raise ServiceUnavailable(
+                        f"cannot reach {self.uri}: {exc.__class__.__name__}") from None
+                time.sleep(BACKOFF * 2 ** attempt)
+                continue
+            if resp.status_code == 503 and not last:
+                time.sleep(BACKOFF * 2 ** attempt)
+                continue
+            _raise_for_error(resp)
+            return resp.json() if resp.content else {}
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _get(self, path: str, **params: Any) -> Any:
         return self._request("GET", path, params={k: v for k, v in params.items()

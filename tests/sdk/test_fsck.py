@@ -9,6 +9,7 @@ import pytest
 from modelyard.client.http import HttpClient
 from modelyard.client.local import LocalClient
 from modelyard.config import Settings
+from modelyard.domain.entities import ANONYMOUS, FileEntry
 from modelyard.server.app import create_app
 from modelyard.services import Services
 from tests.corrupt import flip_byte, remove_blob, sha256
@@ -24,6 +25,11 @@ def test_fsck_reports_corrupt_and_missing_blobs_with_their_manifests(client, ser
     data.mkdir()
     (data / "rows.txt").write_bytes(b"one\ntwo\n")
     client.log_dataset(data, "clicks", profile=False)
+    # A logged model (MLflow 3) over the same weights, made as the MLflow API makes it.
+    exp = services.tracking.create_experiment(ANONYMOUS, "lm")
+    lm = services.logged_models.create(ANONYMOUS, exp.experiment_id, "model")
+    services.logged_models.add_files(ANONYMOUS, lm.model_id, [
+        FileEntry("model.bin", len(weights), sha256(weights))])
     healthy = client.fsck()
     assert healthy["ok"] and healthy["missing"] == healthy["corrupt"] == []
     assert healthy["blobs_checked"] == healthy["blobs_stored"] == 3
@@ -38,6 +44,7 @@ def test_fsck_reports_corrupt_and_missing_blobs_with_their_manifests(client, ser
     found = {(m["problem"], m["kind"], m["name"], m["path"]) for m in report["manifests"]}
     assert found == {("corrupt", "model_version", "fraud/1", "weights/w.bin"),
                      ("corrupt", "run_artifact", run.run_id, "model/weights/w.bin"),
+                     ("corrupt", "logged_model", lm.model_id, "model.bin"),
                      ("missing", "dataset_version", "clicks/1", "rows.txt")}
 
     # A sample re-hashes that many blobs; missing blobs are found whatever the sample.
@@ -78,3 +85,12 @@ def test_fsck_on_s3(transport, s3_services, s3_url, s3_server, live_server, mode
     report = c.fsck()
     assert report["missing"] == [sha256(weights)] and report["corrupt"] == []
     c.close() if transport == "http" else None
+
+
+def test_fsck_needs_an_admin(services):
+    from modelyard.domain.entities import Principal
+    from modelyard.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.fsck.check(Principal("alice"))
+    assert services.fsck.check(Principal("root", is_admin=True)).ok

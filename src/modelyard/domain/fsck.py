@@ -9,7 +9,8 @@ manifest points at still stored?
 Every stored blob is re-hashed, or a random sample of ``sample`` of them (the missing
 check always covers every manifest: it reads no bytes).  Each finding names the
 manifests that point at the blob, so an operator knows which versions to re-upload.
-The check only reads: it never deletes or repairs.
+The check only reads: it never deletes or repairs.  Like garbage collection it
+needs an admin (or the open server's ``anonymous``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.entities import Principal
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, NotFound, PermissionDenied
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class FsckService:
               rng: random.Random | None = None) -> FsckReport:
         """Re-hash every stored blob (or ``sample`` chosen at random) and look for
         referenced blobs that are gone."""
+        if not actor.is_admin and actor.name != "anonymous":  # as garbage collection
+            raise PermissionDenied("fsck needs an admin")
         if sample is not None and sample < 0:
             raise InvalidParameter("sample must be a positive number of blobs")
         report = FsckReport()

@@ -97,11 +97,12 @@ class IdempotencyService:
         scope = hashlib.sha256("\0".join((actor.name, route, check_key(key))).encode()).hexdigest()
         for _ in range(5):
             now = self.clock.now_ms()
-            if self.store.insert(scope, fingerprint, now):
-                return Begin("run", scope)
+            # Read first: a request waiting for the first one polls without writing.
             rec = self.store.get(scope)
-            if rec is None:  # released or expired meanwhile: claim again
-                continue
+            if rec is None:
+                if self.store.insert(scope, fingerprint, now):
+                    return Begin("run", scope)
+                continue  # claimed by another request meanwhile: read it
             if rec.created_at <= now - self.ttl_ms or (
                     rec.status is None and rec.created_at <= now - self.lease_ms):
                 self.store.delete(scope, rec.created_at)

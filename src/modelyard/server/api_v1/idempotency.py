@@ -53,16 +53,16 @@ class Idempotency:
             return
         key = headers[HEADER].decode("latin-1")
         route = f"POST {scope['path']}"
-        print_ = fingerprint(scope.get("query_string", b""),
+        digest = fingerprint(scope.get("query_string", b""),
                              headers.get(b"content-type", b""), body)
         who = principal(Request(scope))
         try:
-            begin = await run_in_threadpool(self.service.begin, who, key, route, print_)
+            begin = await run_in_threadpool(self.service.begin, who, key, route, digest)
             waited = 0.0
             while begin.action == "wait" and waited < WAIT_SECONDS:
                 await asyncio.sleep(POLL_SECONDS)
                 waited += POLL_SECONDS
-                begin = await run_in_threadpool(self.service.begin, who, key, route, print_)
+                begin = await run_in_threadpool(self.service.begin, who, key, route, digest)
         except ModelyardError as exc:
             await send_error(send, exc.http_status, exc.code, exc.message)
             return

@@ -55,3 +55,6 @@ def test_a_retried_commit_creates_one_version(dropping, model_dir):
     keys = [key for _, key in transport.keys]
     assert len(set(keys)) == len(keys) - 1
     assert c.register("fraud", model_dir).version == 2
+    # A search changes nothing: it carries no key.
+    c.search_runs(["0"])
+    assert transport.keys[-1] == ("/api/v1/runs/search", None)

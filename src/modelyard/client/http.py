@@ -45,13 +45,15 @@ class HttpClient(HttpTrackingMixin, BaseClient):
 
     # -- transport --------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One logical call.  A POST carries an ``Idempotency-Key`` of its own and is
-        retried with that same key when the connection fails or the server answers
-        503, so a retry can never apply it twice."""
+        """One logical call.  A POST carries an ``Idempotency-Key`` of its own (but a
+        search, which changes nothing) and is retried with that same key when the
+        connection fails or the server answers 503, so a retry can never apply it
+        twice."""
         attempts = 1
         if method == "POST":
-            kwargs["headers"] = {**kwargs.get("headers", {}),
-                                 "Idempotency-Key": uuid.uuid4().hex}
+            if not path.endswith("/search"):  # a search changes nothing: no key to keep
+                kwargs["headers"] = {**kwargs.get("headers", {}),
+                                     "Idempotency-Key": uuid.uuid4().hex}
             attempts += self.retries
         for attempt in range(attempts):
             last = attempt == attempts - 1

@@ -8,6 +8,7 @@
      +-- NotFound                       RESOURCE_DOES_NOT_EXIST   404
      +-- AlreadyExists                  RESOURCE_ALREADY_EXISTS   400 (as MLflow answers)
      +-- Conflict                       INVALID_STATE             409
+     |    +-- IdempotencyKeyReused      IDEMPOTENCY_KEY_REUSED    409
      +-- PayloadTooLarge                REQUEST_LIMIT_EXCEEDED    413
      +-- Unauthenticated                UNAUTHENTICATED           401
      +-- PermissionDenied               PERMISSION_DENIED         403
@@ -32,6 +33,7 @@ __all__ = [
     "AlreadyExists",
     "Conflict",
     "DigestMismatch",
+    "IdempotencyKeyReused",
     "InvalidParameter",
     "ModelyardError",
     "NotFound",
@@ -86,6 +88,12 @@ class Conflict(ModelyardError):
     http_status = 409
 
 
+class IdempotencyKeyReused(Conflict):
+    """An ``Idempotency-Key`` sent again with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 class PayloadTooLarge(ModelyardError):
     code = "REQUEST_LIMIT_EXCEEDED"
     http_status = 413
@@ -120,6 +128,7 @@ _BY_CODE: dict[str, type[ModelyardError]] = {
         NotFound,
         AlreadyExists,
         Conflict,
+        IdempotencyKeyReused,
         PayloadTooLarge,
         Unauthenticated,
         PermissionDenied,

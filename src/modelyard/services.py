@@ -15,7 +15,9 @@ from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
+from modelyard.domain.fsck import FsckService
 from modelyard.domain.gc import GcService
+from modelyard.domain.idempotency import IdempotencyService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import BlobStore, Clock, SystemClock
@@ -23,6 +25,8 @@ from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
 from modelyard.errors import ModelyardError
+from modelyard.store.idempotency_repo import SqlIdempotencyStore
+from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
 
 log = logging.getLogger("modelyard.server")
@@ -43,6 +47,8 @@ class Services:
     logged_models: LoggedModelService
     blob_service: BlobService
     sources: SourceService
+    fsck: FsckService
+    idempotency: IdempotencyService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -80,6 +86,8 @@ class Services:
             logged_models=logged_models,
             blob_service=blob_service,
             sources=SourceService(registry, tracking, logged_models),
+            fsck=FsckService(blob_service, SqlManifestIndex(store)),
+            idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
         )
 
     def close(self) -> None:

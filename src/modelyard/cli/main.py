@@ -80,6 +80,7 @@ def _register() -> None:
         deployments,
         events,
         experiments,
+        fsck,
         gc,
         lineage,
         models,
@@ -97,6 +98,7 @@ def _register() -> None:
     cli.add_command(db.db)
     cli.add_command(events.events)
     cli.add_command(gc.gc)
+    cli.add_command(fsck.fsck)
     cli.add_command(projects.projects)
     cli.add_command(experiments.experiments)
     cli.add_command(runs.runs)

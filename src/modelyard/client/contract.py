@@ -157,6 +157,11 @@ class ClientOperations(ABC):
            force: bool = False) -> dict[str, Any]:
         """Collect garbage; a ``grace_seconds`` under an hour needs ``force``."""
 
+    @abstractmethod
+    def fsck(self, sample: int | None = None) -> dict[str, Any]:
+        """Re-hash stored blobs (all, or ``sample`` at random) and report the missing
+        and corrupt ones with every manifest pointing at them."""
+
     # -- experiments ------------------------------------------------------------------
     @abstractmethod
     def create_experiment(self, name: str, tags: dict[str, str] | None = None,

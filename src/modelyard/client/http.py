@@ -3,6 +3,8 @@ the domain raises, so callers catch one tree whatever the transport."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,13 @@ import httpx
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
+from modelyard.client.verify import verified
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
 
 CHUNK = 1 << 20
+BACKOFF = 0.2  # seconds before the first retry of a POST, doubled each time
 
 
 def _q(segment: str) -> str:
@@ -26,8 +30,9 @@ def _q(segment: str) -> str:
 
 class HttpClient(HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
         self.uri = uri.rstrip("/")
+        self.retries = retries
         headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -40,24 +45,51 @@ class HttpClient(HttpTrackingMixin, BaseClient):
 
     # -- transport --------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            resp = self.http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise ServiceUnavailable(f"cannot reach {self.uri}: {transport_reason(exc)}") from None
-        _raise_for_error(resp)
-        return resp.json() if resp.content else {}
+        """One logical call.  A POST carries an ``Idempotency-Key`` of its own (but a
+        search, which changes nothing) and is retried with that same key when the
+        connection fails or the server answers 503, so a retry can never apply it
+        twice."""
+        attempts = 1
+        if method == "POST":
+            if not path.endswith("/search"):  # a search changes nothing: no key to keep
+                kwargs["headers"] = {**kwargs.get("headers", {}),
+                                     "Idempotency-Key": uuid.uuid4().hex}
+            attempts += self.retries
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                resp = self.http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if last:
+                    raise ServiceUnavailable(
+                        f"cannot reach {self.uri}: {transport_reason(exc)}") from None
+                time.sleep(BACKOFF * 2 ** attempt)
+                continue
+            if resp.status_code == 503 and not last:
+                time.sleep(BACKOFF * 2 ** attempt)
+                continue
+            _raise_for_error(resp)
+            return resp.json() if resp.content else {}
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _get(self, path: str, **params: Any) -> Any:
         return self._request("GET", path, params={k: v for k, v in params.items()
                                                   if v is not None and v is not False})
 
-    def _stream(self, path: str) -> Iterator[bytes]:
+    def _stream(self, path: str, label: str | None = None) -> Iterator[bytes]:
+        """The body of a GET, streamed.  With ``label`` (the file's name in messages)
+        the bytes are checked against the sha256 the server announces for the file
+        (``X-Content-SHA256``)."""
         try:
             with self.http.stream("GET", path) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     _raise_for_error(resp)
-                yield from resp.iter_raw(CHUNK)
+                digest = resp.headers.get("x-content-sha256")
+                if label is not None and digest:
+                    yield from verified(resp.iter_raw(CHUNK), digest, label)
+                else:
+                    yield from resp.iter_raw(CHUNK)
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"download from {self.uri} failed: "
                                      f"{transport_reason(exc)}") from None
@@ -89,7 +121,7 @@ class HttpClient(HttpTrackingMixin, BaseClient):
         ref = parse_ref(ref) if isinstance(ref, str) else ref
         spec = "@" + ref.alias if ref.alias else (ref.version or ref.selector)
         return self._stream(f"/models/{_q(ref.model)}/versions/{_q(str(spec))}/files/"
-                            + quote(path, safe="/"))
+                            + quote(path, safe="/"), f"{ref.model}/{spec}: file {path!r}")
 
     # -- models -----------------------------------------------------------------------
     def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
@@ -213,6 +245,11 @@ class HttpClient(HttpTrackingMixin, BaseClient):
            force: bool = False) -> dict[str, Any]:
         body = {"dry_run": dry_run, "grace_seconds": grace_seconds, "force": force}
         report: dict[str, Any] = self._request("POST", "/admin/gc", json=body)["report"]
+        return report
+
+    def fsck(self, sample: int | None = None) -> dict[str, Any]:
+        report: dict[str, Any] = self._request("POST", "/admin/fsck",
+                                               json={"sample": sample})["report"]
         return report
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
+from modelyard.client.verify import verified
 from modelyard.config import Settings
 from modelyard.domain.entities import (
     ANONYMOUS,
@@ -54,7 +55,7 @@ class LocalClient(LocalTrackingMixin, BaseClient):
 
     def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
         entry = self.registry.file_entry(self.who, ref, path)
-        return self.iter_blob(entry.sha256)
+        return verified(self.iter_blob(entry.sha256), entry.sha256, f"{ref}: file {path!r}")
 
     # -- models -----------------------------------------------------------------------
     def create_model(self, name: str, description: str = "", tags: dict[str, str] | None = None,
@@ -154,6 +155,9 @@ class LocalClient(LocalTrackingMixin, BaseClient):
         report = self.services.gc.collect(self.who, dry_run=dry_run,
                                           grace_seconds=grace_seconds, force=force)
         return dict(report.to_dict())
+
+    def fsck(self, sample: int | None = None) -> dict[str, Any]:
+        return self.services.fsck.check(self.who, sample).to_dict()
 
 
 def _settings_for(uri: str, artifacts_uri: str | None) -> Settings:

@@ -63,7 +63,7 @@ class HttpTrackingMixin(ClientOperations):
     def _get(self, path: str, **params: Any) -> Any:
         raise NotImplementedError
 
-    def _stream(self, path: str) -> Iterator[bytes]:
+    def _stream(self, path: str, label: str | None = None) -> Iterator[bytes]:
         raise NotImplementedError
 
     # -- experiments ------------------------------------------------------------------
@@ -193,7 +193,8 @@ class HttpTrackingMixin(ClientOperations):
         return [decode(FileEntry, f) for f in data["files"]]
 
     def iter_run_artifact(self, run_id: str, path: str) -> Iterator[bytes]:
-        return self._stream(f"/runs/{_q(run_id)}/artifacts/" + quote(path, safe="/"))
+        return self._stream(f"/runs/{_q(run_id)}/artifacts/" + quote(path, safe="/"),
+                            f"run {run_id}: artifact {path!r}")
 
     # -- datasets ---------------------------------------------------------------------
     def create_dataset_version(self, name: str, files: list[FileEntry],

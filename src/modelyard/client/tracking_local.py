@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from modelyard.client.contract import ClientOperations
+from modelyard.client.verify import verified
 from modelyard.domain.entities import (
     Dataset,
     DatasetVersion,
@@ -117,7 +118,8 @@ class LocalTrackingMixin(ClientOperations):
 
     def iter_run_artifact(self, run_id: str, path: str) -> Iterator[bytes]:
         entry = self.services.tracking.run_artifact_entry(self.who, run_id, path)
-        return self.services.blob_service.read_chunks(self.who, entry.sha256)
+        return verified(self.services.blob_service.read_chunks(self.who, entry.sha256),
+                        entry.sha256, f"run {run_id}: artifact {path!r}")
 
     # -- datasets ---------------------------------------------------------------------
     def create_dataset_version(self, name: str, files: list[FileEntry],

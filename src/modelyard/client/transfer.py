@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.contract import ClientOperations, Progress
+from modelyard.client.verify import mismatch
 from modelyard.domain.entities import FileEntry
-from modelyard.errors import DigestMismatch
 
 
 class Transfers(ClientOperations):
@@ -53,7 +53,7 @@ class Transfers(ClientOperations):
                     if progress:
                         progress(len(chunk))
             if h.hexdigest() != entry.sha256:
-                raise DigestMismatch(f"downloaded {entry.path!r} does not match its sha256")
+                raise mismatch(f"file {entry.path!r}", entry.sha256, h.hexdigest())
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
 from modelyard.server import api_v1, docs, errors, mlflow_compat
+from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
 from modelyard.server.limits import BodyLimit
@@ -44,7 +45,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(mlflow_compat.router())
     docs.install(app, "/api/v1/openapi.json")
     # Outermost last: every response gets its headers and request id, then the Host
-    # check, the cross-site check and the body limits run before any route.
+    # check, the cross-site check and the body limits run before any route, and an
+    # Idempotency-Key is honoured last, on a request that passed them all.
+    app.add_middleware(Idempotency, service=services.idempotency)
     app.add_middleware(BodyLimit, json_limit=services.settings.max_request_json,
                        upload_limit=services.settings.max_upload_size)
     app.add_middleware(RequireNonSimple)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from modelyard.domain.validation import check_digest
@@ -16,6 +20,8 @@ from modelyard.errors import InvalidParameter, PayloadTooLarge
 # Chunks from the socket are gathered to this size before one write in a worker
 # thread (hashing releases the GIL), so the event loop never blocks on disk.
 FLUSH = 4 << 20
+
+log = logging.getLogger("modelyard.server")
 
 
 async def receive_blob(blobs: Any, digest: str | None, request: Request,
@@ -106,3 +112,55 @@ def _range(header: str | None, size: int) -> tuple[int, int]:
     if start >= size or end <= start:
         raise InvalidParameter("requested range is not satisfiable")
     return start, min(end, size)
+
+
+def verified_blob_response(blobs: Any, digest: str, request: Request,
+                           filename: str | None = None) -> Response:
+    """A whole blob, re-hashed while it streams (for clients that do not check a
+    digest themselves, such as MLflow's).  A range request is served as
+    :func:`blob_response` serves it."""
+    if request.headers.get("range"):
+        return blob_response(blobs, digest, request, filename)
+    size = blobs.size(digest)
+    headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest, "Content-Length": str(size),
+               "Cache-Control": "private, max-age=31536000, immutable"}
+    if filename is not None:
+        quoted = quote(filename)
+        headers["Content-Disposition"] = (f'attachment; filename="{filename}"' if quoted == filename
+                                          else f"attachment; filename*=utf-8''{quoted}")
+    return VerifiedBlobResponse(blobs.read_chunks(digest), digest, headers)
+
+
+class VerifiedBlobResponse(Response):
+    """Sends the blob's chunks, the last one only once their sha256 matched the digest.
+    On a mismatch the response is never completed: the server closes the connection
+    short of the announced ``Content-Length``, so no client can take the damaged
+    bytes for a finished download (the status line was sent before any byte was
+    hashed)."""
+
+    media_type = "application/octet-stream"
+
+    def __init__(self, chunks: Iterator[bytes], digest: str, headers: dict[str, str]) -> None:
+        super().__init__(headers=headers, media_type=self.media_type)
+        self.chunks = chunks
+        self.digest = digest
+        self.hash = hashlib.sha256()
+
+    def _hashed(self) -> Iterator[bytes]:
+        for chunk in self.chunks:  # runs in a worker thread: reading and hashing
+            self.hash.update(chunk)
+            yield chunk
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        held: bytes | None = None
+        async for chunk in iterate_in_threadpool(self._hashed()):
+            if held is not None:
+                await send({"type": "http.response.body", "body": held, "more_body": True})
+            held = chunk
+        if self.hash.hexdigest() != self.digest:
+            log.error("stored blob sha256 %s does not match its bytes; the download was "
+                      "cut off (run `modelyard fsck`)", self.digest)
+            return
+        await send({"type": "http.response.body", "body": held or b"", "more_body": False})

@@ -205,3 +205,4 @@ locks = Table(
 # importing them here registers them (migrations and tests see one schema).
 from modelyard.store import schema_mlflow  # noqa: E402,F401
 from modelyard.store import schema_tracking  # noqa: E402,F401
+from modelyard.store import schema_idempotency  # noqa: E402,F401

@@ -8,6 +8,7 @@ from modelyard.server.api_v1 import (
     deployments,
     events,
     experiments,
+    fsck,
     lineage,
     models,
     runs,
@@ -18,6 +19,6 @@ from modelyard.server.api_v1 import (
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage):
+                   deployments, lineage, fsck):
         r.include_router(module.router)
     return r

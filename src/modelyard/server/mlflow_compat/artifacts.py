@@ -5,7 +5,8 @@ An upload is one streamed PUT: the bytes go to the blob store under their sha256
 then the path is added to the run's (or logged model's) manifest.  Downloads stream
 the blob; every byte goes through the domain's blob service.  Paths are parsed in
 ``sources.py``; they always name a run, a logged model or a registered version, never
-a location on disk.
+a location on disk.  MLflow's client checks no digest, so a whole-file download is
+re-hashed as it streams and cut off, never completed, if the stored bytes are damaged.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from modelyard.server.mlflow_compat.common import (
     services,
 )
 from modelyard.server.mlflow_compat.sources import parse_artifact_path
-from modelyard.server.streaming import blob_response, receive_blob
+from modelyard.server.streaming import receive_blob, verified_blob_response
 from modelyard.services import Services
 
 router = APIRouter(include_in_schema=False,
@@ -83,8 +84,8 @@ def download_artifact(path: str, request: Request, s: Services = Depends(service
     if target is None:
         raise InvalidParameter(f"no artifact {path!r}")
     entry = s.sources.entry(who, target)
-    return blob_response(s.blob_service.acting(who), entry.sha256, request,
-                         filename=posixpath.basename(entry.path))
+    return verified_blob_response(s.blob_service.acting(who), entry.sha256, request,
+                                  filename=posixpath.basename(entry.path))
 
 
 @router.delete(ROOT + "/{path:path}")

@@ -48,11 +48,13 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     from pathlib import Path
 
     from modelyard.cli.context import client
+    from modelyard.client.uri import check_folder_target
     from modelyard.hostcheck import is_loopback
     from modelyard.errors import InvalidParameter
     from modelyard.serving import ServeConfig, run
     from modelyard.serving.config import parse_route
 
+    check_folder_target(target)
     if not is_loopback(host) and not insecure:
         raise InvalidParameter(f"refusing to listen on {host}: the scoring endpoints have no "
                                "authentication; pass --insecure to do it anyway (behind a "
@@ -71,5 +73,5 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     ours.setLevel(log_level.upper())
     local = not target.startswith("models:/") and Path(target).is_dir()
     registry = None if local else client(ctx)
-    click.echo(f"modelyard serving {target} on http://{host}:{port}", err=True)
-    run(config, registry, log_level=log_level)
+    run(config, registry, log_level=log_level,
+        announce=lambda url: click.echo(f"modelyard serving {target} on {url}", err=True))

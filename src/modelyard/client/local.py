@@ -8,6 +8,7 @@ from typing import Any
 
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
+from modelyard.client.uri import local_database
 from modelyard.config import Settings
 from modelyard.domain.entities import (
     ANONYMOUS,
@@ -20,14 +21,19 @@ from modelyard.domain.entities import (
     RegisteredModel,
 )
 from modelyard.domain.refs import VersionRef
+from modelyard.errors import NotFound
 from modelyard.services import Services
 
 
 class LocalClient(LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
-                 principal: Principal = ANONYMOUS, services: Services | None = None) -> None:
+                 principal: Principal = ANONYMOUS, services: Services | None = None,
+                 create: bool = True) -> None:
         self.uri = uri
         if services is None:
+            database = local_database(uri)
+            if not create and database is not None and not database.exists():
+                raise NotFound(f"no registry at {uri}")
             # The embedded default (a folder or a SQLite file) upgrades itself when
             # first opened; a server database is upgraded by `modelyard db upgrade`.
             settings = _settings_for(uri, artifacts_uri)

@@ -177,11 +177,23 @@ class Runtime:
 
     def start(self) -> None:
         """Load every route (blocking); then record deployments and start following."""
+        self.load()
+        self.begin()
+
+    def load(self) -> None:
+        """Load every route (blocking); nothing is recorded yet, so a route that fails
+        leaves no trace in the registry."""
         for route in self.all_routes:
             route.current = self._load(route)
             self._gauge(route)
-            self._record(route.current)
-            log.info("serving %s for %s", route.current.label, route.name)
+
+    def begin(self) -> None:
+        """Once the models are loaded and the socket listens: record the deployments
+        and start following aliases."""
+        for route in self.all_routes:
+            if route.current is not None:
+                self._record(route.current)
+                log.info("serving %s for %s", route.current.label, route.name)
         if any(r.movable for r in self.all_routes) and self.client is not None:
             self._thread = threading.Thread(target=self._follow, name="modelyard-follow",
                                             daemon=True)

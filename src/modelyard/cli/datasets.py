@@ -8,6 +8,7 @@ import click
 
 from modelyard.cli.context import client
 from modelyard.cli.output import human_size, show, table, when
+from modelyard.cli.progress import hash_then_upload, transfer
 
 
 @click.group()
@@ -25,8 +26,12 @@ def datasets() -> None:
 def ds_register(ctx: click.Context, path: str, name: str, description: str,
                 run_id: str | None, context: str) -> None:
     """Register a file or folder as a dataset version; prints NAME/VERSION."""
-    dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
-                                 description=description)
+    from modelyard.client.hashing import total_size
+
+    with hash_then_upload(ctx, total_size(path)) as (hashed, sent):
+        dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
+                                     description=description, progress=sent,
+                                     hash_progress=hashed)
     show(ctx, dv.to_dict(), lambda: click.echo(dv.ref))
 
 
@@ -62,3 +67,30 @@ def ds_show(ctx: click.Context, ref: str) -> None:
 
     dv = client(ctx).get_dataset_version(*parse_dataset_ref(ref))
     show(ctx, dv.to_dict(), lambda: click.echo(json.dumps(dv.to_dict(), indent=2, default=str)))
+
+
+@datasets.command("download")
+@click.argument("ref", metavar="NAME/VERSION|NAME@latest")
+@click.argument("dest", type=click.Path())
+@click.pass_context
+def ds_download(ctx: click.Context, ref: str, dest: str) -> None:
+    """Download every file of a dataset version into DEST (verified against its sha256)."""
+    c = client(ctx)
+    dv = c.get_dataset_ref(ref, files=False)
+    with transfer(ctx, dv.size, "download") as progress:
+        c.download_dataset(dv.ref, dest, progress=progress)
+    show(ctx, {"name": dv.name, "version": dv.version, "dest": dest, "files": dv.file_count,
+               "size": dv.size},
+         lambda: click.echo(f"downloaded {dv.ref} ({dv.file_count} files) to {dest}"))
+
+
+@datasets.command("cat")
+@click.argument("ref", metavar="NAME/VERSION|NAME@latest")
+@click.argument("path")
+@click.pass_context
+def ds_cat(ctx: click.Context, ref: str, path: str) -> None:
+    """Write one file of a dataset version to standard output (verified against its
+    sha256: a mismatch ends with an error and exit status 1)."""
+    out = click.get_binary_stream("stdout")
+    for chunk in client(ctx).iter_dataset_file(ref, path):
+        out.write(chunk)

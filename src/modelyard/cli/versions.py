@@ -10,7 +10,7 @@ import click
 from modelyard.cli.context import client
 from modelyard.cli.models import parse_tags
 from modelyard.cli.output import as_json, emit_json, human_size, show, table, when
-from modelyard.cli.progress import transfer
+from modelyard.cli.progress import hash_then_upload, transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.search import quote
@@ -39,14 +39,13 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
              parents: tuple[str, ...], no_create: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
     metric_values = {k: float(v) for k, v in parse_tags(metrics).items()}
-    from modelyard.client.hashing import scan
+    from modelyard.client.hashing import total_size
 
-    total = sum(e.size for e, _ in scan(path))
-    with transfer(ctx, total, "upload") as progress:
+    with hash_then_upload(ctx, total_size(path)) as (hashed, sent):
         v = client(ctx).register(name, path, description=description, tags=parse_tags(tags),
                                  run_id=run_id, flavor=flavor, metrics=metric_values,
                                  parents=list(parents), create_model=not no_create,
-                                 progress=progress)
+                                 progress=sent, hash_progress=hashed)
     show(ctx, v.to_dict(), lambda: click.echo(v.version))
 
 

@@ -22,6 +22,7 @@ from modelyard.domain.entities import (
 )
 from modelyard.domain.refs import VersionRef
 from modelyard.errors import NotFound
+from modelyard.extras import check_backend_dependencies
 from modelyard.services import Services
 
 
@@ -37,6 +38,7 @@ class LocalClient(LocalTrackingMixin, BaseClient):
             # The embedded default (a folder or a SQLite file) upgrades itself when
             # first opened; a server database is upgraded by `modelyard db upgrade`.
             settings = _settings_for(uri, artifacts_uri)
+            check_backend_dependencies(settings.database_url, settings.artifacts_uri)
             services = Services.from_settings(
                 settings, upgrade=settings.embedded and settings.auto_migrate)
         self.services = services

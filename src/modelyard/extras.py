@@ -1,8 +1,9 @@
 """Optional dependencies of the configured backends, checked before anything starts.
 
 Each backend names the module it needs and the extra that installs it, so a missing
-one is one line (``blobs on s3:// need boto3: install modelyard[s3]``) before the
-server or ``modelyard serve`` says it is serving, never an import error half-way.
+one is one line (``storing blobs on s3:// needs boto3: install modelyard[s3]``)
+before the server or ``modelyard serve`` says it is serving, never an import error
+half-way.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def needed_modules(database_url: str, artifacts_uri: str) -> list[tuple[str, str
     elif scheme.startswith(("mysql", "mariadb")):
         out.append(("a MySQL database", "pymysql", "mysql"))
     if artifacts_uri.lower().startswith("s3://"):
-        out.append(("blobs on s3://", "boto3", "s3"))
+        out.append(("storing blobs on s3://", "boto3", "s3"))
     return out
 
 

@@ -76,3 +76,56 @@ def test_serving_is_announced_after_the_deployment_and_ends_with_the_process(  #
     assert registry.list_deployments(model="iris") == []
     [ended] = _all_deployments(registry, "iris")
     assert ended.ended_at is not None
+
+
+def test_a_killed_server_is_ended_after_its_heartbeat_timeout(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import modelyard
+
+    monkeypatch.setenv("MODELYARD_DEPLOYMENT_TIMEOUT_SECONDS", "2")
+    folder = str(tmp_path / "registry")
+    registry = modelyard.Client(folder)
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    modelyard.log_model(LogisticRegression(max_iter=300).fit(X, y), name="hb",
+                        input_example=X[:2], client=registry)
+    port = free_port()
+    proc = _start(["--uri", folder, "serve", "hb/1", "--port", str(port),
+                   "--heartbeat-seconds", "0.3"], tmp_path)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", proc, tmp_path)
+        time.sleep(3)  # longer than the timeout: the heartbeats keep it active
+        [dep] = registry.list_deployments(model="hb")
+        assert dep.heartbeat_at is not None and dep.ended_at is None
+    finally:
+        proc.kill()  # no way to end it: the registry must notice
+        proc.wait(30)
+    assert [d.id for d in registry.list_deployments(model="hb")] == [dep.id]  # not yet stale
+    time.sleep(2.5)
+    assert registry.list_deployments(model="hb") == []
+    [ended] = _all_deployments(registry, "hb")
+    assert ended.id == dep.id and ended.ended_at is not None
+    ends = [e for e in registry.list_events(max_results=50).items
+            if e.type == "deployment.ended" and e.entity_id == dep.id]
+    assert [e.actor for e in ends] == ["modelyard"]
+
+
+def test_a_deployment_recorded_by_hand_never_goes_stale(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        model_dir: Path):
+    import modelyard
+
+    monkeypatch.setenv("MODELYARD_DEPLOYMENT_TIMEOUT_SECONDS", "1")
+    registry = modelyard.Client(str(tmp_path / "registry"))
+    registry.register("manual", model_dir)
+    dep = registry.record_deployment("manual", 1, "http://svc.internal")
+    time.sleep(1.5)
+    assert [d.id for d in registry.list_deployments(model="manual")] == [dep.id]
+    beat = registry.heartbeat_deployment(dep.id)
+    assert beat.heartbeat_at is not None
+    time.sleep(1.5)
+    assert registry.list_deployments(model="manual") == []
+    with pytest.raises(Exception, match="already ended"):
+        registry.heartbeat_deployment(dep.id)

@@ -26,6 +26,9 @@ import click
               help="How often aliases and stages are checked for a new version.")
 @click.option("--no-follow", is_flag=True,
               help="Serve what aliases point at now; do not follow them.")
+@click.option("--heartbeat-seconds", type=float, default=10.0, show_default=True,
+              help="How often the deployment is reported alive to the registry (one "
+                   "silent for its deployment timeout is ended).")
 @click.option("--endpoint", default=None,
               help="URL recorded with the deployment (default http://HOST:PORT).")
 @click.option("--environment", default="", help="Recorded with the deployment.")
@@ -38,7 +41,8 @@ import click
 def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[str, ...],
           shadow: str | None, trust_pickle: bool, batch_window_ms: float,
           max_batch_rows: int, max_body_bytes: int, poll_seconds: float, no_follow: bool,
-          endpoint: str | None, environment: str, insecure: bool, log_level: str) -> None:
+          heartbeat_seconds: float, endpoint: str | None, environment: str, insecure: bool,
+          log_level: str) -> None:
     """Serve TARGET: models:/NAME@ALIAS, NAME/VERSION, NAME/STAGE or a model folder.
 
     POST /invocations takes MLflow's payloads; /v2/models/NAME/infer speaks the Open
@@ -65,7 +69,7 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
         host=host, port=port, trust_pickle=trust_pickle, batch_window_ms=batch_window_ms,
         max_batch_rows=max_batch_rows, max_body_bytes=max_body_bytes,
         poll_seconds=poll_seconds, follow=not no_follow, endpoint=endpoint,
-        environment=environment)
+        environment=environment, heartbeat_seconds=heartbeat_seconds)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     ours = logging.getLogger("modelyard")

@@ -9,7 +9,7 @@ from typing import Any
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
 from modelyard.client.uri import local_database
-from modelyard.config import Settings
+from modelyard.config import Settings, registry_environ
 from modelyard.domain.entities import (
     ANONYMOUS,
     Event,
@@ -168,9 +168,10 @@ def _settings_for(uri: str, artifacts_uri: str | None) -> Settings:
         else:
             home = "./modelyard-data"
         return Settings.load({"home": home, "backend_store_uri": db_url,
-                              "artifacts_uri": artifacts_uri or ""}, environ={})
+                              "artifacts_uri": artifacts_uri or ""},
+                             environ=registry_environ())
     folder = uri[len("file://"):] if uri.startswith("file://") else uri
     return Settings.load({"home": str(Path(folder).expanduser().resolve()),
-                          "artifacts_uri": artifacts_uri or ""}, environ={})
+                          "artifacts_uri": artifacts_uri or ""}, environ=registry_environ())
 
 

@@ -232,6 +232,10 @@ class HttpTrackingMixin(ClientOperations):
         data = self._request("DELETE", f"/deployments/{_q(deployment_id)}")
         return decode(Deployment, data["deployment"])
 
+    def heartbeat_deployment(self, deployment_id: str) -> Deployment:
+        data = self._request("POST", f"/deployments/{_q(deployment_id)}/heartbeat", json={})
+        return decode(Deployment, data["deployment"])
+
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         data = self._get("/deployments", model=model, version=version,

@@ -6,7 +6,9 @@ directory) on a loopback port and measures:
 - registered-model creation and version registration (small files) over HTTP;
 - get-by-alias and search latency, p50/p99, with N versions stored, in-process and over HTTP;
 - upload and download throughput of a 1 GiB file against `cp` on the same disk, and the
-  server's resident memory while it streams.
+  server's resident memory while it streams;
+- download of a version of 2,000 files of 4 KiB (target under 2 s over loopback).
+  `--only small-files` runs this case alone (with its own server).
 
 Prints a Markdown table (paste it into docs/benchmarks.md).
 """
@@ -82,22 +84,52 @@ class RssSampler(threading.Thread):
             time.sleep(0.05)
 
 
+def small_files(c, work: Path, rounds: int, count: int = 2000, size: int = 4096) -> None:  # type: ignore[no-untyped-def]
+    """Register a version of ``count`` files of ``size`` bytes, then download it
+    ``rounds`` times into fresh folders; report the best and the median."""
+    src = work / "many"
+    for i in range(count):
+        d = src / f"part-{i // 100:02d}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"f{i:04d}.bin").write_bytes(os.urandom(size))
+    t = time.perf_counter()
+    c.register("many-small", src)
+    row(f"register {count} files of {size // 1024} KiB (HTTP, hash + upload)",
+        f"{time.perf_counter() - t:.2f} s")
+    took = []
+    for r in range(rounds):
+        dest = work / f"many-out-{r}"
+        t = time.perf_counter()
+        c.download("many-small/1", dest)
+        took.append(time.perf_counter() - t)
+        shutil.rmtree(dest)
+    row(f"download {count} files of {size // 1024} KiB (HTTP, verified; {rounds} rounds)",
+        f"best {min(took):.2f} s, median {statistics.median(took):.2f} s", "< 2 s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--versions", type=int, default=10_000)
     ap.add_argument("--big-mib", type=int, default=1024)
     ap.add_argument("--samples", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--only", choices=["small-files"], default=None,
+                    help="Run one case alone.")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="modelyard-bench-", dir=os.environ.get("BENCH_DIR")))
     home = work / "home"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    proc = None
     try:
         proc, cold = start_server(home, port)
         row("server cold start (spawn -> /health)", f"{cold:.2f} s", "< 1.5 s")
         row("server resident memory, idle", f"{rss_mb(proc.pid):.0f} MB", "< 150 MB")
         c = modelyard.Client(url)
+        if args.only == "small-files":
+            small_files(c, work, args.rounds)
+            return
+        small_files(c, work, args.rounds)
         small = work / "small"
         small.mkdir()
         (small / "model.bin").write_bytes(os.urandom(4096))
@@ -198,6 +230,9 @@ def main() -> None:
         proc.terminate()
         proc.wait(10)
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
         shutil.rmtree(work, ignore_errors=True)
     print("\n| measure | result | target |\n|---|---|---|")
     for what, value, target in ROWS:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTINGS_HELP", "Settings", "client_uri_from_env", "home_from_env"]
+__all__ = ["SETTINGS_HELP", "Settings", "client_uri_from_env", "home_from_env",
+           "registry_environ"]
 
 DEFAULT_URI = "http://127.0.0.1:5000"
 
@@ -81,6 +82,13 @@ class Settings:
         "A partial upload (temporary file, or S3 multipart upload) that received no bytes "
         "for this long is abandoned: removed at server start-up and by gc.",
     )
+    deployment_timeout_seconds: int = _field(
+        60,
+        "MODELYARD_DEPLOYMENT_TIMEOUT_SECONDS",
+        "A deployment whose `modelyard serve` process has not sent a heartbeat for this "
+        "long (the process is gone) is ended by the registry, the next time deployments "
+        "or the lineage are read.",
+    )
     log_level: str = _field("info", "MODELYARD_LOG_LEVEL", "Server log level.")
 
     @classmethod
@@ -146,6 +154,17 @@ def client_uri_from_env(environ: Mapping[str, str] | None = None) -> str:
     if not mlflow_uri.lower().startswith(("http://", "https://")):
         mlflow_uri = ""
     return environ.get("MODELYARD_URI") or mlflow_uri or DEFAULT_URI
+
+
+#: Settings of the registry itself that also apply when a client opens a folder or a
+#: database in process (the folder's location always comes from the URI).
+REGISTRY_ENV = ("MODELYARD_DEPLOYMENT_TIMEOUT_SECONDS",)
+
+
+def registry_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The part of the environment an in-process registry reads (:data:`REGISTRY_ENV`)."""
+    environ = os.environ if environ is None else environ
+    return {k: environ[k] for k in REGISTRY_ENV if k in environ}
 
 
 def home_from_env(environ: Mapping[str, str] | None = None) -> str:

@@ -72,6 +72,7 @@ def test_events_follow_a_model_through_renames(folder, model_dir):
 
 
 def test_errors_are_one_line_and_exit_nonzero(folder, tmp_path):
+    run("models", "create", "exists", uri=folder)
     proc = run("models", "show", "nope", uri=folder, ok=False)
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0

@@ -10,6 +10,15 @@ from modelyard.cli.failures import BadUsage
 from modelyard.client.base import BaseClient
 
 
+#: Commands that only read: on a local registry that does not exist they fail with
+#: ``no registry at URI`` rather than create an empty one.  Every other command may
+#: create the registry (and says so on stderr).
+READ_COMMANDS = frozenset({
+    "list", "show", "files", "cat", "download", "search", "versions", "history",
+    "artifacts", "compare", "events", "lineage", "serve", "gc",
+})
+
+
 class Lazy:
     """The client, built on first use so `modelyard --help` and `server` stay fast."""
 
@@ -17,18 +26,27 @@ class Lazy:
         self.uri = uri
         self._client: BaseClient | None = None
 
-    def get(self) -> BaseClient:
+    def get(self, write: bool = True) -> BaseClient:
         if self._client is None:
             from modelyard.client import Client
+            from modelyard.client.uri import check_uri, local_database
+            from modelyard.config import client_uri_from_env
 
-            self._client = Client(self.uri)
+            uri = self.uri or client_uri_from_env()
+            check_uri(uri)
+            database = local_database(uri)
+            new = database is not None and not database.exists()
+            self._client = Client(uri, create=write)
+            if new:
+                click.echo(f"created a new registry at {uri}", err=True)
         return self._client
 
 
 def client(ctx: click.Context) -> BaseClient:
-    """The client of this invocation (``--uri`` / ``$MODELYARD_URI``)."""
+    """The client of this invocation (``--uri`` / ``$MODELYARD_URI``); a read-only
+    command (see :data:`READ_COMMANDS`) never creates a local registry."""
     lazy: Lazy = ctx.find_root().obj["client"]
-    return lazy.get()
+    return lazy.get(write=ctx.info_name not in READ_COMMANDS)
 
 
 def experiment_id(c: BaseClient, ref: str) -> str:

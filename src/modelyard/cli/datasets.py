@@ -7,6 +7,7 @@ import click
 from modelyard.cli.context import client
 from modelyard.cli.context import run_id as full_run_id
 from modelyard.cli.output import human_size, record, show, table, when
+from modelyard.cli.progress import hash_then_upload, transfer
 
 
 @click.group()
@@ -25,9 +26,13 @@ def datasets() -> None:
 def ds_register(ctx: click.Context, path: str, name: str, description: str,
                 run_id: str | None, context: str) -> None:
     """Register a file or folder as a dataset version; prints NAME/VERSION."""
+    from modelyard.client.hashing import total_size
+
     run_id = run_id and full_run_id(client(ctx), run_id)
-    dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
-                                 description=description)
+    with hash_then_upload(ctx, total_size(path)) as (hashed, sent):
+        dv = client(ctx).log_dataset(path, name, run_id=run_id, context=context,
+                                     description=description, progress=sent,
+                                     hash_progress=hashed)
     show(ctx, dv.to_dict(), lambda: click.echo(dv.ref))
 
 
@@ -71,3 +76,30 @@ def ds_show(ctx: click.Context, ref: str) -> None:
         table(["PATH", "SIZE", "SHA256"], [(f.path, f.size, f.sha256) for f in dv.files or []])
 
     show(ctx, dv.to_dict(), human)
+
+
+@datasets.command("download")
+@click.argument("ref", metavar="NAME/VERSION|NAME@latest")
+@click.argument("dest", type=click.Path())
+@click.pass_context
+def ds_download(ctx: click.Context, ref: str, dest: str) -> None:
+    """Download every file of a dataset version into DEST (verified against its sha256)."""
+    c = client(ctx)
+    dv = c.get_dataset_ref(ref, files=False)
+    with transfer(ctx, dv.size, "download") as progress:
+        c.download_dataset(dv.ref, dest, progress=progress)
+    show(ctx, {"name": dv.name, "version": dv.version, "dest": dest, "files": dv.file_count,
+               "size": dv.size},
+         lambda: click.echo(f"downloaded {dv.ref} ({dv.file_count} files) to {dest}"))
+
+
+@datasets.command("cat")
+@click.argument("ref", metavar="NAME/VERSION|NAME@latest")
+@click.argument("path")
+@click.pass_context
+def ds_cat(ctx: click.Context, ref: str, path: str) -> None:
+    """Write one file of a dataset version to standard output (verified against its
+    sha256: a mismatch ends with an error and exit status 1)."""
+    out = click.get_binary_stream("stdout")
+    for chunk in client(ctx).iter_dataset_file(ref, path):
+        out.write(chunk)

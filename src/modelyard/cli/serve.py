@@ -26,6 +26,9 @@ import click
               help="How often aliases and stages are checked for a new version.")
 @click.option("--no-follow", is_flag=True,
               help="Serve what aliases point at now; do not follow them.")
+@click.option("--heartbeat-seconds", type=float, default=10.0, show_default=True,
+              help="How often the deployment is reported alive to the registry (one "
+                   "silent for its deployment timeout is ended).")
 @click.option("--endpoint", default=None,
               help="URL recorded with the deployment (default http://HOST:PORT).")
 @click.option("--environment", default="", help="Recorded with the deployment.")
@@ -39,7 +42,8 @@ import click
 def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[str, ...],
           shadow: str | None, trust_pickle: bool, batch_window_ms: float,
           max_batch_rows: int, max_body_bytes: int, poll_seconds: float, no_follow: bool,
-          endpoint: str | None, environment: str, insecure: bool, log_level: str) -> None:
+          heartbeat_seconds: float, endpoint: str | None, environment: str, insecure: bool,
+          log_level: str) -> None:
     """Serve TARGET: models:/NAME@ALIAS, NAME/VERSION, NAME/STAGE or a model folder.
 
     POST /invocations takes MLflow's payloads; /v2/models/NAME/infer speaks the Open
@@ -49,11 +53,13 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     from pathlib import Path
 
     from modelyard.cli.context import client
+    from modelyard.client.uri import check_folder_target
     from modelyard.hostcheck import is_loopback
     from modelyard.errors import InvalidParameter
     from modelyard.serving import ServeConfig, run
     from modelyard.serving.config import parse_route
 
+    check_folder_target(target)
     if not is_loopback(host) and not insecure:
         raise InvalidParameter(f"refusing to listen on {host}: the scoring endpoints have no "
                                "authentication; pass --insecure to do it anyway (behind a "
@@ -64,7 +70,7 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
         host=host, port=port, trust_pickle=trust_pickle, batch_window_ms=batch_window_ms,
         max_batch_rows=max_batch_rows, max_body_bytes=max_body_bytes,
         poll_seconds=poll_seconds, follow=not no_follow, endpoint=endpoint,
-        environment=environment)
+        environment=environment, heartbeat_seconds=heartbeat_seconds)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     ours = logging.getLogger("modelyard")
@@ -72,5 +78,5 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     ours.setLevel(log_level.upper())
     local = not target.startswith("models:/") and Path(target).is_dir()
     registry = None if local else client(ctx)
-    click.echo(f"modelyard serving {target} on http://{host}:{port}", err=True)
-    run(config, registry, log_level=log_level)
+    run(config, registry, log_level=log_level,
+        announce=lambda url: click.echo(f"modelyard serving {target} on {url}", err=True))

@@ -32,6 +32,7 @@ def server(host: str | None, port: int | None, home: str | None,
     from uvicorn.supervisors import Multiprocess
 
     from modelyard.config import Settings
+    from modelyard.extras import check_backend_dependencies
     from modelyard.server.asgi import ServerApp
     from modelyard.services import start_up
     from modelyard.errors import redact_url
@@ -46,6 +47,7 @@ def server(host: str | None, port: int | None, home: str | None,
             "pass --insecure to do it anyway")
     if not is_loopback(settings.host) and not settings.allowed_hosts:
         settings = dataclasses.replace(settings, allowed_hosts="*")  # the operator chose --insecure
+    check_backend_dependencies(settings.database_url, settings.artifacts_uri)
     # Once here, before any worker opens the store (workers only check the schema).
     start_up(settings)
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "

@@ -19,7 +19,7 @@ from modelyard.cli.output import (
     table,
     when,
 )
-from modelyard.cli.progress import transfer
+from modelyard.cli.progress import hash_then_upload, transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.search import quote
@@ -53,14 +53,14 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
     """Register a file or folder as the next version of NAME; prints its number."""
     metric_values = parse_numbers(metrics)
     run_id = run_id and full_run_id(client(ctx), run_id)
-    from modelyard.client.hashing import scan
+    from modelyard.client.hashing import total_size
 
-    total = sum(e.size for e, _ in scan(path))
-    with transfer(ctx, total, "upload") as progress:
+    with hash_then_upload(ctx, total_size(path)) as (hashed, sent):
         v = client(ctx).register(name, path, description=description, tags=parse_tags(tags),
                                  run_id=run_id, flavor=flavor, metrics=metric_values,
                                  parents=list(parents), create_model=not no_create,
-                                 progress=progress, allow_empty=allow_empty)
+                                 progress=sent, hash_progress=hashed,
+                                 allow_empty=allow_empty)
     show(ctx, v.to_dict(), lambda: click.echo(v.version))
 
 

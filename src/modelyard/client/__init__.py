@@ -3,6 +3,10 @@
 - ``http://host:port`` (or https) -> :class:`HttpClient`
 - a folder, ``file://...``, ``sqlite:///...``, ``postgresql://...``, ``mysql://...``
   -> :class:`LocalClient`, which runs the domain services in this process.
+
+``host:port`` without a scheme is refused (see :mod:`modelyard.client.uri`).  With
+``create=False`` a local registry that does not exist yet is an error
+(``no registry at ./x``) instead of being created.
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ from modelyard.config import client_uri_from_env
 __all__ = ["BaseClient", "Client"]
 
 
-def Client(uri: str | None = None, **kwargs: Any) -> BaseClient:  # noqa: N802 - a factory
+def Client(uri: str | None = None, *, create: bool = True,  # noqa: N802 - a factory
+           **kwargs: Any) -> BaseClient:
+    from modelyard.client.uri import check_uri, is_http
+
     uri = uri or client_uri_from_env()
+    check_uri(uri)  # host:port without a scheme first: it has its own hint
     check_scheme(uri)
-    if uri.startswith(("http://", "https://")):
+    if is_http(uri):
         from modelyard.client.http import HttpClient
 
         return HttpClient(uri, **kwargs)
     from modelyard.client.local import LocalClient
 
-    return LocalClient(uri, **kwargs)
+    return LocalClient(uri, create=create, **kwargs)

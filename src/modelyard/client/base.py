@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from modelyard.artifacts.paths import safe_join
 from modelyard.client.contract import Progress
-from modelyard.client.hashing import scan, sha256_file
+from modelyard.client.hashing import scan
 from modelyard.client.tracking_base import TrackingClientMixin
 from modelyard.domain.entities import ModelVersion, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
@@ -60,13 +59,16 @@ class BaseClient(TrackingClientMixin):
                  signature: dict[str, Any] | None = None,
                  metrics: dict[str, float] | None = None, parents: list[Any] | None = None,
                  create_model: bool = True, progress: Progress | None = None,
-                 allow_empty: bool = False) -> ModelVersion:
+                 allow_empty: bool = False,
+                 hash_progress: Progress | None = None) -> ModelVersion:
         """Register a file or folder as the next version of ``name``.
 
         Hashes locally, uploads only the blobs the registry lacks, then commits the
-        manifest; the version appears whole or not at all.  A folder without files is
-        refused (it is almost always a wrong path) unless ``allow_empty``."""
-        files = scan(path)
+        manifest; the version appears whole or not at all.  ``hash_progress`` counts
+        the bytes hashed, ``progress`` the bytes uploaded (or found already stored).
+        A folder without files is refused (it is almost always a wrong path) unless
+        ``allow_empty``."""
+        files = scan(path, hash_progress)
         if not files and not allow_empty:
             raise InvalidParameter(
                 f"{os.fspath(path)} holds no files; nothing to register (pass "
@@ -85,20 +87,10 @@ class BaseClient(TrackingClientMixin):
 
     def download(self, ref: str | VersionRef, dest: str | os.PathLike[str],
                  progress: Progress | None = None) -> Path:
-        """Download every file of a version under ``dest``; each file is verified
-        against its sha256 and appears only when complete."""
+        """Download every file of a version under ``dest`` (several at once); each
+        file is verified against its sha256 and appears only when complete."""
         version = self.resolve(ref, files=True)
-        root = Path(dest)
-        root.mkdir(parents=True, exist_ok=True)
-        for entry in version.files or []:
-            target = safe_join(root, entry.path)
-            if target.is_file() and target.stat().st_size == entry.size and \
-                    sha256_file(target)[0] == entry.sha256:
-                if progress:
-                    progress(entry.size)
-                continue
-            self._fetch(entry, target, progress)
-        return root
+        return self.fetch_files(version.files or [], dest, progress)
 
     def read_file(self, ref: str | VersionRef, path: str) -> bytes:
         return b"".join(self.iter_file(ref, path))

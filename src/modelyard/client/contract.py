@@ -284,6 +284,10 @@ class ClientOperations(ABC):
     def end_deployment(self, deployment_id: str) -> Deployment: ...
 
     @abstractmethod
+    def heartbeat_deployment(self, deployment_id: str) -> Deployment:
+        """The serving process is alive (see ``deployment_timeout_seconds``)."""
+
+    @abstractmethod
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]: ...
 

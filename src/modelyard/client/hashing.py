@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from modelyard.domain.entities import FileEntry
@@ -26,8 +27,24 @@ def sha256_file(path: str | os.PathLike[str]) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def scan(source: str | os.PathLike[str]) -> list[tuple[FileEntry, Path]]:
+def total_size(source: str | os.PathLike[str]) -> int:
+    """The bytes :func:`scan` will hash, from file sizes alone (for a progress bar)."""
+    src = Path(source)
+    if src.is_file():
+        return src.stat().st_size
+    total = 0
+    for dirpath, _, filenames in os.walk(src):
+        for name in filenames:
+            full = Path(dirpath) / name
+            if full.is_file():
+                total += full.stat().st_size
+    return total
+
+
+def scan(source: str | os.PathLike[str],
+         progress: Callable[[int], None] | None = None) -> list[tuple[FileEntry, Path]]:
     """Hash a file or every regular file under a folder; paths relative, sorted.
+    ``progress`` is called with the size of each file once it is hashed.
 
     Symbolic links are followed only when they point inside ``source``."""
     src = Path(source)
@@ -35,6 +52,8 @@ def scan(source: str | os.PathLike[str]) -> list[tuple[FileEntry, Path]]:
         raise InvalidParameter(f"no such file or folder: {source}")
     if src.is_file():
         digest, size = sha256_file(src)
+        if progress:
+            progress(size)
         return [(FileEntry(path=src.name, size=size, sha256=digest), src)]
     root = src.resolve()
     out = []
@@ -47,6 +66,8 @@ def scan(source: str | os.PathLike[str]) -> list[tuple[FileEntry, Path]]:
                 continue
             rel = full.relative_to(src).as_posix()
             digest, size = sha256_file(full)
+            if progress:
+                progress(size)
             out.append((FileEntry(path=check_relpath(rel), size=size, sha256=digest), full))
     out.sort(key=lambda item: item[0].path)
     return out

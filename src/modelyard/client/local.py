@@ -8,8 +8,9 @@ from typing import Any
 
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
+from modelyard.client.uri import local_database
 from modelyard.client.verify import verified
-from modelyard.config import Settings
+from modelyard.config import Settings, registry_environ
 from modelyard.domain.entities import (
     ANONYMOUS,
     Event,
@@ -21,17 +22,24 @@ from modelyard.domain.entities import (
     RegisteredModel,
 )
 from modelyard.domain.refs import VersionRef
+from modelyard.errors import NotFound
+from modelyard.extras import check_backend_dependencies
 from modelyard.services import Services
 
 
 class LocalClient(LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
-                 principal: Principal = ANONYMOUS, services: Services | None = None) -> None:
+                 principal: Principal = ANONYMOUS, services: Services | None = None,
+                 create: bool = True) -> None:
         self.uri = uri
         if services is None:
+            database = local_database(uri)
+            if not create and database is not None and not database.exists():
+                raise NotFound(f"no registry at {uri}")
             # The embedded default (a folder or a SQLite file) upgrades itself when
             # first opened; a server database is upgraded by `modelyard db upgrade`.
             settings = _settings_for(uri, artifacts_uri)
+            check_backend_dependencies(settings.database_url, settings.artifacts_uri)
             services = Services.from_settings(
                 settings, upgrade=settings.embedded and settings.auto_migrate)
         self.services = services
@@ -170,9 +178,10 @@ def _settings_for(uri: str, artifacts_uri: str | None) -> Settings:
         else:
             home = "./modelyard-data"
         return Settings.load({"home": home, "backend_store_uri": db_url,
-                              "artifacts_uri": artifacts_uri or ""}, environ={})
+                              "artifacts_uri": artifacts_uri or ""},
+                             environ=registry_environ())
     folder = uri[len("file://"):] if uri.startswith("file://") else uri
     return Settings.load({"home": str(Path(folder).expanduser().resolve()),
-                          "artifacts_uri": artifacts_uri or ""}, environ={})
+                          "artifacts_uri": artifacts_uri or ""}, environ=registry_environ())
 
 

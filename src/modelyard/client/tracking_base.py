@@ -4,15 +4,17 @@ datasets with a profile, iterating pages, comparing runs."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from modelyard.artifacts.paths import safe_join
+from modelyard.client.contract import Progress
 from modelyard.client.hashing import scan
 from modelyard.client.transfer import Transfers
 from modelyard.domain.entities import DatasetVersion, FileEntry, Metric, ModelVersion, Run
+from modelyard.errors import DigestMismatch, NotFound
 
 NOTE_TAG = "mlflow.note.content"
 
@@ -72,14 +74,36 @@ class TrackingClientMixin(Transfers):
     def download_run_artifacts(self, run_id: str, path: str = "",
                                dest: str | os.PathLike[str] = ".") -> Path:
         """Download the artifacts under ``path`` into ``dest`` (verified by sha256)."""
-        root = Path(dest)
-        root.mkdir(parents=True, exist_ok=True)
-        for entry in self.run_artifact_files(run_id, path):
-            self._fetch(entry, safe_join(root, entry.path), None)
-        return root
+        return self.fetch_files(self.run_artifact_files(run_id, path), dest)
 
     def read_run_artifact(self, run_id: str, path: str) -> bytes:
         return b"".join(self.iter_run_artifact(run_id, path))
+
+    # -- datasets ---------------------------------------------------------------------
+    def get_dataset_ref(self, ref: str, files: bool = True) -> DatasetVersion:
+        """A dataset version by reference: ``name/3``, ``name@latest``, ``name``."""
+        from modelyard.domain.datasets import parse_dataset_ref
+
+        return self.get_dataset_version(*parse_dataset_ref(ref), files=files)
+
+    def download_dataset(self, ref: str, dest: str | os.PathLike[str],
+                         progress: Progress | None = None) -> Path:
+        """Download every file of a dataset version (``name/3``, ``name@latest``) under
+        ``dest``, several at once; each file is verified against its sha256 and
+        appears only when complete."""
+        return self.fetch_files(self.get_dataset_ref(ref).files or [], dest, progress)
+
+    def iter_dataset_file(self, ref: str, path: str) -> Iterator[bytes]:
+        """The bytes of one file of a dataset version, hashed as they pass: a file
+        whose bytes do not match its sha256 ends in :class:`DigestMismatch`."""
+        dv = self.get_dataset_ref(ref)
+        entry = next((f for f in dv.files or [] if f.path == path.strip("/")), None)
+        if entry is None:
+            raise NotFound(f"dataset version {dv.ref} has no file {path!r}")
+        return _verified(self.iter_blob(entry.sha256), entry)
+
+    def read_dataset_file(self, ref: str, path: str) -> bytes:
+        return b"".join(self.iter_dataset_file(ref, path))
 
     def log_model_dir(self, run_id: str, local_path: str | os.PathLike[str], name: str,
                       artifact_path: str | None = None, **fields: Any) -> ModelVersion:
@@ -91,14 +115,15 @@ class TrackingClientMixin(Transfers):
     def log_dataset(self, path: str | os.PathLike[str], name: str, *,
                     run_id: str | None = None, context: str = "training",
                     description: str = "", tags: dict[str, str] | None = None,
-                    profile: bool = True) -> DatasetVersion:
+                    profile: bool = True, progress: Progress | None = None,
+                    hash_progress: Progress | None = None) -> DatasetVersion:
         """Register a file or folder as a dataset version (digests of every file, and
         for CSV/Parquet the schema, row count and column statistics); with ``run_id``
         the run records that it read it."""
         from modelyard.client.profile import profile_files
 
-        files = scan(path)
-        self.upload_files(files)
+        files = scan(path, hash_progress)
+        self.upload_files(files, progress)
         prof = profile_files(files) if profile else None
         dv = self.create_dataset_version(
             name, [e for e, _ in files], profile=prof, source=f"file:{Path(path).name}",
@@ -126,3 +151,12 @@ class TrackingClientMixin(Transfers):
         return {"runs": [{"run_id": r.run_id, "run_name": r.run_name, "status": r.status}
                          for r in runs],
                 "params": table("params"), "metrics": table("metrics")}
+
+
+def _verified(chunks: Iterator[bytes], entry: FileEntry) -> Iterator[bytes]:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+        yield chunk
+    if h.hexdigest() != entry.sha256:
+        raise DigestMismatch(f"{entry.path!r} does not match its sha256")

@@ -239,6 +239,10 @@ class HttpTrackingMixin(ClientOperations):
     def resolve_id(self, kind: str, text: str) -> str:
         return str(self._get(f"/ids/{_q(kind)}/{_q(text)}")["id"])
 
+    def heartbeat_deployment(self, deployment_id: str) -> Deployment:
+        data = self._request("POST", f"/deployments/{_q(deployment_id)}/heartbeat", json={})
+        return decode(Deployment, data["deployment"])
+
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         data = self._get("/deployments", model=model, version=version,

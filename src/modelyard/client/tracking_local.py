@@ -157,6 +157,9 @@ class LocalTrackingMixin(ClientOperations):
     def resolve_id(self, kind: str, text: str) -> str:
         return self.services.lineage.resolve_id(self.who, kind, text)
 
+    def heartbeat_deployment(self, deployment_id: str) -> Deployment:
+        return self.services.lineage.heartbeat_deployment(self.who, deployment_id)
+
     def list_deployments(self, model: str | None = None, version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         return self.services.lineage.list_deployments(self.who, model, version, active_only)

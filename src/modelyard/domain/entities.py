@@ -259,6 +259,8 @@ class Deployment(_Wire):
     started_at: int = 0
     ended_at: int | None = None
     created_by: str = ""
+    #: When the serving process last said it is alive (None: it never heartbeats).
+    heartbeat_at: int | None = None
 
 
 @dataclass(frozen=True)

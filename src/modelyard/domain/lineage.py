@@ -39,6 +39,10 @@ from modelyard.errors import InvalidParameter, NotFound
 ID_KINDS = ("run", "deployment")  # what resolve_id expands
 
 DIRECTIONS = ("upstream", "downstream", "both")
+#: A deployment that heartbeats and has not for this long is ended by the registry.
+DEPLOYMENT_TIMEOUT_S = 60.0
+#: Who ends a stale deployment, in the audit log.
+REGISTRY = Principal(name="modelyard")
 MAX_DEPTH = 20
 RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
                  "modelyard.git.dirty", "mlflow.source.name", "modelyard.python.version")
@@ -46,10 +50,12 @@ RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
 
 class LineageService:
     def __init__(self, store: MetadataStore, clock: Clock | None = None,
-                 policy: StagePolicy = DEFAULT_POLICY) -> None:
+                 policy: StagePolicy = DEFAULT_POLICY,
+                 deployment_timeout_s: float = DEPLOYMENT_TIMEOUT_S) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.policy = policy
+        self.deployment_timeout_ms = int(deployment_timeout_s * 1000)
 
     # -- deployments ------------------------------------------------------------------
     def record_deployment(self, actor: Principal, model: str, version: int | str,
@@ -72,17 +78,7 @@ class LineageService:
 
     def end_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
         with self.store.write() as tx:
-            found = tx.lineage.deployment(deployment_id) if isinstance(deployment_id, str) else None
-            if found is None:
-                raise NotFound(f"deployment {deployment_id!r} does not exist")
-            dep, version_id = found
-            if dep.ended_at is not None:
-                raise InvalidParameter(f"deployment {deployment_id} has already ended")
-            now = self.clock.now_ms()
-            tx.lineage.end_deployment(deployment_id, now)
-            ev.record(tx, now, actor, ev.DeploymentEnded(dep.model, dep.version, dep.endpoint),
-                      "deployment", deployment_id,
-                      model_id=version_by_id(tx, version_id).model_id)
+            self._end(tx, actor, _active(tx, deployment_id))
             return _deployment(tx, deployment_id)[0]
 
     def get_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
@@ -106,9 +102,42 @@ class LineageService:
                 return text
             return id_prefix.expand("deployment", text, tx.lineage.deployment_ids_with_prefix)
 
+    def heartbeat_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
+        """The serving process is alive: push back the moment the registry would end
+        this deployment as stale (:data:`DEPLOYMENT_TIMEOUT_S`).  An ended deployment
+        is an error, so a server that lost its deployment learns it."""
+        with self.store.write() as tx:
+            dep, _ = _active(tx, deployment_id)
+            tx.lineage.heartbeat_deployment(dep.id, self.clock.now_ms())
+            return _deployment(tx, dep.id)[0]
+
+    def end_stale_deployments(self) -> list[str]:
+        """End every deployment whose heartbeat is older than the timeout (its process
+        is gone); returns their ids.  Listing deployments and the lineage do this
+        first, so neither ever shows a deployment nobody serves."""
+        before = self.clock.now_ms() - self.deployment_timeout_ms
+        with self.store.read() as tx:
+            if not tx.lineage.stale_deployments(before):
+                return []
+        with self.store.write() as tx:
+            ended = tx.lineage.stale_deployments(before)
+            for dep_id in ended:
+                found = tx.lineage.deployment(dep_id)
+                if found is not None:
+                    self._end(tx, REGISTRY, found)
+            return ended
+
+    def _end(self, tx: Transaction, actor: Principal, found: tuple[Deployment, int]) -> None:
+        dep, version_id = found
+        now = self.clock.now_ms()
+        tx.lineage.end_deployment(dep.id, now)
+        ev.record(tx, now, actor, ev.DeploymentEnded(dep.model, dep.version, dep.endpoint),
+                  "deployment", dep.id, model_id=version_by_id(tx, version_id).model_id)
+
     def list_deployments(self, actor: Principal, model: str | None = None,
                          version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
+        self.end_stale_deployments()
         with self.store.read() as tx:
             model_id = version_id = None
             if model:
@@ -130,6 +159,7 @@ class LineageService:
             raise InvalidParameter(f"direction must be one of {', '.join(DIRECTIONS)}")
         if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
             raise InvalidParameter(f"depth must be an integer from 0 to {MAX_DEPTH}")
+        self.end_stale_deployments()
         with self.store.read() as tx:
             walk = _Walk(tx, self.policy)
             root = walk.resolve(entity)
@@ -140,6 +170,15 @@ class LineageService:
 
 
 Key = tuple[str, Any]  # ("mv", version id) | ("run", uuid) | ("dv", id) | ("dep", id)
+
+
+def _active(tx: Transaction, dep_id: object) -> tuple[Deployment, int]:
+    found = tx.lineage.deployment(dep_id) if isinstance(dep_id, str) else None
+    if found is None:
+        raise NotFound(f"deployment {dep_id!r} does not exist")
+    if found[0].ended_at is not None:
+        raise InvalidParameter(f"deployment {dep_id} has already ended")
+    return found
 
 
 def _deployment(tx: Transaction, dep_id: str) -> tuple[Deployment, int]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from modelyard.client.uri import check_folder_target
 from modelyard.errors import InvalidParameter
 from modelyard.flavors.base import detect_flavor, flavor_module, requirements
 from modelyard.flavors.loaded import LoadedModel
@@ -106,6 +107,7 @@ def load_model(ref: str | os.PathLike[str], *, trust: bool = False,
         return load_dir(Path(ref), trust=trust)
     if not isinstance(ref, str):
         raise InvalidParameter("load_model takes a model reference or a folder")
+    check_folder_target(ref)
     client = client or _default_client()
     return load_version(client, ref, trust=trust)
 

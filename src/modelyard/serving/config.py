@@ -37,6 +37,9 @@ class ServeConfig:
     environment: str = ""
     #: Most shadow copies in flight; further copies are dropped, never queued.
     max_shadow_inflight: int = 64
+    #: How often the deployments are told to the registry as alive, in seconds (the
+    #: registry ends a deployment silent for ``deployment_timeout_seconds``).
+    heartbeat_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if self.batch_window_ms < 0 or self.batch_window_ms > 1000:
@@ -47,6 +50,8 @@ class ServeConfig:
             raise InvalidParameter("--max-body-bytes must be positive")
         if self.poll_seconds <= 0:
             raise InvalidParameter("--poll-seconds must be positive")
+        if self.heartbeat_seconds <= 0:
+            raise InvalidParameter("--heartbeat-seconds must be positive")
         total = sum(w for _, w in self.routes)
         if self.routes and total <= 0:
             raise InvalidParameter("route weights must add up to more than 0")

@@ -9,7 +9,9 @@ input example predicted) on the follower thread before it is swapped in; a versi
 that fails to load is skipped and the old one keeps serving.
 
 Each version served is recorded in the registry as a deployment (endpoint, since
-when), ended when it stops being served.
+when), ended when it stops being served.  A heartbeat thread tells the registry every
+``heartbeat_seconds`` that they are still served; if this process dies without ending
+them, the registry ends them once the heartbeat is older than its timeout.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.base import BaseClient
-from modelyard.errors import InvalidParameter, ModelyardError
+from modelyard.errors import InvalidParameter, ModelyardError, NotFound
 from modelyard.flavors.api import LoadedModel, load_dir, load_version
 from modelyard.serving.batching import MicroBatcher
 from modelyard.serving.config import ServeConfig
@@ -105,6 +107,7 @@ class Runtime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heart: threading.Thread | None = None
         self._failed: dict[tuple[str, str], float] = {}  # (ref, version) -> when
         self._deployments: dict[tuple[str, str], tuple[str, int]] = {}
         self._lock = threading.Lock()
@@ -177,23 +180,40 @@ class Runtime:
 
     def start(self) -> None:
         """Load every route (blocking); then record deployments and start following."""
+        self.load()
+        self.begin()
+
+    def load(self) -> None:
+        """Load every route (blocking); nothing is recorded yet, so a route that fails
+        leaves no trace in the registry."""
         for route in self.all_routes:
             route.current = self._load(route)
             self._gauge(route)
-            self._record(route.current)
-            log.info("serving %s for %s", route.current.label, route.name)
+
+    def begin(self) -> None:
+        """Once the models are loaded and the socket listens: record the deployments
+        and start following aliases."""
+        for route in self.all_routes:
+            if route.current is not None:
+                self._record(route.current)
+                log.info("serving %s for %s", route.current.label, route.name)
         if any(r.movable for r in self.all_routes) and self.client is not None:
             self._thread = threading.Thread(target=self._follow, name="modelyard-follow",
                                             daemon=True)
             self._thread.start()
+        if self.client is not None and self._heart is None:
+            self._heart = threading.Thread(target=self._heartbeats, name="modelyard-heartbeat",
+                                           daemon=True)
+            self._heart.start()
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        for thread in (self._thread, self._heart):
+            if thread is not None:
+                thread.join(10)
         with self._lock:
             ids = [dep for dep, _ in self._deployments.values()]
             self._deployments.clear()
@@ -296,8 +316,49 @@ class Runtime:
         except ModelyardError as exc:
             log.warning("could not record the deployment of %s: %s", served.label, exc)
             return
+        self._beat(dep.id)
         with self._lock:
             self._deployments[key] = (dep.id, 1)
+
+    def _heartbeats(self) -> None:
+        while not self._stop.wait(self.config.heartbeat_seconds):
+            with self._lock:
+                current = list(self._deployments.items())
+            for key, (dep_id, _) in current:
+                if not self._stop.is_set() and not self._beat(dep_id):
+                    self._rerecord(key, dep_id)
+
+    def _beat(self, dep_id: str) -> bool:
+        """Tell the registry the deployment is alive; False if it has ended it."""
+        if self.client is None:
+            return True
+        try:
+            self.client.heartbeat_deployment(dep_id)
+        except (InvalidParameter, NotFound):
+            return False
+        except ModelyardError as exc:  # the registry is away: try again next beat
+            log.warning("heartbeat of deployment %s failed: %s", dep_id, exc)
+        return True
+
+    def _rerecord(self, key: tuple[str, str], dep_id: str) -> None:
+        """The registry ended a deployment still served (this process was silent past
+        the timeout): record it again."""
+        log.warning("the registry ended deployment %s while it is served; recording it again",
+                    dep_id)
+        with self._lock:
+            found = self._deployments.pop(key, None)
+        if found is None or self.client is None:
+            return
+        try:
+            dep = self.client.record_deployment(key[0], int(key[1]),
+                                                self.config.public_endpoint,
+                                                environment=self.config.environment)
+        except ModelyardError as exc:
+            log.warning("could not record the deployment of %s/%s: %s", *key, exc)
+            return
+        self._beat(dep.id)
+        with self._lock:
+            self._deployments[key] = (dep.id, found[1])
 
     def _release(self, served: ServedModel) -> None:
         key = (served.name, served.version)

@@ -27,6 +27,14 @@ class LineageRepo:
     def end_deployment(self, dep_id: str, now: int) -> None:
         self.conn.execute(update(DEP).where(DEP.c.id == dep_id).values(ended_at=now))
 
+    def heartbeat_deployment(self, dep_id: str, now: int) -> None:
+        self.conn.execute(update(DEP).where(DEP.c.id == dep_id).values(heartbeat_at=now))
+
+    def stale_deployments(self, before: int) -> list[str]:
+        q = select(DEP.c.id).where(DEP.c.ended_at.is_(None), DEP.c.heartbeat_at.is_not(None),
+                                   DEP.c.heartbeat_at < before).order_by(DEP.c.id)
+        return [r[0] for r in self.conn.execute(q)]
+
     def _deployments(self) -> Any:
         return (select(DEP, M.c.name.label("model"), V.c.version.label("number"))
                 .join(V, V.c.id == DEP.c.version_id).join(M, M.c.id == V.c.model_id))
@@ -36,7 +44,7 @@ class LineageRepo:
         return Deployment(id=r["id"], model=r["model"], version=r["number"],
                           endpoint=r["endpoint"], environment=r["environment"],
                           started_at=r["started_at"], ended_at=r["ended_at"],
-                          created_by=r["created_by"])
+                          created_by=r["created_by"], heartbeat_at=r["heartbeat_at"])
 
     def deployment(self, dep_id: str) -> tuple[Deployment, int] | None:
         r = self.conn.execute(self._deployments().where(DEP.c.id == dep_id)).mappings().first()

@@ -205,6 +205,8 @@ deployments = Table(
     Column("started_at", BigInteger, nullable=False),
     Column("ended_at", BigInteger, nullable=True),
     Column("created_by", String(256), nullable=False),
+    #: Last "still serving" from the process that serves it (NULL: recorded by hand).
+    Column("heartbeat_at", BigInteger, nullable=True),
     Index("ix_deployments_version_id", "version_id", "ended_at"),
     **MYSQL,
 )

@@ -406,6 +406,23 @@ class MetadataStoreContract:
             assert tx.lineage.deployment_ids_with_prefix("ef561", 10) == [deps[1]]
             assert tx.lineage.deployment_ids_with_prefix("ab12", 10) == []
 
+    def test_deployment_heartbeats(self, store: MetadataStore) -> None:
+        with store.write() as tx:
+            mid = _model(tx)
+            vid, _ = _version(tx, mid)
+            tx.lineage.insert_deployment("a" * 32, vid, "http://a", "", 10, "alice")
+            tx.lineage.insert_deployment("b" * 32, vid, "http://b", "", 10, "alice")
+            tx.lineage.heartbeat_deployment("b" * 32, 15)
+        with store.read() as tx:
+            found = tx.lineage.deployment("b" * 32)
+            assert found is not None and found[0].heartbeat_at == 15
+            assert tx.lineage.stale_deployments(15) == []  # "a" never heartbeats
+            assert tx.lineage.stale_deployments(16) == ["b" * 32]
+        with store.write() as tx:
+            tx.lineage.end_deployment("b" * 32, 20)
+        with store.read() as tx:
+            assert tx.lineage.stale_deployments(100) == []
+
     def test_logged_models(self, store: MetadataStore) -> None:
         with store.write() as tx:
             _run(tx)

@@ -50,6 +50,12 @@ def resolve_id(kind: str, text: str, s: Services = Depends(services),
     return {"id": s.lineage.resolve_id(who, kind, text)}
 
 
+@router.post("/deployments/{deployment_id}/heartbeat")
+def heartbeat_deployment(deployment_id: str, s: Services = Depends(services),
+                         who: Principal = Depends(principal)) -> dict[str, Any]:
+    return {"deployment": s.lineage.heartbeat_deployment(who, deployment_id).to_dict()}
+
+
 @router.get("/deployments")
 def list_deployments(model: str | None = None, version: str | None = None,
                      active_only: bool = True, s: Services = Depends(services),

@@ -1,7 +1,7 @@
 """names carry their confusable skeleton; unflavored versions store NULL
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 
 Projects, registered models and experiments get ``name_skeleton`` (the sha256 of the
 name's confusable skeleton, ``modelyard.domain.names``), indexed, so refusing a
@@ -27,7 +27,7 @@ from alembic import op
 from modelyard.domain.names import skeleton_key
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

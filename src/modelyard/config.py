@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTINGS_HELP", "Settings", "client_uri_from_env", "home_from_env"]
+__all__ = ["SETTINGS_HELP", "Settings", "client_token_from_env", "client_uri_from_env",
+           "config_dir_from_env", "home_from_env"]
 
 DEFAULT_URI = "http://127.0.0.1:5000"
 
@@ -140,6 +141,22 @@ def client_uri_from_env(environ: Mapping[str, str] | None = None) -> str:
     """The registry URI a client uses when none is given: ``MODELYARD_URI`` or the default."""
     environ = os.environ if environ is None else environ
     return environ.get("MODELYARD_URI") or DEFAULT_URI
+
+
+def client_token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The token a client sends: ``MODELYARD_TOKEN`` (None: see ``modelyard login``)."""
+    environ = os.environ if environ is None else environ
+    return environ.get("MODELYARD_TOKEN") or None
+
+
+def config_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``modelyard login`` keeps tokens: ``$MODELYARD_CONFIG_DIR``, else
+    ``$XDG_CONFIG_HOME/modelyard``, else ``~/.config/modelyard``."""
+    environ = os.environ if environ is None else environ
+    if environ.get("MODELYARD_CONFIG_DIR"):
+        return Path(environ["MODELYARD_CONFIG_DIR"])
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "modelyard"
 
 
 def home_from_env(environ: Mapping[str, str] | None = None) -> str:

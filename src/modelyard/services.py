@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 from modelyard.artifacts.registry import open_blob_store
+from modelyard.domain.access import AccessService
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
@@ -43,6 +44,7 @@ class Services:
     logged_models: LoggedModelService
     blob_service: BlobService
     sources: SourceService
+    access: AccessService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -62,6 +64,7 @@ class Services:
             raise
         blobs = open_blob_store(settings.blob_root)
         blob_service = BlobService(blobs)
+        access = AccessService(store, clock)
         registry = RegistryService(store, blobs, clock)
         tracking = TrackingService(store, blobs, clock)
         logged_models = LoggedModelService(store, blobs, clock)
@@ -80,6 +83,7 @@ class Services:
             logged_models=logged_models,
             blob_service=blob_service,
             sources=SourceService(registry, tracking, logged_models),
+            access=access,
         )
 
     def close(self) -> None:
@@ -106,3 +110,12 @@ def start_up(settings: Settings) -> None:
         return
     if files:
         log.info("removed %d stale partial uploads (%d bytes)", files, size)
+
+
+def users_defined(settings: Settings) -> bool:
+    """Whether any user exists (authentication is on), read once at start-up."""
+    services = Services.from_settings(settings)
+    try:
+        return not services.access.is_open()
+    finally:
+        services.close()

@@ -32,11 +32,15 @@ def _register() -> None:
         experiments,
         gc,
         lineage,
+        login,
         models,
         projects,
+        roles,
         runs,
         serve,
         server,
+        tokens,
+        users,
         versions,
     )
 
@@ -54,6 +58,11 @@ def _register() -> None:
     cli.add_command(lineage.lineage)
     cli.add_command(deployments.deployments)
     cli.add_command(serve.serve)
+    cli.add_command(users.users)
+    cli.add_command(users.service_accounts)
+    cli.add_command(tokens.tokens)
+    cli.add_command(roles.roles)
+    cli.add_command(login.login)
 
 
 _register()

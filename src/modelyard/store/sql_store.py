@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from modelyard.errors import ModelyardError, ServiceUnavailable
 from modelyard.store import migrate
 from modelyard.store.engine import WRITE_OPTION, make_engine, redact
+from modelyard.store.access_repo import AccessRepo
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.dataset_repo import DatasetRepo
 from modelyard.store.lineage_repo import LineageRepo
@@ -34,6 +35,7 @@ class SqlTransaction:
         self.datasets = DatasetRepo(conn)
         self.lineage = LineageRepo(conn)
         self.logged_models = LoggedModelsRepo(conn)
+        self.access = AccessRepo(conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -47,8 +47,8 @@ def tokens_list(ctx: click.Context, user: str | None, all_users: bool) -> None:
         return "expired" if expires_at is not None and expires_at <= now else "active"
 
     show(ctx, {"tokens": [t.to_dict() for t in items]},
-         lambda: table(["ID", "USER", "NAME", "SCOPE", "CREATED", "EXPIRES", "LAST USED", "STATE"],
-                       [(t.id, t.user, t.name, t.scope, when(t.created_at), when(t.expires_at),
+         lambda: table(["ID", "USER", "NAME", "SCOPE", "EXPIRES", "LAST USED", "STATE"],
+                       [(t.id, t.user, t.name, t.scope, when(t.expires_at),
                          when(t.last_used_at), state(t.expires_at, t.revoked_at))
                         for t in items]))
 

@@ -14,6 +14,9 @@ from modelyard.domain.ports import Transaction
 from modelyard.domain.roles import Permission, parse_role
 from modelyard.errors import InvalidParameter, NotFound
 
+# projects.DEFAULT_PROJECT (not imported: the registry's parts import this service).
+DEFAULT_PROJECT = "default"
+
 
 class GrantOps(PermissionOps):
     def _scope(self, tx: Transaction, actor: Principal, project: str | None,
@@ -27,6 +30,10 @@ class GrantOps(PermissionOps):
             return "model", found.id, found.name
         assert project is not None
         pid = tx.registry.project_id(project)
+        if pid is None and project == DEFAULT_PROJECT:  # it exists lazily
+            now = self.clock.now_ms()
+            pid = tx.registry.insert_project(project, "The default project", now, actor.name)
+            ev.record(tx, now, actor, ev.ProjectCreated(), "project", project, project, key=pid)
         if pid is None:
             raise NotFound(f"project {project!r} does not exist")
         self.require(actor, Permission.ADMIN, project_id=pid,

@@ -65,7 +65,7 @@ class Services:
         blobs = open_blob_store(settings.blob_root)
         blob_service = BlobService(blobs)
         access = AccessService(store, clock)
-        registry = RegistryService(store, blobs, clock)
+        registry = RegistryService(store, blobs, clock, access=access)
         tracking = TrackingService(store, blobs, clock)
         logged_models = LoggedModelService(store, blobs, clock)
         return cls(
@@ -76,7 +76,7 @@ class Services:
             registry=registry,
             gc=GcService(store, blob_service, clock, settings.gc_grace_seconds,
                          stale_upload_seconds=settings.stale_upload_seconds),
-            audit=AuditService(store),
+            audit=AuditService(store, access),
             tracking=tracking,
             datasets=DatasetService(store, blobs, clock),
             lineage=LineageService(store, clock),

@@ -164,9 +164,9 @@ def test_every_access_change_is_an_audit_event_with_the_real_actor(http, service
         root.delete_user("frank")
         root.create_model("audited")
     http.get("/api/v1/whoami", headers=_basic("frank", "nope-nope"))
-    from modelyard.domain.entities import ANONYMOUS
+    from modelyard.domain.entities import LOCAL_OWNER
 
-    events = services.audit.list_events(ANONYMOUS, max_results=100).items
+    events = services.audit.list_events(LOCAL_OWNER, max_results=100).items
     types = [e.type for e in events]
     for wanted in ("user.created", "token.created", "token.revoked", "user.updated",
                    "user.deleted", "auth.login_failed", "model.created"):

@@ -62,8 +62,8 @@ class AccessBase:
         self._open: TtlCache[str, bool] = TtlCache(CACHE_SECONDS, 1)
         self._tokens: TtlCache[str, object] = TtlCache(CACHE_SECONDS)
         self._passwords: TtlCache[str, tuple[int, int]] = TtlCache(PASSWORD_SECONDS, 1024)
-        self._roles: TtlCache[tuple[str, tuple[str, ...]], dict[tuple[str, int], int]] = \
-            TtlCache(CACHE_SECONDS)
+        self._roles: TtlCache[tuple[str, tuple[str, ...]],
+                              dict[tuple[str, int], tuple[int, str]]] = TtlCache(CACHE_SECONDS)
 
     def is_open(self) -> bool:
         """No user is defined: every actor acts as the local admin (the server only

@@ -19,6 +19,14 @@ DEFAULT_PROJECT = "default"
 
 
 class GrantOps(PermissionOps):
+    def make_maintainer(self, tx: Transaction, actor: Principal, model_id: int, now: int) -> None:
+        """Who creates a model becomes its maintainer (in the creating transaction)."""
+        if actor.id is None or actor.is_admin:
+            return
+        tx.access.put_grant(GrantRecord("user", actor.name, "maintainer", "model", model_id,
+                                        "", now, actor.name))
+        self._roles.clear()
+
     def _scope(self, tx: Transaction, actor: Principal, project: str | None,
                model: str | None) -> tuple[str, int, str]:
         """The scope named, once the actor may manage its grants."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modelyard.domain.authn import AuthnOps
-from modelyard.domain.entities import Principal
+from modelyard.domain.access_events import ACCESS_ENTITY_TYPES
+from modelyard.domain.entities import Event, Principal
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission, Role
 from modelyard.errors import NotFound, PermissionDenied, Unauthenticated
@@ -27,14 +28,27 @@ class Visibility:
     everything: bool
     projects: frozenset[int] = frozenset()
     models: frozenset[int] = frozenset()
+    project_names: frozenset[str] = frozenset()
 
     def model(self, model: ModelRecord) -> bool:
         return self.everything or model.project_id in self.projects or model.id in self.models
 
+    def event(self, event: Event) -> bool:
+        """Events of access control are for admins; a model's events go with the model,
+        the others with their project."""
+        if self.everything:
+            return True
+        if event.entity_type in ACCESS_ENTITY_TYPES:
+            return False
+        if event.model_id is not None and event.model_id in self.models:
+            return True
+        return event.project in self.project_names
+
 
 class PermissionOps(AuthnOps):
-    def roles(self, actor: Principal) -> dict[tuple[str, int], int]:
-        """``(scope kind, scope id) -> role`` of an authenticated actor (cached briefly)."""
+    def roles(self, actor: Principal) -> dict[tuple[str, int], tuple[int, str]]:
+        """``(scope kind, scope id) -> (role, scope name)`` of an authenticated actor
+        (cached briefly)."""
         key = (actor.name, actor.groups)
         found = self._roles.get(key)
         if found is None:
@@ -45,7 +59,7 @@ class PermissionOps(AuthnOps):
                 for g in tx.access.grants(subjects=subjects):
                     role = Role[g.role.upper()].value
                     where = (g.scope_kind, g.scope_id)
-                    found[where] = max(found.get(where, 0), role)
+                    found[where] = (max(found.get(where, (0, ""))[0], role), g.scope_name)
             self._roles.put(key, found)
         return found
 
@@ -57,8 +71,8 @@ class PermissionOps(AuthnOps):
         if actor.id is None:
             return 0
         roles = self.roles(actor)
-        return max(roles.get(("project", project_id), 0) if project_id is not None else 0,
-                   roles.get(("model", model_id), 0) if model_id is not None else 0)
+        return max(roles.get(("project", project_id), (0, ""))[0] if project_id is not None else 0,
+                   roles.get(("model", model_id), (0, ""))[0] if model_id is not None else 0)
 
     def require(self, actor: Principal, permission: Permission, *,
                 project_id: int | None = None, model_id: int | None = None,
@@ -87,6 +101,9 @@ class PermissionOps(AuthnOps):
         self.require(actor, permission, project_id=model.project_id, model_id=model.id,
                      hide=f"registered model {model.name!r} does not exist")
 
+    def sees_everything(self, actor: Principal) -> bool:
+        return actor.is_admin or self.is_open()
+
     def visibility(self, actor: Principal) -> Visibility:
         if actor.is_admin or self.is_open():
             return Visibility(True)
@@ -94,5 +111,6 @@ class PermissionOps(AuthnOps):
             raise Unauthenticated("authentication required")
         roles = self.roles(actor)
         return Visibility(False,
-                          frozenset(i for (k, i), r in roles.items() if k == "project" and r),
-                          frozenset(i for (k, i), r in roles.items() if k == "model" and r))
+                          frozenset(i for (k, i), (r, _) in roles.items() if k == "project" and r),
+                          frozenset(i for (k, i), (r, _) in roles.items() if k == "model" and r),
+                          frozenset(n for (k, _), (r, n) in roles.items() if k == "project" and r))

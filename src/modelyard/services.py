@@ -12,6 +12,13 @@ import time
 from dataclasses import dataclass
 from modelyard.artifacts.registry import open_blob_store
 from modelyard.domain.access import AccessService
+from modelyard.domain.guards import (
+    GuardedBlobs,
+    GuardedDatasets,
+    GuardedLineage,
+    GuardedLoggedModels,
+    GuardedTracking,
+)
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
@@ -63,11 +70,11 @@ class Services:
             store.dispose()
             raise
         blobs = open_blob_store(settings.blob_root)
-        blob_service = BlobService(blobs)
         access = AccessService(store, clock)
+        blob_service = GuardedBlobs(blobs, access)
         registry = RegistryService(store, blobs, clock, access=access)
-        tracking = TrackingService(store, blobs, clock)
-        logged_models = LoggedModelService(store, blobs, clock)
+        tracking = GuardedTracking(store, blobs, clock, access)
+        logged_models = GuardedLoggedModels(store, blobs, clock, access)
         return cls(
             settings=settings,
             store=store,
@@ -78,8 +85,8 @@ class Services:
                          stale_upload_seconds=settings.stale_upload_seconds),
             audit=AuditService(store, access),
             tracking=tracking,
-            datasets=DatasetService(store, blobs, clock),
-            lineage=LineageService(store, clock),
+            datasets=GuardedDatasets(store, blobs, clock, access),
+            lineage=GuardedLineage(store, clock, access),
             logged_models=logged_models,
             blob_service=blob_service,
             sources=SourceService(registry, tracking, logged_models),

@@ -60,6 +60,7 @@ class AccessBase:
         self.store = store
         self.clock = clock or SystemClock()
         self._open: TtlCache[str, bool] = TtlCache(CACHE_SECONDS, 1)
+        self._default: TtlCache[str, int] = TtlCache(3600.0, 1)  # a project id never changes
         self._tokens: TtlCache[str, object] = TtlCache(CACHE_SECONDS)
         self._passwords: TtlCache[str, tuple[int, int]] = TtlCache(PASSWORD_SECONDS, 1024)
         self._roles: TtlCache[tuple[str, tuple[str, ...]],

@@ -50,3 +50,8 @@ class AccessRepository(Protocol):
         """Bindings, optionally only those of ``subjects`` ((kind, name) pairs) and of
         one scope, with the scope's name."""
         ...
+
+    def blob_owners(self, digest: str) -> tuple[list[tuple[int, int]], bool]:
+        """``(model id, project id)`` of the models whose versions list ``digest``, and
+        whether a run, dataset or logged model lists it."""
+        ...

@@ -9,13 +9,10 @@ from modelyard.domain import events as ev
 from modelyard.domain.access_records import Grant, GrantRecord, grant_entity
 from modelyard.domain.entities import Principal
 from modelyard.domain.lookup import find_model
-from modelyard.domain.permissions import AUTHENTICATED, PermissionOps
+from modelyard.domain.permissions import AUTHENTICATED, DEFAULT_PROJECT, PermissionOps
 from modelyard.domain.ports import Transaction
 from modelyard.domain.roles import Permission, parse_role
 from modelyard.errors import InvalidParameter, NotFound
-
-# projects.DEFAULT_PROJECT (not imported: the registry's parts import this service).
-DEFAULT_PROJECT = "default"
 
 
 class GrantOps(PermissionOps):

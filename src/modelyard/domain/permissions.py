@@ -19,6 +19,7 @@ from modelyard.domain.roles import Permission, Role
 from modelyard.errors import NotFound, PermissionDenied, Unauthenticated
 
 AUTHENTICATED = "*"  # the subject of a project's default role
+DEFAULT_PROJECT = "default"  # projects.DEFAULT_PROJECT (which imports this module's users)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,36 @@ class PermissionOps(AuthnOps):
     def require_model(self, actor: Principal, permission: Permission, model: ModelRecord) -> None:
         self.require(actor, permission, project_id=model.project_id, model_id=model.id,
                      hide=f"registered model {model.name!r} does not exist")
+
+    def default_project_id(self) -> int | None:
+        found = self._default.get("")
+        if found is None:
+            with self.store.read() as tx:
+                found = tx.registry.project_id(DEFAULT_PROJECT) or 0
+            if found:
+                self._default.put("", found)
+        return found or None
+
+    def require_default(self, actor: Principal, permission: Permission) -> None:
+        """``permission`` on the default project (where experiments, runs, datasets and
+        logged models belong until they have a project of their own)."""
+        if self.sees_everything(actor) and (permission is Permission.READ
+                                            or actor.scope != "read"):
+            return
+        self.require(actor, permission, project_id=self.default_project_id() or -1)
+
+    def blob_readable(self, actor: Principal, digest: str) -> bool:
+        """Through some manifest the actor may read."""
+        if self.sees_everything(actor):
+            return True
+        if actor.id is None:
+            raise Unauthenticated("authentication required")
+        with self.store.read() as tx:
+            models, tracked = tx.access.blob_owners(digest)
+        if any(self.role_on(actor, pid, mid) >= Role.VIEWER for mid, pid in models):
+            return True
+        default = self.default_project_id()
+        return tracked and default is not None and self.role_on(actor, default) >= Role.VIEWER
 
     def sees_everything(self, actor: Principal) -> bool:
         return actor.is_admin or self.is_open()

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
 
 from modelyard.domain.access_records import GrantRecord, TokenRecord, UserRecord
-from modelyard.store.schema import projects, registered_models
+from modelyard.store.schema import model_versions, projects, registered_models, version_files
+from modelyard.store.schema_mlflow import logged_model_files
+from modelyard.store.schema_tracking import dataset_files, run_artifacts
 from modelyard.store.schema_access import role_bindings, tokens, user_groups, users
 
 
@@ -153,3 +155,19 @@ class AccessRepo:
                             scope_name=r["scope_name"], created_at=r["created_at"],
                             created_by=r["created_by"])
                 for r in self.conn.execute(q).mappings()]
+
+    # -- blobs ------------------------------------------------------------------------
+    def blob_owners(self, digest: str) -> tuple[list[tuple[int, int]], bool]:
+        """Who references a blob: ``(model id, project id)`` of each model with a
+        version listing it, and whether a run, dataset or logged model lists it."""
+        q = (select(registered_models.c.id, registered_models.c.project_id).distinct()
+             .select_from(version_files.join(model_versions,
+                                             model_versions.c.id == version_files.c.version_id)
+                          .join(registered_models,
+                                registered_models.c.id == model_versions.c.model_id))
+             .where(version_files.c.sha256 == digest).limit(100))
+        models = [(int(m), int(p)) for m, p in self.conn.execute(q)]
+        tracked = any(
+            self.conn.execute(select(t.c.sha256).where(t.c.sha256 == digest).limit(1)).first()
+            for t in (run_artifacts, dataset_files, logged_model_files))
+        return models, tracked

@@ -7,8 +7,9 @@ Basic with a user and a password or a token, which is what the mlflow client sen
 for ``MLFLOW_TRACKING_USERNAME``/``PASSWORD``; ``MLFLOW_TRACKING_TOKEN`` is a bearer
 token), verifies it through the domain's access service (cached there briefly), and
 leaves the principal on ``request.state.principal`` with the client address and the
-request id, for the audit log.  Without a credential: the local admin while no user
-is defined, else 401 with ``WWW-Authenticate``.
+request id, for the audit log.  While no user is defined every request acts as the
+local admin (credentials are ignored); afterwards a request without a valid credential
+gets 401 with ``WWW-Authenticate``.
 """
 
 from __future__ import annotations
@@ -83,15 +84,17 @@ async def authenticate(request: Request) -> None:
         return
     services: Services = request.app.state.services
     address = request.client.host if request.client else ""
+    if services.access.is_open():
+        # No user exists, so no credential could verify: whatever a client sends (a
+        # globally set MLFLOW_TRACKING_TOKEN, say) is ignored, as before users existed.
+        request.state.principal = replace(ANONYMOUS, address=address,
+                                          request_id=request_id.get())
+        return
     found = _credential(request, services, address)
     if found is None:
-        if not services.access.is_open():
-            raise Unauthenticated("authentication required: send a token "
-                                  "(Authorization: Bearer) or HTTP Basic credentials")
-        found = ANONYMOUS
+        raise Unauthenticated("authentication required: send a token "
+                              "(Authorization: Bearer) or HTTP Basic credentials")
     request.state.principal = replace(found, address=address, request_id=request_id.get())
-    if services.access.is_open():
-        return
     if rule == "write" and found.scope == "read":
         raise PermissionDenied("this token is read-only")
     if rule == "admin" and not found.is_admin:

@@ -107,6 +107,13 @@ class UserOps(AccessBase):
         with self.store.read() as tx:
             return user_entity(find_user(tx, name))
 
+    def user_id(self, actor: Principal, name: str) -> int:
+        """A user's numeric id (MLflow's auth API shows it); as visible as the user."""
+        if actor.name != name or actor.id is None:
+            self.require_admin(actor)
+        with self.store.read() as tx:
+            return find_user(tx, name).id
+
     def list_users(self, actor: Principal) -> list[User]:
         self.require_admin(actor)
         with self.store.read() as tx:

@@ -190,6 +190,15 @@ DELETE /api/v1/tokens/{token_id}  write
 GET    /api/v1/grants  read
 POST   /api/v1/grants  write
 DELETE /api/v1/grants  write
+POST   /api/2.0/mlflow/users/create  admin
+GET    /api/2.0/mlflow/users/get  read
+PATCH  /api/2.0/mlflow/users/update-password  write
+PATCH  /api/2.0/mlflow/users/update-admin  admin
+DELETE /api/2.0/mlflow/users/delete  admin
+POST   /api/2.0/mlflow/registered-models/permissions/create  write
+GET    /api/2.0/mlflow/registered-models/permissions/get  read
+PATCH  /api/2.0/mlflow/registered-models/permissions/update  write
+DELETE /api/2.0/mlflow/registered-models/permissions/delete  write
 """
 
 

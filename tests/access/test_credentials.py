@@ -146,6 +146,15 @@ def test_users_and_others_tokens_are_for_admins(http, admin_token) -> None:  # t
             c.update_user("carol", admin=True)
 
 
+def test_a_deleted_users_grants_do_not_pass_to_a_new_user_of_that_name(services, admin_token) -> None:  # type: ignore[no-untyped-def]
+    root = services.access.authenticate_token(admin_token)
+    services.access.create_user(root, "gina", password="gina-password")
+    services.access.grant_role(root, "gina", "editor", project="default")
+    services.access.delete_user(root, "gina")
+    services.access.create_user(root, "gina", password="gina-password")
+    assert services.access.list_grants(root, user="gina") == []
+
+
 def test_failed_logins_are_rate_limited(http, admin_token) -> None:  # type: ignore[no-untyped-def]
     codes = [http.get("/api/v1/whoami", headers=_basic("root", f"guess-{i}")).status_code
              for i in range(12)]

@@ -71,8 +71,9 @@ def _principal(user: UserRecord, token_id: str | None = None, scope: str = "writ
 class AuthnOps(TokenOps):
     limiter: FailureLimiter
 
-    def _failed(self, who: str, address: str, method: str, reason: str) -> Unauthenticated:
-        self.limiter.fail("user:" + who, "addr:" + address)
+    def _failed(self, who: str, address: str, method: str, reason: str, *,
+                count_user: bool = True) -> Unauthenticated:
+        self.limiter.fail(*(["user:" + who] if count_user else []), "addr:" + address)
         with self.store.write() as tx:
             ev.record(tx, self.clock.now_ms(), Principal(name=who, address=address),
                       aev.LoginFailed(method, reason), "auth", who, "")
@@ -84,7 +85,7 @@ class AuthnOps(TokenOps):
         parts = split_token(token)
         if parts is None:
             self.limiter.check("addr:" + address)
-            raise self._failed("token", address, "token", "malformed")
+            raise self._failed("token", address, "token", "malformed", count_user=False)
         token_id, digest = parts
         cached = self._tokens.get(digest)
         if isinstance(cached, Principal):

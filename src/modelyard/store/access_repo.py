@@ -76,6 +76,11 @@ class AccessRepo:
         self.conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
     def delete_user(self, user_id: int) -> None:
+        """The user, its tokens, groups and grants (a later user of the same name
+        starts with none)."""
+        name = self.conn.execute(select(users.c.name).where(users.c.id == user_id)).scalar()
+        self.conn.execute(delete(role_bindings).where(role_bindings.c.subject_kind == "user",
+                                                      role_bindings.c.subject == name))
         self.conn.execute(delete(tokens).where(tokens.c.user_id == user_id))
         self.conn.execute(delete(user_groups).where(user_groups.c.user_id == user_id))
         self.conn.execute(delete(users).where(users.c.id == user_id))

@@ -52,6 +52,11 @@ def test_invisible_means_404_and_absent_everywhere(server_url: str, people: dict
         assert c.search_versions().items == []
         assert c.list_events().items == []
         assert c.list_projects() == []
+    with HttpClient(server_url, token=people["viewer"]) as v:
+        events = v.list_events(max_results=1000).items
+        assert events and {e.project for e in events} == {"risk"}
+        assert not any(e.entity_type in ("user", "token", "grant", "auth") for e in events)
+        assert [p.name for p in v.list_projects()] == ["risk"]
     with httpx.Client(base_url=server_url) as h:
         resp = h.get("/api/2.0/mlflow/registered-models/get", params={"name": "fraud"},
                      headers=_h(people["outsider"]))

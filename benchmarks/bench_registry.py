@@ -9,6 +9,8 @@ directory) on a loopback port and measures:
   server's resident memory while it streams;
 - download of a version of 2,000 files of 4 KiB (target under 2 s over loopback).
   `--only small-files` runs this case alone (with its own server).
+- last, authentication: get-by-alias over HTTP and through the mlflow client after the
+  first user exists, with a bearer token, against the same calls with auth off.
 
 Prints a Markdown table (paste it into docs/benchmarks.md).
 """
@@ -105,6 +107,34 @@ def small_files(c, work: Path, rounds: int, count: int = 2000, size: int = 4096)
         shutil.rmtree(dest)
     row(f"download {count} files of {size // 1024} KiB (HTTP, verified; {rounds} rounds)",
         f"best {min(took):.2f} s, median {statistics.median(took):.2f} s", "< 2 s")
+
+
+def auth_on(c, local: LocalClient, url: str, samples: int) -> None:  # type: ignore[no-untyped-def]
+    """Get-by-alias p50 over HTTP, and through the mlflow client, before and after the
+    first user exists (then with a bearer token / MLFLOW_TRACKING_TOKEN)."""
+    def mlflow_alias() -> list[float] | None:
+        try:
+            import mlflow
+        except ImportError:
+            return None
+        mc = mlflow.MlflowClient(url)
+        return timed(lambda i: mc.get_model_version_by_alias("hot", "production"), samples)
+
+    off = timed(lambda i: c.resolve("hot@production", files=False), samples)
+    mlflow_off = mlflow_alias()
+    token = local.create_user("bench-admin", admin=True).token
+    time.sleep(2.5)  # every server process notices within its 2 s cache
+    with modelyard.Client(url, token=token) as authed:
+        on = timed(lambda i: authed.resolve("hot@production", files=False), samples)
+    os.environ["MLFLOW_TRACKING_TOKEN"] = token or ""
+    mlflow_on = mlflow_alias()
+    p50 = statistics.median
+    row("get by alias, HTTP, auth on (bearer token)",
+        f"{lat(on)} = {p50(on) / p50(off):.0%} of auth off", "p50 within 115%")
+    if mlflow_off and mlflow_on:
+        row("mlflow get_model_version_by_alias, auth on (MLFLOW_TRACKING_TOKEN)",
+            f"{lat(mlflow_on)} = {p50(mlflow_on) / p50(mlflow_off):.0%} of auth off",
+            "p50 within 115%")
 
 
 def main() -> None:
@@ -227,6 +257,7 @@ def main() -> None:
         row("server RSS while streaming 1 GiB up and down",
             f"idle {base:.0f} MB, peak {sampler.peak:.0f} MB", "flat")
         row("server resident memory after the run", f"{rss_mb(proc.pid):.0f} MB", "< 150 MB")
+        auth_on(c, local, url, args.samples)
         proc.terminate()
         proc.wait(10)
     finally:

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTINGS_HELP", "Settings", "client_uri_from_env", "home_from_env",
-           "registry_environ"]
+__all__ = ["SETTINGS_HELP", "Settings", "client_token_from_env", "client_uri_from_env",
+           "config_dir_from_env", "home_from_env", "registry_environ"]
 
 DEFAULT_URI = "http://127.0.0.1:5000"
 
@@ -165,6 +165,22 @@ def registry_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]
     """The part of the environment an in-process registry reads (:data:`REGISTRY_ENV`)."""
     environ = os.environ if environ is None else environ
     return {k: environ[k] for k in REGISTRY_ENV if k in environ}
+
+
+def client_token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The token a client sends: ``MODELYARD_TOKEN`` (None: see ``modelyard login``)."""
+    environ = os.environ if environ is None else environ
+    return environ.get("MODELYARD_TOKEN") or None
+
+
+def config_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``modelyard login`` keeps tokens: ``$MODELYARD_CONFIG_DIR``, else
+    ``$XDG_CONFIG_HOME/modelyard``, else ``~/.config/modelyard``."""
+    environ = os.environ if environ is None else environ
+    if environ.get("MODELYARD_CONFIG_DIR"):
+        return Path(environ["MODELYARD_CONFIG_DIR"])
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "modelyard"
 
 
 def home_from_env(environ: Mapping[str, str] | None = None) -> str:

@@ -12,6 +12,7 @@
      +-- PayloadTooLarge                REQUEST_LIMIT_EXCEEDED    413
      +-- Unauthenticated                UNAUTHENTICATED           401
      +-- PermissionDenied               PERMISSION_DENIED         403
+     +-- RateLimited                    TOO_MANY_REQUESTS         429
      +-- NotImplementedByServer         ENDPOINT_NOT_FOUND        404
      +-- ServiceUnavailable             TEMPORARILY_UNAVAILABLE   503
 
@@ -40,6 +41,7 @@ __all__ = [
     "NotImplementedByServer",
     "PayloadTooLarge",
     "PermissionDenied",
+    "RateLimited",
     "ServiceUnavailable",
     "Unauthenticated",
     "from_code",
@@ -109,6 +111,17 @@ class PermissionDenied(ModelyardError, PermissionError):
     http_status = 403
 
 
+class RateLimited(ModelyardError):
+    """Too many failed logins; ``retry_after`` (seconds) is sent as ``Retry-After``."""
+
+    code = "TOO_MANY_REQUESTS"
+    http_status = 429
+
+    def __init__(self, message: str = "", retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotImplementedByServer(ModelyardError):
     code = "ENDPOINT_NOT_FOUND"
     http_status = 404
@@ -132,6 +145,7 @@ _BY_CODE: dict[str, type[ModelyardError]] = {
         PayloadTooLarge,
         Unauthenticated,
         PermissionDenied,
+        RateLimited,
         NotImplementedByServer,
         ServiceUnavailable,
     )

@@ -11,6 +11,14 @@ import logging
 import time
 from dataclasses import dataclass
 from modelyard.artifacts.registry import open_blob_store
+from modelyard.domain.access import AccessService
+from modelyard.domain.guards import (
+    GuardedBlobs,
+    GuardedDatasets,
+    GuardedLineage,
+    GuardedLoggedModels,
+    GuardedTracking,
+)
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
@@ -49,6 +57,7 @@ class Services:
     sources: SourceService
     fsck: FsckService
     idempotency: IdempotencyService
+    access: AccessService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -67,10 +76,11 @@ class Services:
             store.dispose()
             raise
         blobs = open_blob_store(settings.blob_root)
-        blob_service = BlobService(blobs)
-        registry = RegistryService(store, blobs, clock)
-        tracking = TrackingService(store, blobs, clock)
-        logged_models = LoggedModelService(store, blobs, clock)
+        access = AccessService(store, clock)
+        blob_service = GuardedBlobs(blobs, access)
+        registry = RegistryService(store, blobs, clock, access=access)
+        tracking = GuardedTracking(store, blobs, clock, access)
+        logged_models = GuardedLoggedModels(store, blobs, clock, access)
         return cls(
             settings=settings,
             store=store,
@@ -79,16 +89,17 @@ class Services:
             registry=registry,
             gc=GcService(store, blob_service, clock, settings.gc_grace_seconds,
                          stale_upload_seconds=settings.stale_upload_seconds),
-            audit=AuditService(store),
+            audit=AuditService(store, access),
             tracking=tracking,
-            datasets=DatasetService(store, blobs, clock),
-            lineage=LineageService(store, clock,
+            datasets=GuardedDatasets(store, blobs, clock, access),
+            lineage=GuardedLineage(store, clock, access,
                                    deployment_timeout_s=settings.deployment_timeout_seconds),
             logged_models=logged_models,
             blob_service=blob_service,
             sources=SourceService(registry, tracking, logged_models),
             fsck=FsckService(blob_service, SqlManifestIndex(store)),
             idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
+            access=access,
         )
 
     def close(self) -> None:
@@ -115,3 +126,12 @@ def start_up(settings: Settings) -> None:
         return
     if files:
         log.info("removed %d stale partial uploads (%d bytes)", files, size)
+
+
+def users_defined(settings: Settings) -> bool:
+    """Whether any user exists (authentication is on), read once at start-up."""
+    services = Services.from_settings(settings)
+    try:
+        return not services.access.is_open()
+    finally:
+        services.close()

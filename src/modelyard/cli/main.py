@@ -83,11 +83,15 @@ def _register() -> None:
         fsck,
         gc,
         lineage,
+        login,
         models,
         projects,
+        roles,
         runs,
         serve,
         server,
+        tokens,
+        users,
         versions,
     )
 
@@ -106,6 +110,11 @@ def _register() -> None:
     cli.add_command(lineage.lineage)
     cli.add_command(deployments.deployments)
     cli.add_command(serve.serve)
+    cli.add_command(users.users)
+    cli.add_command(users.service_accounts)
+    cli.add_command(tokens.tokens)
+    cli.add_command(roles.roles)
+    cli.add_command(login.login)
     for name, cmd in cli.commands.items():
         _add_global_options(cmd, name)
 

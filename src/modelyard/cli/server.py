@@ -34,25 +34,29 @@ def server(host: str | None, port: int | None, home: str | None,
     from modelyard.config import Settings
     from modelyard.extras import check_backend_dependencies
     from modelyard.server.asgi import ServerApp
-    from modelyard.services import start_up
+    from modelyard.services import start_up, users_defined
     from modelyard.errors import redact_url
     from modelyard.store.engine import redact
 
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
                  "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level}
     settings = Settings.load(overrides)
-    if not is_loopback(settings.host) and not insecure:
-        raise InvalidParameter(
-            f"refusing to listen on {settings.host} without authentication; "
-            "pass --insecure to do it anyway")
-    if not is_loopback(settings.host) and not settings.allowed_hosts:
-        settings = dataclasses.replace(settings, allowed_hosts="*")  # the operator chose --insecure
     check_backend_dependencies(settings.database_url, settings.artifacts_uri)
     # Once here, before any worker opens the store (workers only check the schema).
     start_up(settings)
+    auth_on = users_defined(settings)
+    if not is_loopback(settings.host) and not auth_on and not insecure:
+        raise InvalidParameter(
+            f"refusing to listen on {settings.host}: no users are defined, so anyone could "
+            "act as admin; create one (modelyard --uri <database> users create NAME --admin) "
+            "or pass --insecure")
+    if not is_loopback(settings.host) and not settings.allowed_hosts:
+        # Beyond loopback on purpose: any Host header (with auth on, or --insecure).
+        settings = dataclasses.replace(settings, allowed_hosts="*")
+    mode = "auth: tokens and passwords required" if auth_on else "open: no users defined"
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
-               f"(metadata: {redact(settings.database_url)}, blobs: {redact_url(settings.blob_root)})",
-               err=True)
+               f"(metadata: {redact(settings.database_url)}, blobs: {redact_url(settings.blob_root)}; "
+               f"{mode})", err=True)
     # Each worker gets the resolved settings as an argument (the app factory is pickled
     # into the worker process), never through the environment.
     config = uvicorn.Config(ServerApp(settings), factory=True, host=settings.host,

@@ -28,9 +28,15 @@ def Client(uri: str | None = None, *, create: bool = True,  # noqa: N802 - a fac
     check_uri(uri)  # host:port without a scheme first: it has its own hint
     check_scheme(uri)
     if is_http(uri):
+        from modelyard.client.credentials import token_for
         from modelyard.client.http import HttpClient
 
+        kwargs.setdefault("token", token_for(uri))
         return HttpClient(uri, **kwargs)
+    if "token" not in kwargs:
+        from modelyard.config import client_token_from_env
+
+        kwargs["token"] = client_token_from_env()
     from modelyard.client.local import LocalClient
 
     return LocalClient(uri, create=create, **kwargs)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from modelyard.client.access_contract import AccessOperations
 from modelyard.domain.entities import (
     Dataset,
     DatasetVersion,
@@ -38,7 +39,7 @@ from modelyard.domain.refs import VersionRef
 Progress = Callable[[int], None]
 
 
-class ClientOperations(ABC):
+class ClientOperations(AccessOperations, ABC):
     uri: str
 
     @abstractmethod

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
+from modelyard.client.access_http import HttpAccessMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
@@ -28,7 +29,7 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpTrackingMixin, BaseClient):
+class HttpClient(HttpAccessMixin, HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
         self.uri = uri.rstrip("/")

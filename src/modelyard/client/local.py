@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from modelyard.client.access_local import LocalAccessMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
 from modelyard.client.uri import local_database
@@ -13,6 +14,7 @@ from modelyard.client.verify import verified
 from modelyard.config import Settings, registry_environ
 from modelyard.domain.entities import (
     ANONYMOUS,
+    LOCAL_OWNER,
     Event,
     FileEntry,
     ModelVersion,
@@ -27,10 +29,10 @@ from modelyard.extras import check_backend_dependencies
 from modelyard.services import Services
 
 
-class LocalClient(LocalTrackingMixin, BaseClient):
+class LocalClient(LocalAccessMixin, LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
-                 principal: Principal = ANONYMOUS, services: Services | None = None,
-                 create: bool = True) -> None:
+                 principal: Principal | None = None, services: Services | None = None,
+                 create: bool = True, token: str | None = None) -> None:
         self.uri = uri
         if services is None:
             database = local_database(uri)
@@ -44,7 +46,21 @@ class LocalClient(LocalTrackingMixin, BaseClient):
                 settings, upgrade=settings.embedded and settings.auto_migrate)
         self.services = services
         self.registry = services.registry
-        self.who = principal
+        # Who acts: the user of ``token``, or ``principal``; neither: the local owner
+        # (anonymous while no user is defined, else an admin: whoever opens the
+        # database in process holds it anyway).
+        self._principal = (services.access.authenticate_token(token) if token
+                           else principal)
+
+    @property
+    def who(self) -> Principal:
+        if self._principal is not None:
+            return self._principal
+        return ANONYMOUS if self.services.access.is_open() else LOCAL_OWNER
+
+    @who.setter
+    def who(self, value: Principal) -> None:
+        self._principal = value
 
     def close(self) -> None:
         self.services.close()

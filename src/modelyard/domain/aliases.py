@@ -7,6 +7,7 @@ from modelyard.domain.entities import ModelVersion, Principal
 from modelyard.domain.lookup import find_model, find_version
 from modelyard.domain.refs import ref_from_parts
 from modelyard.domain.registry_base import RegistryBase
+from modelyard.domain.roles import Permission
 from modelyard.domain.validation import check_alias
 from modelyard.errors import NotFound
 
@@ -17,6 +18,7 @@ class AliasOps(RegistryBase):
         check_alias(alias)
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            self._allow(actor, Permission.MANAGE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             before = tx.registry.alias_version(model.id, alias)
@@ -27,6 +29,7 @@ class AliasOps(RegistryBase):
     def delete_alias(self, actor: Principal, name: str, alias: str) -> None:
         with self.store.write() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.MANAGE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             before = tx.registry.alias_version(model.id, alias)

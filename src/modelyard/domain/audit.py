@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from modelyard.domain.access import AccessService
 from modelyard.domain.entities import Event, Page, Principal
 from modelyard.domain.lookup import find_model
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import MetadataStore
+from modelyard.domain.roles import Permission
 from modelyard.domain.validation import check_max_results
 
 
 class AuditService:
-    def __init__(self, store: MetadataStore) -> None:
+    def __init__(self, store: MetadataStore, access: AccessService | None = None) -> None:
         self.store = store
+        self.access = access or AccessService(store)
 
     def list_events(self, actor: Principal, *, entity_type: str | None = None,
                     entity_id: str | None = None, type_prefix: str | None = None,
@@ -22,10 +25,15 @@ class AuditService:
         versions, aliases and deployments, under every name it has had."""
         limit = check_max_results(max_results)
         offset = decode_token(page_token)
+        seen = self.access.visibility(actor)
         with self.store.read() as tx:
-            model_id = find_model(tx, model).id if model is not None else None
+            found = find_model(tx, model) if model is not None else None
+            if found is not None:
+                self.access.require_model(actor, Permission.READ, found)
+            model_id = found.id if found is not None else None
             items = tx.events.list(entity_type=entity_type, entity_id=entity_id,
                                    type_prefix=type_prefix, after_id=after_id, offset=offset,
                                    limit=limit + 1, newest_first=newest_first,
                                    model_id=model_id)
-        return page_of(items, offset, limit)
+        page = page_of(items, offset, limit)
+        return Page([e for e in page.items if seen.event(e)], page.next_page_token)

@@ -32,14 +32,24 @@ class _Wire:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who acts.  Anonymous until authentication exists; recorded on every change."""
+    """Who acts, recorded on every change.  ``id`` is the user's id (None: anonymous);
+    ``groups`` feed role bindings; ``token_id`` is the token the request carried and
+    ``scope`` its scope (``read`` tokens never write); ``address`` and ``request_id``
+    say where the request came from, for the audit log."""
 
     name: str = "anonymous"
     is_admin: bool = False
     id: str | None = None
+    groups: tuple[str, ...] = ()
+    token_id: str | None = None
+    scope: str = "write"
+    address: str | None = None
+    request_id: str | None = None
 
 
 ANONYMOUS = Principal()
+# The in-process client with no credential once users exist: the owner of the database.
+LOCAL_OWNER = Principal(name="local-owner", is_admin=True, id="local-owner")
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,9 @@ class Event(_Wire):
     entity_key: str | None = None  # the entity's surrogate id, stable across renames
     model_id: int | None = None  # the model an event of a model/version/alias is about
     actor_id: str | None = None
+    actor_token: str | None = None  # the token id (never the secret) the actor used
+    actor_address: str | None = None
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class Payload:
     before it (the event's ``before``, without the prefix), the others the state after
     (``after``)."""
 
-    type: ClassVar[EventType]
+    type: ClassVar[StrEnum]  # an EventType, or an AccessEventType (access_events.py)
 
     def parts(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         before: dict[str, Any] = {}
@@ -409,7 +409,9 @@ def record(tx: Transaction, now: int, actor: Principal, payload: Payload, entity
                               entity_id=entity_id,
                               project=project, actor=actor.name, time=now, before=before,
                               after=after, entity_key=str(entity_id if key is None else key),
-                              model_id=model_id, actor_id=actor.id))
+                              model_id=model_id, actor_id=actor.id,
+                              actor_token=actor.token_id, actor_address=actor.address,
+                              request_id=actor.request_id))
 
 
 def on_model(tx: Transaction, now: int, actor: Principal, payload: Payload,

@@ -111,7 +111,7 @@ class LineageService:
             tx.lineage.heartbeat_deployment(dep.id, self.clock.now_ms())
             return _deployment(tx, dep.id)[0]
 
-    def end_stale_deployments(self) -> list[str]:
+    def _end_stale_deployments(self) -> list[str]:
         """End every deployment whose heartbeat is older than the timeout (its process
         is gone); returns their ids.  Listing deployments and the lineage do this
         first, so neither ever shows a deployment nobody serves."""
@@ -137,7 +137,7 @@ class LineageService:
     def list_deployments(self, actor: Principal, model: str | None = None,
                          version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
-        self.end_stale_deployments()
+        self._end_stale_deployments()
         with self.store.read() as tx:
             model_id = version_id = None
             if model:
@@ -159,7 +159,7 @@ class LineageService:
             raise InvalidParameter(f"direction must be one of {', '.join(DIRECTIONS)}")
         if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
             raise InvalidParameter(f"depth must be an integer from 0 to {MAX_DEPTH}")
-        self.end_stale_deployments()
+        self._end_stale_deployments()
         with self.store.read() as tx:
             walk = _Walk(tx, self.policy)
             root = walk.resolve(entity)

@@ -17,6 +17,7 @@ from modelyard.domain.validation import (
     check_tag,
     check_tags,
 )
+from modelyard.domain.roles import Permission
 from modelyard.errors import InvalidParameter, NotFound
 
 MODEL_FIELDS = FieldSet(
@@ -58,7 +59,10 @@ class ModelOps(ProjectOps):
             now = self.clock.now_ms()
             _refuse_lookalike(tx, name)
             pid = self._project_id(tx, project or DEFAULT_PROJECT, actor)
+            self.access.require(actor, Permission.WRITE, project_id=pid,
+                                hide=f"project {project!r} does not exist")
             mid = tx.registry.insert_model(name, pid, description, now, actor.name)
+            self.access.make_maintainer(tx, actor, mid, now)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
             ev.on_model(tx, now, actor, ev.ModelCreated(description, tags),
@@ -67,7 +71,9 @@ class ModelOps(ProjectOps):
 
     def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:
         with self.store.read() as tx:
-            return tx.registry.model_entity(find_model(tx, name, deleted=deleted))
+            model = find_model(tx, name, deleted=deleted)
+            self._allow(actor, Permission.READ, model)
+            return tx.registry.model_entity(model)
 
     def search_models(self, actor: Principal, filter: str | None = None,
                       order_by: list[str] | None = None, max_results: int | None = None,
@@ -79,12 +85,15 @@ class ModelOps(ProjectOps):
         offset = decode_token(page_token)
         with self.store.read() as tx:
             items = tx.registry.search_models(node, order, offset, limit + 1, deleted=deleted)
-        return page_of(items, offset, limit)
+            page = page_of(items, offset, limit)
+            shown = self._readable(tx, actor, [m.name for m in page.items], deleted=deleted)
+        return Page([m for m in page.items if m.name in shown], page.next_page_token)
 
     def update_model(self, actor: Principal, name: str, description: str) -> RegisteredModel:
         description = check_description(description)
         with self.store.write() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.set_model_description(model.id, description, now, actor.name)
             ev.on_model(tx, now, actor, ev.ModelUpdated(model.description, description), model)
@@ -94,6 +103,7 @@ class ModelOps(ProjectOps):
         new_name = check_name(new_name, "model name")
         with self.store.write() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.MANAGE, model)
             _refuse_lookalike(tx, new_name, renaming=model.name)
             now = self.clock.now_ms()
             tx.registry.rename_model(model.id, new_name, now, actor.name)
@@ -104,6 +114,7 @@ class ModelOps(ProjectOps):
         key, value = check_tag(key, value)
         with self.store.write() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_model_tag(model.id, key, value)
@@ -112,6 +123,7 @@ class ModelOps(ProjectOps):
     def delete_model_tag(self, actor: Principal, name: str, key: str) -> None:
         with self.store.write() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_model_tag(model.id, key):
@@ -122,6 +134,7 @@ class ModelOps(ProjectOps):
         """Soft delete: hidden from reads and searches, restorable until collected."""
         with self.store.write() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.MANAGE, model)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, True, now, actor.name)
             ev.on_model(tx, now, actor, ev.ModelDeleted(), model)
@@ -129,6 +142,7 @@ class ModelOps(ProjectOps):
     def restore_model(self, actor: Principal, name: str) -> RegisteredModel:
         with self.store.write() as tx:
             model = find_model(tx, name, deleted=True)
+            self._allow(actor, Permission.MANAGE, model)
             _refuse_lookalike(tx, model.name)
             now = self.clock.now_ms()
             tx.registry.set_model_deleted(model.id, False, now, actor.name)

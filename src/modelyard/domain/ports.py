@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import BinaryIO, Protocol
 
+from modelyard.domain.access_repositories import AccessRepository
 from modelyard.domain.repositories import (
     AliasRepository,
     EventRepository,
@@ -41,7 +42,7 @@ from modelyard.domain.tracking_repositories import (
 )
 
 __all__ = [
-    "AliasRepository", "BlobStore", "BlobWriter", "Clock", "DatasetRepository",
+    "AccessRepository", "AliasRepository", "BlobStore", "BlobWriter", "Clock", "DatasetRepository",
     "EventRepository", "ExperimentRepository", "LineageRepository", "LoggedModelRepository",
     "MetadataStore", "MetricRepository", "ModelRepository", "ProjectRepository",
     "RegistryRepository", "RunRepository", "SystemClock", "TrackingRepository", "Transaction",
@@ -69,6 +70,9 @@ class Transaction(Protocol):
 
     @property
     def logged_models(self) -> LoggedModelRepository: ...
+
+    @property
+    def access(self) -> AccessRepository: ...
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -10,6 +10,7 @@ from modelyard.domain.names import lookalike_of, skeleton_key
 from modelyard.domain.ports import Transaction
 from modelyard.domain.registry_base import RegistryBase
 from modelyard.domain.validation import check_description, check_name
+from modelyard.domain.roles import Permission
 from modelyard.errors import InvalidParameter, NotFound
 
 DEFAULT_PROJECT = "default"
@@ -30,6 +31,7 @@ class ProjectOps(RegistryBase):
     def create_project(self, actor: Principal, name: str, description: str = "") -> Project:
         name = check_name(name, "project name")
         description = check_description(description)
+        self.access.require(actor, Permission.ADMIN)
         with self.store.write() as tx:
             now = self.clock.now_ms()
             other = lookalike_of(name, tx.registry.project_names_like(skeleton_key(name)))
@@ -45,5 +47,7 @@ class ProjectOps(RegistryBase):
         return Project(name=name, description=description, created_at=now, created_by=actor.name)
 
     def list_projects(self, actor: Principal) -> list[Project]:
+        seen = self.access.visibility(actor)
         with self.store.read() as tx:
-            return tx.registry.list_projects()
+            found = tx.registry.list_projects()
+        return [p for p in found if seen.everything or p.name in seen.project_names]

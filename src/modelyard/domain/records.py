@@ -155,3 +155,6 @@ class NewEvent:
     entity_key: str | None = None
     model_id: int | None = None
     actor_id: str | None = None
+    actor_token: str | None = None
+    actor_address: str | None = None
+    request_id: str | None = None

@@ -7,6 +7,7 @@ from modelyard.domain.entities import ModelVersion, Principal
 from modelyard.domain.lookup import find_version, version_by_id
 from modelyard.domain.refs import ref_from_parts
 from modelyard.domain.registry_base import RegistryBase
+from modelyard.domain.roles import Permission
 
 
 class StageOps(RegistryBase):
@@ -15,6 +16,7 @@ class StageOps(RegistryBase):
         target = self.policy.canonical(stage)
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            self._allow(actor, Permission.MANAGE, model)
             self.policy.check_transition(v.stage, target)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)

@@ -14,6 +14,7 @@ from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import Transaction
 from modelyard.domain.refs import VersionRef, parse_ref, ref_from_parts
 from modelyard.domain.registry_base import RegistryBase
+from modelyard.domain.roles import Permission
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
     check_description,
@@ -68,6 +69,7 @@ class VersionOps(RegistryBase):
         with self.store.write() as tx:
             check_blobs_present(tx, self.blobs, files)
             model = find_model(tx, name)
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             number = tx.registry.next_version(model.id)
@@ -75,14 +77,14 @@ class VersionOps(RegistryBase):
                 model.id, number, status="READY", description=description, source=source,
                 run_id=run_id, flavor=flavor, signature=signature, metrics=metrics,
                 files=files, tags=tags, now=now, actor=actor.name)
-            for parent, relation in self._parents(tx, parents):
+            for parent, relation in self._parents(tx, actor, parents):
                 tx.registry.add_parent(vid, parent, relation)
             record = version_by_id(tx, vid)
             ev.on_version(tx, now, actor,
                           ev.VersionCreated(len(files), record.size, run_id, source), model, record)
             return tx.registry.version_entity(record)
 
-    def _parents(self, tx: Transaction,
+    def _parents(self, tx: Transaction, actor: Principal,
                  parents: list[ParentSpec] | None) -> list[tuple[int, str]]:
         out = []
         for p in parents or []:
@@ -95,7 +97,8 @@ class VersionOps(RegistryBase):
                 ref, relation = ref_from_parts(p.model, p.version), p.relation
             if relation not in RELATIONS:
                 raise InvalidParameter(f"relation must be one of {', '.join(RELATIONS)}")
-            _, version = find_version(tx, self.policy, ref)
+            parent_model, version = find_version(tx, self.policy, ref)
+            self._allow(actor, Permission.READ, parent_model)
             out.append((version.id, relation))
         return out
 
@@ -107,6 +110,7 @@ class VersionOps(RegistryBase):
                 with_files: bool = False) -> ModelVersion:
         ref = parse_ref(ref) if isinstance(ref, str) else ref
         with self.store.read() as tx:
+            self._allow_name(tx, actor, Permission.READ, ref.model)
             if ref.alias is not None or ref.version is not None:
                 # One query on the hot path; the full resolution below says what is
                 # missing when it finds nothing.
@@ -126,13 +130,16 @@ class VersionOps(RegistryBase):
         offset = decode_token(page_token)
         with self.store.read() as tx:
             items = tx.registry.search_versions(node, order, offset, limit + 1, deleted=deleted)
-        return page_of(items, offset, limit)
+            page = page_of(items, offset, limit)
+            shown = self._readable(tx, actor, {v.model for v in page.items})
+        return Page([v for v in page.items if v.model in shown], page.next_page_token)
 
     def update_version(self, actor: Principal, name: str, version: int | str,
                        description: str) -> ModelVersion:
         description = check_description(description)
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.update_version(v.id, now, actor.name, description=description)
@@ -144,6 +151,7 @@ class VersionOps(RegistryBase):
         key, value = check_tag(key, value)
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_version_tag(v.id, key, value)
@@ -153,6 +161,7 @@ class VersionOps(RegistryBase):
                            key: str) -> None:
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_version_tag(v.id, key):
@@ -163,6 +172,7 @@ class VersionOps(RegistryBase):
         """Soft delete; the aliases that pointed at the version are removed with it."""
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
+            self._allow(actor, Permission.MANAGE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             dropped = tx.registry.aliases_of(model.id, v.version)
@@ -174,6 +184,7 @@ class VersionOps(RegistryBase):
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version),
                                     deleted=True)
+            self._allow(actor, Permission.MANAGE, model)
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             tx.registry.set_version_deleted(v.id, None, now, actor.name)
@@ -188,6 +199,7 @@ class VersionOps(RegistryBase):
             self.policy.stages)
         with self.store.read() as tx:
             model = find_model(tx, name)
+            self._allow(actor, Permission.READ, model)
             found = [tx.registry.latest_version(model.id, st) for st in dict.fromkeys(wanted)]
             return tx.registry.version_entities([v for v in found if v is not None])
 
@@ -195,6 +207,7 @@ class VersionOps(RegistryBase):
                            names: list[str]) -> dict[str, list[ModelVersion]]:
         """:meth:`latest_versions` (every stage) for a page of models, in one read."""
         with self.store.read() as tx:
+            names = sorted(self._readable(tx, actor, names))
             versions = tx.registry.version_entities(tx.registry.latest_by_stage(list(names)))
         out: dict[str, list[ModelVersion]] = {n: [] for n in names}
         for v in versions:
@@ -205,7 +218,8 @@ class VersionOps(RegistryBase):
         check_relpath(path)
         ref = parse_ref(ref) if isinstance(ref, str) else ref
         with self.store.read() as tx:
-            _, v = find_version(tx, self.policy, ref)
+            model, v = find_version(tx, self.policy, ref)
+            self._allow(actor, Permission.READ, model)
             entry = tx.registry.file(v.id, path)
         if entry is None:
             raise NotFound(f"version {ref} has no file {path!r}")

@@ -6,13 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
-from modelyard.server import api_v1, docs, errors, mlflow_compat
+from modelyard.server import api_v1, auth, docs, errors, mlflow_compat
 from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Every route, of every adapter: its rule, then the credential (server/auth.py).
+        dependencies=[Depends(auth.authenticate)],
     )
     app.state.services = services
     errors.install(app)

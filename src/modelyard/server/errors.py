@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import ModelyardError, RateLimited, Unauthenticated
 
 log = logging.getLogger("modelyard.server")
 
@@ -28,6 +28,7 @@ _STATUS_CODES = {
     400: "INVALID_PARAMETER_VALUE",
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
+    429: "TOO_MANY_REQUESTS",
     404: "ENDPOINT_NOT_FOUND",
     405: "ENDPOINT_NOT_FOUND",
     413: "REQUEST_LIMIT_EXCEEDED",
@@ -47,13 +48,24 @@ def error_body(code: str, message: str) -> dict[str, str]:
     return {"error_code": code, "message": message, "request_id": request_id.get()}
 
 
-def error_response(code: str, message: str, status: int) -> JSONResponse:
+def error_response(code: str, message: str, status: int,
+                   extra: dict[str, str] | None = None) -> JSONResponse:
     rid = request_id.get()
     # Also here, for the answers to unexpected errors, which leave outside every
     # middleware: the id, and that the body is not to be sniffed or run.
     headers = {"X-Request-Id": rid, "X-Content-Type-Options": "nosniff",
-               "Content-Security-Policy": "sandbox"} if rid else None
-    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+               "Content-Security-Policy": "sandbox"} if rid else {}
+    headers.update(extra or {})
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers or None)
+
+
+def _auth_headers(exc: ModelyardError) -> dict[str, str] | None:
+    """``WWW-Authenticate`` on a 401 (the schemes we accept), ``Retry-After`` on a 429."""
+    if isinstance(exc, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="modelyard", Basic realm="modelyard"'}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
 
 
 async def send_error(send: Any, status: int, code: str, message: str) -> None:
@@ -85,7 +97,7 @@ def install(app: FastAPI) -> None:
             log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
             return error_response(exc.code, _GENERIC_5XX.get(
                 exc.code, "internal server error; see the server log"), exc.http_status)
-        return error_response(exc.code, exc.message, exc.http_status)
+        return error_response(exc.code, exc.message, exc.http_status, _auth_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

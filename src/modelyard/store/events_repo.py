@@ -21,7 +21,8 @@ class EventRepo:
         self.conn.execute(insert(events).values(
             type=e.type, entity_type=e.entity_type, entity_id=e.entity_id, project=e.project,
             actor=e.actor, time=e.time, payload=payload, entity_key=e.entity_key,
-            model_id=e.model_id, actor_id=e.actor_id))
+            model_id=e.model_id, actor_id=e.actor_id, actor_token=e.actor_token,
+            actor_address=e.actor_address, request_id=e.request_id))
 
     def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
              type_prefix: str | None = None, after_id: int | None = None,
@@ -47,5 +48,7 @@ class EventRepo:
                              entity_id=r["entity_id"], actor=r["actor"], time=r["time"],
                              project=r["project"], before=payload.get("before"),
                              after=payload.get("after"), entity_key=r["entity_key"],
-                             model_id=r["model_id"], actor_id=r["actor_id"]))
+                             model_id=r["model_id"], actor_id=r["actor_id"],
+                             actor_token=r["actor_token"], actor_address=r["actor_address"],
+                             request_id=r["request_id"]))
         return out

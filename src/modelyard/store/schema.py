@@ -185,6 +185,11 @@ events = Table(
     Column("entity_key", String(128), nullable=True),
     Column("model_id", BigInteger, nullable=True),
     Column("actor_id", String(256), nullable=True),
+    # How the actor authenticated: the token id (never the secret), the client address
+    # and the request id (see schema_access.py).
+    Column("actor_token", String(64), nullable=True),
+    Column("actor_address", String(64), nullable=True),
+    Column("request_id", String(64), nullable=True),
     Index("ix_events_entity", "entity_type", "entity_id"),
     Index("ix_events_time", "time"),
     Index("ix_events_model_id", "model_id"),
@@ -203,6 +208,7 @@ locks = Table(
 
 # Tables of the other aggregates live in their own modules on the same metadata;
 # importing them here registers them (migrations and tests see one schema).
+from modelyard.store import schema_access  # noqa: E402,F401
 from modelyard.store import schema_mlflow  # noqa: E402,F401
 from modelyard.store import schema_tracking  # noqa: E402,F401
 from modelyard.store import schema_idempotency  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from modelyard.server.api_v1 import (
+    access,
     blobs,
     datasets,
     deployments,
@@ -19,6 +20,6 @@ from modelyard.server.api_v1 import (
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage, fsck):
+                   deployments, lineage, fsck, access):
         r.include_router(module.router)
     return r

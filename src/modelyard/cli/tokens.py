@@ -1,0 +1,62 @@
+"""`modelyard tokens ...`: API tokens (``my_<id>_<secret>``; the secret is shown once)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from modelyard.cli.context import client
+from modelyard.cli.output import show, table, when
+
+
+@click.group()
+def tokens() -> None:
+    """API tokens: send one as MODELYARD_TOKEN, Authorization: Bearer, or a Basic password."""
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="What the token is for, e.g. laptop.")
+@click.option("--user", default=None, help="Whose token (default: yours; others: admin).")
+@click.option("--expires", default=None, help="Lifetime, e.g. 90d, 12h, 1y (default: none).")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write")
+@click.pass_context
+def tokens_create(ctx: click.Context, name: str, user: str | None, expires: str | None,
+                  scope: str) -> None:
+    t = client(ctx).create_token(name, user=user, expires=expires, scope=scope)
+
+    def human() -> None:
+        click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
+        click.echo("token (shown once; keep it secret):", err=True)
+        click.echo(t.secret)
+    show(ctx, t.to_dict(), human)
+
+
+@tokens.command("list")
+@click.option("--user", default=None, help="Whose tokens (default: yours).")
+@click.option("--all", "all_users", is_flag=True, help="Every user's (admin).")
+@click.pass_context
+def tokens_list(ctx: click.Context, user: str | None, all_users: bool) -> None:
+    items = client(ctx).list_tokens(user, all_users=all_users)
+
+    now = int(time.time() * 1000)
+
+    def state(expires_at: int | None, revoked_at: int | None) -> str:
+        if revoked_at:
+            return "revoked"
+        return "expired" if expires_at is not None and expires_at <= now else "active"
+
+    show(ctx, {"tokens": [t.to_dict() for t in items]},
+         lambda: table(["ID", "USER", "NAME", "SCOPE", "EXPIRES", "LAST USED", "STATE"],
+                       [(t.id, t.user, t.name, t.scope, when(t.expires_at),
+                         when(t.last_used_at), state(t.expires_at, t.revoked_at))
+                        for t in items]))
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_context
+def tokens_revoke(ctx: click.Context, token_id: str) -> None:
+    """Revoke a token by its id (or by the token itself)."""
+    t = client(ctx).revoke_token(token_id)
+    show(ctx, t.to_dict(), lambda: click.echo(f"revoked token {t.id} ({t.name}) of {t.user}"))

@@ -1,0 +1,136 @@
+"""Authentication: a token (bearer, or the password of HTTP Basic) or a user and
+password (HTTP Basic) becomes a :class:`Principal`.
+
+- Tokens are looked up by id and compared by the sha256 of the whole token in
+  constant time; a verified token is cached for a couple of seconds keyed by that hash.
+- Passwords are verified with argon2 once, then cached for a minute keyed by a fast
+  hash of user and password, and only while the user's credentials have not changed;
+  no request hashes a password twice in that time.
+- Failed attempts are counted per user and per client address; past ``MAX_FAILURES``
+  in ``WINDOW_SECONDS`` the next attempts get 429 with ``Retry-After`` (per process).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import replace
+
+from modelyard.domain import access_events as aev
+from modelyard.domain import events as ev
+from modelyard.domain.access_records import UserRecord
+from modelyard.domain.entities import Principal
+from modelyard.domain.secrets_hashing import same, sha256_hex, split_token, verify_password
+from modelyard.domain.tokens import TokenOps
+from modelyard.errors import RateLimited, Unauthenticated
+
+MAX_FAILURES = 10
+WINDOW_SECONDS = 60.0
+TOUCH_EVERY_MS = 60_000
+
+
+class FailureLimiter:
+    """Failures per key (a user name, an address) in a sliding window."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._seen[key]
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def check(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                q = self._recent(key, now)
+                if len(q) >= self.limit:
+                    wait = max(1, int(q[0] + self.window - now) + 1)
+                    raise RateLimited("too many failed logins; retry later", retry_after=wait)
+
+    def fail(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+            if len(self._seen) > 100_000:  # bounded: forget the quiet keys
+                for k in [k for k, q in self._seen.items() if not q]:
+                    del self._seen[k]
+
+
+def _principal(user: UserRecord, token_id: str | None = None, scope: str = "write") -> Principal:
+    return Principal(name=user.name, is_admin=user.is_admin, id=str(user.id),
+                     groups=user.groups, token_id=token_id, scope=scope)
+
+
+class AuthnOps(TokenOps):
+    limiter: FailureLimiter
+
+    def _failed(self, who: str, address: str, method: str, reason: str, *,
+                count_user: bool = True) -> Unauthenticated:
+        self.limiter.fail(*(["user:" + who] if count_user else []), "addr:" + address)
+        with self.store.write() as tx:
+            ev.record(tx, self.clock.now_ms(), Principal(name=who, address=address),
+                      aev.LoginFailed(method, reason), "auth", who, "")
+        return Unauthenticated("invalid credentials")
+
+    def authenticate_token(self, token: str, *, address: str = "") -> Principal:
+        """The principal of a token; Unauthenticated if it is unknown, revoked, expired,
+        or its user disabled (the same message for each)."""
+        parts = split_token(token)
+        if parts is None:
+            self.limiter.check("addr:" + address)
+            raise self._failed("token", address, "token", "malformed", count_user=False)
+        token_id, digest = parts
+        cached = self._tokens.get(digest)
+        if isinstance(cached, Principal):
+            return cached
+        self.limiter.check("user:" + token_id, "addr:" + address)
+        now = self.clock.now_ms()
+        with self.store.read() as tx:
+            record = tx.access.token(token_id)
+            user = None if record is None else tx.access.user_by_id(record.user_id)
+        if record is None or user is None or not same(record.secret_hash, digest):
+            raise self._failed(token_id, address, "token", "unknown")
+        if record.revoked_at is not None or user.disabled or (
+                record.expires_at is not None and record.expires_at <= now):
+            raise self._failed(user.name, address, "token", "revoked, expired or disabled")
+        if record.last_used_at is None or record.last_used_at < now - TOUCH_EVERY_MS:
+            with self.store.write() as tx:
+                tx.access.touch_token(token_id, now)
+        found = _principal(user, token_id, record.scope)
+        self._tokens.put(digest, found)
+        return found
+
+    def authenticate_password(self, name: str, password: str, *, address: str = "") -> Principal:
+        """HTTP Basic: the password may be the user's password or one of its tokens."""
+        if split_token(password) is not None:
+            found = self.authenticate_token(password, address=address)
+            if found.name != name:
+                raise self._failed(name, address, "basic", "token of another user")
+            return found
+        key = sha256_hex(f"{name}\0{password}")
+        recent = self._tokens.get("pw:" + key)
+        if isinstance(recent, Principal):
+            return recent
+        with self.store.read() as tx:
+            user = tx.access.user(name)
+        cached = self._passwords.get(key)
+        if (cached is not None and user is not None and cached == (user.id, user.changed_at)
+                and not user.disabled):
+            self._tokens.put("pw:" + key, _principal(user))
+            return _principal(user)
+        self.limiter.check("user:" + name, "addr:" + address)
+        if user is None or user.disabled or not verify_password(user.password_hash, password):
+            raise self._failed(name, address, "basic", "bad user or password")
+        self._passwords.put(key, (user.id, user.changed_at))
+        self._tokens.put("pw:" + key, _principal(user))
+        with self.store.write() as tx:
+            ev.record(tx, self.clock.now_ms(), replace(_principal(user), address=address),
+                      aev.Login("password"), "auth", name, "")
+        return _principal(user)

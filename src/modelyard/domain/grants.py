@@ -1,0 +1,110 @@
+"""Role grants: a role for a user, a group, or every authenticated user (a project's
+default role), on a project or on a registered model.  A project's grants are managed
+by admins (of the registry or of the project); a model's by its maintainers."""
+
+from __future__ import annotations
+
+from modelyard.domain import access_events as aev
+from modelyard.domain import events as ev
+from modelyard.domain.access_records import Grant, GrantRecord, grant_entity
+from modelyard.domain.entities import Principal
+from modelyard.domain.lookup import find_model
+from modelyard.domain.permissions import AUTHENTICATED, DEFAULT_PROJECT, PermissionOps
+from modelyard.domain.ports import Transaction
+from modelyard.domain.roles import Permission, parse_role
+from modelyard.errors import InvalidParameter, NotFound
+
+
+class GrantOps(PermissionOps):
+    def make_maintainer(self, tx: Transaction, actor: Principal, model_id: int, now: int) -> None:
+        """Who creates a model becomes its maintainer (in the creating transaction)."""
+        if actor.id is None or actor.is_admin:
+            return
+        tx.access.put_grant(GrantRecord("user", actor.name, "maintainer", "model", model_id,
+                                        "", now, actor.name))
+        self._roles.clear()
+
+    def _scope(self, tx: Transaction, actor: Principal, project: str | None,
+               model: str | None) -> tuple[str, int, str]:
+        """The scope named, once the actor may manage its grants."""
+        if (project is None) == (model is None):
+            raise InvalidParameter("give exactly one of project and model")
+        if model is not None:
+            found = find_model(tx, model)
+            self.require_model(actor, Permission.MANAGE, found)
+            return "model", found.id, found.name
+        assert project is not None
+        pid = tx.registry.project_id(project)
+        if pid is None and project == DEFAULT_PROJECT:  # it exists lazily
+            now = self.clock.now_ms()
+            pid = tx.registry.insert_project(project, "The default project", now, actor.name)
+            ev.record(tx, now, actor, ev.ProjectCreated(), "project", project, project, key=pid)
+        if pid is None:
+            raise NotFound(f"project {project!r} does not exist")
+        self.require(actor, Permission.ADMIN, project_id=pid,
+                     hide=f"project {project!r} does not exist")
+        return "project", pid, project
+
+    def _subject_of(self, tx: Transaction, subject: str, group: bool) -> str:
+        if subject == AUTHENTICATED:
+            return "authenticated"
+        if group:
+            return "group"
+        return "user" if tx.access.user(subject) is not None else "group"
+
+    def grant_role(self, actor: Principal, subject: str, role: str, *,
+                   project: str | None = None, model: str | None = None,
+                   group: bool = False) -> Grant:
+        """Grant ``role`` to a user (a known user name), a group (any other name, or
+        ``group=True``) or, with subject ``*``, every authenticated user."""
+        wanted = parse_role(role)
+        with self.store.write() as tx:
+            kind, sid, sname = self._scope(tx, actor, project, model)
+            skind = self._subject_of(tx, subject, group)
+            now = self.clock.now_ms()
+            record = GrantRecord(skind, subject, wanted.label, kind, sid, sname, now, actor.name)
+            tx.access.put_grant(record)
+            ev.record(tx, now, actor, aev.GrantAdded(subject, skind, wanted.label, kind, sname),
+                      "grant", f"{subject}:{kind}:{sname}", project or "")
+        self.changed()
+        return grant_entity(record)
+
+    def revoke_role(self, actor: Principal, subject: str, *, project: str | None = None,
+                    model: str | None = None, group: bool = False) -> None:
+        with self.store.write() as tx:
+            kind, sid, sname = self._scope(tx, actor, project, model)
+            skind = self._subject_of(tx, subject, group)
+            if not tx.access.delete_grant(skind, subject, kind, sid):
+                raise NotFound(f"{subject!r} has no role on {kind} {sname!r}")
+            ev.record(tx, self.clock.now_ms(), actor,
+                      aev.GrantRevoked(subject, skind, kind, sname),
+                      "grant", f"{subject}:{kind}:{sname}", project or "")
+        self.changed()
+
+    def list_grants(self, actor: Principal, *, user: str | None = None,
+                    project: str | None = None, model: str | None = None) -> list[Grant]:
+        """Grants, optionally of one user (with its groups') or on one scope; an actor
+        who is not an admin sees only the grants on what it may read."""
+        with self.store.read() as tx:
+            subjects = None
+            if user is not None:
+                found = tx.access.user(user)
+                groups = found.groups if found is not None else ()
+                subjects = [("user", user)] + [("group", g) for g in groups]
+            scope_kind = scope_id = None
+            if model is not None:
+                m = find_model(tx, model)
+                self.require_model(actor, Permission.READ, m)
+                scope_kind, scope_id = "model", m.id
+            elif project is not None:
+                pid = tx.registry.project_id(project)
+                if pid is None:
+                    raise NotFound(f"project {project!r} does not exist")
+                scope_kind, scope_id = "project", pid
+            records = tx.access.grants(subjects=subjects, scope_kind=scope_kind,
+                                       scope_id=scope_id)
+        seen = self.visibility(actor)
+        if not seen.everything:
+            records = [g for g in records if (g.scope_kind, g.scope_id) in
+                       {("project", p) for p in seen.projects} | {("model", m) for m in seen.models}]
+        return [grant_entity(g) for g in records]

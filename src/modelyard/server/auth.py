@@ -1,0 +1,101 @@
+"""Authentication and the first permission gate, for every adapter (native, MLflow,
+and whatever comes later): one app-wide dependency, :func:`authenticate`.
+
+It finds the route's rule (:mod:`~modelyard.server.route_rules`; no rule: refused),
+reads the credential the request carries (``Authorization: Bearer <token>``, or HTTP
+Basic with a user and a password or a token, which is what the mlflow client sends
+for ``MLFLOW_TRACKING_USERNAME``/``PASSWORD``; ``MLFLOW_TRACKING_TOKEN`` is a bearer
+token), verifies it through the domain's access service (cached there briefly), and
+leaves the principal on ``request.state.principal`` with the client address and the
+request id, for the audit log.  While no user is defined every request acts as the
+local admin (credentials are ignored); afterwards a request without a valid credential
+gets 401 with ``WWW-Authenticate``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import replace
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from modelyard.domain.entities import ANONYMOUS, Principal
+from modelyard.errors import PermissionDenied, Unauthenticated
+from modelyard.server.errors import request_id
+from modelyard.server.route_rules import Rule, rule_for
+from modelyard.services import Services
+
+
+def _full_paths(app: FastAPI) -> dict[int, str]:
+    """Route object id -> the route's whole path template (routers nest prefixes)."""
+    out: dict[int, str] = {}
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for route in routes:
+            if hasattr(route, "original_router"):
+                ctx = getattr(route, "include_context", None)
+                walk(route.original_router.routes, prefix + (getattr(ctx, "prefix", "") or ""))
+            elif hasattr(route, "path"):
+                out[id(route)] = prefix + route.path
+
+    walk(list(app.routes), "")
+    return out
+
+
+def route_rule(request: Request) -> Rule | None:
+    route = request.scope.get("route")
+    if route is None:
+        return None
+    paths: dict[int, str] | None = getattr(request.app.state, "route_paths", None)
+    if paths is None or id(route) not in paths:
+        paths = request.app.state.route_paths = _full_paths(request.app)
+    path = paths.get(id(route))
+    return None if path is None else rule_for(request.method, path)
+
+
+def _credential(request: Request, services: Services, address: str) -> Principal | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    access = services.access
+    if scheme.lower() == "bearer" and value:
+        return access.authenticate_token(value, address=address)
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("malformed Basic credentials") from None
+        user, sep, password = decoded.partition(":")
+        if not sep or not user:
+            raise Unauthenticated("malformed Basic credentials")
+        return access.authenticate_password(user, password, address=address)
+    raise Unauthenticated("unsupported Authorization scheme: use Bearer or Basic")
+
+
+async def authenticate(request: Request) -> None:
+    rule = route_rule(request)
+    if rule is None:
+        raise PermissionDenied(f"no access rule for {request.method} {request.url.path}")
+    if rule == "public":
+        return
+    services: Services = request.app.state.services
+    address = request.client.host if request.client else ""
+    if services.access.is_open():
+        # No user exists, so no credential could verify: whatever a client sends (a
+        # globally set MLFLOW_TRACKING_TOKEN, say) is ignored, as before users existed.
+        request.state.principal = replace(ANONYMOUS, address=address,
+                                          request_id=request_id.get())
+        return
+    found = _credential(request, services, address)
+    if found is None:
+        raise Unauthenticated("authentication required: send a token "
+                              "(Authorization: Bearer) or HTTP Basic credentials")
+    request.state.principal = replace(found, address=address, request_id=request_id.get())
+    if rule == "write" and found.scope == "read":
+        raise PermissionDenied("this token is read-only")
+    if rule == "admin" and not found.is_admin:
+        raise PermissionDenied("only an admin may do this")

@@ -1,0 +1,223 @@
+"""The route permission table: every route of every adapter, with its rule.
+
+Default deny: a request to a route with no rule here is refused (403), and
+``tests/access/test_route_table.py`` fails for any route of the app without one, so a
+new route cannot ship unguarded.  The rules are the first gate, before any handler:
+
+- ``public``: no credential needed (health, version, API docs);
+- ``read``: any authenticated principal;
+- ``write``: an authenticated principal whose token may write (not a ``read`` token);
+- ``admin``: a registry admin.
+
+While no user is defined (the open mode) every non-public rule passes as the local
+admin.  The fine-grained decision (which project or model, 404 for what is invisible)
+is the domain's: :meth:`modelyard.domain.access.AccessService.require`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Rule = Literal["public", "read", "write", "admin"]
+RULE_NAMES: tuple[Rule, ...] = ("public", "read", "write", "admin")
+
+# METHOD  path  rule  (one line a route; MLflow's POST searches only read)
+_TABLE = """
+GET    /api/v1/openapi.json  public
+POST   /api/v1/models  write
+GET    /api/v1/models  read
+GET    /api/v1/models/{name}  read
+PATCH  /api/v1/models/{name}  write
+POST   /api/v1/models/{name}/rename  write
+DELETE /api/v1/models/{name}  write
+POST   /api/v1/models/{name}/restore  write
+PUT    /api/v1/models/{name}/tags/{key:path}  write
+DELETE /api/v1/models/{name}/tags/{key:path}  write
+PUT    /api/v1/models/{name}/aliases/{alias}  write
+GET    /api/v1/models/{name}/aliases/{alias}  read
+DELETE /api/v1/models/{name}/aliases/{alias}  write
+POST   /api/v1/models/{name}/versions  write
+POST   /api/v1/models/{name}/versions/from-run  write
+GET    /api/v1/models/{name}/versions  read
+GET    /api/v1/versions  read
+GET    /api/v1/models/{name}/versions/{version}  read
+PATCH  /api/v1/models/{name}/versions/{version}  write
+DELETE /api/v1/models/{name}/versions/{version}  write
+POST   /api/v1/models/{name}/versions/{version}/restore  write
+PUT    /api/v1/models/{name}/versions/{version}/tags/{key:path}  write
+DELETE /api/v1/models/{name}/versions/{version}/tags/{key:path}  write
+POST   /api/v1/models/{name}/versions/{version}/stage  write
+GET    /api/v1/models/{name}/versions/{version}/files  read
+GET    /api/v1/models/{name}/versions/{version}/files/{path:path}  read
+POST   /api/v1/blobs/missing  write
+PUT    /api/v1/blobs/sha256/{digest}  write
+GET    /api/v1/blobs/sha256/{digest}  read
+GET    /api/v1/events  read
+GET    /api/v1/projects  read
+POST   /api/v1/projects  write
+POST   /api/v1/admin/gc  admin
+POST   /api/v1/admin/fsck  admin
+POST   /api/v1/experiments  write
+GET    /api/v1/experiments  read
+GET    /api/v1/experiments/by-name/{name}  read
+GET    /api/v1/experiments/{experiment_id}  read
+POST   /api/v1/experiments/{experiment_id}/rename  write
+DELETE /api/v1/experiments/{experiment_id}  write
+POST   /api/v1/experiments/{experiment_id}/restore  write
+PUT    /api/v1/experiments/{experiment_id}/tags/{key:path}  write
+POST   /api/v1/runs  write
+POST   /api/v1/runs/search  read
+GET    /api/v1/runs/{run_id}  read
+PATCH  /api/v1/runs/{run_id}  write
+DELETE /api/v1/runs/{run_id}  write
+POST   /api/v1/runs/{run_id}/restore  write
+POST   /api/v1/runs/{run_id}/params  write
+POST   /api/v1/runs/{run_id}/metrics  write
+POST   /api/v1/runs/{run_id}/batch  write
+PUT    /api/v1/runs/{run_id}/tags/{key:path}  write
+DELETE /api/v1/runs/{run_id}/tags/{key:path}  write
+GET    /api/v1/runs/{run_id}/metrics/{key:path}/history  read
+POST   /api/v1/runs/{run_id}/inputs  write
+POST   /api/v1/runs/{run_id}/artifacts  write
+GET    /api/v1/runs/{run_id}/artifacts  read
+GET    /api/v1/runs/{run_id}/artifact-files  read
+GET    /api/v1/runs/{run_id}/artifacts/{path:path}  read
+GET    /api/v1/datasets  read
+GET    /api/v1/datasets/{name}  read
+POST   /api/v1/datasets/{name}/versions  write
+GET    /api/v1/datasets/{name}/versions  read
+GET    /api/v1/datasets/{name}/versions/{version}  read
+GET    /api/v1/datasets/{name}/versions/{version}/files/{path:path}  read
+POST   /api/v1/deployments  write
+DELETE /api/v1/deployments/{deployment_id}  write
+GET    /api/v1/deployments  read
+GET    /api/v1/deployments/{deployment_id}  read
+POST   /api/v1/deployments/{deployment_id}/heartbeat  write
+GET    /api/v1/ids/{kind}/{text}  read
+GET    /api/v1/lineage  read
+POST   /api/2.0/mlflow/registered-models/create  write
+GET    /api/2.0/mlflow/registered-models/get  read
+POST   /api/2.0/mlflow/registered-models/rename  write
+PATCH  /api/2.0/mlflow/registered-models/update  write
+DELETE /api/2.0/mlflow/registered-models/delete  write
+GET    /api/2.0/mlflow/registered-models/search  read
+GET    /api/2.0/mlflow/registered-models/get-latest-versions  read
+POST   /api/2.0/mlflow/registered-models/get-latest-versions  read
+POST   /api/2.0/mlflow/registered-models/set-tag  write
+DELETE /api/2.0/mlflow/registered-models/delete-tag  write
+POST   /api/2.0/mlflow/registered-models/alias  write
+GET    /api/2.0/mlflow/registered-models/alias  read
+DELETE /api/2.0/mlflow/registered-models/alias  write
+POST   /api/2.0/mlflow/model-versions/create  write
+GET    /api/2.0/mlflow/model-versions/get  read
+PATCH  /api/2.0/mlflow/model-versions/update  write
+DELETE /api/2.0/mlflow/model-versions/delete  write
+POST   /api/2.0/mlflow/model-versions/transition-stage  write
+GET    /api/2.0/mlflow/model-versions/search  read
+GET    /api/2.0/mlflow/model-versions/get-download-uri  read
+POST   /api/2.0/mlflow/model-versions/set-tag  write
+DELETE /api/2.0/mlflow/model-versions/delete-tag  write
+POST   /api/2.0/mlflow/experiments/create  write
+GET    /api/2.0/mlflow/experiments/get  read
+GET    /api/2.0/mlflow/experiments/get-by-name  read
+GET    /api/2.0/mlflow/experiments/search  read
+POST   /api/2.0/mlflow/experiments/search  read
+POST   /api/2.0/mlflow/experiments/update  write
+POST   /api/2.0/mlflow/experiments/delete  write
+POST   /api/2.0/mlflow/experiments/restore  write
+POST   /api/2.0/mlflow/experiments/set-experiment-tag  write
+POST   /api/2.0/mlflow/experiments/delete-experiment-tag  write
+POST   /api/2.0/mlflow/runs/create  write
+GET    /api/2.0/mlflow/runs/get  read
+POST   /api/2.0/mlflow/runs/update  write
+POST   /api/2.0/mlflow/runs/delete  write
+POST   /api/2.0/mlflow/runs/restore  write
+POST   /api/2.0/mlflow/runs/log-metric  write
+POST   /api/2.0/mlflow/runs/log-parameter  write
+POST   /api/2.0/mlflow/runs/set-tag  write
+POST   /api/2.0/mlflow/runs/delete-tag  write
+POST   /api/2.0/mlflow/runs/log-batch  write
+POST   /api/2.0/mlflow/runs/log-inputs  write
+POST   /api/2.0/mlflow/runs/log-model  write
+POST   /api/2.0/mlflow/runs/outputs  write
+GET    /api/2.0/mlflow/runs/search  read
+POST   /api/2.0/mlflow/runs/search  read
+GET    /api/2.0/mlflow/metrics/get-history  read
+POST   /api/2.0/mlflow/logged-models  write
+POST   /api/2.0/mlflow/logged-models/search  read
+GET    /api/2.0/mlflow/logged-models/{model_id}  read
+PATCH  /api/2.0/mlflow/logged-models/{model_id}  write
+DELETE /api/2.0/mlflow/logged-models/{model_id}  write
+PATCH  /api/2.0/mlflow/logged-models/{model_id}/tags  write
+DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{key:path}  write
+GET    /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories  read
+GET    /api/2.0/mlflow-artifacts/artifacts  read
+PUT    /api/2.0/mlflow-artifacts/artifacts/{path:path}  write
+GET    /api/2.0/mlflow-artifacts/artifacts/{path:path}  read
+DELETE /api/2.0/mlflow-artifacts/artifacts/{path:path}  write
+GET    /api/2.0/mlflow/artifacts/list  read
+GET    /api/3.0/mlflow/server-info  read
+DELETE /api/2.0/mlflow/{rest:path}  read
+GET    /api/2.0/mlflow/{rest:path}  read
+PATCH  /api/2.0/mlflow/{rest:path}  read
+POST   /api/2.0/mlflow/{rest:path}  read
+PUT    /api/2.0/mlflow/{rest:path}  read
+DELETE /api/2.0/mlflow-artifacts/{rest:path}  read
+GET    /api/2.0/mlflow-artifacts/{rest:path}  read
+PATCH  /api/2.0/mlflow-artifacts/{rest:path}  read
+POST   /api/2.0/mlflow-artifacts/{rest:path}  read
+PUT    /api/2.0/mlflow-artifacts/{rest:path}  read
+DELETE /api/3.0/mlflow/{rest:path}  read
+GET    /api/3.0/mlflow/{rest:path}  read
+PATCH  /api/3.0/mlflow/{rest:path}  read
+POST   /api/3.0/mlflow/{rest:path}  read
+PUT    /api/3.0/mlflow/{rest:path}  read
+DELETE /ajax-api/2.0/mlflow/{rest:path}  read
+GET    /ajax-api/2.0/mlflow/{rest:path}  read
+PATCH  /ajax-api/2.0/mlflow/{rest:path}  read
+POST   /ajax-api/2.0/mlflow/{rest:path}  read
+PUT    /ajax-api/2.0/mlflow/{rest:path}  read
+GET    /api/v1/docs  public
+GET    /api/v1/docs/init.js  public
+GET    /api/v1/docs/assets  public
+GET    /health  public
+GET    /version  public
+GET    /api/v1/whoami  read
+POST   /api/v1/users  admin
+GET    /api/v1/users  admin
+GET    /api/v1/users/{name}  read
+PATCH  /api/v1/users/{name}  write
+DELETE /api/v1/users/{name}  admin
+POST   /api/v1/tokens  write
+GET    /api/v1/tokens  read
+DELETE /api/v1/tokens/{token_id}  write
+GET    /api/v1/grants  read
+POST   /api/v1/grants  write
+DELETE /api/v1/grants  write
+POST   /api/2.0/mlflow/users/create  admin
+GET    /api/2.0/mlflow/users/get  read
+PATCH  /api/2.0/mlflow/users/update-password  write
+PATCH  /api/2.0/mlflow/users/update-admin  admin
+DELETE /api/2.0/mlflow/users/delete  admin
+POST   /api/2.0/mlflow/registered-models/permissions/create  write
+GET    /api/2.0/mlflow/registered-models/permissions/get  read
+PATCH  /api/2.0/mlflow/registered-models/permissions/update  write
+DELETE /api/2.0/mlflow/registered-models/permissions/delete  write
+"""
+
+
+def _parse(text: str) -> dict[tuple[str, str], Rule]:
+    rules: dict[tuple[str, str], Rule] = {}
+    for line in text.strip().splitlines():
+        method, path, rule = line.split()
+        assert rule in RULE_NAMES, line
+        rules[(method, path)] = rule
+    return rules
+
+
+RULES: dict[tuple[str, str], Rule] = _parse(_TABLE)
+
+
+def rule_for(method: str, path: str) -> Rule | None:
+    """The rule of a route (HEAD is GET's); None: no rule, so refused."""
+    return RULES.get(("GET" if method == "HEAD" else method, path))

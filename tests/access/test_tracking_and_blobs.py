@@ -1,0 +1,63 @@
+"""Runs, experiments and blobs under roles: tracking belongs to the default project;
+a blob is readable only through a manifest the actor may read."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+
+from modelyard.client.http import HttpClient
+from modelyard.errors import NotFound, PermissionDenied
+
+
+@pytest.fixture
+def setup(server_url: str, admin_token: str, model_dir: Path) -> dict[str, str]:
+    with HttpClient(server_url, token=admin_token) as root:
+        root.create_project("risk")
+        out = {"root": admin_token}
+        for name in ("tracker", "risk-viewer", "nobody"):
+            root.create_user(name, password=f"{name}-password")
+            out[name] = root.create_token("t", user=name).secret or ""
+        root.grant_role("tracker", "editor", project="default")
+        root.grant_role("risk-viewer", "viewer", project="risk")
+        root.create_model("secret-model", project="risk")
+        root.register("secret-model", model_dir)
+    return out
+
+
+def test_tracking_needs_a_role_on_the_default_project(server_url: str,
+                                                      setup: dict[str, str]) -> None:
+    with HttpClient(server_url, token=setup["tracker"]) as t:
+        exp = t.create_experiment("exp").experiment_id
+        run = t.create_run(exp)
+        t.log_metric(run.run_id, "auc", 0.9)
+        with pytest.raises(PermissionDenied):  # deleting an experiment: maintainer
+            t.delete_experiment(exp)
+    with HttpClient(server_url, token=setup["nobody"]) as n:
+        with pytest.raises(PermissionDenied):
+            n.get_run(run.run_id)
+        with pytest.raises(PermissionDenied):
+            n.create_experiment("mine")
+
+
+def test_blobs_only_through_a_readable_manifest(server_url: str, setup: dict[str, str],
+                                                model_dir: Path) -> None:
+    digest = hashlib.sha256((model_dir / "weights" / "w.bin").read_bytes()).hexdigest()
+    url = f"/api/v1/blobs/sha256/{digest}"
+    with httpx.Client(base_url=server_url) as h:
+        def get(who: str) -> int:
+            return h.get(url, headers={"Authorization": f"Bearer {setup[who]}"}).status_code
+        assert get("risk-viewer") == 200
+        assert get("root") == 200
+        assert get("nobody") == 404
+        assert get("tracker") == 404  # a role elsewhere does not open this manifest
+    with HttpClient(server_url, token=setup["nobody"]) as n:
+        with pytest.raises(PermissionDenied):  # no write access anywhere
+            n.missing_blobs([digest])
+        with pytest.raises(NotFound):
+            n.get_version("secret-model", 1)
+    with HttpClient(server_url, token=setup["tracker"]) as t:
+        assert t.missing_blobs([digest]) == []  # an editor somewhere may upload

@@ -35,7 +35,12 @@ def run(*args: str, uri: str | None = None, ok: bool = True, terminal: bool = Fa
 
 @pytest.fixture
 def folder(tmp_path: Path) -> str:
-    return str(tmp_path / "registry")
+    """An empty registry in a folder (reads never create one)."""
+    import modelyard
+
+    path = str(tmp_path / "registry")
+    modelyard.Client(path).close()
+    return path
 
 
 def plain(text: str) -> str:

@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+import modelyard
+
 from modelyard.errors import InvalidParameter
 
 HOUR = 3600
@@ -51,6 +53,7 @@ def test_sdk_refuses_a_short_grace_unless_forced(client):
 
 def test_cli_refuses_a_short_grace_in_one_line_unless_forced(tmp_path):
     env = {**os.environ, "MODELYARD_URI": str(tmp_path / "registry")}
+    modelyard.Client(env["MODELYARD_URI"]).close()  # gc never creates a registry
 
     def gc(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "modelyard.cli", "gc", *args], env=env,

@@ -48,8 +48,7 @@ def test_a_port_in_use_is_one_clear_error_and_no_deployment(server_url: str, reg
     finally:
         taken.close()
     out = _log(tmp_path).strip().splitlines()
-    assert out == [f"error: cannot listen on 127.0.0.1:{port}: the port is already in use "
-                   "[INVALID_PARAMETER_VALUE]"]
+    assert out == [f"error: cannot listen on 127.0.0.1:{port}: the port is already in use"]
     assert _all_deployments(registry, "iris") == []
 
 

@@ -22,13 +22,15 @@ def roles() -> None:
 @roles.command("grant")
 @click.argument("subject")
 @click.argument("role", type=ROLES)
-@click.option("--project", default=None)
-@click.option("--model", default=None)
+@click.option("--project", default=None, help="On this project (default: the default project).")
+@click.option("--model", default=None, help="On this registered model instead of a project.")
 @click.option("--group", is_flag=True, help="SUBJECT is a group (default: a user if one "
                                              "has that name, else a group).")
 @click.pass_context
 def roles_grant(ctx: click.Context, subject: str, role: str, project: str | None,
                 model: str | None, group: bool) -> None:
+    """Grant ROLE (viewer, editor, maintainer, admin) to SUBJECT, a user or a group
+    ('*': every authenticated user), on a project or a model."""
     g = client(ctx).grant_role(subject, role, project=project, model=model, group=group)
     show(ctx, g.to_dict(), lambda: click.echo(
         f"granted {g.role} on {_where(g.project, g.model)} to {g.subject_kind} {g.subject}"))
@@ -36,24 +38,26 @@ def roles_grant(ctx: click.Context, subject: str, role: str, project: str | None
 
 @roles.command("revoke")
 @click.argument("subject")
-@click.option("--project", default=None)
-@click.option("--model", default=None)
-@click.option("--group", is_flag=True)
+@click.option("--project", default=None, help="On this project (default: the default project).")
+@click.option("--model", default=None, help="On this registered model instead of a project.")
+@click.option("--group", is_flag=True, help="SUBJECT is a group.")
 @click.pass_context
 def roles_revoke(ctx: click.Context, subject: str, project: str | None, model: str | None,
                  group: bool) -> None:
+    """Revoke the role SUBJECT holds on a project or a model."""
     client(ctx).revoke_role(subject, project=project, model=model, group=group)
     show(ctx, {"revoked": subject}, lambda: click.echo(
         f"revoked the role of {subject} on {_where(project, model)}"))
 
 
 @roles.command("list")
-@click.option("--user", default=None)
-@click.option("--project", default=None)
-@click.option("--model", default=None)
+@click.option("--user", default=None, help="Only the grants of this user (and its groups).")
+@click.option("--project", default=None, help="Only grants on this project.")
+@click.option("--model", default=None, help="Only grants on this registered model.")
 @click.pass_context
 def roles_list(ctx: click.Context, user: str | None, project: str | None,
                model: str | None) -> None:
+    """List role grants."""
     items = client(ctx).list_grants(user=user, project=project, model=model)
     show(ctx, {"grants": [g.to_dict() for g in items]},
          lambda: table(["SUBJECT", "KIND", "ROLE", "ON", "GRANTED", "BY"],

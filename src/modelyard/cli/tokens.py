@@ -19,10 +19,12 @@ def tokens() -> None:
 @click.option("--name", required=True, help="What the token is for, e.g. laptop.")
 @click.option("--user", default=None, help="Whose token (default: yours; others: admin).")
 @click.option("--expires", default=None, help="Lifetime, e.g. 90d, 12h, 1y (default: none).")
-@click.option("--scope", type=click.Choice(["read", "write"]), default="write")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write",
+              show_default=True, help="read: only reads; write: whatever its user may do.")
 @click.pass_context
 def tokens_create(ctx: click.Context, name: str, user: str | None, expires: str | None,
                   scope: str) -> None:
+    """Create an API token; the secret is printed once and only its hash is kept."""
     t = client(ctx).create_token(name, user=user, expires=expires, scope=scope)
 
     def human() -> None:
@@ -37,6 +39,7 @@ def tokens_create(ctx: click.Context, name: str, user: str | None, expires: str 
 @click.option("--all", "all_users", is_flag=True, help="Every user's (admin).")
 @click.pass_context
 def tokens_list(ctx: click.Context, user: str | None, all_users: bool) -> None:
+    """List tokens (ids, names, scopes, expiry; never secrets)."""
     items = client(ctx).list_tokens(user, all_users=all_users)
 
     now = int(time.time() * 1000)

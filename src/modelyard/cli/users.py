@@ -52,6 +52,7 @@ def users_create(ctx: click.Context, name: str, password_stdin: bool, admin: boo
 @users.command("list")
 @click.pass_context
 def users_list(ctx: click.Context) -> None:
+    """List users and service accounts."""
     items = client(ctx).list_users()
     show(ctx, {"users": [u.to_dict() for u in items]},
          lambda: table(["NAME", "KIND", "ADMIN", "DISABLED", "GROUPS", "CREATED"],
@@ -72,6 +73,7 @@ def users_disable(ctx: click.Context, name: str) -> None:
 @click.argument("name")
 @click.pass_context
 def users_enable(ctx: click.Context, name: str) -> None:
+    """Enable a disabled user again."""
     u = client(ctx).update_user(name, disabled=False)
     show(ctx, u.to_dict(), lambda: click.echo(f"enabled {u.name}"))
 
@@ -90,6 +92,7 @@ def users_set_password(ctx: click.Context, name: str) -> None:
 @click.argument("groups", nargs=-1)
 @click.pass_context
 def users_set_groups(ctx: click.Context, name: str, groups: tuple[str, ...]) -> None:
+    """Set the groups of a user (none given: no groups)."""
     u = client(ctx).update_user(name, groups=list(groups))
     show(ctx, u.to_dict(), lambda: click.echo(f"groups of {u.name}: {', '.join(u.groups)}"))
 
@@ -98,6 +101,7 @@ def users_set_groups(ctx: click.Context, name: str, groups: tuple[str, ...]) -> 
 @click.argument("name")
 @click.pass_context
 def users_delete(ctx: click.Context, name: str) -> None:
+    """Delete a user, its tokens and its grants."""
     client(ctx).delete_user(name)
     show(ctx, {"deleted": name}, lambda: click.echo(f"deleted {name}"))
 
@@ -115,6 +119,7 @@ def service_accounts() -> None:
 @click.pass_context
 def service_accounts_create(ctx: click.Context, name: str, groups: tuple[str, ...],
                             with_token: bool) -> None:
+    """Create a service account (a user with tokens and no password), e.g. for CI."""
     user = client(ctx).create_user(name, kind="service", groups=list(groups),
                                    with_token=with_token)
     _created(ctx, user)

@@ -52,11 +52,12 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
              parents: tuple[str, ...], no_create: bool, allow_empty: bool) -> None:
     """Register a file or folder as the next version of NAME; prints its number."""
     metric_values = parse_numbers(metrics)
+    tag_values = parse_tags(tags)  # usage errors before anything is opened or created
     run_id = run_id and full_run_id(client(ctx), run_id)
     from modelyard.client.hashing import total_size
 
     with hash_then_upload(ctx, total_size(path)) as (hashed, sent):
-        v = client(ctx).register(name, path, description=description, tags=parse_tags(tags),
+        v = client(ctx).register(name, path, description=description, tags=tag_values,
                                  run_id=run_id, flavor=flavor, metrics=metric_values,
                                  parents=list(parents), create_model=not no_create,
                                  progress=sent, hash_progress=hashed,

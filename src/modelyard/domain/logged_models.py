@@ -10,12 +10,11 @@ produced (``runs/outputs``).
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
 from modelyard.domain.paging import decode_token, page_of
-from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.manifests import check_blobs_present, list_folder
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
 from modelyard.domain.records import LoggedModelRecord
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
@@ -48,23 +47,6 @@ FIELDS = FieldSet(
 
 def new_model_id() -> str:
     return "m-" + uuid.uuid4().hex
-
-
-def list_folder(files: list[FileEntry], path: str = "") -> list[dict[str, Any]]:
-    """One folder level of a manifest under ``path``: files with their size, folders
-    with None; a path naming a file (or nothing) lists as empty."""
-    base = path + "/" if path else ""
-    out: dict[str, dict[str, Any]] = {}
-    for f in files:
-        if f.path == path or not f.path.startswith(base):
-            continue
-        head, sep, _ = f.path[len(base):].partition("/")
-        full = base + head
-        if sep:
-            out.setdefault(full, {"path": full, "is_dir": True, "size": None})
-        else:
-            out[full] = {"path": full, "is_dir": False, "size": f.size}
-    return [out[k] for k in sorted(out)]
 
 
 class LoggedModelService:

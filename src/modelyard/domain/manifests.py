@@ -4,6 +4,7 @@ dataset versions, logged models)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from modelyard.domain.entities import FileEntry
 from modelyard.domain.ports import BlobStore, Transaction
@@ -28,3 +29,20 @@ def check_blobs_present(tx: Transaction, blobs: BlobStore, files: Sequence[FileE
         if actual != f.size:
             raise InvalidParameter(
                 f"file {f.path!r}: manifest says {f.size} bytes, blob has {actual}")
+
+
+def list_folder(files: Sequence[FileEntry], path: str = "") -> list[dict[str, Any]]:
+    """One folder level of a manifest under ``path``: files with their size, folders
+    with None; a path naming a file (or nothing) lists as empty."""
+    base = path + "/" if path else ""
+    out: dict[str, dict[str, Any]] = {}
+    for f in files:
+        if f.path == path or not f.path.startswith(base):
+            continue
+        head, sep, _ = f.path[len(base):].partition("/")
+        full = base + head
+        if sep:
+            out.setdefault(full, {"path": full, "is_dir": True, "size": None})
+        else:
+            out[full] = {"path": full, "is_dir": False, "size": f.size}
+    return [out[k] for k in sorted(out)]

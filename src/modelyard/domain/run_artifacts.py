@@ -6,7 +6,7 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, Principal
-from modelyard.domain.manifests import check_blobs_present
+from modelyard.domain.manifests import check_blobs_present, list_folder
 from modelyard.domain.tracking_base import TrackingBase
 from modelyard.domain.validation import check_manifest, check_relpath
 from modelyard.errors import NotFound
@@ -59,15 +59,6 @@ class RunArtifactOps(TrackingBase):
         """One folder level under ``path``: files with their size, folders with None."""
         path = self._artifact_path(path)
         files = self.run_artifact_files(actor, run_id, path)
-        base = path + "/" if path else ""
-        out: dict[str, dict[str, Any]] = {}
-        for f in files:
-            if f.path == path:
-                return []  # a file, not a folder
-            head, sep, _ = f.path[len(base):].partition("/")
-            full = base + head
-            if sep:
-                out.setdefault(full, {"path": full, "is_dir": True, "size": None})
-            else:
-                out[full] = {"path": full, "is_dir": False, "size": f.size}
-        return [out[k] for k in sorted(out)]
+        if path and any(f.path == path for f in files):
+            return []  # a file, not a folder
+        return list_folder(files, path)

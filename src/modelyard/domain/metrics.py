@@ -17,10 +17,9 @@ from modelyard.domain.tracking_base import (
     MAX_HISTORY_PAGE,
     TrackingBase,
     _float,
-    _int,
     _pairs,
 )
-from modelyard.domain.validation import check_max_results, check_metric_key, check_param, check_run_tag
+from modelyard.domain.validation import check_int, check_max_results, check_metric_key, check_param, check_run_tag
 from modelyard.errors import InvalidParameter, NotFound
 
 
@@ -55,8 +54,8 @@ class MetricOps(TrackingBase):
                 raise InvalidParameter("each metric must be a Metric or {key, value, step, timestamp}")
             key = check_metric_key(key)
             out.append(Metric(key=key, value=_float(value, key),
-                              step=_int(step or 0, "step"),
-                              timestamp=_int(ts, "timestamp") if ts else now))
+                              step=check_int(step or 0, "step"),
+                              timestamp=check_int(ts, "timestamp") if ts else now))
         return out
 
     def log_batch(self, actor: Principal, run_id: str, metrics: Iterable[Any] = (),

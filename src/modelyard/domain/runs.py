@@ -12,8 +12,8 @@ from modelyard.domain.datasets import resolve_inputs
 from modelyard.domain.entities import Page, Principal, Run
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
-from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, TrackingBase, _int, _pairs
-from modelyard.domain.validation import check_max_results, check_run_tag
+from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, TrackingBase, _pairs
+from modelyard.domain.validation import check_int, check_max_results, check_run_tag
 from modelyard.errors import InvalidParameter
 
 
@@ -62,7 +62,7 @@ class RunOps(TrackingBase):
             exp = self._exp_row(tx, experiment_id)
             if exp.lifecycle_stage != "active":
                 raise InvalidParameter(f"experiment {experiment_id!r} is deleted")
-            start = _int(start_time, "start_time") if start_time is not None else now
+            start = check_int(start_time, "start_time") if start_time is not None else now
             rid = tx.tracking.insert_run(run_uuid=run_uuid, experiment_id=exp.id,
                                          name=run_name, status="RUNNING", start_time=start,
                                          user_id=user, parent_run_uuid=parent_run_id)
@@ -83,7 +83,7 @@ class RunOps(TrackingBase):
                 raise InvalidParameter(f"status must be one of {', '.join(RUN_STATUSES)}")
             values["status"] = status
         if end_time is not None:
-            values["end_time"] = _int(end_time, "end_time")
+            values["end_time"] = check_int(end_time, "end_time")
         if run_name:
             check_run_tag("mlflow.runName", run_name)
             if len(run_name) > 250:

@@ -20,10 +20,6 @@ MAX_HISTORY_PAGE = 100_000
 DEFAULT_HISTORY_PAGE = 25_000
 
 
-def _int(value: object, what: str) -> int:
-    return check_int(value, what)
-
-
 def _float(value: object, key: str) -> float:
     if isinstance(value, bool):
         raise InvalidParameter(f"metric {key!r}: value must be a number")

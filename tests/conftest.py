@@ -138,6 +138,54 @@ def s3_url(s3_server: str) -> str:
     return f"s3://{bucket}/blobs?endpoint_url={s3_server}&region=us-east-1"
 
 
+@pytest.fixture(scope="session")
+def gcs_server() -> Iterator[str]:
+    """A GCS emulator (gcp-storage-emulator from PyPI) on loopback."""
+    from tests.emulators import gcs_emulator
+
+    yield from gcs_emulator()
+
+
+@pytest.fixture
+def gcs_url(gcs_server: str) -> str:
+    """A fresh bucket on the GCS emulator, as a blob store URL."""
+    import secrets
+
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    bucket = "modelyard-" + secrets.token_hex(6)
+    client = storage.Client(project="test", credentials=AnonymousCredentials(),
+                            client_options={"api_endpoint": gcs_server})
+    client.create_bucket(bucket)
+    return f"gs://{bucket}/blobs?endpoint={gcs_server}&project=test&anonymous=1"
+
+
+@pytest.fixture(scope="session")
+def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Azurite (from npm) on loopback; its blob endpoint."""
+    from tests.emulators import azurite
+
+    yield from azurite(tmp_path_factory.mktemp("azurite"))
+
+
+@pytest.fixture
+def azure_url(azure_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh container on Azurite, as a blob store URL (credentials through
+    AZURE_STORAGE_CONNECTION_STRING, as a deployment would give them)."""
+    import secrets
+
+    from azure.storage.blob import BlobServiceClient
+
+    from tests.emulators import azurite_connection_string
+
+    conn = azurite_connection_string(azure_server)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", conn)
+    container = "modelyard-" + secrets.token_hex(6)
+    BlobServiceClient.from_connection_string(conn).create_container(container)
+    return f"azure://{container}/blobs"
+
+
 @pytest.fixture
 def model_dir(tmp_path: Path) -> Path:
     d = tmp_path / "model"

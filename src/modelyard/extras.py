@@ -23,8 +23,13 @@ def needed_modules(database_url: str, artifacts_uri: str) -> list[tuple[str, str
         out.append(("a PostgreSQL database", "psycopg", "postgres"))
     elif scheme.startswith(("mysql", "mariadb")):
         out.append(("a MySQL database", "pymysql", "mysql"))
-    if artifacts_uri.lower().startswith("s3://"):
+    blob_scheme = artifacts_uri.partition("://")[0].lower()
+    if blob_scheme == "s3":
         out.append(("storing blobs on s3://", "boto3", "s3"))
+    elif blob_scheme == "gs":
+        out.append(("storing blobs on gs://", "google.cloud.storage", "gcs"))
+    elif blob_scheme == "azure":
+        out.append(("storing blobs on azure://", "azure.storage.blob", "azure"))
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, BinaryIO, cast
 
 from modelyard.errors import DigestMismatch
 
@@ -33,3 +35,34 @@ def put_file(store: Any, path: str, digest: str) -> int:
         w.abort()
         raise
     return int(w.commit())
+
+
+class _Chunks(io.RawIOBase):
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.rest:
+            try:
+                self.rest = next(self.chunks)
+            except StopIteration:
+                return 0
+        n = min(len(buffer), len(self.rest))
+        buffer[:n] = self.rest[:n]
+        self.rest = self.rest[n:]
+        return n
+
+    def close(self) -> None:
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()
+        super().close()
+
+
+def ChunkReader(chunks: Iterator[bytes]) -> BinaryIO:  # noqa: N802 - reads like a class
+    """A binary file object over an iterator of byte chunks (a store's ranged reads)."""
+    return cast(BinaryIO, io.BufferedReader(_Chunks(chunks), CHUNK))

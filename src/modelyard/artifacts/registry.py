@@ -22,7 +22,20 @@ def _s3(url: str) -> Any:
     return S3BlobStore.from_url(url)
 
 
-BUILTIN: dict[str, Callable[[str], Any]] = {"file": _local, "s3": _s3}
+def _gcs(url: str) -> Any:
+    from modelyard.artifacts.gcs import GCSBlobStore
+
+    return GCSBlobStore.from_url(url)
+
+
+def _azure(url: str) -> Any:
+    from modelyard.artifacts.azure import AzureBlobStore
+
+    return AzureBlobStore.from_url(url)
+
+
+BUILTIN: dict[str, Callable[[str], Any]] = {"file": _local, "s3": _s3, "gs": _gcs,
+                                            "azure": _azure}
 
 
 def open_blob_store(url: str) -> Any:

@@ -75,6 +75,16 @@ class BlobStoreContract:
         assert w.digest == _digest(data) and blobs.has(w.digest)
         assert [d for d, _ in blobs.iter_blobs()] == [w.digest]
 
+    def test_large_upload_of_unknown_digest(self, blobs: Any) -> None:
+        data = os.urandom(17 * 1024 * 1024 + 3)
+        w = blobs.writer(None, 1 << 30)
+        for i in range(0, len(data), 1 << 20):
+            w.write(data[i:i + (1 << 20)])
+        assert w.commit() == len(data) and w.digest == _digest(data)
+        assert _digest(b"".join(blobs.read_chunks(w.digest))) == w.digest
+        assert [d for d, _ in blobs.iter_blobs()] == [w.digest]
+        assert blobs.sweep_temp(time.time() + 60) == (0, 0)  # nothing left behind
+
     def test_retry_is_harmless(self, blobs: Any) -> None:
         data = b"same bytes"
         _put(blobs, data)

@@ -1,4 +1,5 @@
-"""The registry end to end with its blobs in S3 (moto server), over both transports."""
+"""The registry end to end with its blobs in object storage, over both transports: S3
+(moto server), Google Cloud Storage (gcp-storage-emulator) and Azure Blob (Azurite)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from modelyard.server.app import create_app
 from modelyard.services import Services
 
 
+@pytest.fixture(params=["s3", "gcs", "azure"])
+def store_url(request):
+    return request.getfixturevalue(f"{request.param}_url")
+
+
 @pytest.fixture(params=["local", "http"])
-def s3_client(request, tmp_path, s3_url, live_server):
-    settings = Settings.load({"home": str(tmp_path / "home"), "artifacts_uri": s3_url}, environ={})
+def s3_client(request, tmp_path, store_url, live_server):
+    settings = Settings.load({"home": str(tmp_path / "home"), "artifacts_uri": store_url},
+                             environ={})
     services = Services.from_settings(settings, upgrade=True)
     if request.param == "local":
         yield LocalClient("test", services=services)
@@ -25,7 +32,7 @@ def s3_client(request, tmp_path, s3_url, live_server):
     services.close()
 
 
-def test_register_download_gc_on_s3(s3_client, model_dir, tmp_path):
+def test_register_download_gc_on_object_storage(s3_client, model_dir, tmp_path):
     v1 = s3_client.register("fraud", model_dir)
     assert s3_client.upload_files(__import__("modelyard.client.hashing",
                                              fromlist=["scan"]).scan(model_dir)) == 0

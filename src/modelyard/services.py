@@ -25,6 +25,7 @@ from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
 from modelyard.domain.fsck import FsckService
 from modelyard.domain.gc import GcService
+from modelyard.domain.health import HealthService
 from modelyard.domain.idempotency import IdempotencyService
 from modelyard.domain.lineage import LineageService
 from modelyard.domain.logged_models import LoggedModelService
@@ -58,6 +59,7 @@ class Services:
     fsck: FsckService
     idempotency: IdempotencyService
     access: AccessService
+    health: HealthService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -100,6 +102,7 @@ class Services:
             fsck=FsckService(blob_service, SqlManifestIndex(store)),
             idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
             access=access,
+            health=HealthService(store, blobs),
         )
 
     def close(self) -> None:

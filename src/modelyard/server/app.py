@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
 
 import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
-from modelyard.server import api_v1, auth, docs, errors, mlflow_compat
+from modelyard.server import api_v1, auth, docs, errors, health, mlflow_compat
 from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
@@ -45,6 +44,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     errors.install(app)
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
+    app.include_router(health.router())
     docs.install(app, "/api/v1/openapi.json")
     # Outermost last: every response gets its headers and request id, then the Host
     # check, the cross-site check and the body limits run before any route, and an
@@ -55,13 +55,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequireNonSimple)
     app.add_middleware(HostCheck, allowed=allowed_hosts)
     app.add_middleware(ResponseHeaders)
-
-    @app.get("/health", include_in_schema=False)
-    def health() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    @app.get("/version", include_in_schema=False)
-    def version() -> JSONResponse:
-        return JSONResponse({"version": modelyard.__version__})
 
     return app

@@ -181,6 +181,7 @@ GET    /api/v1/docs  public
 GET    /api/v1/docs/init.js  public
 GET    /api/v1/docs/assets  public
 GET    /health  public
+GET    /ready  public
 GET    /version  public
 GET    /api/v1/whoami  read
 POST   /api/v1/users  admin

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from modelyard.errors import ModelyardError, ServiceUnavailable
@@ -102,6 +102,11 @@ class SqlStore:
     def write(self) -> AbstractContextManager[SqlTransaction]:
         """A transaction that takes the write lock at once on SQLite."""
         return self._tx(True)
+
+    def ping(self) -> None:
+        """One round trip to the database; ServiceUnavailable when it does not answer."""
+        with self.read() as tx:
+            tx.conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

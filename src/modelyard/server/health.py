@@ -1,0 +1,33 @@
+"""Probes for load balancers and orchestrators, outside every API's prefix:
+``/health`` (live: the process answers), ``/ready`` (ready: the database and the
+storage answer this process; 503 otherwise, naming the check that failed by its code),
+``/version``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+import modelyard
+
+
+def router() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    @r.get("/health")
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @r.get("/ready")
+    def ready(request: Request) -> JSONResponse:
+        checks = request.app.state.services.health.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503,
+                            headers={"Cache-Control": "no-store"})
+
+    @r.get("/version")
+    def version() -> JSONResponse:
+        return JSONResponse({"version": modelyard.__version__})
+
+    return r

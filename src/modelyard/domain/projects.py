@@ -11,7 +11,7 @@ from modelyard.domain.ports import Transaction
 from modelyard.domain.registry_base import RegistryBase
 from modelyard.domain.validation import check_description, check_name
 from modelyard.domain.roles import Permission
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
 DEFAULT_PROJECT = "default"
 
@@ -24,7 +24,13 @@ class ProjectOps(RegistryBase):
         if name != DEFAULT_PROJECT:
             raise NotFound(f"project {name!r} does not exist")
         now = self.clock.now_ms()
-        pid = tx.registry.insert_project(name, "The default project", now, actor.name)
+        try:
+            pid = tx.registry.insert_project(name, "The default project", now, actor.name)
+        except AlreadyExists:  # a concurrent first write created it: use that one
+            found = tx.registry.project_id(name, latest=True)
+            if found is None:
+                raise
+            return found
         ev.record(tx, now, actor, ev.ProjectCreated(), "project", name, name, key=pid)
         return pid
 

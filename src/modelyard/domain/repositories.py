@@ -22,7 +22,10 @@ from modelyard.domain.search import Node, OrderKey
 
 
 class ProjectRepository(Protocol):
-    def project_id(self, name: str) -> int | None: ...
+    def project_id(self, name: str, *, latest: bool = False) -> int | None:
+        """``latest``: read the newest committed row (a locking read), not the
+        transaction's snapshot."""
+        ...
 
     def insert_project(self, name: str, description: str, now: int, actor: str) -> int:
         """Raises AlreadyExists when the name is taken."""

@@ -32,8 +32,11 @@ class ModelsRepo:
         self.conn = conn
 
     # -- projects ---------------------------------------------------------------------
-    def project_id(self, name: str) -> int | None:
-        pid = self.conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
+    def project_id(self, name: str, *, latest: bool = False) -> int | None:
+        q = select(projects.c.id).where(projects.c.name == name)
+        if latest:  # a locking read sees the newest commit, even under repeatable read
+            q = q.with_for_update(read=True)
+        pid = self.conn.execute(q).scalar()
         return None if pid is None else int(pid)
 
     def insert_project(self, name: str, description: str, now: int, actor: str) -> int:

@@ -20,8 +20,11 @@ lines = [
 for f in dataclasses.fields(Settings):
     env, text = SETTINGS_HELP[f.name]
     lines.append(f"| `{f.name}` | `{env}` | `{f.default!r}` | {text} |")
-lines += ["", "Clients (CLI and SDK) find the registry from `--uri` / `MODELYARD_URI`, else "
-          "`http://127.0.0.1:5000`.", ""]
+lines += ["",
+          "Clients (CLI and SDK) find the registry from `--uri` / `MODELYARD_URI`, else from",
+          "`MLFLOW_TRACKING_URI` when it is an `http://` or `https://` URI (code moving over "
+          "from MLflow",
+          "finds the server it already names), else `http://127.0.0.1:5000`.", ""]
 out = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 out.write_text("\n".join(lines))
 print("wrote", out)

@@ -40,9 +40,10 @@ class Settings:
     artifacts_uri: str = _field(
         "",
         "MODELYARD_ARTIFACTS_URI",
-        "Where blobs are stored: a local folder, file:// URL, or "
-        "s3://bucket/prefix[?endpoint_url=...&region=...] (credentials from the usual AWS "
-        "sources). Empty: <home>/blobs.",
+        "Where blobs are stored: a local folder, file:// URL, "
+        "s3://bucket/prefix[?endpoint_url=...&region=...], gs://bucket/prefix[?project=...] "
+        "or azure://container/prefix?account=NAME (credentials from the usual AWS, Google "
+        "or Azure sources). Empty: <home>/blobs.",
     )
     host: str = _field("127.0.0.1", "MODELYARD_HOST", "Address the server binds to.")
     port: int = _field(5000, "MODELYARD_PORT", "Port the server listens on.")

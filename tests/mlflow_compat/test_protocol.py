@@ -41,7 +41,7 @@ def test_credentials_are_accepted_and_never_logged(mlflow_url: str, env: dict[st
     ("POST", "/api/2.0/mlflow/logged-models/m-0/params"),
     ("GET", "/api/3.0/mlflow/server-features"),
     ("PUT", "/api/2.0/mlflow-artifacts/mpu/complete/x"),
-    ("GET", "/ajax-api/2.0/mlflow/experiments/search"),
+    ("GET", "/ajax-api/2.0/mlflow/traces"),
 ])
 def test_unsupported_endpoints_answer_mlflow_json(http: httpx.Client, method: str,
                                                   path: str) -> None:

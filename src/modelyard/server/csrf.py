@@ -3,14 +3,14 @@
 An HTML form, or a script of another origin without a CORS preflight, can only send
 GET, HEAD and POST with no custom header and a "simple" content type (none,
 ``text/plain``, ``application/x-www-form-urlencoded``, ``multipart/form-data``).
-So every POST, PUT, PATCH and DELETE must carry a JSON content type or one of the
-custom headers ``X-Modelyard-Client`` / ``X-Requested-With`` (the SDK sends the first
+So every POST, PUT, PATCH and DELETE must carry a content type that is not simple
+(JSON, or bytes such as ``application/octet-stream``) or one of the custom headers ``X-Modelyard-Client`` / ``X-Requested-With`` (the SDK sends the first
 on every call; a body-less ``/restore`` POST needs one of them), with two exceptions
 for requests that a browser can never send without asking first, because PUT, PATCH
 and DELETE are not simple methods: a PUT to a blob upload route (bytes of any type),
 and PUT, PATCH and DELETE on the MLflow-compatible paths, which the mlflow client sends
 without a body (deletes) or with a file's guessed type (artifact uploads, ``text/plain``
-included).  A POST always needs JSON or the header, on every path.
+included).  A POST always needs a non-simple content type or the header, on every path.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ _MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
 CUSTOM_HEADERS = (b"x-modelyard-client", b"x-requested-with")
 
 
-def _is_json(content_type: str) -> bool:
-    base = content_type.split(";", 1)[0].strip().lower()
-    return base == "application/json" or (base.startswith("application/")
-                                          and base.endswith("+json"))
+SIMPLE_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded",
+                          "multipart/form-data"})
+
+
+def _not_simple(content_type: str) -> bool:
+    """A content type a browser sends cross-site only after a CORS preflight."""
+    return content_type.split(";", 1)[0].strip().lower() not in SIMPLE_TYPES
 
 
 def allowed(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
@@ -38,7 +41,7 @@ def allowed(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
         return True
     if any(h in headers for h in CUSTOM_HEADERS):
         return True
-    return _is_json(headers.get(b"content-type", b"").decode("latin-1"))
+    return _not_simple(headers.get(b"content-type", b"").decode("latin-1"))
 
 
 class RequireNonSimple:

@@ -172,17 +172,20 @@ GET    /api/3.0/mlflow/{rest:path}  read
 PATCH  /api/3.0/mlflow/{rest:path}  read
 POST   /api/3.0/mlflow/{rest:path}  read
 PUT    /api/3.0/mlflow/{rest:path}  read
-DELETE /ajax-api/2.0/mlflow/{rest:path}  read
-GET    /ajax-api/2.0/mlflow/{rest:path}  read
-PATCH  /ajax-api/2.0/mlflow/{rest:path}  read
-POST   /ajax-api/2.0/mlflow/{rest:path}  read
-PUT    /ajax-api/2.0/mlflow/{rest:path}  read
+GET    /get-artifact  read
+GET    /model-versions/get-artifact  read
+GET    /api/2.0/mlflow/logged-models/{model_id}/artifacts/files  read
+POST   /api/2.0/mlflow/upload-artifact  write
+GET    /api/2.0/mlflow/metrics/get-history-bulk  read
+GET    /api/2.0/mlflow/metrics/get-history-bulk-interval  read
+POST   /api/2.0/mlflow/experiments/search-datasets  read
 GET    /api/v1/docs  public
 GET    /api/v1/docs/init.js  public
 GET    /api/v1/docs/assets  public
 GET    /health  public
 GET    /ready  public
 GET    /version  public
+GET    /api/v1/version  public
 GET    /api/v1/whoami  read
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin
@@ -220,5 +223,8 @@ RULES: dict[tuple[str, str], Rule] = _parse(_TABLE)
 
 
 def rule_for(method: str, path: str) -> Rule | None:
-    """The rule of a route (HEAD is GET's); None: no rule, so refused."""
+    """The rule of a route (HEAD is GET's; a route under MLflow's ``/ajax-api/`` has
+    the rule of the same route under ``/api/``); None: no rule, so refused."""
+    if path.startswith("/ajax-api/"):
+        path = "/api/" + path[len("/ajax-api/"):]
     return RULES.get(("GET" if method == "HEAD" else method, path))

@@ -15,9 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 
 from modelyard.errors import NotImplementedByServer
-from modelyard.server.mlflow_compat import artifacts, auth_api, logged_models, registry, tracking
+from modelyard.server.mlflow_compat import (
+    artifacts,
+    auth_api,
+    logged_models,
+    registry,
+    tracking,
+    ui_api,
+)
 
 # What /api/3.0/mlflow/server-info answers: multipart artifact transfer is off (a
 # single streamed PUT or GET moves any size), and no optional MLflow features.
@@ -34,17 +42,32 @@ SERVER_INFO: dict[str, Any] = {
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 _PREFIXES = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/",
-             "/ajax-api/2.0/mlflow/")
+             "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/", "/ajax-api/3.0/mlflow/")
+
+
+def _mirror_under_ajax_api(r: APIRouter, sources: list[APIRouter]) -> None:
+    """Every MLflow endpoint also under ``/ajax-api/``, where MLflow's web UI and some
+    tools call it: the same endpoint and the same permission rule
+    (:func:`modelyard.server.route_rules.rule_for` maps the prefix)."""
+    for route in [route for source in sources for route in source.routes]:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+            r.add_api_route("/ajax-api/" + route.path[len("/api/"):], route.endpoint,
+                            methods=sorted(route.methods or ()), response_model=None,
+                            include_in_schema=False, name=f"ajax-{route.name}")
 
 
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
-    for module in (registry, tracking, logged_models, artifacts, auth_api):
-        r.include_router(module.router)
+    modules = [registry.router, tracking.router, logged_models.router, artifacts.router,
+               auth_api.router, ui_api.router]
+    for module in modules:
+        r.include_router(module)
 
     @r.get("/api/3.0/mlflow/server-info")
     def server_info() -> dict[str, Any]:
         return SERVER_INFO
+
+    _mirror_under_ajax_api(r, [*modules, r])
 
     def not_supported(request: Request) -> None:
         raise NotImplementedByServer(

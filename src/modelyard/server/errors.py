@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from modelyard.server.mlflow_compat.messages import is_mlflow_path, mlflow_message
 from modelyard.errors import ModelyardError, RateLimited, Unauthenticated
 
 log = logging.getLogger("modelyard.server")
@@ -90,14 +91,17 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ModelyardError)
-    async def _domain(_: Request, exc: ModelyardError) -> JSONResponse:
+    async def _domain(request: Request, exc: ModelyardError) -> JSONResponse:
         if exc.http_status >= 500:
             # The cause's traceback is not logged: a driver's exception text can hold
             # values of the statement; the message is written to be logged.
             log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
             return error_response(exc.code, _GENERIC_5XX.get(
                 exc.code, "internal server error; see the server log"), exc.http_status)
-        return error_response(exc.code, exc.message, exc.http_status, _auth_headers(exc))
+        message = exc.message
+        if is_mlflow_path(request.url.path):
+            message = mlflow_message(message)
+        return error_response(exc.code, message, exc.http_status, _auth_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

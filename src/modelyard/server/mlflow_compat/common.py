@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +87,22 @@ def _has_body(request: Request) -> bool:
     return "transfer-encoding" in request.headers
 
 
+_DOCS = " See the API docs for more information about request parameters."
+
+
+def missing(key: str) -> str:
+    """MLflow's message for a required field that is absent or empty."""
+    return f"Missing value for required parameter '{key}'.{_DOCS}"
+
+
+def invalid_type(key: str, value: Any) -> str:
+    """MLflow's message for a field of the wrong JSON type (``{"name": 123}``): it
+    checks types before anything else and converts nothing."""
+    shown = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return (f"Invalid value {shown} for parameter '{key}' supplied:  Hint: Value was of "
+            f"type '{type(value).__name__}'.{_DOCS}")
+
+
 def get_str(args: dict[str, Any], key: str, default: str | None = None, *,
             required: bool = False) -> str | None:
     value = args.get(key)
@@ -93,11 +110,11 @@ def get_str(args: dict[str, Any], key: str, default: str | None = None, *,
         value = value[-1] if value else None
     if value is None or value == "":
         if required:
-            raise InvalidParameter(f"Missing value for required parameter '{key}'.")
+            raise InvalidParameter(missing(key))
         return default
-    if isinstance(value, (bool, dict, list)):
-        raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected a string")
-    return str(value)
+    if not isinstance(value, str):
+        raise InvalidParameter(invalid_type(key, value))
+    return value
 
 
 def need_str(args: dict[str, Any], key: str) -> str:

@@ -22,6 +22,8 @@ from modelyard.server.mlflow_compat.common import (
     get_list,
     get_str,
     get_tags,
+    invalid_type,
+    missing,
     need_str,
 )
 from modelyard.services import Services
@@ -45,7 +47,10 @@ def _view(args: dict[str, Any], key: str) -> bool | None:
 
 def _run_id(args: dict[str, Any]) -> str:
     # The client sends both run_id and the older run_uuid.
-    return get_str(args, "run_id") or need_str(args, "run_uuid")
+    run_id = get_str(args, "run_id") or get_str(args, "run_uuid")
+    if run_id is None:
+        raise InvalidParameter(missing("run_id"))
+    return run_id
 
 
 def _page(items: list[Any], key: str, token: str | None) -> dict[str, Any]:
@@ -165,12 +170,15 @@ def restore_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal =
 
 @router.post("/runs/log-metric")
 def log_metric(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
+    run_id, key = _run_id(args), need_str(args, "key")
     value = get_float(args, "value")
     if value is None:
-        raise InvalidParameter("Missing value for required parameter 'value'.")
-    s.tracking.log_batch(who, _run_id(args), metrics=[{
-        "key": need_str(args, "key"), "value": value, "step": get_int(args, "step", 0),
-        "timestamp": get_int(args, "timestamp")}])
+        raise InvalidParameter(missing("value"))
+    timestamp = get_int(args, "timestamp")
+    if timestamp is None:
+        raise InvalidParameter(missing("timestamp"))
+    s.tracking.log_batch(who, run_id, metrics=[{
+        "key": key, "value": value, "step": get_int(args, "step", 0), "timestamp": timestamp}])
     return {}
 
 
@@ -197,10 +205,28 @@ def delete_tag(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = 
 @router.post("/runs/log-batch")
 def log_batch(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     run_id = _run_id(args)
+    _require_fields(args, {"metrics": ("key", "value", "timestamp"), "params": ("key",),
+                           "tags": ("key",)})
     s.tracking.log_batch(who, run_id, metrics=_new_metrics(s, who, run_id,
                                                            get_list(args, "metrics")),
                          params=get_list(args, "params"), tags=get_list(args, "tags"))
     return {}
+
+
+def _require_fields(args: dict[str, Any], fields: dict[str, tuple[str, ...]]) -> None:
+    """MLflow's checks of a batch, before anything is looked up: each list is a list,
+    and each item has its required fields (``metrics[0].timestamp``)."""
+    for name, required in fields.items():
+        items = args.get(name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise InvalidParameter(invalid_type(name, items))
+        for idx, item in enumerate(items):
+            for f in required:
+                value = item.get(f) if isinstance(item, dict) else None
+                if value is None or value == "":
+                    raise InvalidParameter(missing(f"{name}[{idx}].{f}"))
 
 
 def _new_metrics(s: Services, who: Principal, run_id: str, metrics: list[Any]) -> list[Any]:

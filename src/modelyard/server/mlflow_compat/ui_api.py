@@ -30,6 +30,7 @@ from modelyard.server.mlflow_compat.common import (
     get_int,
     get_list,
     get_str,
+    missing,
     need_str,
 )
 from modelyard.server.streaming import receive_blob, verified_blob_response
@@ -70,7 +71,7 @@ def get_model_version_artifact(request: Request, args: dict[str, Any] = Args,
                                s: Services = Svc, who: Principal = Who) -> Response:
     version = get_int(args, "version")
     if version is None:
-        raise InvalidParameter("Missing value for required parameter 'version'.")
+        raise InvalidParameter(missing("version"))
     src = ArtifactSource("version", need_str(args, "name"), _safe(need_str(args, "path")),
                          version)
     return _send(s, who, src, request)
@@ -155,7 +156,7 @@ def get_metric_history_bulk_interval(args: dict[str, Any] = Args, s: Services = 
                                      who: Principal = Who) -> dict[str, Any]:
     run_ids = [str(r) for r in get_list(args, "run_ids")]
     if not run_ids:
-        raise InvalidParameter("Missing value for required parameter 'run_ids'.")
+        raise InvalidParameter(missing("run_ids"))
     if len(run_ids) > MAX_INTERVAL_RUNS:
         raise InvalidParameter(
             f"GetMetricHistoryBulkInterval request must specify at most {MAX_INTERVAL_RUNS} "

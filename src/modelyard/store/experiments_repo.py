@@ -126,8 +126,10 @@ class ExperimentsRepo(ChildRows):
                            limit: int, deleted: bool | None) -> list[Experiment]:
         q = select(E).where(lifecycle_filter(E.c.lifecycle_stage, deleted))
         q = q.where(compile_filter(node, self._experiment_field))
-        q = q.order_by(*order_missing_last(order, self._experiment_field), E.c.created_at.desc(),
-                       E.c.id.desc())
+        # MLflow's order: without keys, newest first with ties by id ascending; after
+        # requested keys, ties by id descending.
+        tie = (E.c.created_at.desc(), E.c.id.asc()) if not order else (E.c.id.desc(),)
+        q = q.order_by(*order_missing_last(order, self._experiment_field), *tie)
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
         return [self.experiment_entity(experiment_record(r)) for r in rows]
 

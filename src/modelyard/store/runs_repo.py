@@ -111,7 +111,10 @@ class RunsRepo(ChildRows):
         q = select(R).where(R.c.experiment_id.in_(experiment_ids),
                             lifecycle_filter(R.c.lifecycle_stage, deleted))
         q = q.where(compile_filter(node, self._run_field))
-        q = q.order_by(*order_missing_last(order, self._run_field), R.c.start_time.desc(), R.c.id.desc())
+        # MLflow's order: the requested keys, then start time (newest first), then the
+        # run id ascending, so that runs started in the same millisecond keep one order.
+        q = q.order_by(*order_missing_last(order, self._run_field), R.c.start_time.desc(),
+                       R.c.run_uuid.asc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
         return self.run_entities([run_record(r) for r in rows])
 

@@ -23,6 +23,7 @@ from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
+from modelyard.domain.dvc import DvcRemoteService
 from modelyard.domain.fsck import FsckService
 from modelyard.domain.gc import GcService
 from modelyard.domain.idempotency import IdempotencyService
@@ -58,6 +59,7 @@ class Services:
     fsck: FsckService
     idempotency: IdempotencyService
     access: AccessService
+    dvc_remote: DvcRemoteService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -100,6 +102,7 @@ class Services:
             fsck=FsckService(blob_service, SqlManifestIndex(store)),
             idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
             access=access,
+            dvc_remote=DvcRemoteService(store, blobs, access, clock),
         )
 
     def close(self) -> None:

@@ -10,7 +10,10 @@ for requests that a browser can never send without asking first, because PUT, PA
 and DELETE are not simple methods: a PUT to a blob upload route (bytes of any type),
 and PUT, PATCH and DELETE on the MLflow-compatible paths, which the mlflow client sends
 without a body (deletes) or with a file's guessed type (artifact uploads, ``text/plain``
-included).  A POST always needs JSON or the header, on every path.
+included).  A POST needs JSON or the header, on every path but one: DVC's HTTP
+remote pushes an object with a POST of its bytes, so a POST to a DVC object path is
+let through when it declares a content type that no form or simple request can carry
+(``application/octet-stream``, which is what ``dvc-http`` sends).
 """
 
 from __future__ import annotations
@@ -18,15 +21,21 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.server.errors import send_error
-from modelyard.server.limits import is_upload_route
+from modelyard.server.limits import is_dvc_object, is_upload_route
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
 CUSTOM_HEADERS = (b"x-modelyard-client", b"x-requested-with")
+SIMPLE_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded",
+                          "multipart/form-data"})
+
+
+def _base(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _is_json(content_type: str) -> bool:
-    base = content_type.split(";", 1)[0].strip().lower()
+    base = _base(content_type)
     return base == "application/json" or (base.startswith("application/")
                                           and base.endswith("+json"))
 
@@ -38,6 +47,8 @@ def allowed(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
         return True
     if any(h in headers for h in CUSTOM_HEADERS):
         return True
+    if method == "POST" and is_dvc_object(path):
+        return _base(headers.get(b"content-type", b"").decode("latin-1")) not in SIMPLE_TYPES
     return _is_json(headers.get(b"content-type", b"").decode("latin-1"))
 
 

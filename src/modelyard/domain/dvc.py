@@ -28,6 +28,7 @@ from modelyard.domain.roles import Permission
 from modelyard.errors import DigestMismatch, InvalidParameter, NotFound
 
 OID = re.compile(r"[0-9a-f]{32}(?:\.dir)?")
+MAX_RESOLVE = 10_000
 
 
 def check_oid(oid: str) -> str:
@@ -65,6 +66,23 @@ class DvcRemoteService:
         if found is None or not self.blobs.has(found.sha256):
             raise NotFound(f"object {oid} is not in the remote of project {project!r}")
         return found
+
+    def resolve(self, actor: Principal, project: str, oids: list[str]) -> dict[str, DvcObject]:
+        """The objects of ``oids`` the project's remote holds (the md5 -> sha256 index),
+        so a client can reference pushed bytes without sending them again."""
+        if len(oids) > MAX_RESOLVE:
+            raise InvalidParameter(f"at most {MAX_RESOLVE} object ids per call")
+        for oid in oids:
+            check_oid(oid)
+        pid = self._project(actor, project, Permission.READ)
+        out: dict[str, DvcObject] = {}
+        with self.store.read() as tx:
+            for oid in dict.fromkeys(oids):
+                found = tx.dvc.get(pid, oid)
+                if found is not None:
+                    out[oid] = found
+        present = set(self.blobs.missing(o.sha256 for o in out.values()))
+        return {k: v for k, v in out.items() if v.sha256 not in present}
 
     def reader(self, actor: Principal, project: str, oid: str) -> ObjectReader:
         """The bytes of one pushed object, for a streaming response."""

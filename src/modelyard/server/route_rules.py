@@ -206,6 +206,7 @@ DELETE /api/2.0/mlflow/registered-models/permissions/delete  write
 GET    /dvc/{project}/files/md5/{prefix}/{rest}  read
 POST   /dvc/{project}/files/md5/{prefix}/{rest}  write
 PUT    /dvc/{project}/files/md5/{prefix}/{rest}  write
+POST   /api/v1/projects/{project}/dvc-objects/search  read
 """
 
 

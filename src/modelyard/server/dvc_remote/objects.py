@@ -52,3 +52,4 @@ async def push_object(project: str, prefix: str, rest: str, request: Request,
     pushing = _Pushing(s.dvc_remote, who, project, oid)
     sha256, size = await receive_blob(pushing, None, request, s.settings.max_upload_size)
     return {"oid": oid, "sha256": sha256, "size": size}
+

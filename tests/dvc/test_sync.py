@@ -107,6 +107,12 @@ def test_sync_models_versions_aliases_and_lineage(run: Run, pipeline: Path, serv
         assert "dvc.dep.train.py" in stage_run.tags
         data = c.get_dataset_version("data:raw", 1)
         assert data.tags["dvc.md5"].endswith(".dir") and len(data.files or []) == 3
+    lineage = cli(server_url, admin_token, "lineage", "fraud-detection@production")
+    assert lineage.returncode == 0, lineage.stderr
+    head = run(repo, "git", "rev-parse", "HEAD").stdout.strip()
+    md5 = data.tags["dvc.md5"]
+    assert f"commit {head[:10]}" in lineage.stdout and "cmd: python train.py" in lineage.stdout
+    assert f"dataset data:raw/1 ({md5[:12]})" in lineage.stdout, lineage.stdout
 
     # A new model, not pushed (bytes from the local cache), a new tag and a move.
     (repo / "params.yaml").write_text("train:\n  lr: 0.35\n")

@@ -39,8 +39,8 @@ def _dataset(client: BaseClient, objects: Objects, dep: Out, commit: str) -> dic
     objects.upload_missing()
     name = dep.path.replace("/", ":")
     dv = client.create_dataset_version(name, files, source=f"git:{commit}:{dep.path}",
-                                       source_type="dvc", tags={"dvc.md5": dep.md5,
-                                                                "dvc.path": dep.path})
+                                       source_type="dvc", digest=dep.md5,
+                                       tags={"dvc.md5": dep.md5, "dvc.path": dep.path})
     return {"name": dv.name, "version": dv.version, "context": "training"}
 
 

@@ -20,9 +20,11 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from modelyard.domain import events as ev
 from modelyard.domain.access import AccessService
 from modelyard.domain.dvc_records import DvcObject
 from modelyard.domain.entities import Principal
+from modelyard.domain.permissions import DEFAULT_PROJECT
 from modelyard.domain.ports import BlobStore, BlobWriter, Clock, MetadataStore, SystemClock
 from modelyard.domain.roles import Permission
 from modelyard.errors import DigestMismatch, InvalidParameter, NotFound
@@ -50,11 +52,27 @@ class DvcRemoteService:
         hide = f"project {project!r} does not exist"
         with self.store.read() as tx:
             pid = tx.registry.project_id(project)
+        if pid is None and project == DEFAULT_PROJECT and permission is Permission.WRITE:
+            pid = self._default_project(actor)
         if pid is None:
             # Say the same whether the project is missing or invisible.
             self.access.require(actor, Permission.READ, project_id=-1, hide=hide)
             raise NotFound(hide)
         self.access.require(actor, permission, project_id=pid, hide=hide)
+        return pid
+
+    def _default_project(self, actor: Principal) -> int:
+        """The default project exists lazily (as ``domain/projects.py`` has it)."""
+        self.access.require(actor, Permission.WRITE, project_id=self.access.default_project_id()
+                            or -1, hide="project 'default' does not exist")
+        with self.store.write() as tx:
+            pid = tx.registry.project_id(DEFAULT_PROJECT)
+            if pid is None:
+                now = self.clock.now_ms()
+                pid = tx.registry.insert_project(DEFAULT_PROJECT, "The default project", now,
+                                                 actor.name)
+                ev.record(tx, now, actor, ev.ProjectCreated(), "project", DEFAULT_PROJECT,
+                          DEFAULT_PROJECT, key=pid)
         return pid
 
     # -- reading ----------------------------------------------------------------------

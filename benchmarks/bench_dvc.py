@@ -81,8 +81,11 @@ def start_modelyard(work: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def start_moto() -> tuple[Any, str]:
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

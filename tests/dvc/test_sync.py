@@ -145,6 +145,17 @@ def test_sync_models_versions_aliases_and_lineage(run: Run, pipeline: Path, serv
     with HttpClient(server_url, token=admin_token) as c:
         assert "staging" not in c.get_model("fraud-detection").aliases
 
+    # A version deregistered in GTO is kept, marked, and loses its aliases.
+    run(repo, "gto", "deprecate", "fraud-detection", "v1.0.0")
+    fourth = cli(server_url, admin_token, "dvc", "sync", str(repo), "--project", "fraud")
+    assert "fraud-detection@v1.0.0: marked deregistered (version 1)" in fourth.stdout, \
+        fourth.stdout + fourth.stderr
+    assert cli(server_url, admin_token, "dvc", "sync", str(repo), "--project", "fraud"
+               ).stdout.strip() == "nothing to do"
+    with HttpClient(server_url, token=admin_token) as c:
+        v1 = c.get_version("fraud-detection", 1)
+        assert v1.tags["gto.deregistered"] == "true" and v1.aliases == []
+
     # The same bytes as dvc pull at the tag.
     out = tmp_path / "out"
     got = cli(server_url, admin_token, "versions", "download", "fraud-detection/2", str(out))

@@ -47,11 +47,22 @@ class DvcRemoteService:
         self.blobs = blobs
         self.access = access
         self.clock = clock or SystemClock()
+        # Project name -> id: projects are never renamed or deleted, so a found id stays
+        # right (a miss is never kept); it saves a transaction on every object request.
+        self._ids: dict[str, int] = {}
+
+    def _project_id(self, project: str) -> int | None:
+        pid = self._ids.get(project)
+        if pid is None:
+            with self.store.read() as tx:
+                pid = tx.registry.project_id(project)
+            if pid is not None and len(self._ids) < 10_000:
+                self._ids[project] = pid
+        return pid
 
     def _project(self, actor: Principal, project: str, permission: Permission) -> int:
         hide = f"project {project!r} does not exist"
-        with self.store.read() as tx:
-            pid = tx.registry.project_id(project)
+        pid = self._project_id(project)
         if pid is None and project == DEFAULT_PROJECT and permission is Permission.WRITE:
             pid = self._default_project(actor)
         if pid is None:

@@ -86,15 +86,34 @@ class Sync:
             v.tags.get("gto.version"): v
             for v in (_versions(self.client, a.name) if model is not None else [])}
         registered: dict[str, gto.TagEvent] = {}
+        dropped: set[str] = set()
         for e in evs:
             if e.action == "register":
                 registered[e.version] = e
+                dropped.discard(e.version)
             elif e.action == "deregister":
                 registered.pop(e.version, None)
+                dropped.add(e.version)
         for version in sorted(registered, key=gto.semver_key):
             if version not in existing:
                 existing[version] = self._version(a, registered[version])
+        for version in sorted(dropped, key=gto.semver_key):
+            found = existing.get(version)
+            if found is not None and found.tags.get("gto.deregistered") != "true":
+                self._deregister(a, found, version)
         self._aliases(a, model, evs, registered, existing)
+
+    def _deregister(self, a: gto.Artifact, v: ModelVersion, version: str) -> None:
+        """A version deregistered in git is kept (its lineage and downloads stay), tagged
+        ``gto.deregistered`` and without aliases."""
+        if self.check:
+            self.report.did(f"{a.name}@{version}: deregistered in git, not in modelyard")
+            return
+        for alias in v.aliases:
+            self.client.delete_alias(a.name, alias)
+            self.report.did(f"{a.name}@{alias}: removed ({version} deregistered)")
+        self.client.set_version_tag(a.name, v.version, "gto.deregistered", "true")
+        self.report.did(f"{a.name}@{version}: marked deregistered (version {v.version})")
 
     def _model(self, a: gto.Artifact) -> RegisteredModel | None:
         tags = _model_tags(a)

@@ -73,6 +73,15 @@ def test_push_clone_pull_status_and_api_open(run: Run, dvc_repo: Path, server_ur
     assert (other / "data" / "raw" / "part-3.csv").read_text() == "id,amount\n3,30\n"
     assert "in sync" in run(other, "dvc", "status", "-c").stdout
 
+    # dvc fetch fills an empty cache; dvc gc -c cannot list an HTTP remote and stops
+    # before deleting anything.
+    fetched = _clone(run, dvc_repo, tmp_path / "fetched")
+    add_remote(run, fetched, remote, users["ed"], user="ed")
+    run(fetched, "dvc", "fetch")
+    gc = run(dvc_repo, "dvc", "gc", "-c", "-w", "-f", check=False)
+    assert gc.returncode != 0
+    assert "in sync" in run(dvc_repo, "dvc", "status", "-c").stdout
+
     # dvc.api.open through the remote, from a fresh clone with an empty cache.
     fresh = _clone(run, dvc_repo, tmp_path / "fresh")
     add_remote(run, fresh, remote, users["vi"], user="vi")

@@ -177,3 +177,18 @@ def test_gc_keeps_pushed_objects(server_url: str, users: dict[str, str],
                                "Content-Type": "application/octet-stream"}).status_code == 200
     with services.store.read() as tx:
         assert hashlib.sha256(data).hexdigest() in tx.referenced_digests()
+
+
+def test_open_server_default_project_is_created_on_first_push(
+        server_url: str, services: Services) -> None:
+    data = b"first object"
+    md5 = hashlib.md5(data).hexdigest()
+    url = f"{server_url}/dvc/default/files/md5/{md5[:2]}/{md5[2:]}"
+    with httpx.Client() as h:
+        assert h.get(url).status_code == 404
+        assert h.post(url, content=data,
+                      headers={"Content-Type": "application/octet-stream"}).status_code == 200
+        assert h.get(url).content == data
+        assert h.head(url).headers["content-length"] == str(len(data))
+    with services.store.read() as tx:
+        assert tx.registry.project_id("default") is not None

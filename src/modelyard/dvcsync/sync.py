@@ -97,10 +97,14 @@ class Sync:
         for version in sorted(registered, key=gto.semver_key):
             if version not in existing:
                 existing[version] = self._version(a, registered[version])
+        changed = False
         for version in sorted(dropped, key=gto.semver_key):
             found = existing.get(version)
             if found is not None and found.tags.get("gto.deregistered") != "true":
                 self._deregister(a, found, version)
+                changed = True
+        if changed and not self.check:
+            model = self.client.get_model(a.name)  # its aliases, as deregistering left them
         self._aliases(a, model, evs, registered, existing)
 
     def _deregister(self, a: gto.Artifact, v: ModelVersion, version: str) -> None:

@@ -21,6 +21,11 @@ def dvc_group() -> None:
               help="Change nothing; report where the registry diverges from git (exit 1 if so).")
 @click.pass_context
 def sync_cmd(ctx: click.Context, repo_path: str, project: str, check: bool) -> None:
+    try:
+        import yaml  # noqa: F401
+    except ModuleNotFoundError:
+        raise click.ClickException("modelyard dvc sync reads YAML: pip install "
+                                   "'modelyard[dvc]'") from None
     from modelyard.dvcsync.gitrepo import SyncError
     from modelyard.dvcsync.sync import sync
 

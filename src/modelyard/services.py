@@ -23,6 +23,7 @@ from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
+from modelyard.domain.dvc import DvcRemoteService
 from modelyard.domain.fsck import FsckService
 from modelyard.domain.gc import GcService
 from modelyard.domain.health import HealthService
@@ -60,6 +61,7 @@ class Services:
     idempotency: IdempotencyService
     access: AccessService
     health: HealthService
+    dvc_remote: DvcRemoteService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -103,6 +105,7 @@ class Services:
             idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
             access=access,
             health=HealthService(store, blobs),
+            dvc_remote=DvcRemoteService(store, blobs, access, clock),
         )
 
     def close(self) -> None:

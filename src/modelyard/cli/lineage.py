@@ -46,8 +46,9 @@ def _label(node: LineageNode) -> str:
             git += " (dirty)"
         params = ", ".join(f"{k}={v}" for k, v in sorted((d.get("params") or {}).items()))
         deleted = " (deleted)" if d.get("lifecycle_stage") == "deleted" else ""
+        cmd = f" cmd: {short(tags['dvc.cmd'], 80)}" if tags.get("dvc.cmd") else ""
         return "[bold]run[/bold] " + escape(
-            f"{d.get('run_name')} ({d.get('run_id', '')[:8]}){deleted}{git}"
+            f"{d.get('run_name')} ({d.get('run_id', '')[:8]}){deleted}{git}{cmd}"
             + (f" params: {short(params, 80)}" if params else ""))
     if node.type == "dataset-version":
         rows = f", {d['rows']} rows" if d.get("rows") is not None else ""

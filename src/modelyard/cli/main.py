@@ -78,6 +78,7 @@ def _register() -> None:
         datasets,
         db,
         deployments,
+        dvc,
         events,
         experiments,
         fsck,
@@ -115,6 +116,7 @@ def _register() -> None:
     cli.add_command(tokens.tokens)
     cli.add_command(roles.roles)
     cli.add_command(login.login)
+    cli.add_command(dvc.dvc_group)
     for name, cmd in cli.commands.items():
         _add_global_options(cmd, name)
 

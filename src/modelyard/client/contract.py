@@ -159,6 +159,11 @@ class ClientOperations(AccessOperations, ABC):
         """Collect garbage; a ``grace_seconds`` under an hour needs ``force``."""
 
     @abstractmethod
+    def dvc_objects(self, project: str, oids: list[str]) -> dict[str, tuple[str, int]]:
+        """Of DVC object ids (md5), the ones the project's DVC remote holds:
+        ``oid -> (sha256, size)``."""
+
+    @abstractmethod
     def fsck(self, sample: int | None = None) -> dict[str, Any]:
         """Re-hash stored blobs (all, or ``sample`` at random) and report the missing
         and corrupt ones with every manifest pointing at them."""

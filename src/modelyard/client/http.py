@@ -248,6 +248,14 @@ class HttpClient(HttpAccessMixin, HttpTrackingMixin, BaseClient):
         report: dict[str, Any] = self._request("POST", "/admin/gc", json=body)["report"]
         return report
 
+    def dvc_objects(self, project: str, oids: list[str]) -> dict[str, tuple[str, int]]:
+        out: dict[str, tuple[str, int]] = {}
+        for i in range(0, len(oids), 5_000):
+            found = self._request("POST", f"/projects/{quote(project, safe='')}/dvc-objects/search",
+                                  json={"oids": oids[i:i + 5_000]})["objects"]
+            out.update({k: (v["sha256"], int(v["size"])) for k, v in found.items()})
+        return out
+
     def fsck(self, sample: int | None = None) -> dict[str, Any]:
         report: dict[str, Any] = self._request("POST", "/admin/fsck",
                                                json={"sample": sample})["report"]

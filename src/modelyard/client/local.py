@@ -183,6 +183,10 @@ class LocalClient(LocalAccessMixin, LocalTrackingMixin, BaseClient):
     def fsck(self, sample: int | None = None) -> dict[str, Any]:
         return self.services.fsck.check(self.who, sample).to_dict()
 
+    def dvc_objects(self, project: str, oids: list[str]) -> dict[str, tuple[str, int]]:
+        found = self.services.dvc_remote.resolve(self.who, project, oids)
+        return {k: (v.sha256, v.size) for k, v in found.items()}
+
 
 def _settings_for(uri: str, artifacts_uri: str | None) -> Settings:
     if "://" in uri and not uri.startswith("file://"):

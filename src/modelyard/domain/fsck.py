@@ -28,8 +28,8 @@ from modelyard.errors import InvalidParameter, NotFound, PermissionDenied
 @dataclass(frozen=True)
 class ManifestRef:
     """One manifest entry pointing at a blob: ``kind`` is ``model_version``,
-    ``run_artifact``, ``dataset_version`` or ``logged_model``; ``name`` says which
-    (``fraud/3``, a run id, ``clicks/2``, a logged model id)."""
+    ``run_artifact``, ``dataset_version``, ``logged_model`` or ``dvc_object``; ``name``
+    says which (``fraud/3``, a run id, ``clicks/2``, a logged model id, a project)."""
 
     kind: str
     name: str

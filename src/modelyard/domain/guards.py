@@ -9,7 +9,8 @@ class fail to build (default deny, in the domain too).
 
 Blobs: uploading needs write access somewhere (an ``editor`` role on any project or
 model); a blob is readable only through a manifest the actor may read (a version of
-a model it can read, or a run, dataset or logged model of the default project).
+a model it can read, a run, dataset or logged model of the default project, or the
+DVC object index of a project it can read: ``domain/dvc.py``).
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ DEPLOYMENT_TIMEOUT_S = 60.0
 REGISTRY = Principal(name="modelyard")
 MAX_DEPTH = 20
 RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
-                 "modelyard.git.dirty", "mlflow.source.name", "modelyard.python.version")
+                 "modelyard.git.dirty", "mlflow.source.name", "modelyard.python.version",
+                 "dvc.stage", "dvc.cmd")
 
 
 class LineageService:

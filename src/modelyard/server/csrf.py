@@ -10,7 +10,8 @@ for requests that a browser can never send without asking first, because PUT, PA
 and DELETE are not simple methods: a PUT to a blob upload route (bytes of any type),
 and PUT, PATCH and DELETE on the MLflow-compatible paths, which the mlflow client sends
 without a body (deletes) or with a file's guessed type (artifact uploads, ``text/plain``
-included).  A POST always needs a non-simple content type or the header, on every path.
+included).  A POST always needs a non-simple content type or the header, on every path
+(DVC's HTTP remote pushes an object with a POST of ``application/octet-stream``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from modelyard.server.limits import is_upload_route
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
 CUSTOM_HEADERS = (b"x-modelyard-client", b"x-requested-with")
-
-
 SIMPLE_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded",
                           "multipart/form-data"})
 

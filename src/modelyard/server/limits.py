@@ -18,6 +18,8 @@ from modelyard.server.errors import send_error
 # Routes whose body is a blob of bytes (streamed into the blob store).
 _UPLOAD_ROUTES = re.compile(
     r"/api/v1/blobs/sha256/[^/]+|/(?:ajax-)?api/2\.0/mlflow-artifacts/artifacts/.+")
+# DVC's HTTP remote pushes an object with a POST (or a PUT) of its bytes.
+_DVC_OBJECT = re.compile(r"/dvc/[^/]+/files/md5/[^/]+/[^/]+")
 
 
 def is_blob_path(path: str) -> bool:
@@ -25,8 +27,13 @@ def is_blob_path(path: str) -> bool:
     return _UPLOAD_ROUTES.fullmatch(path) is not None
 
 
+def is_dvc_object(path: str) -> bool:
+    return _DVC_OBJECT.fullmatch(path) is not None
+
+
 def is_upload_route(method: str, path: str) -> bool:
-    return method == "PUT" and is_blob_path(path)
+    return (method == "PUT" and is_blob_path(path)) or (
+        method in ("POST", "PUT") and is_dvc_object(path))
 
 
 class BodyTooLarge(HTTPException):

@@ -207,6 +207,10 @@ POST   /api/2.0/mlflow/registered-models/permissions/create  write
 GET    /api/2.0/mlflow/registered-models/permissions/get  read
 PATCH  /api/2.0/mlflow/registered-models/permissions/update  write
 DELETE /api/2.0/mlflow/registered-models/permissions/delete  write
+GET    /dvc/{project}/files/md5/{prefix}/{rest}  read
+POST   /dvc/{project}/files/md5/{prefix}/{rest}  write
+PUT    /dvc/{project}/files/md5/{prefix}/{rest}  write
+POST   /api/v1/projects/{project}/dvc-objects/search  read
 """
 
 

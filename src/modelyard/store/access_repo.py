@@ -11,6 +11,7 @@ from modelyard.store.schema import model_versions, projects, registered_models, 
 from modelyard.store.schema_mlflow import logged_model_files
 from modelyard.store.schema_tracking import dataset_files, run_artifacts
 from modelyard.store.schema_access import role_bindings, tokens, user_groups, users
+from modelyard.store.schema_dvc import dvc_objects
 
 
 def _user(r: RowMapping, groups: tuple[str, ...]) -> UserRecord:
@@ -164,7 +165,8 @@ class AccessRepo:
     # -- blobs ------------------------------------------------------------------------
     def blob_owners(self, digest: str) -> tuple[list[tuple[int, int]], bool]:
         """Who references a blob: ``(model id, project id)`` of each model with a
-        version listing it, and whether a run, dataset or logged model lists it."""
+        version listing it (model id 0 for a project whose DVC remote holds it), and
+        whether a run, dataset or logged model lists it."""
         q = (select(registered_models.c.id, registered_models.c.project_id).distinct()
              .select_from(version_files.join(model_versions,
                                              model_versions.c.id == version_files.c.version_id)
@@ -172,6 +174,9 @@ class AccessRepo:
                                 registered_models.c.id == model_versions.c.model_id))
              .where(version_files.c.sha256 == digest).limit(100))
         models = [(int(m), int(p)) for m, p in self.conn.execute(q)]
+        models += [(0, int(p)) for p in self.conn.execute(
+            select(dvc_objects.c.project_id).distinct()
+            .where(dvc_objects.c.sha256 == digest).limit(100)).scalars()]
         tracked = any(
             self.conn.execute(select(t.c.sha256).where(t.c.sha256 == digest).limit(1)).first()
             for t in (run_artifacts, dataset_files, logged_model_files))

@@ -1,12 +1,14 @@
-"""Which manifests point at which blobs: the four manifest tables (model versions,
-run artifacts, dataset versions, logged models) read together, for ``fsck``."""
+"""Which manifests point at which blobs: the manifest tables (model versions, run
+artifacts, dataset versions, logged models, projects' DVC object indexes) read
+together, for ``fsck``."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
 from modelyard.domain.fsck import ManifestRef
-from modelyard.store.schema import model_versions, registered_models, version_files
+from modelyard.store.schema import model_versions, projects, registered_models, version_files
+from modelyard.store.schema_dvc import dvc_objects
 from modelyard.store.schema_mlflow import logged_model_files, logged_models
 from modelyard.store.schema_tracking import (
     dataset_files,
@@ -29,7 +31,8 @@ class SqlManifestIndex:
         out: set[str] = set()
         with self.store.read() as tx:
             for col in (version_files.c.sha256, run_artifacts.c.sha256,
-                        dataset_files.c.sha256, logged_model_files.c.sha256):
+                        dataset_files.c.sha256, logged_model_files.c.sha256,
+                        dvc_objects.c.sha256):
                 out |= set(tx.conn.execute(select(col).distinct()).scalars())
         return out
 
@@ -65,4 +68,9 @@ def _referencing(conn: Connection, digests: list[str]) -> list[ManifestRef]:
             select(lm.c.model_id, lf.c.path, lf.c.sha256)
             .join(lm, lm.c.id == lf.c.logged_model_id).where(lf.c.sha256.in_(digests))):
         out.append(ManifestRef("logged_model", model_id, path, sha))
+    do = dvc_objects
+    for project, oid, sha in conn.execute(
+            select(projects.c.name, do.c.oid, do.c.sha256)
+            .join(projects, projects.c.id == do.c.project_id).where(do.c.sha256.in_(digests))):
+        out.append(ManifestRef("dvc_object", project, f"files/md5/{oid[:2]}/{oid[2:]}", sha))
     return out

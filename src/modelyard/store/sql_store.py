@@ -21,6 +21,7 @@ from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.access_repo import AccessRepo
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.dataset_repo import DatasetRepo
+from modelyard.store.dvc_repo import DvcRepo
 from modelyard.store.lineage_repo import LineageRepo
 from modelyard.store.logged_models_repo import LoggedModelsRepo
 from modelyard.store.registry_repo import RegistryRepo
@@ -37,11 +38,12 @@ class SqlTransaction:
         self.lineage = LineageRepo(conn)
         self.logged_models = LoggedModelsRepo(conn)
         self.access = AccessRepo(conn)
+        self.dvc = DvcRepo(conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""
         return (self.registry.referenced_digests() | self.tracking.referenced_digests()
-                | self.logged_models.referenced_digests())
+                | self.logged_models.referenced_digests() | self.dvc.referenced_digests())
 
     def lock_blobs(self, *, exclusive: bool = False) -> None:
         """Hold the blob lock until this transaction ends: shared by manifest commits,

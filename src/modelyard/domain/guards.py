@@ -23,9 +23,9 @@ from modelyard.domain.access import AccessService
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
 from modelyard.domain.entities import Principal
-from modelyard.domain.lineage import DEPLOYMENT_TIMEOUT_S, LineageService
+from modelyard.domain.lineage import DEPLOYMENT_TIMEOUT_S, LineageService, Shows
 from modelyard.domain.logged_models import LoggedModelService
-from modelyard.domain.ports import BlobStore, BlobWriter, Clock, MetadataStore
+from modelyard.domain.ports import BlobStore, BlobWriter, Clock, MetadataStore, Transaction
 from modelyard.domain.roles import Permission, Role
 from modelyard.domain.tracking import TrackingService
 from modelyard.errors import NotFound, PermissionDenied, Unauthenticated
@@ -112,6 +112,16 @@ class GuardedLineage(LineageService):
                  deployment_timeout_s: float = DEPLOYMENT_TIMEOUT_S) -> None:
         super().__init__(store, clock, deployment_timeout_s=deployment_timeout_s)
         self.access = access
+
+    def _shows(self, actor: Principal) -> Shows:
+        seen = self.access.visibility(actor)
+        if seen.everything:
+            return lambda tx, model: True
+
+        def shows(tx: Transaction, model: str) -> bool:
+            found = tx.registry.model(model)
+            return found is not None and seen.model(found)
+        return shows
 
 
 class GuardedBlobs(BlobService):

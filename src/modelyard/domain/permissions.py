@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from modelyard.domain.authn import AuthnOps
 from modelyard.domain.access_events import ACCESS_ENTITY_TYPES
+from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import Event, Principal
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission, Role
@@ -30,6 +31,13 @@ class Visibility:
     projects: frozenset[int] = frozenset()
     models: frozenset[int] = frozenset()
     project_names: frozenset[str] = frozenset()
+
+    @property
+    def readable(self) -> Readable | None:
+        """The store's filter: None when everything is readable."""
+        if self.everything:
+            return None
+        return Readable(self.projects, self.models, self.project_names, ACCESS_ENTITY_TYPES)
 
     def model(self, model: ModelRecord) -> bool:
         return self.everything or model.project_id in self.projects or model.id in self.models

@@ -65,9 +65,8 @@ def reader(server_url: str, admin_token: str, small_model: Path) -> Iterator[str
         root.grant_role("reader", "viewer", project="default")
         hidden = root.record_deployment("m01", 1, "http://hidden.example/").id
         root.record_deployment("m03", 1, "http://shown.example/")
-    with HttpClient(server_url, token=token) as c:
-        with pytest.raises(NotFound):
-            c.get_deployment(hidden)
+    with HttpClient(server_url, token=token) as c, pytest.raises(NotFound):
+        c.get_deployment(hidden)
     yield token
 
 

@@ -53,3 +53,10 @@ class AccessOperations(ABC):
     @abstractmethod
     def list_grants(self, user: str | None = None, project: str | None = None,
                     model: str | None = None) -> list[Grant]: ...
+
+    @abstractmethod
+    def check_caller(self, authorization: str, model: str) -> None:
+        """Whether the holder of ``authorization`` (an ``Authorization`` header value:
+        ``Bearer <token>`` or ``Basic`` user and password or token) may read ``model``:
+        Unauthenticated for a bad credential, NotFound when it may not read the model
+        (what ``modelyard serve --require-token`` asks for each new caller)."""

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from modelyard.client.access_contract import AccessOperations
 from modelyard.domain.access_records import Grant, Token, User
+from modelyard.errors import Unauthenticated
 
 
 def _q(segment: str) -> str:
@@ -73,3 +74,8 @@ class HttpAccessMixin(AccessOperations):
                     model: str | None = None) -> list[Grant]:
         found = self._get("/grants", user=user, project=project, model=model)["grants"]
         return [Grant.from_dict(g) for g in found]
+
+    def check_caller(self, authorization: str, model: str) -> None:
+        if not authorization.isascii() or not authorization.isprintable():
+            raise Unauthenticated("malformed Authorization header")
+        self._request("GET", f"/models/{_q(model)}", headers={"Authorization": authorization})

@@ -3,7 +3,12 @@ datasets, logged models, deployments and lineage) and for blobs.
 
 Experiments, runs, datasets and logged models belong to the ``default`` project until
 they get one of their own: reading them needs ``viewer`` there, changing them
-``editor``, deleting an experiment ``maintainer``.  Each service here is the plain
+``editor``, deleting an experiment ``maintainer``.  An experiment may also be granted
+on its own (MLflow's experiment permissions): the tracking methods check the role on
+the experiment they touch (a run's is its experiment's), which is the higher of that
+grant and the role on the default project; an experiment the actor may not read is
+NotFound, and absent from searches (filtered in the query).  Creating an experiment
+needs ``editor`` on the default project, and its creator becomes its maintainer.  Each service here is the plain
 service with every public method checked first; a method without a rule makes the
 class fail to build (default deny, in the domain too).
 
@@ -42,6 +47,16 @@ TRACKING_RULES: dict[str, Permission] = {
     "restore_run": W, "log_metric": W, "log_param": W, "log_batch": W, "set_run_tag": W,
     "delete_run_tag": W, "log_inputs": W, "add_run_artifacts": W,
     "delete_experiment": M, "restore_experiment": M,
+}
+#: How a tracking method names its experiment: its ``experiment_id`` argument, its
+#: ``run_id``'s experiment, each of ``experiment_ids``, by name (checked on the answer),
+#: the new run's, or none (the default project: creating; searching filters instead).
+TRACKING_SCOPES: dict[str, str] = {
+    "get_experiment": "experiment", "rename_experiment": "experiment",
+    "set_experiment_tag": "experiment", "delete_experiment_tag": "experiment",
+    "delete_experiment": "experiment", "restore_experiment": "experiment",
+    "get_experiment_by_name": "name", "search_runs": "experiments", "create_run": "new_run",
+    "create_experiment": "project", "search_experiments": "search",
 }
 DATASET_RULES: dict[str, Permission] = {
     "get_dataset": R, "get_dataset_version": R, "list_dataset_versions": R, "list_datasets": R,
@@ -82,12 +97,82 @@ def _checked(method: Callable[..., Any], permission: Permission) -> Callable[...
     return run
 
 
-@guarded(TRACKING_RULES)
 class GuardedTracking(TrackingService):
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
                  access: AccessService) -> None:
         super().__init__(store, blobs, clock)
         self.access = access
+
+    def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
+        return self.access.readable_experiments(actor)
+
+    def _require_run(self, actor: Principal, permission: Permission, run_id: object) -> None:
+        with self.store.read() as tx:
+            row = tx.tracking.run(run_id) if isinstance(run_id, str) and run_id else None
+        if row is not None:  # else the method says what is wrong with the id
+            self.access.require_experiment(actor, permission, row.experiment_id,
+                                           hide=f"run {run_id!r} does not exist")
+
+    def _require_experiment(self, actor: Principal, permission: Permission,
+                            experiment_id: object) -> None:
+        self.access.require_experiment(actor, permission, self._exp_id(experiment_id),
+                                       hide=f"experiment {experiment_id!r} does not exist")
+
+
+def _guard_tracking(cls: type[GuardedTracking]) -> None:
+    unruled = _public(cls) - set(TRACKING_RULES)
+    if unruled:
+        raise TypeError(f"{cls.__name__}: no permission rule for {sorted(unruled)}")
+    for name, permission in TRACKING_RULES.items():
+        method = getattr(cls, name)
+        setattr(cls, name, _tracking_checked(method, permission,
+                                             TRACKING_SCOPES.get(name, "run")))
+
+
+def _tracking_checked(method: Callable[..., Any], permission: Permission,
+                      scope: str) -> Callable[..., Any]:
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def run(self: GuardedTracking, actor: Principal, *args: Any, **kwargs: Any) -> Any:
+        access = self.access
+        if access.sees_everything(actor) and (permission is R or actor.scope != "read"):
+            return method(self, actor, *args, **kwargs)
+        if scope == "project":
+            access.require_default(actor, permission)
+            found = method(self, actor, *args, **kwargs)
+            access.make_experiment_maintainer(actor, int(found.experiment_id))
+            return found
+        if actor.id is None:
+            raise Unauthenticated("authentication required")
+        call = signature.bind(self, actor, *args, **kwargs)
+        bound = call.arguments
+        if scope == "experiment":
+            self._require_experiment(actor, permission, bound["experiment_id"])
+        elif scope == "experiments":
+            ids = bound["experiment_ids"]
+            for e in [ids] if isinstance(ids, (str, int)) else list(ids):
+                self._require_experiment(actor, permission, e)
+            bound["experiment_ids"] = [ids] if isinstance(ids, (str, int)) else list(ids)
+        elif scope == "run":
+            self._require_run(actor, permission, bound["run_id"])
+        elif scope == "new_run":
+            parent = bound.get("parent_run_id") or (bound.get("tags") or {}).get(
+                "mlflow.parentRunId")
+            if bound.get("experiment_id") is None and isinstance(parent, str) and parent:
+                self._require_run(actor, permission, parent)
+            else:
+                self._require_experiment(actor, permission, bound.get("experiment_id") or 0)
+        elif scope == "name":
+            found = method(self, actor, *args, **kwargs)
+            self.access.require_experiment(actor, permission, int(found.experiment_id),
+                                           hide=f"experiment {bound['name']!r} does not exist")
+            return found
+        return method(*call.args, **call.kwargs)
+    return run
+
+
+_guard_tracking(GuardedTracking)
 
 
 @guarded(DATASET_RULES)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, 
 from modelyard.domain.access_records import GrantRecord, TokenRecord, UserRecord
 from modelyard.store.schema import model_versions, projects, registered_models, version_files
 from modelyard.store.schema_mlflow import logged_model_files
-from modelyard.store.schema_tracking import dataset_files, run_artifacts
+from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts
 from modelyard.store.schema_access import role_bindings, tokens, user_groups, users
 
 
@@ -141,11 +141,13 @@ class AccessRepo:
     def grants(self, *, subjects: list[tuple[str, str]] | None = None,
                scope_kind: str | None = None, scope_id: int | None = None) -> list[GrantRecord]:
         b = role_bindings.c
-        name = func.coalesce(projects.c.name, registered_models.c.name, "")
+        name = func.coalesce(projects.c.name, registered_models.c.name, experiments.c.name, "")
         q = (select(role_bindings, name.label("scope_name"))
              .outerjoin(projects, and_(b.scope_kind == "project", projects.c.id == b.scope_id))
              .outerjoin(registered_models, and_(b.scope_kind == "model",
                                                 registered_models.c.id == b.scope_id))
+             .outerjoin(experiments, and_(b.scope_kind == "experiment",
+                                          experiments.c.id == b.scope_id))
              .order_by(b.id))
         if subjects is not None:
             if not subjects:

@@ -33,6 +33,7 @@ from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.ports import BlobStore, BlobWriter, Clock, MetadataStore, Transaction
 from modelyard.domain.roles import Permission, Role
 from modelyard.domain.tracking import TrackingService
+from modelyard.domain.tracking_base import TrackingBase
 from modelyard.errors import NotFound, PermissionDenied, Unauthenticated
 
 R, W, M = Permission.READ, Permission.WRITE, Permission.MANAGE
@@ -67,6 +68,12 @@ LOGGED_MODEL_RULES: dict[str, Permission] = {
     "create": W, "add_files": W, "finalize": W, "set_tags": W, "delete_tag": W,
     "log_outputs": W, "delete": W,
 }
+LOGGED_MODEL_SCOPES: dict[str, str] = {
+    "create": "experiment", "search": "experiments", "log_outputs": "run",
+    "run_outputs": "run", **{n: "logged_model" for n in (
+        "get", "files", "file_entry", "add_files", "finalize", "set_tags", "delete_tag",
+        "delete")},
+}
 LINEAGE_RULES: dict[str, Permission] = {
     "lineage": R, "list_deployments": R, "get_deployment": R, "resolve_id": R,
     "record_deployment": M, "end_deployment": M, "heartbeat_deployment": M,
@@ -97,14 +104,11 @@ def _checked(method: Callable[..., Any], permission: Permission) -> Callable[...
     return run
 
 
-class GuardedTracking(TrackingService):
-    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
-                 access: AccessService) -> None:
-        super().__init__(store, blobs, clock)
-        self.access = access
+class _ExperimentScoped:
+    """The checks of services whose records live in an experiment."""
 
-    def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
-        return self.access.readable_experiments(actor)
+    access: AccessService
+    store: MetadataStore
 
     def _require_run(self, actor: Principal, permission: Permission, run_id: object) -> None:
         with self.store.read() as tx:
@@ -115,26 +119,51 @@ class GuardedTracking(TrackingService):
 
     def _require_experiment(self, actor: Principal, permission: Permission,
                             experiment_id: object) -> None:
-        self.access.require_experiment(actor, permission, self._exp_id(experiment_id),
+        self.access.require_experiment(actor, permission, TrackingBase._exp_id(experiment_id),
                                        hide=f"experiment {experiment_id!r} does not exist")
 
+    def _require_logged_model(self, actor: Principal, permission: Permission,
+                              model_id: object) -> None:
+        with self.store.read() as tx:
+            row = (tx.logged_models.get(model_id) if isinstance(model_id, str) and model_id
+                   and len(model_id) <= 64 else None)
+        if row is not None and row.experiment_id.isdigit():
+            self.access.require_experiment(actor, permission, int(row.experiment_id),
+                                           hide=f"logged model {model_id!r} does not exist")
 
-def _guard_tracking(cls: type[GuardedTracking]) -> None:
-    unruled = _public(cls) - set(TRACKING_RULES)
+
+class GuardedTracking(_ExperimentScoped, TrackingService):
+    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
+                 access: AccessService) -> None:
+        super().__init__(store, blobs, clock)
+        self.access = access
+
+    def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
+        return self.access.readable_experiments(actor)
+
+
+class GuardedLoggedModels(_ExperimentScoped, LoggedModelService):
+    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
+                 access: AccessService) -> None:
+        super().__init__(store, blobs, clock)
+        self.access = access
+
+
+def _guard_experiments(cls: type[_ExperimentScoped], rules: Mapping[str, Permission],
+                       scopes: Mapping[str, str]) -> None:
+    unruled = _public(cls) - set(rules)
     if unruled:
         raise TypeError(f"{cls.__name__}: no permission rule for {sorted(unruled)}")
-    for name, permission in TRACKING_RULES.items():
-        method = getattr(cls, name)
-        setattr(cls, name, _tracking_checked(method, permission,
-                                             TRACKING_SCOPES.get(name, "run")))
+    for name, permission in rules.items():
+        setattr(cls, name, _experiment_checked(getattr(cls, name), permission, scopes[name]))
 
 
-def _tracking_checked(method: Callable[..., Any], permission: Permission,
-                      scope: str) -> Callable[..., Any]:
+def _experiment_checked(method: Callable[..., Any], permission: Permission,
+                        scope: str) -> Callable[..., Any]:
     signature = inspect.signature(method)
 
     @functools.wraps(method)
-    def run(self: GuardedTracking, actor: Principal, *args: Any, **kwargs: Any) -> Any:
+    def run(self: _ExperimentScoped, actor: Principal, *args: Any, **kwargs: Any) -> Any:
         access = self.access
         if access.sees_everything(actor) and (permission is R or actor.scope != "read"):
             return method(self, actor, *args, **kwargs)
@@ -150,12 +179,16 @@ def _tracking_checked(method: Callable[..., Any], permission: Permission,
         if scope == "experiment":
             self._require_experiment(actor, permission, bound["experiment_id"])
         elif scope == "experiments":
-            ids = bound["experiment_ids"]
-            for e in [ids] if isinstance(ids, (str, int)) else list(ids):
-                self._require_experiment(actor, permission, e)
-            bound["experiment_ids"] = [ids] if isinstance(ids, (str, int)) else list(ids)
+            ids = bound.get("experiment_ids")
+            if ids is None:  # every experiment
+                access.require_default(actor, permission)
+            else:
+                for e in [ids] if isinstance(ids, (str, int)) else list(ids):
+                    self._require_experiment(actor, permission, e)
         elif scope == "run":
             self._require_run(actor, permission, bound["run_id"])
+        elif scope == "logged_model":
+            self._require_logged_model(actor, permission, bound["model_id"])
         elif scope == "new_run":
             parent = bound.get("parent_run_id") or (bound.get("tags") or {}).get(
                 "mlflow.parentRunId")
@@ -172,19 +205,13 @@ def _tracking_checked(method: Callable[..., Any], permission: Permission,
     return run
 
 
-_guard_tracking(GuardedTracking)
+_guard_experiments(GuardedTracking, TRACKING_RULES,
+                   {n: TRACKING_SCOPES.get(n, "run") for n in TRACKING_RULES})
+_guard_experiments(GuardedLoggedModels, LOGGED_MODEL_RULES, LOGGED_MODEL_SCOPES)
 
 
 @guarded(DATASET_RULES)
 class GuardedDatasets(DatasetService):
-    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
-                 access: AccessService) -> None:
-        super().__init__(store, blobs, clock)
-        self.access = access
-
-
-@guarded(LOGGED_MODEL_RULES)
-class GuardedLoggedModels(LoggedModelService):
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
                  access: AccessService) -> None:
         super().__init__(store, blobs, clock)

@@ -203,6 +203,13 @@ POST   /api/2.0/mlflow/registered-models/permissions/create  write
 GET    /api/2.0/mlflow/registered-models/permissions/get  read
 PATCH  /api/2.0/mlflow/registered-models/permissions/update  write
 DELETE /api/2.0/mlflow/registered-models/permissions/delete  write
+POST   /api/2.0/mlflow/experiments/permissions/create  write
+GET    /api/2.0/mlflow/experiments/permissions/get  read
+PATCH  /api/2.0/mlflow/experiments/permissions/update  write
+DELETE /api/2.0/mlflow/experiments/permissions/delete  write
+POST   /api/3.0/mlflow/users/permissions/grant  write
+POST   /api/3.0/mlflow/users/permissions/revoke  write
+GET    /api/3.0/mlflow/users/permissions/get  read
 """
 
 

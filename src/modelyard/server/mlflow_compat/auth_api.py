@@ -4,8 +4,8 @@ and ``registered-models/permissions/*``, mapped onto modelyard's users and roles
 
 MLflow's permission names map onto roles: ``READ`` -> viewer, ``EDIT`` -> editor,
 ``MANAGE`` -> maintainer; ``NO_PERMISSIONS`` removes the grant.  Experiment
-permissions have no per-experiment scope here yet (experiments belong to the default
-project) and are not served.
+permissions and MLflow 3's unified per-user permission routes are in
+``auth_permissions``.
 """
 
 from __future__ import annotations

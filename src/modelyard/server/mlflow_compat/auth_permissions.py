@@ -24,8 +24,8 @@ from fastapi import APIRouter
 
 from modelyard.domain.access_records import Grant
 from modelyard.domain.entities import Principal
-from modelyard.errors import InvalidParameter, NotFound, PermissionDenied
-from modelyard.server.mlflow_compat.auth_api import FROM_ROLE, TO_ROLE
+from modelyard.errors import InvalidParameter, NotFound
+from modelyard.server.mlflow_compat.auth_api import FROM_ROLE, TO_ROLE, visible_user_id
 from modelyard.server.mlflow_compat.common import Args, MlflowRoute, Svc, Who, need_str
 from modelyard.services import Services
 
@@ -46,14 +46,6 @@ def _role(name: str, *, allow_none: bool) -> str | None:
         allowed = "READ, USE, EDIT, MANAGE" + (", NO_PERMISSIONS" if allow_none else "")
         raise InvalidParameter(f"permission must be one of {allowed}, not {name!r}")
     return TO_ROLE[name]
-
-
-def _user_id(s: Services, who: Principal, username: str) -> int | None:
-    """The user's id when the caller may see it (admins, the user itself)."""
-    try:
-        return s.access.user_id(who, username)
-    except PermissionDenied:
-        return None
 
 
 def _known(s: Services, who: Principal, username: str) -> None:
@@ -84,7 +76,7 @@ def _set_experiment(s: Services, who: Principal, experiment: str, username: str,
 def _experiment_permission(s: Services, who: Principal, experiment: str, username: str,
                            permission: str) -> dict[str, Any]:
     return {"experiment_permission": {"experiment_id": experiment,
-                                      "user_id": _user_id(s, who, username),
+                                      "user_id": visible_user_id(s, who, username),
                                       "permission": permission}}
 
 

@@ -10,7 +10,7 @@ from modelyard.domain.access_records import GrantRecord, TokenRecord, UserRecord
 from modelyard.store.schema import model_versions, projects, registered_models, version_files
 from modelyard.store.schema_mlflow import logged_model_files
 from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts
-from modelyard.store.schema_access import role_bindings, tokens, user_groups, users
+from modelyard.store.schema_access import auth_failures, role_bindings, tokens, user_groups, users
 
 
 def _user(r: RowMapping, groups: tuple[str, ...]) -> UserRecord:
@@ -162,6 +162,23 @@ class AccessRepo:
                             scope_name=r["scope_name"], created_at=r["created_at"],
                             created_by=r["created_by"])
                 for r in self.conn.execute(q).mappings()]
+
+    # -- failed authentication (rate limiting) -----------------------------------------
+    def record_failures(self, keys: list[str], at: int) -> None:
+        self.conn.execute(insert(auth_failures), [{"key": k, "at": at} for k in keys])
+
+    def recent_failures(self, keys: list[str], since: int) -> dict[str, tuple[int, int]]:
+        """``key -> (failures after since, the oldest of them)`` for the keys with any."""
+        f = auth_failures.c
+        q = (select(f.key, func.count(), func.min(f.at))
+             .where(f.key.in_(keys), f.at > since).group_by(f.key))
+        return {str(k): (int(n), int(oldest)) for k, n, oldest in self.conn.execute(q)}
+
+    def prune_failures(self, before: int) -> None:
+        ids = list(self.conn.execute(select(auth_failures.c.id)
+                                     .where(auth_failures.c.at <= before).limit(5000)).scalars())
+        if ids:
+            self.conn.execute(delete(auth_failures).where(auth_failures.c.id.in_(ids)))
 
     # -- blobs ------------------------------------------------------------------------
     def blob_owners(self, digest: str) -> tuple[list[tuple[int, int]], bool]:

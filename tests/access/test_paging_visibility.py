@@ -18,9 +18,9 @@ from tests.services import create_server_db, migrate_database, truncate_all
 N = 30  # models in the default project; the reader gets every third one
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, _server_dbs: dict[str, str]) -> str:
-    kind = request.param
+def backend_db_url(kind: str, tmp_path: Path, _server_dbs: dict[str, str]) -> str:
+    """A migrated, empty database on backend ``kind`` (this folder's tests run on
+    SQLite unless they ask for every backend, as here)."""
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'meta.db'}"
         migrate_database(url)
@@ -31,6 +31,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, _server_dbs: dict[str
         _server_dbs[kind] = url
     truncate_all(_server_dbs[kind])
     return _server_dbs[kind]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, _server_dbs: dict[str, str]) -> str:
+    return backend_db_url(request.param, tmp_path, _server_dbs)
 
 
 @pytest.fixture

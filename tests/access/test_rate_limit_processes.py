@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 import modelyard
+from tests.access.test_paging_visibility import backend_db_url
+from tests.conftest import BACKENDS
 from tests.live import free_port
 
 SRC = str(Path(modelyard.__file__).resolve().parents[1])
@@ -23,6 +25,11 @@ SRC = str(Path(modelyard.__file__).resolve().parents[1])
 
 def _basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, _server_dbs: dict[str, str]) -> str:
+    return backend_db_url(request.param, tmp_path, _server_dbs)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -57,13 +58,15 @@ def _basic(user: str, secret: str) -> dict[str, str]:
 
 
 def test_experiment_permissions_through_the_basic_auth_client(
-        server_url: str, admin_token: str, as_user: As) -> None:
+        server_url: str, admin_token: str, as_user: As, tmp_path: Path) -> None:
     as_user("root", admin_token)
     admin = get_app_client("basic-auth", tracking_uri=server_url)
     admin.create_user("ana", "ana-password-1")
     c = mlflow.MlflowClient(server_url)
     e1, e2 = c.create_experiment("e1"), c.create_experiment("e2")
     r1, r2 = c.create_run(e1).info.run_id, c.create_run(e2).info.run_id
+    c.log_text(r1, "one", "notes.txt")
+    c.log_text(r2, "two", "notes.txt")
     c.create_registered_model("fraud")
 
     as_user("ana", "ana-password-1")
@@ -85,6 +88,12 @@ def test_experiment_permissions_through_the_basic_auth_client(
     assert c.get_run(r1).info.run_id == r1
     assert [r.info.run_id for r in c.search_runs([e1])] == [r1]
     assert _code(lambda: c.get_run(r2)) == "RESOURCE_DOES_NOT_EXIST"
+    # Run artifacts: through the runs the user may read only.
+    got_path = c.download_artifacts(r1, "notes.txt", str(tmp_path))
+    assert Path(got_path).read_text() == "one"
+    with pytest.raises(Exception):  # noqa: B017 - mlflow wraps the 404 its own way
+        c.download_artifacts(r2, "notes.txt", str(tmp_path / "two"))
+    assert not (tmp_path / "two" / "notes.txt").exists()
     assert _code(lambda: c.log_metric(r1, "auc", 0.9)) == "PERMISSION_DENIED"
     assert _code(lambda: c.create_run(e1)) == "PERMISSION_DENIED"
     assert _code(lambda: c.create_experiment("mine")) == "PERMISSION_DENIED"

@@ -53,6 +53,10 @@ class AccessRepository(Protocol):
         one scope, with the scope's name."""
         ...
 
+    def blob_experiments(self, digest: str) -> set[int]:
+        """The experiments whose runs or logged models list a blob."""
+        ...
+
     def record_failures(self, keys: list[str], at: int) -> None: ...
 
     def recent_failures(self, keys: list[str], since: int) -> dict[str, tuple[int, int]]:

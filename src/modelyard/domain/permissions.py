@@ -142,8 +142,15 @@ class PermissionOps(AuthnOps):
             models, tracked = tx.access.blob_owners(digest)
         if any(self.role_on(actor, pid, mid) >= Role.VIEWER for mid, pid in models):
             return True
-        default = self.default_project_id()
-        return tracked and default is not None and self.role_on(actor, default) >= Role.VIEWER
+        if not tracked:
+            return False
+        readable = self.readable_experiments(actor)  # None: the default project's reader
+        if readable is None:
+            return True
+        if not readable:
+            return False
+        with self.store.read() as tx:
+            return bool(tx.access.blob_experiments(digest) & readable)
 
     def experiment_role(self, actor: Principal, experiment_id: int) -> int:
         """The actor's role on an experiment: 0 for none."""

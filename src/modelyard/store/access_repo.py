@@ -8,8 +8,8 @@ from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, 
 
 from modelyard.domain.access_records import GrantRecord, TokenRecord, UserRecord
 from modelyard.store.schema import model_versions, projects, registered_models, version_files
-from modelyard.store.schema_mlflow import logged_model_files
-from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts
+from modelyard.store.schema_mlflow import logged_model_files, logged_models
+from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts, runs
 from modelyard.store.schema_access import auth_failures, role_bindings, tokens, user_groups, users
 
 
@@ -162,6 +162,19 @@ class AccessRepo:
                             scope_name=r["scope_name"], created_at=r["created_at"],
                             created_by=r["created_by"])
                 for r in self.conn.execute(q).mappings()]
+
+    def blob_experiments(self, digest: str) -> set[int]:
+        """The experiments whose runs or logged models list a blob (at most 100)."""
+        q = (select(runs.c.experiment_id).distinct()
+             .select_from(run_artifacts.join(runs, runs.c.id == run_artifacts.c.run_id))
+             .where(run_artifacts.c.sha256 == digest).limit(100))
+        found = {int(e) for e in self.conn.execute(q).scalars()}
+        q2 = (select(logged_models.c.experiment_id).distinct()
+              .select_from(logged_model_files.join(
+                  logged_models, logged_models.c.id == logged_model_files.c.logged_model_id))
+              .where(logged_model_files.c.sha256 == digest).limit(100))
+        found |= {int(e) for e in self.conn.execute(q2).scalars() if str(e).isdigit()}
+        return found
 
     # -- failed authentication (rate limiting) -----------------------------------------
     def record_failures(self, keys: list[str], at: int) -> None:

@@ -19,6 +19,7 @@ from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.server import get_app_client  # noqa: E402
 
 from modelyard.client.http import HttpClient  # noqa: E402
+from modelyard.errors import NotFound  # noqa: E402
 
 _VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_TRACKING_TOKEN",
          "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_EXPERIMENT_ID",
@@ -169,3 +170,37 @@ def test_mlflow2_experiment_permission_routes(server_url: str, admin_token: str)
                       headers=ben).json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
         gone = {"experiment_id": "987654", "username": "ben", "permission": "READ"}
         assert h.post(P2 + "/create", json=gone, headers=admin).status_code == 404
+
+
+def test_experiment_grants_through_the_cli_and_the_sdk(server_url: str, admin_token: str,
+                                                        tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with HttpClient(server_url, token=admin_token) as root:
+        root.create_user("dee", password="dee-password-1")
+        e1 = root.create_experiment("e1").experiment_id
+    env = dict(os.environ, MODELYARD_URI=server_url, MODELYARD_TOKEN=admin_token,
+               MODELYARD_CONFIG_DIR=str(tmp_path / "config"))
+
+    def cli(*args: str) -> str:
+        proc = subprocess.run([sys.executable, "-m", "modelyard.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert "granted viewer on experiment " + e1 in cli("roles", "grant", "dee", "viewer",
+                                                        "--experiment", e1)
+    listed = json.loads(cli("--json", "roles", "list", "--experiment", e1))["grants"]
+    assert [(g["subject"], g["role"], g["experiment"]) for g in listed] == [
+        ("dee", "viewer", e1)]
+    with HttpClient(server_url, token=admin_token) as root:
+        token = root.create_token("t", user="dee").secret
+    with HttpClient(server_url, token=token) as dee:
+        assert dee.get_experiment(e1).name == "e1"
+        assert [g.experiment for g in dee.list_grants(user="dee")] == [e1]
+    cli("roles", "revoke", "dee", "--experiment", e1)
+    with HttpClient(server_url, token=token) as dee, pytest.raises(NotFound):
+        dee.get_experiment(e1)

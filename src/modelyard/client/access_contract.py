@@ -44,15 +44,18 @@ class AccessOperations(ABC):
 
     @abstractmethod
     def grant_role(self, subject: str, role: str, project: str | None = None,
-                   model: str | None = None, group: bool = False) -> Grant: ...
+                   model: str | None = None, group: bool = False,
+                   experiment: str | None = None) -> Grant:
+        """``role`` for a user or group on one of a project, a model or an experiment
+        (by id)."""
 
     @abstractmethod
     def revoke_role(self, subject: str, project: str | None = None, model: str | None = None,
-                    group: bool = False) -> None: ...
+                    group: bool = False, experiment: str | None = None) -> None: ...
 
     @abstractmethod
     def list_grants(self, user: str | None = None, project: str | None = None,
-                    model: str | None = None) -> list[Grant]: ...
+                    model: str | None = None, experiment: str | None = None) -> list[Grant]: ...
 
     @abstractmethod
     def check_caller(self, authorization: str, model: str) -> None:

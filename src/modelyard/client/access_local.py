@@ -53,19 +53,21 @@ class LocalAccessMixin(AccessOperations):
         return self.services.access.revoke_token(self.who, token_id)
 
     def grant_role(self, subject: str, role: str, project: str | None = None,
-                   model: str | None = None, group: bool = False) -> Grant:
+                   model: str | None = None, group: bool = False,
+                   experiment: str | None = None) -> Grant:
         return self.services.access.grant_role(self.who, subject, role, project=project,
-                                               model=model, group=group)
+                                               model=model, experiment=experiment,
+                                               group=group)
 
     def revoke_role(self, subject: str, project: str | None = None, model: str | None = None,
-                    group: bool = False) -> None:
+                    group: bool = False, experiment: str | None = None) -> None:
         self.services.access.revoke_role(self.who, subject, project=project, model=model,
-                                         group=group)
+                                         experiment=experiment, group=group)
 
     def list_grants(self, user: str | None = None, project: str | None = None,
-                    model: str | None = None) -> list[Grant]:
+                    model: str | None = None, experiment: str | None = None) -> list[Grant]:
         return self.services.access.list_grants(self.who, user=user, project=project,
-                                                model=model)
+                                                model=model, experiment=experiment)
 
     def check_caller(self, authorization: str, model: str) -> None:
         access = self.services.access

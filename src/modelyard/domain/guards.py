@@ -174,6 +174,9 @@ def _experiment_checked(method: Callable[..., Any], permission: Permission,
             return found
         if actor.id is None:
             raise Unauthenticated("authentication required")
+        if (permission is R or actor.scope != "read") and access.role_on(
+                actor, access.default_project_id() or -1) >= permission.role:
+            return method(self, actor, *args, **kwargs)  # the default project's role covers it
         call = signature.bind(self, actor, *args, **kwargs)
         bound = call.arguments
         if scope == "experiment":

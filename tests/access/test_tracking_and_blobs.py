@@ -1,5 +1,5 @@
-"""Runs, experiments and blobs under roles: tracking belongs to the default project;
-a blob is readable only through a manifest the actor may read."""
+"""Runs, experiments and blobs under roles: tracking belongs to the default project
+(an experiment can be granted on its own, see test_experiment_permissions); a blob is readable only through a manifest the actor may read."""
 
 from __future__ import annotations
 
@@ -30,14 +30,18 @@ def setup(server_url: str, admin_token: str, model_dir: Path) -> dict[str, str]:
 
 def test_tracking_needs_a_role_on_the_default_project(server_url: str,
                                                       setup: dict[str, str]) -> None:
+    with HttpClient(server_url, token=setup["root"]) as root:
+        theirs = root.create_experiment("theirs").experiment_id
     with HttpClient(server_url, token=setup["tracker"]) as t:
         exp = t.create_experiment("exp").experiment_id
         run = t.create_run(exp)
         t.log_metric(run.run_id, "auc", 0.9)
         with pytest.raises(PermissionDenied):  # deleting an experiment: maintainer
-            t.delete_experiment(exp)
+            t.delete_experiment(theirs)
+        t.delete_experiment(exp)  # its creator is the maintainer of its experiment
+        t.restore_experiment(exp)
     with HttpClient(server_url, token=setup["nobody"]) as n:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound):  # invisible: as if it did not exist
             n.get_run(run.run_id)
         with pytest.raises(PermissionDenied):
             n.create_experiment("mine")

@@ -32,8 +32,13 @@ import click
 @click.option("--endpoint", default=None,
               help="URL recorded with the deployment (default http://HOST:PORT).")
 @click.option("--environment", default="", help="Recorded with the deployment.")
+@click.option("--require-token", is_flag=True,
+              help="Scoring needs Authorization: Bearer <token> (or Basic user and "
+                   "token) of a registry user who may read the model; then HOST may be "
+                   "beyond loopback.")
 @click.option("--insecure", is_flag=True,
-              help="Allow binding beyond loopback (scoring has no authentication).")
+              help="Allow binding beyond loopback without --require-token (scoring has "
+                   "no authentication).")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"],
                                 case_sensitive=False),
@@ -42,8 +47,8 @@ import click
 def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[str, ...],
           shadow: str | None, trust_pickle: bool, batch_window_ms: float,
           max_batch_rows: int, max_body_bytes: int, poll_seconds: float, no_follow: bool,
-          heartbeat_seconds: float, endpoint: str | None, environment: str, insecure: bool,
-          log_level: str) -> None:
+          heartbeat_seconds: float, endpoint: str | None, environment: str,
+          require_token: bool, insecure: bool, log_level: str) -> None:
     """Serve TARGET: models:/NAME@ALIAS, NAME/VERSION, NAME/STAGE or a model folder.
 
     POST /invocations takes MLflow's payloads; /v2/models/NAME/infer speaks the Open
@@ -60,23 +65,30 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     from modelyard.serving.config import parse_route
 
     check_folder_target(target)
-    if not is_loopback(host) and not insecure:
+    if not is_loopback(host) and not insecure and not require_token:
         raise InvalidParameter(f"refusing to listen on {host}: the scoring endpoints have no "
-                               "authentication; pass --insecure to do it anyway (behind a "
-                               "gateway that authenticates)")
+                               "authentication; pass --require-token, or --insecure to do "
+                               "it anyway (behind a gateway that authenticates)")
 
     config = ServeConfig(
         target=target, routes=tuple(parse_route(r) for r in routes), shadow=shadow,
         host=host, port=port, trust_pickle=trust_pickle, batch_window_ms=batch_window_ms,
         max_batch_rows=max_batch_rows, max_body_bytes=max_body_bytes,
         poll_seconds=poll_seconds, follow=not no_follow, endpoint=endpoint,
-        environment=environment, heartbeat_seconds=heartbeat_seconds)
+        environment=environment, heartbeat_seconds=heartbeat_seconds,
+        require_token=require_token)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     ours = logging.getLogger("modelyard")
     ours.addHandler(handler)
     ours.setLevel(log_level.upper())
     local = not target.startswith("models:/") and Path(target).is_dir()
+    if require_token and local:
+        raise InvalidParameter("--require-token checks callers against the registry: it "
+                               "needs a registry reference, not a model folder")
     registry = None if local else client(ctx)
+    if require_token and registry is not None and registry.whoami().get("open"):
+        raise InvalidParameter("--require-token needs a registry with users (this one runs "
+                               "open: no credential could be checked)")
     run(config, registry, log_level=log_level,
         announce=lambda url: click.echo(f"modelyard serving {target} on {url}", err=True))

@@ -44,12 +44,22 @@ class AccessOperations(ABC):
 
     @abstractmethod
     def grant_role(self, subject: str, role: str, project: str | None = None,
-                   model: str | None = None, group: bool = False) -> Grant: ...
+                   model: str | None = None, group: bool = False,
+                   experiment: str | None = None) -> Grant:
+        """``role`` for a user or group on one of a project, a model or an experiment
+        (by id)."""
 
     @abstractmethod
     def revoke_role(self, subject: str, project: str | None = None, model: str | None = None,
-                    group: bool = False) -> None: ...
+                    group: bool = False, experiment: str | None = None) -> None: ...
 
     @abstractmethod
     def list_grants(self, user: str | None = None, project: str | None = None,
-                    model: str | None = None) -> list[Grant]: ...
+                    model: str | None = None, experiment: str | None = None) -> list[Grant]: ...
+
+    @abstractmethod
+    def check_caller(self, authorization: str, model: str) -> None:
+        """Whether the holder of ``authorization`` (an ``Authorization`` header value:
+        ``Bearer <token>`` or ``Basic`` user and password or token) may read ``model``:
+        Unauthenticated for a bad credential, NotFound when it may not read the model
+        (what ``modelyard serve --require-token`` asks for each new caller)."""

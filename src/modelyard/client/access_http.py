@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from modelyard.client.access_contract import AccessOperations
 from modelyard.domain.access_records import Grant, Token, User
+from modelyard.errors import Unauthenticated
 
 
 def _q(segment: str) -> str:
@@ -58,18 +59,26 @@ class HttpAccessMixin(AccessOperations):
         return Token.from_dict(self._request("DELETE", f"/tokens/{_q(token_id)}")["token"])
 
     def grant_role(self, subject: str, role: str, project: str | None = None,
-                   model: str | None = None, group: bool = False) -> Grant:
+                   model: str | None = None, group: bool = False,
+                   experiment: str | None = None) -> Grant:
         body = {"subject": subject, "role": role, "project": project, "model": model,
-                "group": group}
+                "group": group, "experiment": experiment}
         return Grant.from_dict(self._request("POST", "/grants", json=body)["grant"])
 
     def revoke_role(self, subject: str, project: str | None = None, model: str | None = None,
-                    group: bool = False) -> None:
+                    group: bool = False, experiment: str | None = None) -> None:
         params = {k: v for k, v in (("subject", subject), ("project", project),
-                                    ("model", model), ("group", group or None)) if v is not None}
+                                    ("model", model), ("group", group or None),
+                                    ("experiment", experiment)) if v is not None}
         self._request("DELETE", "/grants", params=params)
 
     def list_grants(self, user: str | None = None, project: str | None = None,
-                    model: str | None = None) -> list[Grant]:
-        found = self._get("/grants", user=user, project=project, model=model)["grants"]
+                    model: str | None = None, experiment: str | None = None) -> list[Grant]:
+        found = self._get("/grants", user=user, project=project, model=model,
+                          experiment=experiment)["grants"]
         return [Grant.from_dict(g) for g in found]
+
+    def check_caller(self, authorization: str, model: str) -> None:
+        if not authorization.isascii() or not authorization.isprintable():
+            raise Unauthenticated("malformed Authorization header")
+        self._request("GET", f"/models/{_q(model)}", headers={"Authorization": authorization})

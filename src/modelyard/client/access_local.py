@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from modelyard.client.access_contract import AccessOperations
 from modelyard.domain.access_records import Grant, Token, User
 from modelyard.domain.entities import Principal
+from modelyard.errors import Unauthenticated
 from modelyard.services import Services
 
 
@@ -50,16 +53,43 @@ class LocalAccessMixin(AccessOperations):
         return self.services.access.revoke_token(self.who, token_id)
 
     def grant_role(self, subject: str, role: str, project: str | None = None,
-                   model: str | None = None, group: bool = False) -> Grant:
+                   model: str | None = None, group: bool = False,
+                   experiment: str | None = None) -> Grant:
         return self.services.access.grant_role(self.who, subject, role, project=project,
-                                               model=model, group=group)
+                                               model=model, experiment=experiment,
+                                               group=group)
 
     def revoke_role(self, subject: str, project: str | None = None, model: str | None = None,
-                    group: bool = False) -> None:
+                    group: bool = False, experiment: str | None = None) -> None:
         self.services.access.revoke_role(self.who, subject, project=project, model=model,
-                                         group=group)
+                                         experiment=experiment, group=group)
 
     def list_grants(self, user: str | None = None, project: str | None = None,
-                    model: str | None = None) -> list[Grant]:
+                    model: str | None = None, experiment: str | None = None) -> list[Grant]:
         return self.services.access.list_grants(self.who, user=user, project=project,
-                                                model=model)
+                                                model=model, experiment=experiment)
+
+    def check_caller(self, authorization: str, model: str) -> None:
+        access = self.services.access
+        if not access.is_open():
+            scheme, _, value = authorization.partition(" ")
+            value = value.strip()
+            if scheme.lower() == "bearer" and value:
+                caller = access.authenticate_token(value)
+            elif scheme.lower() == "basic" and value:
+                user, password = _basic(value)
+                caller = access.authenticate_password(user, password)
+            else:
+                raise Unauthenticated("unsupported Authorization scheme: use Bearer or Basic")
+            self.services.registry.get_model(caller, model)
+
+
+def _basic(value: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthenticated("malformed Basic credentials") from None
+    user, sep, password = decoded.partition(":")
+    if not sep or not user:
+        raise Unauthenticated("malformed Basic credentials")
+    return user, password

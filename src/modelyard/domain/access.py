@@ -23,7 +23,7 @@ from modelyard.domain.roles import Permission, Role
 class AccessService(GrantOps):
     def __init__(self, store: MetadataStore, clock: Clock | None = None) -> None:
         AccessBase.__init__(self, store, clock)
-        self.limiter = FailureLimiter()
+        self.limiter = FailureLimiter(self.store, self.clock)
 
     def whoami(self, actor: Principal) -> dict[str, Any]:
         """Who the actor is, as the registry sees it (``open``: no user is defined)."""

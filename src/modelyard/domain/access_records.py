@@ -41,7 +41,7 @@ class GrantRecord:
     subject_kind: str  # user | group | authenticated
     subject: str
     role: str
-    scope_kind: str  # project | model
+    scope_kind: str  # project | model | experiment
     scope_id: int
     scope_name: str = ""
     created_at: int = 0
@@ -84,6 +84,7 @@ class Grant(_Wire):
     model: str | None = None
     created_at: int = 0
     created_by: str = ""
+    experiment: str | None = None  # the experiment's id
 
 
 def user_entity(r: UserRecord) -> User:
@@ -92,6 +93,21 @@ def user_entity(r: UserRecord) -> User:
 
 
 def grant_entity(r: GrantRecord) -> Grant:
-    where = {"project": r.scope_name} if r.scope_kind == "project" else {"model": r.scope_name}
+    where = ({"project": r.scope_name} if r.scope_kind == "project" else
+             {"experiment": str(r.scope_id)} if r.scope_kind == "experiment" else
+             {"model": r.scope_name})
     return Grant(subject=r.subject, subject_kind=r.subject_kind, role=r.role,
                  created_at=r.created_at, created_by=r.created_by, **where)
+
+
+@dataclass(frozen=True)
+class Readable:
+    """What a restricted actor may read, as the store filters it in the query itself (so
+    that pages are full and counts tell nothing): the models of these projects, these
+    models, and the events of either (by project name or model id), except the events
+    of ``hidden_entity_types``."""
+
+    projects: frozenset[int] = frozenset()
+    models: frozenset[int] = frozenset()
+    project_names: frozenset[str] = frozenset()
+    hidden_entity_types: frozenset[str] = frozenset()

@@ -53,6 +53,20 @@ class AccessRepository(Protocol):
         one scope, with the scope's name."""
         ...
 
+    def blob_experiments(self, digest: str) -> set[int]:
+        """The experiments whose runs or logged models list a blob."""
+        ...
+
+    def record_failures(self, keys: list[str], at: int) -> None: ...
+
+    def recent_failures(self, keys: list[str], since: int) -> dict[str, tuple[int, int]]:
+        """``key -> (failures after since, the oldest of them)`` for the keys with any."""
+        ...
+
+    def prune_failures(self, before: int) -> None:
+        """Forget failures at or before ``before`` (some of them: it is called often)."""
+        ...
+
     def blob_owners(self, digest: str) -> tuple[list[tuple[int, int]], bool]:
         """``(model id, project id)`` of the models whose versions list ``digest``, and
         whether a run, dataset or logged model lists it."""

@@ -34,6 +34,5 @@ class AuditService:
             items = tx.events.list(entity_type=entity_type, entity_id=entity_id,
                                    type_prefix=type_prefix, after_id=after_id, offset=offset,
                                    limit=limit + 1, newest_first=newest_first,
-                                   model_id=model_id)
-        page = page_of(items, offset, limit)
-        return Page([e for e in page.items if seen.event(e)], page.next_page_token)
+                                   model_id=model_id, readable=seen.readable)
+        return page_of(items, offset, limit)

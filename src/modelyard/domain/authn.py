@@ -7,20 +7,19 @@ password (HTTP Basic) becomes a :class:`Principal`.
   hash of user and password, and only while the user's credentials have not changed;
   no request hashes a password twice in that time.
 - Failed attempts are counted per user and per client address; past ``MAX_FAILURES``
-  in ``WINDOW_SECONDS`` the next attempts get 429 with ``Retry-After`` (per process).
+  in ``WINDOW_SECONDS`` the next attempts get 429 with ``Retry-After``.  The count is
+  in the metadata store, shared by every server process.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import replace
 
 from modelyard.domain import access_events as aev
 from modelyard.domain import events as ev
 from modelyard.domain.access_records import UserRecord
 from modelyard.domain.entities import Principal
+from modelyard.domain.ports import Clock, MetadataStore
 from modelyard.domain.secrets_hashing import same, sha256_hex, split_token, verify_password
 from modelyard.domain.tokens import TokenOps
 from modelyard.errors import RateLimited, Unauthenticated
@@ -31,36 +30,36 @@ TOUCH_EVERY_MS = 60_000
 
 
 class FailureLimiter:
-    """Failures per key (a user name, an address) in a sliding window."""
+    """Failures per key (a user name, an address) in a sliding window, kept in the
+    metadata store so that every server process counts the same failures: an attacker
+    spreading guesses over the processes behind a load balancer gets no more tries.
 
-    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    The check is one indexed read, made only when a credential is not in the cache of
+    verified ones (a hit never reaches it); a failure is one insert, and rows older
+    than the window are pruned now and then by whoever records a failure."""
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._seen[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+    def __init__(self, store: MetadataStore, clock: Clock, limit: int = MAX_FAILURES,
+                 window: float = WINDOW_SECONDS) -> None:
+        self.store, self.clock = store, clock
+        self.limit, self.window_ms = limit, int(window * 1000)
+        self._pruned = 0
 
     def check(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                q = self._recent(key, now)
-                if len(q) >= self.limit:
-                    wait = max(1, int(q[0] + self.window - now) + 1)
-                    raise RateLimited("too many failed logins; retry later", retry_after=wait)
+        now = self.clock.now_ms()
+        with self.store.read() as tx:
+            found = tx.access.recent_failures(list(keys), now - self.window_ms)
+        for count, oldest in found.values():
+            if count >= self.limit:
+                wait = max(1, (oldest + self.window_ms - now) // 1000 + 1)
+                raise RateLimited("too many failed logins; retry later", retry_after=wait)
 
     def fail(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-            if len(self._seen) > 100_000:  # bounded: forget the quiet keys
-                for k in [k for k, q in self._seen.items() if not q]:
-                    del self._seen[k]
+        now = self.clock.now_ms()
+        with self.store.write() as tx:
+            tx.access.record_failures(list(keys), now)
+            if now - self._pruned > self.window_ms:
+                self._pruned = now
+                tx.access.prune_failures(now - self.window_ms)
 
 
 def _principal(user: UserRecord, token_id: str | None = None, scope: str = "write") -> Principal:

@@ -85,8 +85,10 @@ class ExperimentOps(TrackingBase):
         limit = check_max_results(max_results, default=1000, limit=50_000)
         offset = decode_token(page_token)
         self._ensure_default()
+        readable = self._readable_experiments(actor)
         with self.store.read() as tx:
-            items = tx.tracking.search_experiments(node, order, offset, limit + 1, deleted)
+            items = tx.tracking.search_experiments(node, order, offset, limit + 1, deleted,
+                                                   readable=readable)
         return page_of(items, offset, limit)
 
     def rename_experiment(self, actor: Principal, experiment_id: str, new_name: str) -> Experiment:

@@ -1,6 +1,8 @@
 """Role grants: a role for a user, a group, or every authenticated user (a project's
-default role), on a project or on a registered model.  A project's grants are managed
-by admins (of the registry or of the project); a model's by its maintainers."""
+default role), on a project, a registered model or an experiment.  A project's grants
+are managed by admins (of the registry or of the project); a model's by its
+maintainers; an experiment's by its maintainers (its creator, and the maintainers of
+the default project it belongs to)."""
 
 from __future__ import annotations
 
@@ -24,11 +26,29 @@ class GrantOps(PermissionOps):
                                         "", now, actor.name))
         self._roles.clear()
 
+    def make_experiment_maintainer(self, actor: Principal, experiment_id: int) -> None:
+        """Who creates an experiment becomes its maintainer."""
+        if actor.id is None or actor.is_admin:
+            return
+        with self.store.write() as tx:
+            tx.access.put_grant(GrantRecord("user", actor.name, "maintainer", "experiment",
+                                            experiment_id, "", self.clock.now_ms(),
+                                            actor.name))
+        self._roles.clear()
+
     def _scope(self, tx: Transaction, actor: Principal, project: str | None,
-               model: str | None) -> tuple[str, int, str]:
+               model: str | None, experiment: str | None = None) -> tuple[str, int, str]:
         """The scope named, once the actor may manage its grants."""
-        if (project is None) == (model is None):
-            raise InvalidParameter("give exactly one of project and model")
+        if [project, model, experiment].count(None) != 2:
+            raise InvalidParameter("give exactly one of project, model and experiment")
+        if experiment is not None:
+            eid = _experiment_id(experiment)
+            hide = f"experiment {experiment!r} does not exist"
+            exp = tx.tracking.experiment(eid) if eid is not None else None
+            if exp is None:
+                raise NotFound(hide)
+            self.require_experiment(actor, Permission.MANAGE, exp.id, hide=hide)
+            return "experiment", exp.id, exp.name
         if model is not None:
             found = find_model(tx, model)
             self.require_model(actor, Permission.MANAGE, found)
@@ -54,12 +74,12 @@ class GrantOps(PermissionOps):
 
     def grant_role(self, actor: Principal, subject: str, role: str, *,
                    project: str | None = None, model: str | None = None,
-                   group: bool = False) -> Grant:
+                   experiment: str | None = None, group: bool = False) -> Grant:
         """Grant ``role`` to a user (a known user name), a group (any other name, or
         ``group=True``) or, with subject ``*``, every authenticated user."""
         wanted = parse_role(role)
         with self.store.write() as tx:
-            kind, sid, sname = self._scope(tx, actor, project, model)
+            kind, sid, sname = self._scope(tx, actor, project, model, experiment)
             skind = self._subject_of(tx, subject, group)
             now = self.clock.now_ms()
             record = GrantRecord(skind, subject, wanted.label, kind, sid, sname, now, actor.name)
@@ -70,9 +90,10 @@ class GrantOps(PermissionOps):
         return grant_entity(record)
 
     def revoke_role(self, actor: Principal, subject: str, *, project: str | None = None,
-                    model: str | None = None, group: bool = False) -> None:
+                    model: str | None = None, experiment: str | None = None,
+                    group: bool = False) -> None:
         with self.store.write() as tx:
-            kind, sid, sname = self._scope(tx, actor, project, model)
+            kind, sid, sname = self._scope(tx, actor, project, model, experiment)
             skind = self._subject_of(tx, subject, group)
             if not tx.access.delete_grant(skind, subject, kind, sid):
                 raise NotFound(f"{subject!r} has no role on {kind} {sname!r}")
@@ -82,7 +103,8 @@ class GrantOps(PermissionOps):
         self.changed()
 
     def list_grants(self, actor: Principal, *, user: str | None = None,
-                    project: str | None = None, model: str | None = None) -> list[Grant]:
+                    project: str | None = None, model: str | None = None,
+                    experiment: str | None = None) -> list[Grant]:
         """Grants, optionally of one user (with its groups') or on one scope; an actor
         who is not an admin sees only the grants on what it may read."""
         with self.store.read() as tx:
@@ -96,6 +118,13 @@ class GrantOps(PermissionOps):
                 m = find_model(tx, model)
                 self.require_model(actor, Permission.READ, m)
                 scope_kind, scope_id = "model", m.id
+            elif experiment is not None:
+                eid = _experiment_id(experiment)
+                hide = f"experiment {experiment!r} does not exist"
+                if eid is None or tx.tracking.experiment(eid) is None:
+                    raise NotFound(hide)
+                self.require_experiment(actor, Permission.READ, eid, hide=hide)
+                scope_kind, scope_id = "experiment", eid
             elif project is not None:
                 pid = tx.registry.project_id(project)
                 if pid is None:
@@ -105,6 +134,14 @@ class GrantOps(PermissionOps):
                                        scope_id=scope_id)
         seen = self.visibility(actor)
         if not seen.everything:
-            records = [g for g in records if (g.scope_kind, g.scope_id) in
-                       {("project", p) for p in seen.projects} | {("model", m) for m in seen.models}]
+            experiments = self.readable_experiments(actor)
+            shown = {("project", p) for p in seen.projects} | {("model", m) for m in seen.models}
+            records = [g for g in records if (g.scope_kind, g.scope_id) in shown or (
+                g.scope_kind == "experiment" and (experiments is None
+                                                  or g.scope_id in experiments))]
         return [grant_entity(g) for g in records]
+
+
+def _experiment_id(text: object) -> int | None:
+    value = str(text) if isinstance(text, (str, int)) and not isinstance(text, bool) else ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None

@@ -3,7 +3,12 @@ datasets, logged models, deployments and lineage) and for blobs.
 
 Experiments, runs, datasets and logged models belong to the ``default`` project until
 they get one of their own: reading them needs ``viewer`` there, changing them
-``editor``, deleting an experiment ``maintainer``.  Each service here is the plain
+``editor``, deleting an experiment ``maintainer``.  An experiment may also be granted
+on its own (MLflow's experiment permissions): the tracking methods check the role on
+the experiment they touch (a run's is its experiment's), which is the higher of that
+grant and the role on the default project; an experiment the actor may not read is
+NotFound, and absent from searches (filtered in the query).  Creating an experiment
+needs ``editor`` on the default project, and its creator becomes its maintainer.  Each service here is the plain
 service with every public method checked first; a method without a rule makes the
 class fail to build (default deny, in the domain too).
 
@@ -24,11 +29,12 @@ from modelyard.domain.access import AccessService
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
 from modelyard.domain.entities import Principal
-from modelyard.domain.lineage import DEPLOYMENT_TIMEOUT_S, LineageService
+from modelyard.domain.lineage import DEPLOYMENT_TIMEOUT_S, LineageService, Shows
 from modelyard.domain.logged_models import LoggedModelService
-from modelyard.domain.ports import BlobStore, BlobWriter, Clock, MetadataStore
+from modelyard.domain.ports import BlobStore, BlobWriter, Clock, MetadataStore, Transaction
 from modelyard.domain.roles import Permission, Role
 from modelyard.domain.tracking import TrackingService
+from modelyard.domain.tracking_base import TrackingBase
 from modelyard.errors import NotFound, PermissionDenied, Unauthenticated
 
 R, W, M = Permission.READ, Permission.WRITE, Permission.MANAGE
@@ -44,6 +50,16 @@ TRACKING_RULES: dict[str, Permission] = {
     "delete_run_tag": W, "log_inputs": W, "add_run_artifacts": W,
     "delete_experiment": M, "restore_experiment": M,
 }
+#: How a tracking method names its experiment: its ``experiment_id`` argument, its
+#: ``run_id``'s experiment, each of ``experiment_ids``, by name (checked on the answer),
+#: the new run's, or none (the default project: creating; searching filters instead).
+TRACKING_SCOPES: dict[str, str] = {
+    "get_experiment": "experiment", "rename_experiment": "experiment",
+    "set_experiment_tag": "experiment", "delete_experiment_tag": "experiment",
+    "delete_experiment": "experiment", "restore_experiment": "experiment",
+    "get_experiment_by_name": "name", "search_runs": "experiments", "create_run": "new_run",
+    "create_experiment": "project", "search_experiments": "search",
+}
 DATASET_RULES: dict[str, Permission] = {
     "get_dataset": R, "get_dataset_version": R, "list_dataset_versions": R, "list_datasets": R,
     "resolve": R, "create_dataset_version": W,
@@ -52,6 +68,12 @@ LOGGED_MODEL_RULES: dict[str, Permission] = {
     "get": R, "search": R, "files": R, "file_entry": R, "run_outputs": R,
     "create": W, "add_files": W, "finalize": W, "set_tags": W, "delete_tag": W,
     "log_outputs": W, "delete": W,
+}
+LOGGED_MODEL_SCOPES: dict[str, str] = {
+    "create": "experiment", "search": "experiments", "log_outputs": "run",
+    "run_outputs": "run", **{n: "logged_model" for n in (
+        "get", "files", "file_entry", "add_files", "finalize", "set_tags", "delete_tag",
+        "delete")},
 }
 LINEAGE_RULES: dict[str, Permission] = {
     "lineage": R, "list_deployments": R, "get_deployment": R, "resolve_id": R,
@@ -83,24 +105,117 @@ def _checked(method: Callable[..., Any], permission: Permission) -> Callable[...
     return run
 
 
-@guarded(TRACKING_RULES)
-class GuardedTracking(TrackingService):
+class _ExperimentScoped:
+    """The checks of services whose records live in an experiment."""
+
+    access: AccessService
+    store: MetadataStore
+
+    def _require_run(self, actor: Principal, permission: Permission, run_id: object) -> None:
+        with self.store.read() as tx:
+            row = tx.tracking.run(run_id) if isinstance(run_id, str) and run_id else None
+        if row is not None:  # else the method says what is wrong with the id
+            self.access.require_experiment(actor, permission, row.experiment_id,
+                                           hide=f"run {run_id!r} does not exist")
+
+    def _require_experiment(self, actor: Principal, permission: Permission,
+                            experiment_id: object) -> None:
+        self.access.require_experiment(actor, permission, TrackingBase._exp_id(experiment_id),
+                                       hide=f"experiment {experiment_id!r} does not exist")
+
+    def _require_logged_model(self, actor: Principal, permission: Permission,
+                              model_id: object) -> None:
+        with self.store.read() as tx:
+            row = (tx.logged_models.get(model_id) if isinstance(model_id, str) and model_id
+                   and len(model_id) <= 64 else None)
+        if row is not None and row.experiment_id.isdigit():
+            self.access.require_experiment(actor, permission, int(row.experiment_id),
+                                           hide=f"logged model {model_id!r} does not exist")
+
+
+class GuardedTracking(_ExperimentScoped, TrackingService):
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
                  access: AccessService) -> None:
         super().__init__(store, blobs, clock)
         self.access = access
+
+    def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
+        return self.access.readable_experiments(actor)
+
+
+class GuardedLoggedModels(_ExperimentScoped, LoggedModelService):
+    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
+                 access: AccessService) -> None:
+        super().__init__(store, blobs, clock)
+        self.access = access
+
+
+def _guard_experiments(cls: type[_ExperimentScoped], rules: Mapping[str, Permission],
+                       scopes: Mapping[str, str]) -> None:
+    unruled = _public(cls) - set(rules)
+    if unruled:
+        raise TypeError(f"{cls.__name__}: no permission rule for {sorted(unruled)}")
+    for name, permission in rules.items():
+        setattr(cls, name, _experiment_checked(getattr(cls, name), permission, scopes[name]))
+
+
+def _experiment_checked(method: Callable[..., Any], permission: Permission,
+                        scope: str) -> Callable[..., Any]:
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def run(self: _ExperimentScoped, actor: Principal, *args: Any, **kwargs: Any) -> Any:
+        access = self.access
+        if access.sees_everything(actor) and (permission is R or actor.scope != "read"):
+            return method(self, actor, *args, **kwargs)
+        if scope == "project":
+            access.require_default(actor, permission)
+            found = method(self, actor, *args, **kwargs)
+            access.make_experiment_maintainer(actor, int(found.experiment_id))
+            return found
+        if actor.id is None:
+            raise Unauthenticated("authentication required")
+        if (permission is R or actor.scope != "read") and access.role_on(
+                actor, access.default_project_id() or -1) >= permission.role:
+            return method(self, actor, *args, **kwargs)  # the default project's role covers it
+        call = signature.bind(self, actor, *args, **kwargs)
+        bound = call.arguments
+        if scope == "experiment":
+            self._require_experiment(actor, permission, bound["experiment_id"])
+        elif scope == "experiments":
+            ids = bound.get("experiment_ids")
+            if ids is None:  # every experiment
+                access.require_default(actor, permission)
+            else:
+                for e in [ids] if isinstance(ids, (str, int)) else list(ids):
+                    self._require_experiment(actor, permission, e)
+        elif scope == "run":
+            self._require_run(actor, permission, bound["run_id"])
+        elif scope == "logged_model":
+            self._require_logged_model(actor, permission, bound["model_id"])
+        elif scope == "new_run":
+            parent = bound.get("parent_run_id") or (bound.get("tags") or {}).get(
+                "mlflow.parentRunId")
+            if bound.get("experiment_id") is None and isinstance(parent, str) and parent:
+                self._require_run(actor, permission, parent)
+            else:
+                self._require_experiment(actor, permission, bound.get("experiment_id") or 0)
+        elif scope == "name":
+            found = method(self, actor, *args, **kwargs)
+            self.access.require_experiment(actor, permission, int(found.experiment_id),
+                                           hide=f"experiment {bound['name']!r} does not exist")
+            return found
+        return method(*call.args, **call.kwargs)
+    return run
+
+
+_guard_experiments(GuardedTracking, TRACKING_RULES,
+                   {n: TRACKING_SCOPES.get(n, "run") for n in TRACKING_RULES})
+_guard_experiments(GuardedLoggedModels, LOGGED_MODEL_RULES, LOGGED_MODEL_SCOPES)
 
 
 @guarded(DATASET_RULES)
 class GuardedDatasets(DatasetService):
-    def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
-                 access: AccessService) -> None:
-        super().__init__(store, blobs, clock)
-        self.access = access
-
-
-@guarded(LOGGED_MODEL_RULES)
-class GuardedLoggedModels(LoggedModelService):
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None,
                  access: AccessService) -> None:
         super().__init__(store, blobs, clock)
@@ -113,6 +228,16 @@ class GuardedLineage(LineageService):
                  deployment_timeout_s: float = DEPLOYMENT_TIMEOUT_S) -> None:
         super().__init__(store, clock, deployment_timeout_s=deployment_timeout_s)
         self.access = access
+
+    def _shows(self, actor: Principal) -> Shows:
+        seen = self.access.visibility(actor)
+        if seen.everything:
+            return lambda tx, model: True
+
+        def shows(tx: Transaction, model: str) -> bool:
+            found = tx.registry.model(model)
+            return found is not None and seen.model(found)
+        return shows
 
 
 class GuardedBlobs(BlobService):

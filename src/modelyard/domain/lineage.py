@@ -10,12 +10,17 @@ Entities are named ``model-version:fraud/3`` (also ``fraud@production``,
 
 plus ``parent_run`` between nested runs.  ``upstream`` walks against the arrows,
 ``downstream`` with them, ``both`` does each from the root.
+
+A model version (or deployment) of a model the actor may not read is not in the graph,
+and the walk does not go through it: what is reachable only through a hidden model is
+not shown either.  Such a root, deployment or deployment filter is NotFound.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from modelyard.domain import events as ev
@@ -44,6 +49,8 @@ DEPLOYMENT_TIMEOUT_S = 60.0
 #: Who ends a stale deployment, in the audit log.
 REGISTRY = Principal(name="modelyard")
 MAX_DEPTH = 20
+#: (transaction, model name) -> whether the actor may read that model.
+Shows = Callable[[Transaction, str], bool]
 RUN_NODE_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch",
                  "modelyard.git.dirty", "mlflow.source.name", "modelyard.python.version",
                  "dvc.stage", "dvc.cmd")
@@ -58,6 +65,10 @@ class LineageService:
         self.policy = policy
         self.deployment_timeout_ms = int(deployment_timeout_s * 1000)
 
+    def _shows(self, actor: Principal) -> Shows:
+        """Which models the actor may read (every one here; the guarded service narrows)."""
+        return lambda tx, model: True
+
     # -- deployments ------------------------------------------------------------------
     def record_deployment(self, actor: Principal, model: str, version: int | str,
                           endpoint: str, environment: str = "") -> Deployment:
@@ -66,8 +77,11 @@ class LineageService:
             raise InvalidParameter("endpoint must be 1-2048 printable characters")
         if not isinstance(environment, str) or len(environment) > 256 or _has_control(environment):
             raise InvalidParameter("environment must be at most 256 printable characters")
+        shows = self._shows(actor)
         with self.store.write() as tx:
             mrec, vrec = find_version(tx, self.policy, ref_from_parts(model, version))
+            if not shows(tx, mrec.name):
+                raise NotFound(f"registered model {mrec.name!r} does not exist")
             now = self.clock.now_ms()
             dep_id = uuid.uuid4().hex
             tx.lineage.insert_deployment(dep_id, vrec.id, endpoint, environment, now,
@@ -83,10 +97,14 @@ class LineageService:
             return _deployment(tx, deployment_id)[0]
 
     def get_deployment(self, actor: Principal, deployment_id: str) -> Deployment:
+        shows = self._shows(actor)
         with self.store.read() as tx:
             if not isinstance(deployment_id, str):
                 raise NotFound(f"deployment {deployment_id!r} does not exist")
-            return _deployment(tx, deployment_id)[0]
+            found = _deployment(tx, deployment_id)[0]
+            if not shows(tx, found.model):
+                raise NotFound(f"deployment {deployment_id!r} does not exist")
+            return found
 
     def resolve_id(self, actor: Principal, kind: str, text: str) -> str:
         """The whole id of a run or a deployment given by a unique prefix (or whole)."""
@@ -139,6 +157,7 @@ class LineageService:
                          version: int | str | None = None,
                          active_only: bool = True) -> list[Deployment]:
         self._end_stale_deployments()
+        shows = self._shows(actor)
         with self.store.read() as tx:
             model_id = version_id = None
             if model:
@@ -147,11 +166,14 @@ class LineageService:
                     version_id = vrec.id
                 else:
                     mrec = find_model(tx, model)
+                if not shows(tx, mrec.name):
+                    raise NotFound(f"registered model {mrec.name!r} does not exist")
                 model_id = mrec.id
             elif version is not None:
                 raise InvalidParameter("version needs model")
-            return tx.lineage.list_deployments(model_id=model_id, version_id=version_id,
-                                               active_only=active_only)
+            found = tx.lineage.list_deployments(model_id=model_id, version_id=version_id,
+                                                active_only=active_only)
+            return [d for d in found if shows(tx, d.model)]
 
     # -- the graph --------------------------------------------------------------------
     def lineage(self, actor: Principal, entity: str, direction: str = "upstream",
@@ -161,9 +183,12 @@ class LineageService:
         if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
             raise InvalidParameter(f"depth must be an integer from 0 to {MAX_DEPTH}")
         self._end_stale_deployments()
+        shows = self._shows(actor)
         with self.store.read() as tx:
-            walk = _Walk(tx, self.policy)
+            walk = _Walk(tx, self.policy, shows)
             root = walk.resolve(entity)
+            if not walk.shown(root):
+                raise NotFound(f"{entity!r} does not exist")
             for d in (("upstream", "downstream") if direction == "both" else (direction,)):
                 walk.bfs(root, d, depth)
             return LineageGraph(root=walk.node_id(root), nodes=list(walk.nodes.values()),
@@ -197,9 +222,10 @@ def _run(tx: Transaction, run_uuid: str) -> RunRecord:
 
 
 class _Walk:
-    def __init__(self, tx: Transaction, policy: StagePolicy) -> None:
+    def __init__(self, tx: Transaction, policy: StagePolicy, shows: Shows) -> None:
         self.tx = tx
         self.policy = policy
+        self.shows = shows
         self.nodes: dict[str, LineageNode] = {}
         self.edges: dict[tuple[str, str, str], LineageEdge] = {}
         self._ids: dict[Key, str] = {}
@@ -228,6 +254,14 @@ class _Walk:
             "entity must be model-version:NAME/VERSION, run:ID, dataset-version:NAME/VERSION "
             f"or deployment:ID, not {entity!r}")
 
+    def shown(self, key: Key) -> bool:
+        kind, ident = key
+        if kind == "mv":
+            return self.shows(self.tx, version_by_id(self.tx, ident).model)
+        if kind == "dep":
+            return self.shows(self.tx, _deployment(self.tx, ident)[0].model)
+        return True
+
     def bfs(self, root: Key, direction: str, depth: int) -> None:
         self.node_id(root)
         queue: deque[tuple[Key, int]] = deque([(root, 0)])
@@ -237,6 +271,8 @@ class _Walk:
             if d >= depth:
                 continue
             for other, relation, upstream_end in self.neighbours(key, direction):
+                if not self.shown(other):
+                    continue
                 a, b = (other, key) if upstream_end else (key, other)
                 src, dst = self.node_id(a), self.node_id(b)
                 self.edges[(src, dst, relation)] = LineageEdge(src, dst, relation)

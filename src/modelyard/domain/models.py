@@ -83,11 +83,11 @@ class ModelOps(ProjectOps):
         order = parse_order_by(order_by, MODEL_FIELDS)
         limit = check_max_results(max_results)
         offset = decode_token(page_token)
+        readable = self.access.visibility(actor).readable
         with self.store.read() as tx:
-            items = tx.registry.search_models(node, order, offset, limit + 1, deleted=deleted)
-            page = page_of(items, offset, limit)
-            shown = self._readable(tx, actor, [m.name for m in page.items], deleted=deleted)
-        return Page([m for m in page.items if m.name in shown], page.next_page_token)
+            items = tx.registry.search_models(node, order, offset, limit + 1, deleted=deleted,
+                                              readable=readable)
+        return page_of(items, offset, limit)
 
     def update_model(self, actor: Principal, name: str, description: str) -> RegisteredModel:
         description = check_description(description)

@@ -5,6 +5,11 @@ group) on the model, on the model's project, and the project's default role for 
 authenticated user.  A system admin holds every permission; so does every actor while
 no user is defined (the open mode).  What an actor may not read does not exist for it:
 ``require(..., hide="...")`` answers NotFound with that message, never 403.
+
+Experiments (and their runs) belong to the default project: an actor's role on an
+experiment is the highest of its role on the default project and its grants on that
+experiment (MLflow's per-experiment permissions).  So a viewer of the default project
+reads every experiment, and a user granted READ on one experiment reads that one only.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 
 from modelyard.domain.authn import AuthnOps
 from modelyard.domain.access_events import ACCESS_ENTITY_TYPES
+from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import Event, Principal
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission, Role
@@ -30,6 +36,13 @@ class Visibility:
     projects: frozenset[int] = frozenset()
     models: frozenset[int] = frozenset()
     project_names: frozenset[str] = frozenset()
+
+    @property
+    def readable(self) -> Readable | None:
+        """The store's filter: None when everything is readable."""
+        if self.everything:
+            return None
+        return Readable(self.projects, self.models, self.project_names, ACCESS_ENTITY_TYPES)
 
     def model(self, model: ModelRecord) -> bool:
         return self.everything or model.project_id in self.projects or model.id in self.models
@@ -129,8 +142,49 @@ class PermissionOps(AuthnOps):
             models, tracked = tx.access.blob_owners(digest)
         if any(self.role_on(actor, pid, mid) >= Role.VIEWER for mid, pid in models):
             return True
-        default = self.default_project_id()
-        return tracked and default is not None and self.role_on(actor, default) >= Role.VIEWER
+        if not tracked:
+            return False
+        readable = self.readable_experiments(actor)  # None: the default project's reader
+        if readable is None:
+            return True
+        if not readable:
+            return False
+        with self.store.read() as tx:
+            return bool(tx.access.blob_experiments(digest) & readable)
+
+    def experiment_role(self, actor: Principal, experiment_id: int) -> int:
+        """The actor's role on an experiment: 0 for none."""
+        role = self.role_on(actor, self.default_project_id() or -1)
+        if role >= Role.ADMIN or actor.id is None:
+            return role
+        return max(role, self.roles(actor).get(("experiment", experiment_id), (0, ""))[0])
+
+    def require_experiment(self, actor: Principal, permission: Permission,
+                           experiment_id: int, *, hide: str) -> None:
+        """As :meth:`require`, on an experiment: NotFound (``hide``) without READ."""
+        if self.sees_everything(actor) and (permission is Permission.READ
+                                            or actor.scope != "read"):
+            return
+        if actor.id is None:
+            raise Unauthenticated("authentication required")
+        role = self.experiment_role(actor, experiment_id)
+        if role < Role.VIEWER:
+            raise NotFound(hide)
+        if actor.scope == "read" and permission is not Permission.READ:
+            raise PermissionDenied("this token is read-only")
+        if role < permission.role:
+            raise PermissionDenied(f"{permission.name.lower()} access is needed for this")
+
+    def readable_experiments(self, actor: Principal) -> frozenset[int] | None:
+        """The experiments an actor may read, when not all of them (None: all)."""
+        if self.sees_everything(actor):
+            return None
+        if actor.id is None:
+            raise Unauthenticated("authentication required")
+        if self.role_on(actor, self.default_project_id() or -1) >= Role.VIEWER:
+            return None
+        return frozenset(i for (k, i), (r, _) in self.roles(actor).items()
+                         if k == "experiment" and r)
 
     def sees_everything(self, actor: Principal) -> bool:
         return actor.is_admin or self.is_open()

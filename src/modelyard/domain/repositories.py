@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import (
     Event,
     FileEntry,
@@ -80,7 +81,10 @@ class ModelRepository(Protocol):
     def model_entities(self, models: list[ModelRecord]) -> list[RegisteredModel]: ...
 
     def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
-                      *, deleted: bool = False) -> list[RegisteredModel]: ...
+                      *, deleted: bool = False,
+                      readable: Readable | None = None) -> list[RegisteredModel]:
+        """``readable`` (None: everything) is applied in the query, before paging."""
+        ...
 
 
 class VersionRepository(Protocol):
@@ -133,7 +137,8 @@ class VersionRepository(Protocol):
                          with_files: bool = False) -> list[ModelVersion]: ...
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
-                        *, deleted: bool = False) -> list[ModelVersion]: ...
+                        *, deleted: bool = False,
+                        readable: Readable | None = None) -> list[ModelVersion]: ...
 
     def purge_deleted(self, before: int) -> tuple[int, int]:
         """Remove versions and models soft-deleted before ``before``: (versions, models)."""
@@ -165,7 +170,8 @@ class EventRepository(Protocol):
     def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
              type_prefix: str | None = None, after_id: int | None = None,
              offset: int = 0, limit: int = 100, newest_first: bool = False,
-             model_id: int | None = None) -> list[Event]:
+             model_id: int | None = None, readable: Readable | None = None) -> list[Event]:
         """Oldest first unless ``newest_first``; ``model_id`` keeps the events of one
-        model (and its versions, aliases and deployments) whatever it was named."""
+        model (and its versions, aliases and deployments) whatever it was named;
+        ``readable`` keeps those the actor may read, in the query (before paging)."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelyard.domain.entities import Principal
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
 from modelyard.domain.records import ExperimentRecord, RunRecord
 from modelyard.domain.validation import check_int, is_ascii_int
@@ -54,6 +55,11 @@ class TrackingBase:
         self.store = store
         self.blobs = blobs
         self.clock = clock or SystemClock()
+
+    def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
+        """The experiments a search may show the actor (None: all; the guarded service
+        narrows)."""
+        return None
 
     def _exp_row(self, tx: Transaction, experiment_id: object, *, lock: bool = False) -> ExperimentRecord:
         eid = self._exp_id(experiment_id)

@@ -58,7 +58,10 @@ class ExperimentRepository(Protocol):
     def experiment_entity(self, experiment: ExperimentRecord) -> Experiment: ...
 
     def search_experiments(self, node: Node | None, order: list[OrderKey], offset: int,
-                           limit: int, deleted: bool | None) -> list[Experiment]: ...
+                           limit: int, deleted: bool | None, *,
+                           readable: frozenset[int] | None = None) -> list[Experiment]:
+        """``readable`` (None: all) keeps those experiments, in the query."""
+        ...
 
 
 class RunRepository(Protocol):

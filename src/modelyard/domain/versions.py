@@ -128,11 +128,11 @@ class VersionOps(RegistryBase):
         order = parse_order_by(order_by, VERSION_FIELDS)
         limit = check_max_results(max_results)
         offset = decode_token(page_token)
+        readable = self.access.visibility(actor).readable
         with self.store.read() as tx:
-            items = tx.registry.search_versions(node, order, offset, limit + 1, deleted=deleted)
-            page = page_of(items, offset, limit)
-            shown = self._readable(tx, actor, {v.model for v in page.items})
-        return Page([v for v in page.items if v.model in shown], page.next_page_token)
+            items = tx.registry.search_versions(node, order, offset, limit + 1,
+                                                deleted=deleted, readable=readable)
+        return page_of(items, offset, limit)
 
     def update_version(self, actor: Principal, name: str, version: int | str,
                        description: str) -> ModelVersion:

@@ -211,6 +211,13 @@ GET    /dvc/{project}/files/md5/{prefix}/{rest}  read
 POST   /dvc/{project}/files/md5/{prefix}/{rest}  write
 PUT    /dvc/{project}/files/md5/{prefix}/{rest}  write
 POST   /api/v1/projects/{project}/dvc-objects/search  read
+POST   /api/2.0/mlflow/experiments/permissions/create  write
+GET    /api/2.0/mlflow/experiments/permissions/get  read
+PATCH  /api/2.0/mlflow/experiments/permissions/update  write
+DELETE /api/2.0/mlflow/experiments/permissions/delete  write
+POST   /api/3.0/mlflow/users/permissions/grant  write
+POST   /api/3.0/mlflow/users/permissions/revoke  write
+GET    /api/3.0/mlflow/users/permissions/get  read
 """
 
 

@@ -41,7 +41,8 @@ from modelyard.errors import (
 from modelyard.flavors.signature import Prepared, Signature
 from modelyard.serving import oip
 from modelyard.serving.payloads import dumps, loads, parse_invocation, predictions_body
-from modelyard.serving.runtime import Route, Runtime, ServedModel
+from modelyard.serving.auth import CallerCheck, RequireToken
+from modelyard.serving.runtime import Route, Runtime, ServedModel, split_ref
 
 __all__ = ["create_app"]
 
@@ -309,6 +310,12 @@ def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: on_http_error, Exception: on_error})
     app.state.runtime = runtime
+    if runtime.config.require_token:
+        if runtime.client is None or any(r.local for r in runtime.all_routes):
+            raise InvalidParameter("--require-token checks callers against the registry: "
+                                   "it needs a registry reference, not a model folder")
+        names = sorted({split_ref(r.ref)[0] for r in runtime.all_routes})
+        app.add_middleware(RequireToken, check=CallerCheck(runtime.client, lambda: names))
     host = runtime.config.host
     # Unauthenticated on loopback: refuse foreign Host headers (DNS rebinding).
     app.add_middleware(HostCheck, allowed=[host] if is_loopback(host) else None)

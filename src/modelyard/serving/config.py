@@ -40,6 +40,8 @@ class ServeConfig:
     #: How often the deployments are told to the registry as alive, in seconds (the
     #: registry ends a deployment silent for ``deployment_timeout_seconds``).
     heartbeat_seconds: float = 10.0
+    #: Scoring needs a registry credential with read access on the served model(s).
+    require_token: bool = False
 
     def __post_init__(self) -> None:
         if self.batch_window_ms < 0 or self.batch_window_ms > 1000:

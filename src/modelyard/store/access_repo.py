@@ -8,9 +8,9 @@ from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, 
 
 from modelyard.domain.access_records import GrantRecord, TokenRecord, UserRecord
 from modelyard.store.schema import model_versions, projects, registered_models, version_files
-from modelyard.store.schema_mlflow import logged_model_files
-from modelyard.store.schema_tracking import dataset_files, run_artifacts
-from modelyard.store.schema_access import role_bindings, tokens, user_groups, users
+from modelyard.store.schema_mlflow import logged_model_files, logged_models
+from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts, runs
+from modelyard.store.schema_access import auth_failures, role_bindings, tokens, user_groups, users
 from modelyard.store.schema_dvc import dvc_objects
 
 
@@ -142,11 +142,13 @@ class AccessRepo:
     def grants(self, *, subjects: list[tuple[str, str]] | None = None,
                scope_kind: str | None = None, scope_id: int | None = None) -> list[GrantRecord]:
         b = role_bindings.c
-        name = func.coalesce(projects.c.name, registered_models.c.name, "")
+        name = func.coalesce(projects.c.name, registered_models.c.name, experiments.c.name, "")
         q = (select(role_bindings, name.label("scope_name"))
              .outerjoin(projects, and_(b.scope_kind == "project", projects.c.id == b.scope_id))
              .outerjoin(registered_models, and_(b.scope_kind == "model",
                                                 registered_models.c.id == b.scope_id))
+             .outerjoin(experiments, and_(b.scope_kind == "experiment",
+                                          experiments.c.id == b.scope_id))
              .order_by(b.id))
         if subjects is not None:
             if not subjects:
@@ -161,6 +163,36 @@ class AccessRepo:
                             scope_name=r["scope_name"], created_at=r["created_at"],
                             created_by=r["created_by"])
                 for r in self.conn.execute(q).mappings()]
+
+    def blob_experiments(self, digest: str) -> set[int]:
+        """The experiments whose runs or logged models list a blob (at most 100)."""
+        q = (select(runs.c.experiment_id).distinct()
+             .select_from(run_artifacts.join(runs, runs.c.id == run_artifacts.c.run_id))
+             .where(run_artifacts.c.sha256 == digest).limit(100))
+        found = {int(e) for e in self.conn.execute(q).scalars()}
+        q2 = (select(logged_models.c.experiment_id).distinct()
+              .select_from(logged_model_files.join(
+                  logged_models, logged_models.c.id == logged_model_files.c.logged_model_id))
+              .where(logged_model_files.c.sha256 == digest).limit(100))
+        found |= {int(e) for e in self.conn.execute(q2).scalars() if str(e).isdigit()}
+        return found
+
+    # -- failed authentication (rate limiting) -----------------------------------------
+    def record_failures(self, keys: list[str], at: int) -> None:
+        self.conn.execute(insert(auth_failures), [{"key": k, "at": at} for k in keys])
+
+    def recent_failures(self, keys: list[str], since: int) -> dict[str, tuple[int, int]]:
+        """``key -> (failures after since, the oldest of them)`` for the keys with any."""
+        f = auth_failures.c
+        q = (select(f.key, func.count(), func.min(f.at))
+             .where(f.key.in_(keys), f.at > since).group_by(f.key))
+        return {str(k): (int(n), int(oldest)) for k, n, oldest in self.conn.execute(q)}
+
+    def prune_failures(self, before: int) -> None:
+        ids = list(self.conn.execute(select(auth_failures.c.id)
+                                     .where(auth_failures.c.at <= before).limit(5000)).scalars())
+        if ids:
+            self.conn.execute(delete(auth_failures).where(auth_failures.c.id.in_(ids)))
 
     # -- blobs ------------------------------------------------------------------------
     def blob_owners(self, digest: str) -> tuple[list[tuple[int, int]], bool]:

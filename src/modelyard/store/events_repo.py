@@ -6,8 +6,10 @@ import json
 
 from sqlalchemy import Connection, insert, select
 
+from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import Event
 from modelyard.domain.records import NewEvent
+from modelyard.store.readable import events_readable
 from modelyard.store.schema import events
 
 
@@ -27,8 +29,8 @@ class EventRepo:
     def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
              type_prefix: str | None = None, after_id: int | None = None,
              offset: int = 0, limit: int = 100, newest_first: bool = False,
-             model_id: int | None = None) -> list[Event]:
-        q = select(events)
+             model_id: int | None = None, readable: Readable | None = None) -> list[Event]:
+        q = select(events).where(events_readable(readable))
         if model_id is not None:
             q = q.where(events.c.model_id == model_id)
         if entity_type:

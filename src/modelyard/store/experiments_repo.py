@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -123,8 +123,11 @@ class ExperimentsRepo(ChildRows):
                           created_at=e.created_at, updated_at=e.updated_at)
 
     def search_experiments(self, node: Node | None, order: list[OrderKey], offset: int,
-                           limit: int, deleted: bool | None) -> list[Experiment]:
+                           limit: int, deleted: bool | None, *,
+                           readable: frozenset[int] | None = None) -> list[Experiment]:
         q = select(E).where(lifecycle_filter(E.c.lifecycle_stage, deleted))
+        if readable is not None:
+            q = q.where(E.c.id.in_(sorted(readable)) if readable else false())
         q = q.where(compile_filter(node, self._experiment_field))
         # MLflow's order: without keys, newest first with ties by id ascending; after
         # requested keys, ties by id descending.

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import Project, RegisteredModel
 from modelyard.domain.names import skeleton_key
 from modelyard.domain.records import ModelRecord
@@ -14,6 +15,7 @@ from modelyard.errors import AlreadyExists
 from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import model_record
+from modelyard.store.readable import models_readable
 from modelyard.store.registry_queries import M, V, models_query, upsert
 from modelyard.store.schema import aliases, model_tags, projects
 
@@ -152,8 +154,10 @@ class ModelsRepo:
             created_by=m.created_by, updated_by=m.updated_by, deleted=m.deleted) for m in models]
 
     def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
-                      *, deleted: bool = False) -> list[RegisteredModel]:
-        q = models_query(deleted).where(compile_filter(node, self._model_field))
+                      *, deleted: bool = False,
+                      readable: Readable | None = None) -> list[RegisteredModel]:
+        q = models_query(deleted).where(compile_filter(node, self._model_field),
+                                        models_readable(readable))
         q = q.order_by(*compile_order(order, self._model_field), M.c.name.asc(), M.c.id.asc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
         return self.model_entities([model_record(r) for r in rows])

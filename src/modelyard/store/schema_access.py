@@ -82,3 +82,15 @@ role_bindings = Table(
     Index("ix_role_bindings_scope", "scope_kind", "scope_id"),
     **MYSQL,
 )
+
+# Failed logins and bad tokens, per key ("user:NAME", "addr:IP"), for the sliding window
+# every server process shares (domain/authn.py); rows older than the window are pruned.
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_auth_failures_key_at", "key", "at"),
+    **MYSQL,
+)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import FileEntry, ModelVersion, ParentLink
 from modelyard.domain.records import VersionRecord
 from modelyard.domain.search import Field, Node, OrderKey
@@ -15,6 +16,7 @@ from modelyard.errors import InvalidParameter
 from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import version_record
+from modelyard.store.readable import models_readable
 from modelyard.store.registry_queries import M, V, upsert, versions_query
 from modelyard.store.schema import aliases, projects, version_files, version_parents, version_tags
 
@@ -204,10 +206,11 @@ class VersionsRepo:
             deleted=v.deleted_at is not None) for v in versions]
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
-                        *, deleted: bool = False) -> list[ModelVersion]:
+                        *, deleted: bool = False,
+                        readable: Readable | None = None) -> list[ModelVersion]:
         q = (versions_query()
              .join(projects, projects.c.id == M.c.project_id)
-             .where(M.c.deleted_id == 0))
+             .where(M.c.deleted_id == 0, models_readable(readable)))
         q = q.where(V.c.deleted_at.is_not(None) if deleted else V.c.deleted_at.is_(None))
         q = q.where(compile_filter(node, self._version_field))
         q = q.order_by(*compile_order(order, self._version_field), M.c.name.asc(),

@@ -42,6 +42,7 @@ class GrantBody(BaseModel):
     role: str
     project: str | None = None
     model: str | None = None
+    experiment: str | None = None  # an experiment id
     group: bool = False
 
 
@@ -108,9 +109,10 @@ def revoke_token(token_id: str, s: Services = Depends(services),
 
 @router.get("/grants")
 def list_grants(user: str | None = None, project: str | None = None, model: str | None = None,
-                s: Services = Depends(services),
+                experiment: str | None = None, s: Services = Depends(services),
                 who: Principal = Depends(principal)) -> dict[str, Any]:
-    grants = s.access.list_grants(who, user=user, project=project, model=model)
+    grants = s.access.list_grants(who, user=user, project=project, model=model,
+                                  experiment=experiment)
     return {"grants": [g.to_dict() for g in grants]}
 
 
@@ -118,14 +120,16 @@ def list_grants(user: str | None = None, project: str | None = None, model: str 
 def grant_role(body: GrantBody, s: Services = Depends(services),
                who: Principal = Depends(principal)) -> dict[str, Any]:
     grant = s.access.grant_role(who, body.subject, body.role, project=body.project,
-                                model=body.model, group=body.group)
+                                model=body.model, experiment=body.experiment,
+                                group=body.group)
     return {"grant": grant.to_dict()}
 
 
 @router.delete("/grants")
 def revoke_role(subject: str = Query(...), project: str | None = None,
-                model: str | None = None, group: bool = False,
+                model: str | None = None, experiment: str | None = None, group: bool = False,
                 s: Services = Depends(services),
                 who: Principal = Depends(principal)) -> dict[str, Any]:
-    s.access.revoke_role(who, subject, project=project, model=model, group=group)
+    s.access.revoke_role(who, subject, project=project, model=model, experiment=experiment,
+                         group=group)
     return {}

@@ -21,6 +21,7 @@ from modelyard.errors import NotImplementedByServer
 from modelyard.server.mlflow_compat import (
     artifacts,
     auth_api,
+    auth_permissions,
     logged_models,
     registry,
     tracking,
@@ -59,7 +60,7 @@ def _mirror_under_ajax_api(r: APIRouter, sources: list[APIRouter]) -> None:
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
     modules = [registry.router, tracking.router, logged_models.router, artifacts.router,
-               auth_api.router, ui_api.router]
+               auth_api.router, auth_permissions.router, ui_api.router]
     for module in modules:
         r.include_router(module)
 

@@ -4,8 +4,8 @@ and ``registered-models/permissions/*``, mapped onto modelyard's users and roles
 
 MLflow's permission names map onto roles: ``READ`` -> viewer, ``EDIT`` -> editor,
 ``MANAGE`` -> maintainer; ``NO_PERMISSIONS`` removes the grant.  Experiment
-permissions have no per-experiment scope here yet (experiments belong to the default
-project) and are not served.
+permissions and MLflow 3's unified per-user permission routes are in
+``auth_permissions``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import APIRouter
 
 from modelyard.domain.access_records import User
 from modelyard.domain.entities import Principal
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, NotFound, PermissionDenied
 from modelyard.server.mlflow_compat.common import Args, MlflowRoute, Svc, Who, get_bool, need_str
 from modelyard.services import Services
 
@@ -24,6 +24,15 @@ router = APIRouter(route_class=MlflowRoute)
 P = "/api/2.0/mlflow"
 TO_ROLE = {"READ": "viewer", "EDIT": "editor", "MANAGE": "maintainer"}
 FROM_ROLE = {"viewer": "READ", "editor": "EDIT", "maintainer": "MANAGE", "admin": "MANAGE"}
+
+
+def visible_user_id(s: Services, who: Principal, username: str) -> int | None:
+    """A user's id when the caller may see it (admins, the user itself); a model's or
+    experiment's maintainer managing its permissions gets ``null``."""
+    try:
+        return s.access.user_id(who, username)
+    except PermissionDenied:
+        return None
 
 
 def _user(user: User, user_id: int) -> dict[str, Any]:
@@ -89,7 +98,7 @@ def _set(args: dict[str, Any], s: Services, who: Principal) -> dict[str, Any]:
         s.access.grant_role(who, username, role, model=model)
         permission = FROM_ROLE[role]
     return {"registered_model_permission": {
-        "name": model, "user_id": s.access.user_id(who, username), "permission": permission}}
+        "name": model, "user_id": visible_user_id(s, who, username), "permission": permission}}
 
 
 @router.post(P + "/registered-models/permissions/create")
@@ -114,7 +123,7 @@ def get_permission(args: dict[str, Any] = Args, s: Services = Svc,
     if not grants:
         raise NotFound(f"user {username!r} has no permission on registered model {model!r}")
     return {"registered_model_permission": {
-        "name": model, "user_id": s.access.user_id(who, username),
+        "name": model, "user_id": visible_user_id(s, who, username),
         "permission": FROM_ROLE[grants[0].role]}}
 
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from modelyard.client.access_http import HttpAccessMixin
+from modelyard.client.governance_http import HttpGovernanceMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
@@ -29,7 +30,7 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpAccessMixin, HttpTrackingMixin, BaseClient):
+class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
         self.uri = uri.rstrip("/")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.access_local import LocalAccessMixin
+from modelyard.client.governance_local import LocalGovernanceMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
 from modelyard.client.uri import local_database
@@ -29,7 +30,7 @@ from modelyard.extras import check_backend_dependencies
 from modelyard.services import Services
 
 
-class LocalClient(LocalAccessMixin, LocalTrackingMixin, BaseClient):
+class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
                  principal: Principal | None = None, services: Services | None = None,
                  create: bool = True, token: str | None = None) -> None:

@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from typing import BinaryIO, Protocol
 
 from modelyard.domain.access_repositories import AccessRepository
+from modelyard.domain.governance_repositories import GovernanceRepository
 from modelyard.domain.repositories import (
     AliasRepository,
     EventRepository,
@@ -43,7 +44,7 @@ from modelyard.domain.tracking_repositories import (
 
 __all__ = [
     "AccessRepository", "AliasRepository", "BlobStore", "BlobWriter", "Clock", "DatasetRepository",
-    "EventRepository", "ExperimentRepository", "LineageRepository", "LoggedModelRepository",
+    "EventRepository", "ExperimentRepository", "GovernanceRepository", "LineageRepository", "LoggedModelRepository",
     "MetadataStore", "MetricRepository", "ModelRepository", "ProjectRepository",
     "RegistryRepository", "RunRepository", "SystemClock", "TrackingRepository", "Transaction",
     "VersionRepository",
@@ -73,6 +74,9 @@ class Transaction(Protocol):
 
     @property
     def access(self) -> AccessRepository: ...
+
+    @property
+    def governance(self) -> GovernanceRepository: ...
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -20,6 +20,7 @@ from modelyard.store.connect_errors import connect_failure, where
 from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.access_repo import AccessRepo
 from modelyard.store.events_repo import EventRepo
+from modelyard.store.governance_repo import GovernanceRepo
 from modelyard.store.dataset_repo import DatasetRepo
 from modelyard.store.lineage_repo import LineageRepo
 from modelyard.store.logged_models_repo import LoggedModelsRepo
@@ -37,6 +38,7 @@ class SqlTransaction:
         self.lineage = LineageRepo(conn)
         self.logged_models = LoggedModelsRepo(conn)
         self.access = AccessRepo(conn)
+        self.governance = GovernanceRepo(conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

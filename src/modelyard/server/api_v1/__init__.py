@@ -10,6 +10,7 @@ from modelyard.server.api_v1 import (
     events,
     experiments,
     fsck,
+    governance,
     lineage,
     models,
     runs,
@@ -20,6 +21,6 @@ from modelyard.server.api_v1 import (
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage, fsck, access):
+                   deployments, lineage, fsck, access, governance):
         r.include_router(module.router)
     return r

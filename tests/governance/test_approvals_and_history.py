@@ -83,8 +83,8 @@ def test_two_approvals_together_perform_the_transition_once(services, model_dir:
             p["carol"].approve_request(rid)
         with pytest.raises(PermissionDenied, match="maintainer"):
             p["eve"].approve_request(rid)
-        _together([lambda: p["alice"].approve_request(rid, "ok"),
-                   lambda: p["bob"].approve_request(rid, "fine")])
+        _together([lambda r=rid: p["alice"].approve_request(r, "ok"),
+                   lambda r=rid: p["bob"].approve_request(r, "fine")])
         req = p["eve"].get_request(rid)  # any reader sees who approved
         assert req.status == "done" and sorted(req.approvers) == ["alice", "bob"]
         assert p["root"].get_version("fraud", v).stage == "production"

@@ -146,7 +146,9 @@ class ClientOperations(AccessOperations, GovernanceOperations, ABC):
                     model: str | None = None, type: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None,
-                    page_token: str | None = None) -> Page[Event]: ...
+                    page_token: str | None = None, user: str | None = None,
+                    since: int | None = None,
+                    types: list[str] | None = None) -> Page[Event]: ...
 
     @abstractmethod
     def create_project(self, name: str, description: str = "") -> Project: ...

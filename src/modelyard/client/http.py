@@ -230,10 +230,13 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpTrackingMixin, BaseCl
                     model: str | None = None, type: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None,
-                    page_token: str | None = None) -> Page[Event]:
+                    page_token: str | None = None, user: str | None = None,
+                    since: int | None = None,
+                    types: list[str] | None = None) -> Page[Event]:
         data = self._get("/events", entity_type=entity_type, entity_id=entity_id, model=model,
                          type=type, after_id=after_id, newest_first=newest_first,
-                         max_results=max_results, page_token=page_token)
+                         max_results=max_results, page_token=page_token, user=user,
+                         since=since, types=types)
         return Page([decode(Event, e) for e in data["events"]], data.get("next_page_token"))
 
     def create_project(self, name: str, description: str = "") -> Project:

@@ -163,11 +163,14 @@ class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalTrackingMixin, Ba
                     model: str | None = None, type: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None,
-                    page_token: str | None = None) -> Page[Event]:
+                    page_token: str | None = None, user: str | None = None,
+                    since: int | None = None,
+                    types: list[str] | None = None) -> Page[Event]:
         return self.services.audit.list_events(
             self.who, entity_type=entity_type, entity_id=entity_id, model=model,
             type_prefix=type, after_id=after_id, newest_first=newest_first,
-            max_results=max_results, page_token=page_token)
+            max_results=max_results, page_token=page_token, user=user, since=since,
+            types=types)
 
     def create_project(self, name: str, description: str = "") -> Project:
         return self.registry.create_project(self.who, name, description)

@@ -41,3 +41,12 @@ def test_transition_stage_opens_a_request(mc: MlflowClient, mlflow_url: str) -> 
     with HttpClient(mlflow_url) as c:
         assert c.approve_request(1).status == "done"
     assert mc.get_model_version("fraud", "1").current_stage == "production"
+
+
+def test_latest_versions_use_the_project_stages(mc: MlflowClient, mlflow_url: str) -> None:
+    with HttpClient(mlflow_url) as c:
+        c.create_project("risk")
+        c.set_policy("risk", POLICY)
+        c.create_model("fraud", project="risk")
+    mc.create_model_version("fraud", "s3://b/1")
+    assert [v.version for v in mc.get_latest_versions("fraud", stages=["DEV"])] == ["1"]

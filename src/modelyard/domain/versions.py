@@ -200,11 +200,11 @@ class VersionOps(RegistryBase):
                         stages: list[str] | None = None) -> list[ModelVersion]:
         """The latest version in each of ``stages`` (every stage when None), in one read;
         stages without a version are left out (MLflow's GetLatestVersions)."""
-        wanted = [self.policy.canonical(st) for st in stages] if stages else list(
-            self.policy.stages)
         with self.store.read() as tx:
             model = find_model(tx, name)
             self._allow(actor, Permission.READ, model)
+            policy = self._policy(tx, model)
+            wanted = [policy.canonical(st) for st in stages] if stages else list(policy.stages)
             found = [tx.registry.latest_version(model.id, st) for st in dict.fromkeys(wanted)]
             return tx.registry.version_entities([v for v in found if v is not None])
 

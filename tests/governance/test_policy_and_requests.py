@@ -4,6 +4,7 @@ approvals that perform the transition, protected aliases."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,31 @@ def test_mlflow_envelope_names_the_request(server_url: str, model_dir: Path) -> 
     assert resp.status_code == 409 and body["error_code"] == "INVALID_STATE"
     assert body["message"].startswith("request #") and "needs 2 approvals" in body["message"]
     assert body["request_id"]
+
+
+def test_rest_policy_errors_and_alias_at_iso(http, model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    h = {"content-type": "application/json"}
+    http.post("/api/v1/projects", json={"name": "risk"}, headers=h)
+    bad = http.put("/api/v1/projects/risk/policy", json={"source": "stages: [a\n"}, headers=h)
+    body = bad.json()
+    assert bad.status_code == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert body["message"].startswith("policy line ") and body["request_id"]
+    assert http.get("/api/v1/projects/nope/policy").status_code == 404
+    with HttpClient(str(http.base_url)) as c:
+        c.create_model("fraud")
+        c.register("fraud", model_dir)
+        c.set_alias("fraud", "production", 1)
+        since = c.alias_history("fraud", "production").items[0].valid_from
+    iso = datetime.fromtimestamp((since + 5) / 1000, UTC).isoformat().replace("+00:00", "Z")
+    found = http.get("/api/v1/models/fraud/aliases/production", params={"at": iso})
+    assert found.status_code == 200 and found.json()["version"]["version"] == 1
+    early = http.get("/api/v1/models/fraud/aliases/production",
+                     params={"at": "2000-01-01T00:00:00Z"})
+    assert early.status_code == 404
+    naive = http.get("/api/v1/models/fraud/aliases/production", params={"at": "2026-01-01T00:00"})
+    assert naive.status_code == 400 and "time zone" in naive.json()["message"]
+    moves = http.get("/api/v1/models/fraud/aliases/production/history").json()["moves"]
+    assert moves[0]["version"] == 1 and moves[0]["valid_to"] is None
+    events = http.get("/api/v1/events", params={"types": "alias.moved", "user": "anonymous",
+                                                "since": since - 1}).json()["events"]
+    assert [e["type"] for e in events] == ["alias.moved"]

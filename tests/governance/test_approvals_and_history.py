@@ -15,7 +15,13 @@ import pytest
 
 from modelyard.client.local import LocalClient
 from modelyard.domain.entities import ANONYMOUS
-from modelyard.errors import ApprovalRequired, Conflict, ModelyardError, PermissionDenied
+from modelyard.errors import (
+    ApprovalRequired,
+    Conflict,
+    ModelyardError,
+    NotFound,
+    PermissionDenied,
+)
 
 POLICY = """\
 stages: [dev, staging, production, retired]
@@ -104,6 +110,14 @@ def test_reject_closes_the_request(services, model_dir: Path) -> None:  # type: 
         p["carol"].transition_stage("fraud", 1, "production")
     rid = opened.value.request_id
     assert rid is not None
+    mallory = LocalClient("t", services=services,
+                          token=p["root"].create_user("mallory", with_token=True).token)
+    assert mallory.list_requests().items == []  # no role: the request does not exist
+    with pytest.raises(NotFound):
+        mallory.get_request(rid)
+    with pytest.raises(NotFound):
+        mallory.approve_request(rid)
+    assert [r.id for r in p["eve"].list_requests(open_only=True).items] == [rid]
     p["alice"].reject_request(rid, "bias review missing")
     req = p["root"].get_request(rid)
     assert req.status == "rejected" and "bias review missing" in req.blocked

@@ -9,6 +9,7 @@
      +-- AlreadyExists                  RESOURCE_ALREADY_EXISTS   400 (as MLflow answers)
      +-- Conflict                       INVALID_STATE             409
      |    +-- IdempotencyKeyReused      IDEMPOTENCY_KEY_REUSED    409
+     |    +-- ApprovalRequired          APPROVAL_REQUIRED         409
      +-- PayloadTooLarge                REQUEST_LIMIT_EXCEEDED    413
      +-- Unauthenticated                UNAUTHENTICATED           401
      +-- PermissionDenied               PERMISSION_DENIED         403
@@ -32,6 +33,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "AlreadyExists",
+    "ApprovalRequired",
     "Conflict",
     "DigestMismatch",
     "IdempotencyKeyReused",
@@ -96,6 +98,19 @@ class IdempotencyKeyReused(Conflict):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+class ApprovalRequired(Conflict):
+    """A transition that needs approvals: the request it opened (committed) is
+    ``request_id``, named in the message (``request #12 opened: needs 2 approvals
+    from maintainer``)."""
+
+    code = "APPROVAL_REQUIRED"
+
+    @property
+    def request_id(self) -> int | None:
+        digits = self.message.split("#", 1)[1].split(" ", 1)[0] if "#" in self.message else ""
+        return int(digits) if digits.isdigit() else None
+
+
 class PayloadTooLarge(ModelyardError):
     code = "REQUEST_LIMIT_EXCEEDED"
     http_status = 413
@@ -142,6 +157,7 @@ _BY_CODE: dict[str, type[ModelyardError]] = {
         AlreadyExists,
         Conflict,
         IdempotencyKeyReused,
+        ApprovalRequired,
         PayloadTooLarge,
         Unauthenticated,
         PermissionDenied,

@@ -35,6 +35,7 @@ from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
 from modelyard.errors import ModelyardError
+from modelyard.policy_yaml import load_policy
 from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
@@ -82,7 +83,8 @@ class Services:
         blobs = open_blob_store(settings.blob_root)
         access = AccessService(store, clock)
         blob_service = GuardedBlobs(blobs, access)
-        registry = RegistryService(store, blobs, clock, access=access)
+        registry = RegistryService(store, blobs, clock, access=access,
+                                   policy_loader=load_policy)
         tracking = GuardedTracking(store, blobs, clock, access)
         logged_models = GuardedLoggedModels(store, blobs, clock, access)
         return cls(

@@ -65,10 +65,10 @@ def test_events_follow_a_model_through_renames(folder, model_dir):
     run("versions", "register", "fraud", str(model_dir), uri=folder)
     old = json.loads(run("--json", "events", "--model", "card-fraud", uri=folder).stdout)
     assert [(e["type"], e["entity_id"]) for e in old["events"]] == [
-        ("model.renamed", "card-fraud"), ("version.created", "fraud/1"),
+        ("model.renamed", "card-fraud"), ("model_version.created", "fraud/1"),
         ("model.created", "fraud")]
     new = json.loads(run("--json", "events", "--model", "fraud", uri=folder).stdout)
-    assert [e["type"] for e in new["events"]] == ["version.created", "model.created"]
+    assert [e["type"] for e in new["events"]] == ["model_version.created", "model.created"]
 
 
 def test_errors_are_one_line_and_exit_nonzero(folder, tmp_path):

@@ -12,14 +12,14 @@ def test_model_history_follows_renames(client, model_dir):
 
     old = client.list_events(model="card-fraud", max_results=100).items
     assert [(e.type, e.entity_id) for e in old] == [
-        ("model.created", "fraud"), ("version.created", "fraud/1"),
-        ("alias.set", "fraud@champion"), ("model.renamed", "card-fraud")]
+        ("model.created", "fraud"), ("model_version.created", "fraud/1"),
+        ("alias.moved", "fraud@champion"), ("model.renamed", "card-fraud")]
     assert len({e.model_id for e in old}) == 1 and old[0].model_id is not None
     assert old[0].entity_key == str(old[0].model_id)
 
     new = client.list_events(model="fraud", max_results=100).items
     assert [(e.type, e.entity_id) for e in new] == [
-        ("model.created", "fraud"), ("version.created", "fraud/1")]
+        ("model.created", "fraud"), ("model_version.created", "fraud/1")]
     assert new[0].model_id != old[0].model_id
     assert new[1].entity_key != old[1].entity_key  # two different versions named fraud/1
 

@@ -216,9 +216,9 @@ def test_events_record_every_change(client, model_dir):
     client.register("fraud", model_dir)
     client.set_alias("fraud", "production", 1)
     types = [e.type for e in client.list_events(max_results=100)]
-    assert types[-3:] == ["model.created", "version.created", "alias.set"]
+    assert types[-3:] == ["model.created", "model_version.created", "alias.moved"]
     alias_events = client.list_events(entity_type="alias", entity_id="fraud@production")
-    assert alias_events.items[0].after == {"version": 1}
+    assert alias_events.items[0].after == {"version": 1, "via": "set", "request_id": None}
     assert alias_events.items[0].actor == "anonymous"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from modelyard.domain import events as ev
+from modelyard.domain import governance_events  # noqa: F401  (registers its payloads)
 
 
 def test_every_event_type_has_one_payload_class() -> None:
@@ -23,7 +24,8 @@ def test_every_event_type_has_one_payload_class() -> None:
 
 
 def test_old_fields_are_the_state_before() -> None:
-    assert ev.AliasSet(old_version=None, version=2).parts() == ({"version": None}, {"version": 2})
+    assert ev.AliasSet(old_version=None, version=2).parts() == (
+        {"version": None}, {"version": 2, "via": "set", "request_id": None})
     assert ev.ModelDeleted().parts() == (None, None)
     assert ev.VersionDeleted(["champion"], "Production").parts() == (
         {"aliases": ["champion"], "stage": "Production"}, None)

@@ -83,6 +83,7 @@ def _register() -> None:
         experiments,
         fsck,
         gc,
+        governance,
         lineage,
         login,
         models,
@@ -117,6 +118,10 @@ def _register() -> None:
     cli.add_command(roles.roles)
     cli.add_command(login.login)
     cli.add_command(dvc.dvc_group)
+    cli.add_command(governance.policy)
+    cli.add_command(governance.requests)
+    cli.add_command(governance.audit)
+    governance.add_alias_commands(versions.alias)
     for name, cmd in cli.commands.items():
         _add_global_options(cmd, name)
 

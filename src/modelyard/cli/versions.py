@@ -23,7 +23,7 @@ from modelyard.cli.progress import hash_then_upload, transfer
 from modelyard.domain.entities import ModelVersion, Page
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.search import quote
-from modelyard.errors import InvalidParameter
+from modelyard.errors import ApprovalRequired, InvalidParameter
 
 
 @click.group()
@@ -212,8 +212,16 @@ def untag(ctx: click.Context, ref: str, keys: tuple[str, ...]) -> None:
               help="Move the versions that held STAGE to Archived.")
 @click.pass_context
 def stage(ctx: click.Context, ref: str, stage: str, archive_existing: bool) -> None:
-    """Move a version to a stage (None, Staging, Production, Archived)."""
-    v = client(ctx).transition_stage(*_split(ref), stage, archive_existing=archive_existing)
+    """Move a version to a stage (None, Staging, Production, Archived by default; the
+    project's policy may name others).  A transition that needs approvals opens a
+    request instead and says so."""
+    try:
+        v = client(ctx).transition_stage(*_split(ref), stage, archive_existing=archive_existing)
+    except ApprovalRequired as opened:
+        message = opened.message
+        show(ctx, {"request_id": opened.request_id, "message": message},
+             lambda: click.echo(message))
+        return
     show(ctx, v.to_dict(), lambda: click.echo(f"{v.model}/{v.version} is now in {v.stage}"))
 
 

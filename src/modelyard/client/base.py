@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from modelyard.client.contract import Progress
 from modelyard.client.hashing import scan
 from modelyard.client.tracking_base import TrackingClientMixin
 from modelyard.domain.entities import ModelVersion, RegisteredModel
+from modelyard.domain.governance_records import time_ms
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 
@@ -31,9 +33,16 @@ class BaseClient(TrackingClientMixin):
         self.close()
 
     # -- shared behaviour -------------------------------------------------------------
-    def resolve(self, ref: str | VersionRef, files: bool = True) -> ModelVersion:
-        """``fraud/3``, ``fraud@production``, ``fraud/latest``, ``fraud/Staging``."""
+    def resolve(self, ref: str | VersionRef, files: bool = True,
+                at: datetime | str | int | None = None) -> ModelVersion:
+        """``fraud/3``, ``fraud@production``, ``fraud/latest``, ``fraud/Staging``.  With
+        ``at`` (an aware datetime, ISO 8601 text or ms), an alias answers what it pointed
+        at then (without files)."""
         ref = parse_ref(ref) if isinstance(ref, str) else ref
+        if at is not None:
+            if ref.alias is None:
+                raise InvalidParameter("'at' resolves an alias (name@alias) only")
+            return self.alias_at(ref.model, ref.alias, time_ms(at))
         spec: int | str
         if ref.alias is not None:
             spec = "@" + ref.alias

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.access_contract import AccessOperations
+from modelyard.client.governance_contract import GovernanceOperations
 from modelyard.domain.entities import (
     Dataset,
     DatasetVersion,
@@ -39,7 +40,7 @@ from modelyard.domain.refs import VersionRef
 Progress = Callable[[int], None]
 
 
-class ClientOperations(AccessOperations, ABC):
+class ClientOperations(AccessOperations, GovernanceOperations, ABC):
     uri: str
 
     @abstractmethod
@@ -145,7 +146,9 @@ class ClientOperations(AccessOperations, ABC):
                     model: str | None = None, type: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None,
-                    page_token: str | None = None) -> Page[Event]: ...
+                    page_token: str | None = None, user: str | None = None,
+                    since: int | None = None,
+                    types: list[str] | None = None) -> Page[Event]: ...
 
     @abstractmethod
     def create_project(self, name: str, description: str = "") -> Project: ...

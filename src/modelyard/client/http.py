@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from modelyard.client.access_http import HttpAccessMixin
+from modelyard.client.governance_http import HttpGovernanceMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
@@ -29,7 +30,7 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpAccessMixin, HttpTrackingMixin, BaseClient):
+class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
         self.uri = uri.rstrip("/")
@@ -229,10 +230,13 @@ class HttpClient(HttpAccessMixin, HttpTrackingMixin, BaseClient):
                     model: str | None = None, type: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None,
-                    page_token: str | None = None) -> Page[Event]:
+                    page_token: str | None = None, user: str | None = None,
+                    since: int | None = None,
+                    types: list[str] | None = None) -> Page[Event]:
         data = self._get("/events", entity_type=entity_type, entity_id=entity_id, model=model,
                          type=type, after_id=after_id, newest_first=newest_first,
-                         max_results=max_results, page_token=page_token)
+                         max_results=max_results, page_token=page_token, user=user,
+                         since=since, types=types)
         return Page([decode(Event, e) for e in data["events"]], data.get("next_page_token"))
 
     def create_project(self, name: str, description: str = "") -> Project:

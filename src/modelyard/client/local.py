@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.access_local import LocalAccessMixin
+from modelyard.client.governance_local import LocalGovernanceMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
 from modelyard.client.uri import local_database
@@ -29,7 +30,7 @@ from modelyard.extras import check_backend_dependencies
 from modelyard.services import Services
 
 
-class LocalClient(LocalAccessMixin, LocalTrackingMixin, BaseClient):
+class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
                  principal: Principal | None = None, services: Services | None = None,
                  create: bool = True, token: str | None = None) -> None:
@@ -162,11 +163,14 @@ class LocalClient(LocalAccessMixin, LocalTrackingMixin, BaseClient):
                     model: str | None = None, type: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None,
-                    page_token: str | None = None) -> Page[Event]:
+                    page_token: str | None = None, user: str | None = None,
+                    since: int | None = None,
+                    types: list[str] | None = None) -> Page[Event]:
         return self.services.audit.list_events(
             self.who, entity_type=entity_type, entity_id=entity_id, model=model,
             type_prefix=type, after_id=after_id, newest_first=newest_first,
-            max_results=max_results, page_token=page_token)
+            max_results=max_results, page_token=page_token, user=user, since=since,
+            types=types)
 
     def create_project(self, name: str, description: str = "") -> Project:
         return self.registry.create_project(self.who, name, description)

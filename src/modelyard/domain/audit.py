@@ -20,9 +20,13 @@ class AuditService:
                     entity_id: str | None = None, type_prefix: str | None = None,
                     after_id: int | None = None, newest_first: bool = False,
                     max_results: int | None = None, page_token: str | None = None,
-                    model: str | None = None) -> Page[Event]:
+                    model: str | None = None, user: str | None = None,
+                    since: int | None = None, types: list[str] | None = None) -> Page[Event]:
         """Events, filtered.  ``model`` names a live model: its events, and those of its
-        versions, aliases and deployments, under every name it has had."""
+        versions, aliases and deployments, under every name it has had; ``user`` the
+        principal who acted, ``since`` the earliest time (ms), ``types`` exact types.
+
+        The log is append-only: no service method edits or deletes an event."""
         limit = check_max_results(max_results)
         offset = decode_token(page_token)
         seen = self.access.visibility(actor)
@@ -34,5 +38,6 @@ class AuditService:
             items = tx.events.list(entity_type=entity_type, entity_id=entity_id,
                                    type_prefix=type_prefix, after_id=after_id, offset=offset,
                                    limit=limit + 1, newest_first=newest_first,
-                                   model_id=model_id, readable=seen.readable)
+                                   model_id=model_id, readable=seen.readable, actor=user,
+                                   since=since, types=types)
         return page_of(items, offset, limit)

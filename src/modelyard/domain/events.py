@@ -30,14 +30,14 @@ class EventType(StrEnum):
     MODEL_RESTORED = "model.restored"
     MODEL_TAG_SET = "model.tag_set"
     MODEL_TAG_DELETED = "model.tag_deleted"
-    VERSION_CREATED = "version.created"
+    VERSION_CREATED = "model_version.created"
     VERSION_UPDATED = "version.updated"
     VERSION_DELETED = "version.deleted"
     VERSION_RESTORED = "version.restored"
     VERSION_TAG_SET = "version.tag_set"
     VERSION_TAG_DELETED = "version.tag_deleted"
-    VERSION_STAGE_CHANGED = "version.stage_changed"
-    ALIAS_SET = "alias.set"
+    VERSION_STAGE_CHANGED = "stage.changed"
+    ALIAS_SET = "alias.moved"
     ALIAS_DELETED = "alias.deleted"
     EXPERIMENT_CREATED = "experiment.created"
     EXPERIMENT_RENAMED = "experiment.renamed"
@@ -64,6 +64,14 @@ class EventType(StrEnum):
     LOGGED_MODEL_TAG_DELETED = "logged_model.tag_deleted"
     LOGGED_MODEL_DELETED = "logged_model.deleted"
     GC_PURGED = "gc.purged"
+    # lifecycle governance (payloads in governance_events.py)
+    POLICY_SET = "policy.set"
+    POLICY_DELETED = "policy.deleted"
+    REQUEST_OPENED = "request.opened"
+    REQUEST_APPROVED = "request.approved"
+    REQUEST_REJECTED = "request.rejected"
+    REQUEST_CANCELLED = "request.cancelled"
+    REQUEST_FAILED = "request.failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +207,7 @@ class VersionStageChanged(Payload):
     old_stage: str
     stage: str
     archived: list[int]
+    request_id: int | None = None
 
 
 @_payload(E.ALIAS_SET)
@@ -206,6 +215,8 @@ class VersionStageChanged(Payload):
 class AliasSet(Payload):
     old_version: int | None
     version: int
+    via: str = "set"
+    request_id: int | None = None
 
 
 @_payload(E.ALIAS_DELETED)

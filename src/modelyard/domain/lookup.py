@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from modelyard.domain.lifecycle import StagePolicy
+from modelyard.domain.lifecycle import StagePolicy, policy_from_data
 from modelyard.domain.ports import Transaction
 from modelyard.domain.records import ModelRecord, VersionRecord
 from modelyard.domain.refs import VersionRef
@@ -36,6 +36,10 @@ def find_version(tx: Transaction, policy: StagePolicy, ref: VersionRef, *,
         if number is None:
             raise NotFound(f"model {ref.model!r} has no alias {ref.alias!r}")
     elif ref.selector is not None:
+        if ref.selector.lower() != "latest":
+            found = tx.governance.policy(model.project_id)
+            if found is not None:  # stage selectors resolve under the project's policy
+                policy = policy_from_data(found[1])
         stage = None if ref.selector.lower() == "latest" else policy.canonical(ref.selector)
         latest = tx.registry.latest_version(model.id, stage)
         if latest is None:

@@ -24,6 +24,7 @@ from typing import BinaryIO, Protocol
 
 from modelyard.domain.access_repositories import AccessRepository
 from modelyard.domain.dvc_repositories import DvcRepository
+from modelyard.domain.governance_repositories import GovernanceRepository
 from modelyard.domain.repositories import (
     AliasRepository,
     EventRepository,
@@ -44,7 +45,7 @@ from modelyard.domain.tracking_repositories import (
 
 __all__ = [
     "AccessRepository", "AliasRepository", "BlobStore", "BlobWriter", "Clock", "DatasetRepository",
-    "EventRepository", "ExperimentRepository", "LineageRepository", "LoggedModelRepository",
+    "EventRepository", "ExperimentRepository", "GovernanceRepository", "LineageRepository", "LoggedModelRepository",
     "MetadataStore", "MetricRepository", "ModelRepository", "ProjectRepository",
     "RegistryRepository", "RunRepository", "SystemClock", "TrackingRepository", "Transaction",
     "VersionRepository",
@@ -77,6 +78,9 @@ class Transaction(Protocol):
 
     @property
     def dvc(self) -> DvcRepository: ...
+
+    @property
+    def governance(self) -> GovernanceRepository: ...
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -3,26 +3,51 @@ policy and the access service (whose :meth:`require` every method calls)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from modelyard.domain.access import AccessService
 from modelyard.domain.entities import Principal
-from modelyard.domain.lifecycle import DEFAULT_POLICY, StagePolicy
+from modelyard.domain.lifecycle import DEFAULT_POLICY, LineMap, StagePolicy, policy_from_data
 from modelyard.domain.lookup import find_model
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission
+from modelyard.errors import InvalidParameter
+
+PolicyLoader = Callable[[str], tuple[Any, LineMap]]
+
+
+def load_json_policy(source: str) -> tuple[Any, LineMap]:
+    """The loader without YAML: a policy written as JSON (lines are not known)."""
+    try:
+        return json.loads(source), {}
+    except ValueError:
+        raise InvalidParameter("policy: not valid JSON (YAML needs pyyaml)") from None
+
+
+def project_policy(tx: Transaction, project_id: int,
+                   default: StagePolicy = DEFAULT_POLICY) -> StagePolicy:
+    """The project's policy, read in ``tx`` (the default when it has none)."""
+    found = tx.governance.policy(project_id)
+    return default if found is None else policy_from_data(found[1])
 
 
 class RegistryBase:
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None = None,
                  policy: StagePolicy = DEFAULT_POLICY,
-                 access: AccessService | None = None) -> None:
+                 access: AccessService | None = None,
+                 policy_loader: PolicyLoader = load_json_policy) -> None:
         self.store = store
         self.blobs = blobs
         self.clock = clock or SystemClock()
         self.policy = policy
         self.access = access or AccessService(store, self.clock)
+        self.policy_loader = policy_loader
+
+    def _policy(self, tx: Transaction, model: ModelRecord) -> StagePolicy:
+        return project_policy(tx, model.project_id, self.policy)
 
     def _allow(self, actor: Principal, permission: Permission, model: ModelRecord) -> None:
         """``permission`` on ``model``, or NotFound if the actor may not even read it."""

@@ -170,8 +170,11 @@ class EventRepository(Protocol):
     def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
              type_prefix: str | None = None, after_id: int | None = None,
              offset: int = 0, limit: int = 100, newest_first: bool = False,
-             model_id: int | None = None, readable: Readable | None = None) -> list[Event]:
+             model_id: int | None = None, readable: Readable | None = None,
+             actor: str | None = None, since: int | None = None,
+             types: list[str] | None = None) -> list[Event]:
         """Oldest first unless ``newest_first``; ``model_id`` keeps the events of one
         model (and its versions, aliases and deployments) whatever it was named;
-        ``readable`` keeps those the actor may read, in the query (before paging)."""
+        ``readable`` keeps those the actor may read, in the query (before paging);
+        ``actor``, ``since`` (ms) and ``types`` (exact names) narrow further."""
         ...

@@ -77,6 +77,9 @@ class VersionOps(RegistryBase):
                 model.id, number, status="READY", description=description, source=source,
                 run_id=run_id, flavor=flavor, signature=signature, metrics=metrics,
                 files=files, tags=tags, now=now, actor=actor.name)
+            initial = self._policy(tx, model).initial
+            if initial != "None":
+                tx.registry.update_version(vid, now, actor.name, stage=initial)
             for parent, relation in self._parents(tx, actor, parents):
                 tx.registry.add_parent(vid, parent, relation)
             record = version_by_id(tx, vid)
@@ -177,6 +180,8 @@ class VersionOps(RegistryBase):
             tx.registry.touch_model(model.id, now, actor.name)
             dropped = tx.registry.aliases_of(model.id, v.version)
             tx.registry.delete_aliases_of(model.id, v.version)
+            for alias in dropped:
+                tx.governance.move_alias(model.id, alias, None, now, actor.name, "delete", None)
             tx.registry.set_version_deleted(v.id, now, now, actor.name)
             ev.on_version(tx, now, actor, ev.VersionDeleted(dropped, v.stage), model, v)
 
@@ -195,11 +200,11 @@ class VersionOps(RegistryBase):
                         stages: list[str] | None = None) -> list[ModelVersion]:
         """The latest version in each of ``stages`` (every stage when None), in one read;
         stages without a version are left out (MLflow's GetLatestVersions)."""
-        wanted = [self.policy.canonical(st) for st in stages] if stages else list(
-            self.policy.stages)
         with self.store.read() as tx:
             model = find_model(tx, name)
             self._allow(actor, Permission.READ, model)
+            policy = self._policy(tx, model)
+            wanted = [policy.canonical(st) for st in stages] if stages else list(policy.stages)
             found = [tx.registry.latest_version(model.id, st) for st in dict.fromkeys(wanted)]
             return tx.registry.version_entities([v for v in found if v is not None])
 

@@ -53,6 +53,17 @@ POST   /api/v1/blobs/missing  write
 PUT    /api/v1/blobs/sha256/{digest}  write
 GET    /api/v1/blobs/sha256/{digest}  read
 GET    /api/v1/events  read
+GET    /api/v1/projects/{project}/policy  read
+PUT    /api/v1/projects/{project}/policy  write
+DELETE /api/v1/projects/{project}/policy  write
+GET    /api/v1/requests  read
+GET    /api/v1/requests/{request_id}  read
+POST   /api/v1/requests/{request_id}:approve  write
+POST   /api/v1/requests/{request_id}:reject  write
+POST   /api/v1/requests/{request_id}:cancel  write
+GET    /api/v1/models/{name}/aliases/{alias}/history  read
+POST   /api/v1/models/{name}/aliases/{alias}/rollback  write
+POST   /api/v1/models/{name}/aliases:batch  write
 GET    /api/v1/projects  read
 POST   /api/v1/projects  write
 POST   /api/v1/admin/gc  admin

@@ -29,8 +29,16 @@ class EventRepo:
     def list(self, *, entity_type: str | None = None, entity_id: str | None = None,
              type_prefix: str | None = None, after_id: int | None = None,
              offset: int = 0, limit: int = 100, newest_first: bool = False,
-             model_id: int | None = None, readable: Readable | None = None) -> list[Event]:
+             model_id: int | None = None, readable: Readable | None = None,
+             actor: str | None = None, since: int | None = None,
+             types: list[str] | None = None) -> list[Event]:
         q = select(events).where(events_readable(readable))
+        if actor is not None:
+            q = q.where(events.c.actor == actor)
+        if since is not None:
+            q = q.where(events.c.time >= since)
+        if types:
+            q = q.where(events.c.type.in_(types))
         if model_id is not None:
             q = q.where(events.c.model_id == model_id)
         if entity_type:

@@ -193,6 +193,8 @@ events = Table(
     Index("ix_events_entity", "entity_type", "entity_id"),
     Index("ix_events_time", "time"),
     Index("ix_events_model_id", "model_id"),
+    Index("ix_events_actor", "actor"),
+    Index("ix_events_type", "type"),
     **MYSQL,
 )
 
@@ -213,3 +215,4 @@ from modelyard.store import schema_mlflow  # noqa: E402,F401
 from modelyard.store import schema_tracking  # noqa: E402,F401
 from modelyard.store import schema_idempotency  # noqa: E402,F401
 from modelyard.store import schema_dvc  # noqa: E402,F401
+from modelyard.store import schema_governance  # noqa: E402,F401

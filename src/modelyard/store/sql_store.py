@@ -20,6 +20,7 @@ from modelyard.store.connect_errors import connect_failure, where
 from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.access_repo import AccessRepo
 from modelyard.store.events_repo import EventRepo
+from modelyard.store.governance_repo import GovernanceRepo
 from modelyard.store.dataset_repo import DatasetRepo
 from modelyard.store.dvc_repo import DvcRepo
 from modelyard.store.lineage_repo import LineageRepo
@@ -39,6 +40,7 @@ class SqlTransaction:
         self.logged_models = LoggedModelsRepo(conn)
         self.access = AccessRepo(conn)
         self.dvc = DvcRepo(conn)
+        self.governance = GovernanceRepo(conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

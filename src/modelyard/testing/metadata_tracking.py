@@ -180,7 +180,7 @@ class TrackingStoreContract:
     def test_events_append_and_list(self, store: MetadataStore) -> None:
         with store.write() as tx:
             for i, (type_, entity) in enumerate([("model.created", "fraud"),
-                                                  ("version.created", "fraud/1"),
+                                                  ("model_version.created", "fraud/1"),
                                                   ("model.renamed", "card")]):
                 tx.events.append(NewEvent(type_, type_.split(".")[0], entity, "default",
                                           "alice", i, after={"i": i}))

@@ -11,6 +11,7 @@ from modelyard.server.api_v1 import (
     events,
     experiments,
     fsck,
+    governance,
     lineage,
     models,
     runs,
@@ -21,6 +22,6 @@ from modelyard.server.api_v1 import (
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage, fsck, access, dvc):
+                   deployments, lineage, fsck, access, dvc, governance):
         r.include_router(module.router)
     return r

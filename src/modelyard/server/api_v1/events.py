@@ -20,13 +20,19 @@ def list_events(entity_type: str | None = None, entity_id: str | None = None,
                 model: str | None = Query(None, description="a model's events under every "
                                           "name it has had (with its versions and aliases)"),
                 type: str | None = Query(None, description="event type prefix, e.g. 'alias.'"),
+                types: list[str] | None = Query(None, description="exact event types, "
+                                                "e.g. alias.moved (repeatable)"),
+                user: str | None = Query(None, description="the principal who acted"),
+                since: Int64 | None = Query(None, description="earliest time, ms since "
+                                            "the epoch"),
                 after_id: Int64 | None = None, newest_first: bool = False,
                 max_results: int = Query(100, ge=1, le=10000), page_token: str | None = None,
                 s: Services = Depends(services),
                 who: Principal = Depends(principal)) -> dict[str, Any]:
     page = s.audit.list_events(who, entity_type=entity_type, entity_id=entity_id,
                                type_prefix=type, after_id=after_id, newest_first=newest_first,
-                               max_results=max_results, page_token=page_token, model=model)
+                               max_results=max_results, page_token=page_token, model=model,
+                               user=user, since=since, types=types)
     return page_body(page, "events")
 
 

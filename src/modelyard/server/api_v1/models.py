@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from modelyard.domain.entities import Principal
+from modelyard.server.api_v1.governance import parse_at
 from modelyard.server.api_v1.common import Int64, Search, SearchParams, page_body
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
@@ -103,8 +104,13 @@ def set_alias(name: str, alias: str, body: AliasTarget, s: Services = Depends(se
 
 
 @router.get("/models/{name}/aliases/{alias}")
-def get_alias(name: str, alias: str, files: bool = False, s: Services = Depends(services),
+def get_alias(name: str, alias: str, files: bool = False,
+              at: str | None = Query(None, description="what the alias pointed at then "
+                                     "(ISO 8601, or ms since the epoch)"),
+              s: Services = Depends(services),
               who: Principal = Depends(principal)) -> dict[str, Any]:
+    if at is not None:
+        return {"version": s.registry.alias_at(who, name, alias, parse_at(at)).to_dict()}
     v = s.registry.get_version(who, name, "@" + alias, with_files=files)
     return {"version": v.to_dict()}
 

@@ -71,6 +71,7 @@ class TagValue(BaseModel):
 class StageChange(BaseModel):
     stage: str
     archive_existing: bool = False
+    comment: str = ""
 
 
 @router.post("/models/{name}/versions", status_code=201)
@@ -160,7 +161,7 @@ def delete_version_tag(name: str, version: str, key: str, s: Services = Depends(
 @router.post("/models/{name}/versions/{version}/stage")
 def transition_stage(name: str, version: str, body: StageChange, s: Services = Depends(services),
                      who: Principal = Depends(principal)) -> dict[str, Any]:
-    v = s.registry.transition_stage(who, name, version, body.stage,
+    v = s.registry.transition_stage(who, name, version, body.stage, comment=body.comment,
                                     archive_existing=body.archive_existing)
     return {"version": v.to_dict()}
 

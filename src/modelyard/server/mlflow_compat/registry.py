@@ -13,7 +13,7 @@ from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_int, is_ascii_int
-from modelyard.errors import InvalidParameter
+from modelyard.errors import ApprovalRequired, Conflict, InvalidParameter
 from modelyard.server.mlflow_compat import translate as tr
 from modelyard.server.mlflow_compat.common import (
     Args,
@@ -183,9 +183,12 @@ def delete_model_version(args: dict[str, Any] = Args, s: Services = Svc,
 @router.post("/model-versions/transition-stage")
 def transition_model_version_stage(args: dict[str, Any] = Args, s: Services = Svc,
                                    who: Principal = Who) -> dict[str, Any]:
-    v = s.registry.transition_stage(who, need_str(args, "name"), _version_arg(args),
-                                    need_str(args, "stage"),
-                                    archive_existing=get_bool(args, "archive_existing_versions"))
+    try:
+        v = s.registry.transition_stage(
+            who, need_str(args, "name"), _version_arg(args), need_str(args, "stage"),
+            archive_existing=get_bool(args, "archive_existing_versions"))
+    except ApprovalRequired as exc:  # MLflow's client knows INVALID_STATE, not our code
+        raise Conflict(exc.message) from None
     return {"model_version": tr.model_version(v)}
 
 

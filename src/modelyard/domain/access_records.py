@@ -95,3 +95,14 @@ def grant_entity(r: GrantRecord) -> Grant:
     where = {"project": r.scope_name} if r.scope_kind == "project" else {"model": r.scope_name}
     return Grant(subject=r.subject, subject_kind=r.subject_kind, role=r.role,
                  created_at=r.created_at, created_by=r.created_by, **where)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A browser session: the sha256 of its secret, never the secret."""
+
+    id_hash: str
+    user_id: int
+    via: str  # password | token | oidc | proxy
+    created_at: int
+    expires_at: int

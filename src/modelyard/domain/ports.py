@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from typing import BinaryIO, Protocol
 
 from modelyard.domain.access_repositories import AccessRepository
+from modelyard.domain.identity_repositories import IdentityRepository
 from modelyard.domain.repositories import (
     AliasRepository,
     EventRepository,
@@ -73,6 +74,9 @@ class Transaction(Protocol):
 
     @property
     def access(self) -> AccessRepository: ...
+
+    @property
+    def identity(self) -> IdentityRepository: ...
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -182,6 +182,10 @@ GET    /api/v1/docs/init.js  public
 GET    /api/v1/docs/assets  public
 GET    /health  public
 GET    /version  public
+GET    /auth/oidc/login  public
+GET    /auth/oidc/callback  public
+POST   /auth/login  public
+POST   /auth/logout  public
 GET    /api/v1/whoami  read
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin

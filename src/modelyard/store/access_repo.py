@@ -11,6 +11,7 @@ from modelyard.store.schema import model_versions, projects, registered_models, 
 from modelyard.store.schema_mlflow import logged_model_files
 from modelyard.store.schema_tracking import dataset_files, run_artifacts
 from modelyard.store.schema_access import role_bindings, tokens, user_groups, users
+from modelyard.store.schema_identity import sessions, user_identities
 
 
 def _user(r: RowMapping, groups: tuple[str, ...]) -> UserRecord:
@@ -82,6 +83,8 @@ class AccessRepo:
         self.conn.execute(delete(role_bindings).where(role_bindings.c.subject_kind == "user",
                                                       role_bindings.c.subject == name))
         self.conn.execute(delete(tokens).where(tokens.c.user_id == user_id))
+        self.conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        self.conn.execute(delete(user_identities).where(user_identities.c.user_id == user_id))
         self.conn.execute(delete(user_groups).where(user_groups.c.user_id == user_id))
         self.conn.execute(delete(users).where(users.c.id == user_id))
 

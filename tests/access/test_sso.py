@@ -251,3 +251,24 @@ def test_client_secret_never_in_bodies(server_url: str, provider: Provider,
         bodies += [str(browser.cookies.jar)]
     text = "\n".join(bodies) + caplog.text
     assert provider.client_secret not in text
+
+
+def test_mlflow_client_with_a_jwt(server_url: str, provider: Provider, admin_token: str,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("mlflow")
+    import mlflow
+
+    from tests.access.test_mlflow_auth import _VARS, _flow
+
+    for var in _VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("DO_NOT_TRACK", "true")
+    with HttpClient(server_url, token=admin_token) as root:
+        root.grant_role("ml", "maintainer", project="default", group=True)
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", provider.mint())
+    try:
+        _flow(server_url, "with-jwt")
+    finally:
+        mlflow.set_tracking_uri(None)

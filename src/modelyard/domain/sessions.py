@@ -20,15 +20,16 @@ import secrets
 
 from modelyard.domain import access_events as aev
 from modelyard.domain import events as ev
-from modelyard.domain.access_records import SessionRecord
+from modelyard.domain.access_records import SessionRecord, UserRecord
 from modelyard.domain.authn import _principal
 from modelyard.domain.entities import Principal
 from modelyard.domain.grants import GrantOps
 from modelyard.domain.secrets_hashing import sha256_hex
 from modelyard.domain.users import user_event
-from modelyard.errors import Unauthenticated
+from modelyard.errors import ModelyardError, Unauthenticated
 
 SESSION_PREFIX = "mys_"
+ATTEMPTS = 5
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 
 
@@ -59,28 +60,45 @@ class SessionOps(GrantOps):
             uid = tx.identity.identity_user(issuer, subject)
             user = None if uid is None else tx.access.user_by_id(uid)
         if user is None or (wanted is not None and user.groups != wanted):
-            with self.store.write() as tx:
-                uid = tx.identity.identity_user(issuer, subject)
-                if uid is None:
-                    base = name = _name_from(name_hint)
-                    n = 1
-                    while tx.access.user(name) is not None:
-                        n += 1
-                        name = f"{base}-{n}"
-                    uid = tx.access.insert_user(name, "user", False, None, now, via)
-                    tx.identity.link_identity(issuer, subject, uid, now)
-                    actor = Principal(name=name, address=address)
-                    user_event(tx, now, actor, aev.UserCreated("user", False, list(wanted or ())),
-                               name, uid)
-                if wanted is not None:
-                    tx.access.set_groups(uid, list(wanted))
-                user = tx.access.user_by_id(uid)
+            user = self._link(issuer, subject, name_hint, wanted, via, address, now)
             self.changed()
         if user is None or user.disabled:
             raise Unauthenticated("this user is disabled")
         found = _principal(user)
         self._tokens.put(key, found)
         return found
+
+    def _link(self, issuer: str, subject: str, name_hint: str,
+              wanted: tuple[str, ...] | None, via: str, address: str,
+              now: int) -> UserRecord | None:
+        """Find or create the identity's user and set its groups.  Two first logins of
+        one identity (or two new users wanting one name) may race: the loser's
+        transaction fails on a unique key and is tried again, then sees the winner's."""
+        for attempt in range(ATTEMPTS):
+            try:
+                with self.store.write() as tx:
+                    uid = tx.identity.identity_user(issuer, subject)
+                    if uid is None:
+                        base = name = _name_from(name_hint)
+                        n = 1
+                        while tx.access.user(name) is not None:
+                            n += 1
+                            name = f"{base}-{n}"
+                        uid = tx.access.insert_user(name, "user", False, None, now, via)
+                        tx.identity.link_identity(issuer, subject, uid, now)
+                        actor = Principal(name=name, address=address)
+                        user_event(tx, now, actor,
+                                   aev.UserCreated("user", False, list(wanted or ())), name, uid)
+                    user = tx.access.user_by_id(uid)
+                    if wanted is not None and user is not None and user.groups != wanted:
+                        tx.access.set_groups(uid, list(wanted))
+                        user = tx.access.user_by_id(uid)
+                    return user
+            except ModelyardError as exc:
+                # Only the store's plain "database error" (a unique key lost the race).
+                if type(exc) is not ModelyardError or attempt == ATTEMPTS - 1:
+                    raise
+        return None
 
     def open_session(self, who: Principal, via: str) -> str:
         """A new session of an authenticated principal; its secret (the cookie value)

@@ -4,6 +4,7 @@ browser code flow with sessions, and the refusals."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from modelyard.client.http import HttpClient
 from modelyard.config import Settings
 from modelyard.domain.entities import Principal
 from modelyard.services import Services
+from tests.api.test_secrets import LEAKS
 from tests.oidc_provider import Provider
 
 H = {"X-Modelyard-Client": "test"}
@@ -242,13 +244,24 @@ def test_proxy_header_from_an_untrusted_peer_is_ignored(http: httpx.Client) -> N
     assert r.status_code == 401
 
 
-def test_client_secret_never_in_bodies(server_url: str, provider: Provider,
-                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_client_secret_never_in_bodies_or_logs(server_url: str, provider: Provider,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """The canary: the client secret, with every logger at DEBUG, through a good login,
+    a refused one, a bad token, and a provider that went away mid-login."""
+    caplog.set_level(logging.DEBUG)
     with httpx.Client(base_url=server_url, follow_redirects=True) as browser:
         bodies = [browser.get("/auth/oidc/login", params={"next": "/api/v1/whoami"}).text,
                   browser.get("/auth/oidc/callback?code=x&state=y").text,
                   browser.get("/api/v1/whoami", headers=_bearer(provider.mint(exp=1))).text]
         bodies += [str(browser.cookies.jar)]
+    with httpx.Client(base_url=server_url) as browser:
+        r = browser.get("/auth/oidc/login")
+        back = httpx.URL(httpx.get(r.headers["location"]).headers["location"])
+        provider.stop()
+        r = browser.get(back.raw_path.decode())
+        assert r.status_code == 503 and r.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"
+        assert not LEAKS.search(r.json()["message"]), r.text
+        bodies.append(r.text)
     text = "\n".join(bodies) + caplog.text
     assert provider.client_secret not in text
 

@@ -285,3 +285,23 @@ def test_mlflow_client_with_a_jwt(server_url: str, provider: Provider, admin_tok
         _flow(server_url, "with-jwt")
     finally:
         mlflow.set_tracking_uri(None)
+
+
+def test_a_read_token_opens_a_read_only_session_and_events_name_it(
+        server_url: str, admin_token: str, provider: Provider) -> None:
+    with HttpClient(server_url, token=admin_token) as root:
+        read = root.create_token("ro", scope="read").secret or ""
+    with httpx.Client(base_url=server_url, headers=H) as browser:
+        assert browser.post("/auth/login", json={"token": read}).status_code == 200
+        assert browser.get("/api/v1/whoami").json()["principal"]["scope"] == "read"
+        assert browser.post("/api/v1/projects", json={"name": "p"}).status_code == 403
+    with httpx.Client(base_url=server_url, headers=H) as browser:
+        assert browser.post("/auth/login", json={"token": admin_token}).status_code == 200
+        assert browser.post("/api/v1/projects", json={"name": "p2"}).status_code in (200, 201)
+    h = _bearer(provider.mint(jti="jwt-1"))
+    assert httpx.get(server_url + "/api/v1/whoami", headers=h).json()["principal"][
+        "token_id"] == "oidc:jwt-1"
+    with HttpClient(server_url, token=admin_token) as root:
+        events = root.list_events(max_results=1000).items
+    made = next(e for e in events if e.entity_type == "project" and e.entity_id == "p2")
+    assert str(made.actor_token or "").startswith("session:")

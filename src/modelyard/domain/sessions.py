@@ -107,6 +107,8 @@ class SessionOps(GrantOps):
             raise Unauthenticated("authentication required")
         secret = SESSION_PREFIX + secrets.token_urlsafe(32)
         now = self.clock.now_ms()
+        if who.scope == "read":  # a session opened with a read-only token stays read-only
+            via += ":read"
         with self.store.write() as tx:
             tx.identity.delete_expired_sessions(now)
             tx.identity.insert_session(SessionRecord(
@@ -132,7 +134,9 @@ class SessionOps(GrantOps):
                 or record.expires_at <= self.clock.now_ms()):
             raise self._failed("session", address, "session", "unknown, expired or disabled",
                                count_user=False)
-        found = _principal(user)
+        # The audit log names the session by a prefix of its hash (never the secret).
+        found = _principal(user, "session:" + digest[:16],
+                           "read" if record.via.endswith(":read") else "write")
         self._tokens.put("s:" + digest, found)
         return found
 

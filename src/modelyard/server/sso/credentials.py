@@ -9,7 +9,9 @@ client reaching the registry directly cannot name itself.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+from dataclasses import replace
 from functools import lru_cache
 
 from fastapi import Request
@@ -52,8 +54,11 @@ def from_jwt(request: Request, services: Services, token: str, address: str) -> 
     assert client is not None
     claims = client.verify(token)
     sub, hint, groups = client.identity(claims)
-    return services.access.external_login(client.issuer, sub, hint, groups, via="oidc",
-                                          address=address)
+    found = services.access.external_login(client.issuer, sub, hint, groups, via="oidc",
+                                           address=address)
+    # The audit log names the JWT by its ``jti`` or a prefix of its hash.
+    jti = str(claims.get("jti") or "")[:40] or hashlib.sha256(token.encode()).hexdigest()[:16]
+    return replace(found, token_id="oidc:" + jti)
 
 
 def from_proxy(request: Request, services: Services, address: str) -> Principal | None:
@@ -63,8 +68,9 @@ def from_proxy(request: Request, services: Services, address: str) -> Principal 
     name = request.headers.get(settings.trusted_proxy_header, "").strip()
     if not name or not trusted_peer(address, settings.trusted_proxies):
         return None
-    return services.access.external_login(PROXY_ISSUER, name, name, None, via="proxy",
-                                          address=address)
+    found = services.access.external_login(PROXY_ISSUER, name, name, None, via="proxy",
+                                           address=address)
+    return replace(found, token_id="proxy")
 
 
 def from_cookie(request: Request, services: Services, address: str) -> Principal | None:

@@ -91,6 +91,53 @@ class Settings:
         "or the lineage are read.",
     )
     log_level: str = _field("info", "MODELYARD_LOG_LEVEL", "Server log level.")
+    oidc_issuer: str = _field(
+        "",
+        "MODELYARD_OIDC_ISSUER",
+        "Single sign-on: the OpenID Connect issuer URL (its discovery document is at "
+        "<issuer>/.well-known/openid-configuration). Empty: OIDC is off.",
+    )
+    oidc_client_id: str = _field(
+        "", "MODELYARD_OIDC_CLIENT_ID", "The registry's OIDC client id at the issuer.")
+    oidc_client_secret_file: str = _field(
+        "",
+        "MODELYARD_OIDC_CLIENT_SECRET_FILE",
+        "File holding the OIDC client secret (for the browser login's code exchange); "
+        "the secret itself is never a setting, a flag or a log line.",
+    )
+    oidc_audience: str = _field(
+        "",
+        "MODELYARD_OIDC_AUDIENCE",
+        "The `aud` an access token (Authorization: Bearer <JWT>) must carry. Empty: "
+        "the client id.",
+    )
+    oidc_groups_claim: str = _field(
+        "groups",
+        "MODELYARD_OIDC_GROUPS_CLAIM",
+        "Claim of the token listing the user's groups (grants to groups apply); empty: "
+        "groups are not taken from the provider.",
+    )
+    oidc_allow_loopback: bool = _field(
+        False,
+        "MODELYARD_OIDC_ALLOW_LOOPBACK",
+        "Allow an issuer (and its endpoints) on a loopback or link-local address, and "
+        "over plain http (tests, a provider on the same machine). Off: https and a "
+        "non-loopback address are required.",
+    )
+    trusted_proxy_header: str = _field(
+        "",
+        "MODELYARD_TRUSTED_PROXY_HEADER",
+        "Request header (e.g. X-Forwarded-User) naming the user, set by an "
+        "authenticating reverse proxy; honoured only from --trusted-proxies. Empty: off.",
+    )
+    trusted_proxies: str = _field(
+        "",
+        "MODELYARD_TRUSTED_PROXIES",
+        "Comma-separated networks (CIDR) of the reverse proxies whose user header is "
+        "trusted; the header from any other peer address is ignored.",
+    )
+    session_hours: int = _field(
+        12, "MODELYARD_SESSION_HOURS", "Lifetime of a browser session (cookie), in hours.")
 
     @classmethod
     def load(
@@ -112,6 +159,12 @@ class Settings:
         if self.backend_store_uri:
             return self.backend_store_uri
         return "sqlite:///" + str(Path(self.home).resolve() / "modelyard.db")
+
+    @property
+    def sso_modes(self) -> list[str]:
+        """The single sign-on modes configured (each counts as users being defined)."""
+        return ([m for m, on in (("oidc", bool(self.oidc_issuer)),
+                                 ("trusted proxy", bool(self.trusted_proxy_header))) if on])
 
     @property
     def embedded(self) -> bool:

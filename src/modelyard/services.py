@@ -82,6 +82,8 @@ class Services:
             raise
         blobs = open_blob_store(settings.blob_root)
         access = AccessService(store, clock)
+        access.external_auth = bool(settings.sso_modes)
+        access.session_ttl_ms = settings.session_hours * 3600 * 1000
         blob_service = GuardedBlobs(blobs, access)
         registry = RegistryService(store, blobs, clock, access=access,
                                    policy_loader=load_policy)

@@ -30,11 +30,13 @@ def test_every_route_has_a_rule_and_every_rule_a_route(app) -> None:  # type: ig
     assert stale == [], "rules for routes that do not exist: " + ", ".join(stale)
 
 
-def test_only_probes_and_docs_are_public() -> None:
+def test_only_probes_docs_and_login_are_public() -> None:
     public = sorted(p for (_, p), rule in RULES.items() if rule == "public")
+    # The login routes authenticate their own request (tests/access/test_sso.py).
     assert public == ["/api/v1/docs", "/api/v1/docs/assets", "/api/v1/docs/init.js",
-                      "/api/v1/openapi.json", "/api/v1/version", "/health", "/ready",
-                      "/version"]
+                      "/api/v1/openapi.json", "/api/v1/version", "/auth/login",
+                      "/auth/logout", "/auth/oidc/callback", "/auth/oidc/login", "/health",
+                      "/ready", "/version"]
 
 
 def test_a_route_without_a_rule_is_refused(app, http, admin_token) -> None:  # type: ignore[no-untyped-def]

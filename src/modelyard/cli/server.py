@@ -24,9 +24,24 @@ from modelyard.hostcheck import is_loopback
               type=click.Choice(["critical", "error", "warning", "info", "debug", "trace"],
                                 case_sensitive=False),
               help="Server log level (default info, or $MODELYARD_LOG_LEVEL).")
+@click.option("--oidc-issuer", default=None,
+              help="Single sign-on: the OpenID Connect issuer URL.")
+@click.option("--oidc-client-id", default=None, help="The registry's OIDC client id.")
+@click.option("--oidc-client-secret-file", default=None,
+              help="File holding the OIDC client secret (browser login).")
+@click.option("--oidc-audience", default=None,
+              help="The aud an access token must carry (default: the client id).")
+@click.option("--oidc-groups-claim", default=None,
+              help="Token claim listing the user's groups (default 'groups').")
+@click.option("--oidc-allow-loopback", is_flag=True, default=None,
+              help="Allow an issuer on loopback or over plain http (tests).")
+@click.option("--trusted-proxy-header", default=None,
+              help="Header naming the user, set by an authenticating reverse proxy.")
+@click.option("--trusted-proxies", default=None,
+              help="Comma-separated networks (CIDR) whose proxy header is trusted.")
 def server(host: str | None, port: int | None, home: str | None,
            backend_store_uri: str | None, artifacts_uri: str | None, workers: int | None,
-           insecure: bool, log_level: str | None) -> None:
+           insecure: bool, log_level: str | None, **sso: str | bool | None) -> None:
     """Run the registry server (REST API, MLflow-compatible API)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -39,12 +54,13 @@ def server(host: str | None, port: int | None, home: str | None,
     from modelyard.store.engine import redact
 
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
-                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level}
+                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level, **sso}
     settings = Settings.load(overrides)
     check_backend_dependencies(settings.database_url, settings.artifacts_uri)
     # Once here, before any worker opens the store (workers only check the schema).
     start_up(settings)
-    auth_on = users_defined(settings)
+    # An SSO configuration counts as users: nobody acts as the local admin then.
+    auth_on = users_defined(settings) or bool(settings.sso_modes)
     if not is_loopback(settings.host) and not auth_on and not insecure:
         raise InvalidParameter(
             f"refusing to listen on {settings.host}: no users are defined, so anyone could "
@@ -54,6 +70,8 @@ def server(host: str | None, port: int | None, home: str | None,
         # Beyond loopback on purpose: any Host header (with auth on, or --insecure).
         settings = dataclasses.replace(settings, allowed_hosts="*")
     mode = "auth: tokens and passwords required" if auth_on else "open: no users defined"
+    if settings.sso_modes:
+        mode += "; single sign-on: " + ", ".join(settings.sso_modes)
     click.echo(f"modelyard serving on http://{settings.host}:{settings.port} "
                f"(metadata: {redact(settings.database_url)}, blobs: {redact_url(settings.blob_root)}; "
                f"{mode})", err=True)

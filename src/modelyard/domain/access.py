@@ -3,7 +3,8 @@ permission check every other service makes (:meth:`require`).
 
 Composed of one part per concern: :mod:`~modelyard.domain.users`,
 :mod:`~modelyard.domain.tokens`, :mod:`~modelyard.domain.authn`,
-:mod:`~modelyard.domain.permissions` and :mod:`~modelyard.domain.grants`; roles and
+:mod:`~modelyard.domain.permissions`, :mod:`~modelyard.domain.grants` and
+:mod:`~modelyard.domain.sessions` (single sign-on, browser sessions); roles and
 permissions are in :mod:`~modelyard.domain.roles`.
 """
 
@@ -14,13 +15,13 @@ from typing import Any
 from modelyard.domain.access_base import AccessBase
 from modelyard.domain.authn import FailureLimiter
 from modelyard.domain.entities import Principal
-from modelyard.domain.grants import GrantOps
 from modelyard.domain.permissions import AUTHENTICATED, Visibility
 from modelyard.domain.ports import Clock, MetadataStore
 from modelyard.domain.roles import Permission, Role
+from modelyard.domain.sessions import SessionOps
 
 
-class AccessService(GrantOps):
+class AccessService(SessionOps):
     def __init__(self, store: MetadataStore, clock: Clock | None = None) -> None:
         AccessBase.__init__(self, store, clock)
         self.limiter = FailureLimiter(self.store, self.clock)

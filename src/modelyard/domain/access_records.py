@@ -111,3 +111,14 @@ class Readable:
     models: frozenset[int] = frozenset()
     project_names: frozenset[str] = frozenset()
     hidden_entity_types: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A browser session: the sha256 of its secret, never the secret."""
+
+    id_hash: str
+    user_id: int
+    via: str  # password | token | oidc | proxy
+    created_at: int
+    expires_at: int

@@ -25,6 +25,7 @@ from typing import BinaryIO, Protocol
 from modelyard.domain.access_repositories import AccessRepository
 from modelyard.domain.dvc_repositories import DvcRepository
 from modelyard.domain.governance_repositories import GovernanceRepository
+from modelyard.domain.identity_repositories import IdentityRepository
 from modelyard.domain.repositories import (
     AliasRepository,
     EventRepository,
@@ -81,6 +82,9 @@ class Transaction(Protocol):
 
     @property
     def governance(self) -> GovernanceRepository: ...
+
+    @property
+    def identity(self) -> IdentityRepository: ...
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

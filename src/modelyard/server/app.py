@@ -11,11 +11,12 @@ from fastapi import Depends, FastAPI
 import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
-from modelyard.server import api_v1, auth, docs, dvc_remote, errors, health, mlflow_compat
+from modelyard.server import api_v1, auth, docs, dvc_remote, errors, health, mlflow_compat, sso
 from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
 from modelyard.server.limits import BodyLimit
+from modelyard.server.sso.oidc import OidcClient
 from modelyard.services import Services
 
 log = logging.getLogger("modelyard.server")
@@ -41,11 +42,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dependencies=[Depends(auth.authenticate)],
     )
     app.state.services = services
+    # Single sign-on: the OIDC client fetches the issuer's documents lazily, on first use.
+    app.state.oidc = OidcClient(services.settings) if services.settings.oidc_issuer else None
     errors.install(app)
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
     app.include_router(health.router())
     app.include_router(dvc_remote.router())
+    app.include_router(sso.router())
     docs.install(app, "/api/v1/openapi.json")
     # Outermost last: every response gets its headers and request id, then the Host
     # check, the cross-site check and the body limits run before any route, and an

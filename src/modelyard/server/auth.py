@@ -2,10 +2,12 @@
 and whatever comes later): one app-wide dependency, :func:`authenticate`.
 
 It finds the route's rule (:mod:`~modelyard.server.route_rules`; no rule: refused),
-reads the credential the request carries (``Authorization: Bearer <token>``, or HTTP
+reads the credential the request carries (``Authorization: Bearer <token>`` (a token
+of ours, or a JWT of the configured OIDC issuer), or HTTP
 Basic with a user and a password or a token, which is what the mlflow client sends
 for ``MLFLOW_TRACKING_USERNAME``/``PASSWORD``; ``MLFLOW_TRACKING_TOKEN`` is a bearer
-token), verifies it through the domain's access service (cached there briefly), and
+token; without an Authorization header, a trusted proxy's user header or the browser
+session cookie: :mod:`~modelyard.server.sso.credentials`), verifies it through the domain's access service (cached there briefly), and
 leaves the principal on ``request.state.principal`` with the client address and the
 request id, for the audit log.  While no user is defined every request acts as the
 local admin (credentials are ignored); afterwards a request without a valid credential
@@ -25,6 +27,8 @@ from modelyard.domain.entities import ANONYMOUS, Principal
 from modelyard.errors import PermissionDenied, Unauthenticated
 from modelyard.server.errors import request_id
 from modelyard.server.route_rules import Rule, rule_for
+from modelyard.server.sso import credentials as sso
+from modelyard.server.sso.oidc import looks_like_jwt
 from modelyard.services import Services
 
 
@@ -58,11 +62,14 @@ def route_rule(request: Request) -> Rule | None:
 def _credential(request: Request, services: Services, address: str) -> Principal | None:
     header = request.headers.get("authorization")
     if not header:
-        return None
+        return (sso.from_proxy(request, services, address)
+                or sso.from_cookie(request, services, address))
     scheme, _, value = header.partition(" ")
     value = value.strip()
     access = services.access
     if scheme.lower() == "bearer" and value:
+        if looks_like_jwt(value) and sso.oidc_client(request) is not None:
+            return sso.from_jwt(request, services, value, address)
         return access.authenticate_token(value, address=address)
     if scheme.lower() == "basic" and value:
         try:
@@ -93,7 +100,8 @@ async def authenticate(request: Request) -> None:
     found = _credential(request, services, address)
     if found is None:
         raise Unauthenticated("authentication required: send a token "
-                              "(Authorization: Bearer) or HTTP Basic credentials")
+                              "(Authorization: Bearer) or HTTP Basic credentials, "
+                              "or log in (/auth/login, /auth/oidc/login)")
     request.state.principal = replace(found, address=address, request_id=request_id.get())
     if rule == "write" and found.scope == "read":
         raise PermissionDenied("this token is read-only")

@@ -197,6 +197,10 @@ GET    /health  public
 GET    /ready  public
 GET    /version  public
 GET    /api/v1/version  public
+GET    /auth/oidc/login  public
+GET    /auth/oidc/callback  public
+POST   /auth/login  public
+POST   /auth/logout  public
 GET    /api/v1/whoami  read
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin

@@ -12,6 +12,7 @@ from modelyard.store.schema_mlflow import logged_model_files, logged_models
 from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts, runs
 from modelyard.store.schema_access import auth_failures, role_bindings, tokens, user_groups, users
 from modelyard.store.schema_dvc import dvc_objects
+from modelyard.store.schema_identity import sessions, user_identities
 
 
 def _user(r: RowMapping, groups: tuple[str, ...]) -> UserRecord:
@@ -83,6 +84,8 @@ class AccessRepo:
         self.conn.execute(delete(role_bindings).where(role_bindings.c.subject_kind == "user",
                                                       role_bindings.c.subject == name))
         self.conn.execute(delete(tokens).where(tokens.c.user_id == user_id))
+        self.conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        self.conn.execute(delete(user_identities).where(user_identities.c.user_id == user_id))
         self.conn.execute(delete(user_groups).where(user_groups.c.user_id == user_id))
         self.conn.execute(delete(users).where(users.c.id == user_id))
 

@@ -19,6 +19,7 @@ from modelyard.store import locks_repo, migrate
 from modelyard.store.connect_errors import connect_failure, where
 from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.access_repo import AccessRepo
+from modelyard.store.identity_repo import IdentityRepo
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.governance_repo import GovernanceRepo
 from modelyard.store.dataset_repo import DatasetRepo
@@ -41,6 +42,7 @@ class SqlTransaction:
         self.access = AccessRepo(conn)
         self.dvc = DvcRepo(conn)
         self.governance = GovernanceRepo(conn)
+        self.identity = IdentityRepo(conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

@@ -80,6 +80,5 @@ def test_batch_reads_only_through_a_readable_manifest(server_url: str, setup: di
             digests[0], "0" * 64)
     with HttpClient(server_url, token=setup["risk-viewer"]) as v:
         assert [d for d, _, _ in v.iter_blobs(digests)] == digests
-    with HttpClient(server_url, token=setup["nobody"]) as n:
-        with pytest.raises(NotFound):
-            list(n.iter_blobs(digests))
+    with HttpClient(server_url, token=setup["nobody"]) as n, pytest.raises(NotFound):
+        list(n.iter_blobs(digests))

@@ -65,3 +65,24 @@ def test_blobs_only_through_a_readable_manifest(server_url: str, setup: dict[str
             n.get_version("secret-model", 1)
     with HttpClient(server_url, token=setup["tracker"]) as t:
         assert t.missing_blobs([digest]) == []  # an editor somewhere may upload
+
+
+def test_batch_reads_only_through_a_readable_manifest(server_url: str, setup: dict[str, str],
+                                                      model_dir: Path) -> None:
+    digests = [hashlib.sha256((model_dir / p).read_bytes()).hexdigest()
+               for p in ("weights/w.bin", "MLmodel")]
+    with httpx.Client(base_url=server_url) as h:
+        def read(who: str, asked: list[str]) -> httpx.Response:
+            return h.post("/api/v1/blobs:batch-read", json={"digests": asked},
+                          headers={"Authorization": f"Bearer {setup[who]}"})
+        assert read("risk-viewer", digests).status_code == 200
+        assert read("root", digests).status_code == 200
+        for who in ("nobody", "tracker"):  # as for an unknown digest: it does not exist
+            resp = read(who, digests)
+            assert resp.status_code == 404 and digests[0] in resp.json()["message"]
+        assert read("nobody", ["0" * 64]).json()["message"] == resp.json()["message"].replace(
+            digests[0], "0" * 64)
+    with HttpClient(server_url, token=setup["risk-viewer"]) as v:
+        assert [d for d, _, _ in v.iter_blobs(digests)] == digests
+    with HttpClient(server_url, token=setup["nobody"]) as n, pytest.raises(NotFound):
+        list(n.iter_blobs(digests))

@@ -59,6 +59,13 @@ class ClientOperations(AccessOperations, GovernanceOperations, ABC):
     def iter_blob(self, digest: str) -> Iterator[bytes]: ...
 
     @abstractmethod
+    def iter_blobs(self, digests: list[str]) -> Iterator[tuple[str, int, Iterator[bytes]]]:
+        """Many blobs in one call: (digest, size, chunks) for each digest once, in the
+        order given; consume each ``chunks`` before taking the next.  Every digest must
+        be readable (through a manifest the caller may read), at most
+        ``domain.blobs.MAX_BATCH_BLOBS`` blobs and ``MAX_BATCH_BYTES`` bytes a call."""
+
+    @abstractmethod
     def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]: ...
 
     # -- models -----------------------------------------------------------------------

@@ -78,6 +78,10 @@ class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalTrackingMixin, Ba
     def iter_blob(self, digest: str) -> Iterator[bytes]:
         return self.services.blob_service.read_chunks(self.who, digest)
 
+    def iter_blobs(self, digests: list[str]) -> Iterator[tuple[str, int, Iterator[bytes]]]:
+        batch = self.services.blob_service.read_many(self.who, digests)
+        return ((digest, size, batch.chunks(digest)) for digest, size in batch.items)
+
     def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
         entry = self.registry.file_entry(self.who, ref, path)
         return verified(self.iter_blob(entry.sha256), entry.sha256, f"{ref}: file {path!r}")

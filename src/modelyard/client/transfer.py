@@ -2,19 +2,23 @@
 in parallel) and verified downloads (hashed while received, renamed into place only
 when the sha256 matches), written once over the blob operations of ``contract.py``.
 
-Downloads of many files run :meth:`Transfers._fetch_entry` for each file on a bounded
-thread pool (:data:`DOWNLOAD_WORKERS`), so a version of thousands of small files is
-not a round trip after a round trip; every file still goes through the one verifying
-:meth:`Transfers._fetch`."""
+Downloads of many files run on a bounded thread pool (:data:`DOWNLOAD_WORKERS`).  Over
+a transport with batch reads (``batch_read``: REST) files up to
+:data:`BATCH_FILE_MAX` travel many to one request (:meth:`Transfers._fetch_batch`),
+bounded in count and bytes, so a version of thousands of small files is a handful of
+requests; larger files are one request each (:meth:`Transfers._fetch_entry`).  Every
+file, either way, is written by the one verifying :meth:`Transfers._write`: hashed
+while written to a partial file, renamed into place only when its sha256 matches."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import queue
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,14 +28,23 @@ from modelyard.client.contract import ClientOperations, Progress
 from modelyard.client.hashing import sha256_file
 from modelyard.client.verify import mismatch
 from modelyard.domain.entities import FileEntry
+from modelyard.errors import NotImplementedByServer, ServiceUnavailable
 
 #: Files downloaded at once (each is one request; small files are latency-bound).
 DOWNLOAD_WORKERS = 8
 #: Below this size a blob is received in the calling thread (no read-ahead thread).
 PREFETCH_ABOVE = 1 << 20
+#: Files up to this size go in batch reads when the transport offers them.
+BATCH_FILE_MAX = 1 << 20
+
+Target = tuple[FileEntry, Path]
 
 
 class Transfers(ClientOperations):
+    #: (most blobs, most bytes) of one batch read (``iter_blobs``); None: one file a
+    #: request (the in-process client, where a request costs nothing).
+    batch_read: tuple[int, int] | None = None
+
     def upload_files(self, files: list[tuple[FileEntry, Path]],
                      progress: Progress | None = None, workers: int = 4) -> int:
         """Upload what the registry is missing; returns the bytes sent."""
@@ -59,13 +72,20 @@ class Transfers(ClientOperations):
         root = Path(dest)
         root.mkdir(parents=True, exist_ok=True)
         todo = [(entry, safe_join(root, entry.path)) for entry in entries]
-        if len(todo) <= 1 or workers <= 1:
-            for entry, target in todo:
-                self._fetch_entry(entry, target, progress)
+        jobs: list[Callable[[], None]] = []
+        if self.batch_read is not None:
+            small = [t for t in todo if t[0].size <= BATCH_FILE_MAX]
+            todo = [t for t in todo if t[0].size > BATCH_FILE_MAX]
+            jobs = [functools.partial(self._fetch_batch, group, progress)
+                    for group in _batches(small, *self.batch_read)]
+        jobs = [functools.partial(self._fetch_entry, e, t, progress) for e, t in todo] + jobs
+        if len(jobs) <= 1 or workers <= 1:
+            for job in jobs:
+                job()
             return root
         with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="modelyard-download") as pool:
-            futures = [pool.submit(self._fetch_entry, e, t, progress) for e, t in todo]
+            futures = [pool.submit(job) for job in jobs]
             try:
                 for f in futures:
                     f.result()
@@ -75,25 +95,62 @@ class Transfers(ClientOperations):
                 raise
         return root
 
+    def _fetch_batch(self, group: list[Target], progress: Progress | None) -> None:
+        """Small files in one batch read: each blob is written to the first file that
+        holds it, then copied to the others (same bytes), each renamed into place."""
+        wanted: dict[str, list[Target]] = {}
+        for entry, target in group:
+            if _intact(entry, target):
+                if progress:
+                    progress(entry.size)
+            else:
+                wanted.setdefault(entry.sha256, []).append((entry, target))
+        if not wanted:
+            return
+        blobs = self.iter_blobs(list(wanted))
+        try:
+            for digest, _, chunks in blobs:
+                (entry, target), *copies = wanted.pop(digest)
+                self._write(entry, target, chunks, progress)
+                for other, path in copies:
+                    self._write(other, path, _read(target), progress)
+        except NotImplementedByServer:  # a server from before batch reads
+            for entry, target in [t for ts in wanted.values() for t in ts]:
+                self._fetch(entry, target, progress)
+            return
+        finally:
+            close = getattr(blobs, "close", None)
+            if close is not None:
+                close()  # ends the response of a batch left early
+        if wanted:
+            raise ServiceUnavailable(f"a batch download from {self.uri} left out "
+                                     f"{len(wanted)} file(s); try again")
+
     def _fetch_entry(self, entry: FileEntry, target: Path, progress: Progress | None) -> None:
-        if target.is_file() and target.stat().st_size == entry.size and \
-                sha256_file(target)[0] == entry.sha256:
+        if _intact(entry, target):
             if progress:
                 progress(entry.size)
             return
         self._fetch(entry, target, progress)
 
     def _fetch(self, entry: FileEntry, target: Path, progress: Progress | None) -> None:
-        """Download one blob to ``target``: a thread receives while this one hashes and
-        writes (both release the GIL), then the file is renamed into place if its
-        sha256 matches."""
+        """Download one blob to ``target``; above :data:`PREFETCH_ABOVE` a thread
+        receives while this one hashes and writes (both release the GIL)."""
+        chunks = self.iter_blob(entry.sha256)
+        self._write(entry, target, _prefetch(chunks) if entry.size > PREFETCH_ABOVE
+                    else chunks, progress)
+
+    @staticmethod
+    def _write(entry: FileEntry, target: Path, chunks: Iterable[bytes],
+               progress: Progress | None) -> None:
+        """Write ``chunks`` to a partial file beside ``target``, hashing them, and rename
+        it into place only if its sha256 is the entry's."""
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         h = hashlib.sha256()
         try:
-            chunks = self.iter_blob(entry.sha256)
             with open(tmp, "wb") as fh:
-                for chunk in _prefetch(chunks) if entry.size > PREFETCH_ABOVE else chunks:
+                for chunk in chunks:
                     h.update(chunk)
                     fh.write(chunk)
                     if progress:
@@ -103,6 +160,38 @@ class Transfers(ClientOperations):
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _intact(entry: FileEntry, target: Path) -> bool:
+    """A file already in place with the entry's size and sha256 (kept as it is)."""
+    return target.is_file() and target.stat().st_size == entry.size and \
+        sha256_file(target)[0] == entry.sha256
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            yield chunk
+
+
+def _batches(todo: list[Target], most: int, most_bytes: int) -> Iterator[list[Target]]:
+    """``todo`` in groups of at most ``most`` distinct blobs and ``most_bytes`` bytes
+    (files that share a blob stay in one group, which counts the blob once)."""
+    by_digest: dict[str, list[Target]] = {}
+    for t in todo:
+        by_digest.setdefault(t[0].sha256, []).append(t)
+    group: list[Target] = []
+    blobs = size = 0
+    for same in by_digest.values():
+        blob = same[0][0].size
+        if group and (blobs + 1 > most or size + blob > most_bytes):
+            yield group
+            group, blobs, size = [], 0, 0
+        group += same
+        blobs += 1
+        size += blob
+    if group:
+        yield group
 
 
 _DONE = object()

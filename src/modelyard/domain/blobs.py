@@ -19,6 +19,10 @@ from modelyard.domain.validation import check_digest
 from modelyard.errors import InvalidParameter
 
 MAX_DIGESTS = 100_000
+#: A batch read serves at most this many blobs ...
+MAX_BATCH_BLOBS = 1000
+#: ... and at most this many bytes in all (it is meant for small files).
+MAX_BATCH_BYTES = 64 << 20
 
 
 class BlobService:
@@ -80,6 +84,27 @@ class BlobService:
         """A file the blob can be served from directly, when the store has one."""
         return self.store.local_path(check_digest(digest))
 
+    def read_many(self, actor: Principal, digests: list[str]) -> BlobBatch:
+        """Many (small) blobs in one go: each digest once, in the order first given,
+        with its size.  Every digest is checked (and its size read) before a byte is
+        served, so a missing or unreadable one fails the whole call up front."""
+        unique = list(dict.fromkeys(check_digest(d) for d in digests))
+        if not unique:
+            raise InvalidParameter("digests: give at least one")
+        if len(unique) > MAX_BATCH_BLOBS:
+            raise InvalidParameter(f"digests: at most {MAX_BATCH_BLOBS} per batch read")
+        sizes = [(d, self._readable_size(actor, d)) for d in unique]
+        total = sum(size for _, size in sizes)
+        if total > MAX_BATCH_BYTES:
+            raise InvalidParameter(
+                f"a batch read is for small files: {total} bytes asked, at most "
+                f"{MAX_BATCH_BYTES}; download the large blobs one by one")
+        return BlobBatch(tuple(sizes), self.store)
+
+    def _readable_size(self, actor: Principal, digest: str) -> int:
+        """The size of a blob ``actor`` may read (the guarded service checks first)."""
+        return self.store.size(digest)
+
     # -- maintenance (garbage collection) ---------------------------------------------
     def stored(self, actor: Principal) -> Iterator[tuple[str, float]]:
         """Every stored digest with its modification time (seconds)."""
@@ -102,6 +127,21 @@ class BlobService:
         return ActingBlobs(self, actor)
 
 
+class BlobBatch:
+    """What :meth:`BlobService.read_many` granted: ``items`` (digest, size), in order,
+    and their bytes through :meth:`chunks` (checked already; not checked again)."""
+
+    def __init__(self, items: tuple[tuple[str, int], ...], store: BlobStore) -> None:
+        self.items = items
+        self._granted = frozenset(d for d, _ in items)
+        self._store = store
+
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        if digest not in self._granted:
+            raise InvalidParameter(f"blob {digest} is not part of this batch")
+        return self._store.read_chunks(digest)
+
+
 class ActingBlobs:
     """The blob service with the principal bound, for streaming helpers."""
 
@@ -121,3 +161,6 @@ class ActingBlobs:
     def read_chunks(self, digest: str, start: int = 0,
                     end: int | None = None) -> Iterator[bytes]:
         return self.service.read_chunks(self.actor, digest, start, end)
+
+    def read_many(self, digests: list[str]) -> BlobBatch:
+        return self.service.read_many(self.actor, digests)

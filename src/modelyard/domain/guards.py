@@ -290,6 +290,10 @@ class GuardedBlobs(BlobService):
         self._may_read(actor, digest)
         return super().local_path(actor, digest)
 
+    def _readable_size(self, actor: Principal, digest: str) -> int:
+        self._may_read(actor, digest)  # read_many checks every digest of the batch
+        return super()._readable_size(actor, digest)
+
     # Maintenance (garbage collection) is for admins.
     def stored(self, actor: Principal) -> Iterator[tuple[str, float]]:
         self.access.require(actor, Permission.ADMIN)

@@ -52,6 +52,7 @@ GET    /api/v1/models/{name}/versions/{version}/files/{path:path}  read
 POST   /api/v1/blobs/missing  write
 PUT    /api/v1/blobs/sha256/{digest}  write
 GET    /api/v1/blobs/sha256/{digest}  read
+POST   /api/v1/blobs:batch-read  read
 GET    /api/v1/events  read
 GET    /api/v1/projects/{project}/policy  read
 PUT    /api/v1/projects/{project}/policy  write

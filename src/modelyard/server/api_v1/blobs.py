@@ -1,5 +1,6 @@
 """The content-addressed upload protocol: which digests are missing, upload, download
-(all through the domain's blob service, with the acting principal)."""
+one blob, or many small ones in one response (``POST /blobs:batch-read``); all through
+the domain's blob service, with the acting principal."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_digest
 from modelyard.server.deps import principal, services
-from modelyard.server.streaming import blob_response, receive_blob
+from modelyard.server.streaming import batch_response, blob_response, receive_blob
 from modelyard.services import Services
 
 router = APIRouter(tags=["blobs"])
@@ -41,3 +42,12 @@ async def upload(digest: str, request: Request, s: Services = Depends(services),
 def download(digest: str, request: Request, s: Services = Depends(services),
              who: Principal = Depends(principal)) -> Response:
     return blob_response(s.blob_service.acting(who), check_digest(digest), request)
+
+
+@router.post("/blobs:batch-read")
+def batch_read(body: DigestList, s: Services = Depends(services),
+               who: Principal = Depends(principal)) -> Response:
+    """Many small blobs in one streamed body (frames: ``<sha256> <size>\\n`` then the
+    bytes; ``end\\n`` last).  Each must be readable through a manifest the caller may
+    read; every digest is checked before the first byte is sent."""
+    return batch_response(s.blob_service.read_many(who, body.digests))

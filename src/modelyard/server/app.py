@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
-from modelyard.server import api_v1, auth, docs, errors, mlflow_compat
+from modelyard.server import api_v1, auth, docs, errors, mlflow_compat, ui
 from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
@@ -42,10 +42,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dependencies=[Depends(auth.authenticate)],
     )
     app.state.services = services
-    errors.install(app)
+    errors.install(app, pages=ui.error_page)
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
     docs.install(app, "/api/v1/openapi.json")
+    # The web UI last: its paths never shadow an API route.
+    app.include_router(ui.router())
     # Outermost last: every response gets its headers and request id, then the Host
     # check, the cross-site check and the body limits run before any route, and an
     # Idempotency-Key is honoured last, on a request that passed them all.

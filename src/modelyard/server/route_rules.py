@@ -183,6 +183,13 @@ GET    /api/v1/docs/assets  public
 GET    /health  public
 GET    /version  public
 GET    /api/v1/whoami  read
+GET    /static/{name}  public
+GET    /  read
+GET    /models  read
+GET    /models/{name}  read
+POST   /models/{name}/aliases  write
+GET    /models/{name}/versions/{version}  read
+GET    /models/{name}/diff  read
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin
 GET    /api/v1/users/{name}  read

@@ -190,6 +190,11 @@ GET    /models/{name}  read
 POST   /models/{name}/aliases  write
 GET    /models/{name}/versions/{version}  read
 GET    /models/{name}/diff  read
+GET    /experiments  read
+GET    /experiments/{experiment_id}  read
+GET    /runs/{run_id}  read
+GET    /runs/{run_id}/preview/{path:path}  read
+GET    /compare  read
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin
 GET    /api/v1/users/{name}  read

@@ -195,6 +195,15 @@ GET    /experiments/{experiment_id}  read
 GET    /runs/{run_id}  read
 GET    /runs/{run_id}/preview/{path:path}  read
 GET    /compare  read
+GET    /datasets  read
+GET    /datasets/{name}  read
+GET    /audit  read
+GET    /admin/users  admin
+POST   /admin/users/{name}/disabled  admin
+GET    /admin/tokens  admin
+POST   /admin/tokens/{token_id}/revoke  admin
+GET    /admin/roles  admin
+GET    /login  public
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin
 GET    /api/v1/users/{name}  read

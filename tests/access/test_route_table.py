@@ -33,7 +33,8 @@ def test_every_route_has_a_rule_and_every_rule_a_route(app) -> None:  # type: ig
 def test_only_health_version_and_docs_are_public() -> None:
     public = sorted(p for (_, p), rule in RULES.items() if rule == "public")
     assert public == ["/api/v1/docs", "/api/v1/docs/assets", "/api/v1/docs/init.js",
-                      "/api/v1/openapi.json", "/health", "/version"]
+                      "/api/v1/openapi.json", "/health", "/login", "/static/{name}",
+                      "/version"]
 
 
 def test_a_route_without_a_rule_is_refused(app, http, admin_token) -> None:  # type: ignore[no-untyped-def]

@@ -47,10 +47,9 @@ def _trail(request: Request, name: str, number: int) -> list[Event]:
     ident = f"{name}/{number}"
     mine = []
     for e in events.items:
-        if e.entity_type == "version" and e.entity_id == ident:
-            mine.append(e)
-        elif e.entity_type == "alias" and number in (
-                (e.before or {}).get("version"), (e.after or {}).get("version")):
+        about_alias = e.entity_type == "alias" and number in (
+            (e.before or {}).get("version"), (e.after or {}).get("version"))
+        if about_alias or (e.entity_type == "version" and e.entity_id == ident):
             mine.append(e)
     return mine[:200]
 

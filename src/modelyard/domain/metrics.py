@@ -23,6 +23,9 @@ from modelyard.domain.validation import check_int, check_max_results, check_metr
 from modelyard.errors import InvalidParameter, NotFound
 
 
+MAX_SERIES_POINTS = 1_000_000  # points one chart series reads before it is reduced
+
+
 class MetricOps(TrackingBase):
     def log_param(self, actor: Principal, run_id: str, key: str, value: Any) -> None:
         self.log_batch(actor, run_id, params=[(key, value)])
@@ -104,6 +107,15 @@ class MetricOps(TrackingBase):
             row = self._run_row(tx, run_id)
             items = tx.tracking.metric_history(row.id, key, offset, limit + 1)
         return page_of(items, offset, limit)
+
+    def metric_series(self, actor: Principal, run_id: str, key: str,
+                      limit: int = MAX_SERIES_POINTS) -> list[tuple[float, float]]:
+        """A metric's (step, value) points in step order, at most ``limit``: the whole
+        series a chart reduces, without building a record per point."""
+        check_metric_key(key)
+        with self.store.read() as tx:
+            row = self._run_row(tx, run_id)
+            return tx.tracking.metric_points(row.id, key, max(1, min(limit, MAX_SERIES_POINTS)))
 
 
 def _short(value: str) -> str:

@@ -30,21 +30,29 @@ def lttb(points: Sequence[Point], threshold: int = MAX_POINTS) -> list[Point]:
     n = len(points)
     if threshold >= n or threshold < 3:
         return list(points)
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    # prefix sums: the mean of any bucket in constant time
+    sx, sy = [0.0], [0.0]
+    for x, y in points:
+        sx.append(sx[-1] + x)
+        sy.append(sy[-1] + y)
     out = [points[0]]
     every = (n - 2) / (threshold - 2)
     a = 0
     for i in range(threshold - 2):
-        start, end = int(math.floor(i * every)) + 1, int(math.floor((i + 1) * every)) + 1
-        nxt_start, nxt_end = end, min(int(math.floor((i + 2) * every)) + 1, n)
+        start, end = int(i * every) + 1, int((i + 1) * every) + 1
+        nxt_start, nxt_end = end, min(int((i + 2) * every) + 1, n)
         if nxt_end <= nxt_start:
             nxt_start, nxt_end = n - 1, n
-        avg_x = sum(p[0] for p in points[nxt_start:nxt_end]) / (nxt_end - nxt_start)
-        avg_y = sum(p[1] for p in points[nxt_start:nxt_end]) / (nxt_end - nxt_start)
-        ax, ay = points[a]
+        count = nxt_end - nxt_start
+        avg_x = (sx[nxt_end] - sx[nxt_start]) / count
+        avg_y = (sy[nxt_end] - sy[nxt_start]) / count
+        ax, ay = xs[a], ys[a]
+        dx, dy = ax - avg_x, avg_y - ay
         best, best_area = start, -1.0
         for j in range(start, min(end, n - 1)):
-            px, py = points[j]
-            area = abs((ax - avg_x) * (py - ay) - (ax - px) * (avg_y - ay))
+            area = abs(dx * (ys[j] - ay) - (ax - xs[j]) * dy)
             if area > best_area:
                 best, best_area = j, area
         out.append(points[best])
@@ -64,8 +72,10 @@ def _fmt(v: float) -> str:
 
 
 def _finite(points: Sequence[Point], log: bool) -> list[Point]:
-    return [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)
-            and (not log or y > 0)]
+    isfinite = math.isfinite
+    if log:
+        return [(x, y) for x, y in points if isfinite(y) and y > 0 and isfinite(x)]
+    return [(x, y) for x, y in points if isfinite(y) and isfinite(x)]
 
 
 def _frame(x0: float, x1: float, y0: float, y1: float, log: bool, xlabel: str) -> list[str]:
@@ -99,8 +109,9 @@ def _bounds(all_points: list[Point]) -> tuple[float, float, float, float]:
 
 def line_chart(series: Sequence[tuple[str, Sequence[Point]]], *, log: bool = False,
                xlabel: str = "step", title: str = "") -> Markup:
-    """An SVG of the series overlaid (each reduced to :data:`MAX_POINTS`)."""
-    cleaned = [(name, lttb(_finite(sorted(pts), log))) for name, pts in series]
+    """An SVG of the series overlaid (each reduced to :data:`MAX_POINTS`); each series
+    comes in x order (a metric's history is in step order)."""
+    cleaned = [(name, lttb(_finite(pts, log))) for name, pts in series]
     cleaned = [(n, [(x, math.log10(y) if log else y) for x, y in p]) for n, p in cleaned if p]
     label = escape(title or ", ".join(n for n, _ in series))
     head = (f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{label}" '

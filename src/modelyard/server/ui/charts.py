@@ -128,6 +128,8 @@ def line_chart(series: Sequence[tuple[str, Sequence[Point]]], *, log: bool = Fal
     for i, (name, pts) in enumerate(cleaned):
         coords = " ".join(f"{(x - x0) / (x1 - x0) * 1000:.2f},{1000 - (y - y0) / (y1 - y0) * 1000:.2f}"
                           for x, y in pts)
+        if len(pts) == 1:
+            coords = f"{coords} {coords}"  # a zero-length line with round caps: a dot
         parts.append(f'<polyline class="s{i % 8}" vector-effect="non-scaling-stroke" '
                      f'data-n="{len(pts)}" points="{coords}"><title>{escape(name)}</title></polyline>')
     parts.append("</svg>")

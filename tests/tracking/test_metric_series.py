@@ -32,3 +32,22 @@ def test_lttb_keeps_ends_and_peaks() -> None:
     assert (33_333.0, points[33_333][1]) in reduced  # the spike survives
     assert [p[0] for p in reduced] == sorted(p[0] for p in reduced)
     assert lttb(points[:10]) == points[:10]
+
+
+def test_a_long_series_comes_as_its_envelope(services) -> None:  # type: ignore[no-untyped-def]
+    t = services.tracking
+    run = t.create_run(ANONYMOUS, "0", "long")
+    n = 3000
+    values = [math.sin(s / 50) + (9.0 if s == 1234 else 0.0) for s in range(n)]
+    t.log_batch(ANONYMOUS, run.run_id, metrics=[
+        {"key": "loss", "value": v, "step": s, "timestamp": s} for s, v in enumerate(values)]
+        + [{"key": "loss", "value": math.nan, "step": n, "timestamp": n}])
+    whole = t.metric_series(ANONYMOUS, run.run_id, "loss", envelope_above=n + 1)
+    assert len(whole) == n + 1  # not longer than the bound: every point
+    env = t.metric_series(ANONYMOUS, run.run_id, "loss", envelope_above=400)
+    assert 200 <= len(env) <= 400
+    steps = [s for s, _ in env]
+    assert steps == sorted(steps) and steps[0] == 0.0 and steps[-1] == n - 1
+    assert max(v for _, v in env) == max(values)  # the spike is kept
+    assert min(v for _, v in env) == min(values)
+    assert all(math.isfinite(v) for _, v in env)

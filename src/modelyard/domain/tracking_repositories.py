@@ -113,6 +113,9 @@ class MetricRepository(Protocol):
 
     def metric_points(self, run_id: int, key: str, limit: int) -> list[tuple[float, float]]: ...
 
+    def metric_envelope(self, run_id: int, key: str, buckets: int,
+                        above: int = 0) -> tuple[int, list[tuple[float, float]]]: ...
+
     def metric_keys(self, run_id: int) -> list[str]: ...
 
 

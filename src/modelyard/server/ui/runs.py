@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from modelyard.domain.entities import Run
 from modelyard.errors import InvalidParameter
-from modelyard.server.ui.charts import Point, line_chart, scatter
+from modelyard.server.ui.charts import MAX_POINTS, Point, line_chart, scatter
 from modelyard.server.ui.common import attempt, principal, query_with, services, to_number
 from modelyard.server.ui.render import page
 
@@ -21,6 +21,7 @@ router = APIRouter()
 NOTE_TAG = "mlflow.note.content"
 PREVIEW_BYTES = 64 * 1024
 MAX_HISTORY = 1_000_000  # points read for one chart series before it is reduced
+ENVELOPE_ABOVE = 4 * MAX_POINTS  # longer series come as the database's envelope
 TEXT_EXT = {".txt", ".log", ".md", ".json", ".yaml", ".yml", ".py", ".cfg", ".ini", ".toml"}
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
@@ -88,9 +89,12 @@ def experiment_page(request: Request, experiment_id: str, q: str = "",
 
 
 def history(request: Request, run_id: str, key: str) -> list[Point]:
-    """Every (step, value) of a metric (up to a million; the chart reduces them)."""
+    """A metric's (step, value) points, for a chart to reduce to its 5,000: every point
+    of a series up to 20,000 long, the envelope of 10,000 step buckets (20,000 points,
+    made by the database) of a longer one."""
     s, who = services(request), principal(request)
-    return s.tracking.metric_series(who, run_id, key, MAX_HISTORY)
+    return s.tracking.metric_series(who, run_id, key, MAX_HISTORY,
+                                    envelope_above=ENVELOPE_ABOVE)
 
 
 def _preview(request: Request, run_id: str, path: str, kind: str) -> dict[str, Any]:

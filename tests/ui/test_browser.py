@@ -56,6 +56,9 @@ def test_search_version_lineage_run_chart_compare(site: Site) -> None:
     assert "scale=log" in page.url
     # compare two runs from the experiment's page
     page.goto(f"/experiments/{site.data.experiment_id}")
+    page.fill("input[data-filter-table=runs]", "train-2")  # live filtering (script)
+    assert page.locator("#runs tbody tr:visible").count() == 1
+    page.fill("input[data-filter-table=runs]", "")
     boxes = page.locator("#runs input[type=checkbox]")
     boxes.nth(0).check()
     boxes.nth(1).check()
@@ -158,6 +161,9 @@ def test_pages_are_locked_down(site: Site) -> None:
     assert text.headers["content-security-policy"] == "sandbox"
     html = ctx.request.get(f"/runs/{run}/preview/reports/page.html")
     assert html.status == 400
+    one = page.goto(f"/compare?run={run}")
+    assert one is not None and one.status == 400
+    assert "2 to 10 runs" in page.inner_text("main")
     page.goto(f"/datasets/{site.data.dataset}")
     assert page.locator("#schema tbody tr").count() == 2
     assert page.locator("#used-by a").count() == 1

@@ -1,5 +1,6 @@
 """Screenshots of the web UI's main pages into docs/ui/ (shown in the README):
-`python scripts/ui_screenshots.py [--dark]`.
+`python scripts/ui_screenshots.py`, and `--dark --only version run compare` for the
+dark ones the README shows.
 
 Reuses the browser tests' setup: a fresh store in a temporary folder, the seed data
 made through the SDK (tests/ui/seed.py), the live loopback server of the tests, and
@@ -29,6 +30,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default=str(ROOT / "docs" / "ui"), help="folder for the PNGs")
     ap.add_argument("--dark", action="store_true", help="the dark theme")
+    ap.add_argument("--only", nargs="*", default=None, help="these pages only (names)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -62,6 +64,8 @@ def main() -> int:
                                           color_scheme="dark" if args.dark else "light")
                 page = ctx.new_page()
                 for name, path in pages.items():
+                    if args.only and name not in args.only:
+                        continue
                     page.goto(path)
                     target = out / f"{name}{suffix}.png"
                     page.screenshot(path=str(target), full_page=True)

@@ -160,6 +160,8 @@ def scatter(points: Sequence[tuple[str, object, float]], *, xlabel: str,
         return Markup(head + f'<text class="axis" x="{W / 2}" y="{H / 2}" '
                       'text-anchor="middle">no points to draw</text></svg>')
     x0, x1, y0, y1 = _bounds([(x, y) for _, x, y in pts])
+    px, py = (x1 - x0) * 0.05, (y1 - y0) * 0.05  # no dot on the frame
+    x0, x1, y0, y1 = x0 - px, x1 + px, y0 - py, y1 + py
     parts = [head] + _frame(x0, x1, y0, y1, False, f"{xlabel} → {ylabel}")
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     for lbl, x, y in pts:

@@ -184,3 +184,32 @@ def test_pages_are_locked_down(site: Site) -> None:
     page.goto("/models/fraud-detector")
     assert "/login?next=" in page.url
     anon.close()
+
+
+def test_phone_screen_and_keyboard(site: Site) -> None:
+    ctx = site.context("root", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = ctx.new_page()
+    d = site.data
+    for path in ("/models", f"/models/{d.model}", f"/models/{d.model}/versions/{d.versions[-2]}",
+                 f"/runs/{d.run_ids[0]}", f"/experiments/{d.experiment_id}", "/audit",
+                 "/compare?" + "&".join(f"run={r}" for r in d.run_ids)):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 392, (path, width)  # wide tables and pictures scroll in their box
+    ctx.close()
+    ctx = site.context("root")
+    page = ctx.new_page()
+    page.goto("/models")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # the chart takes the keyboard: + zooms in, Escape resets
+    page.goto(f"/runs/{d.run_ids[0]}")
+    page.focus("#metric-chart svg.chart")
+    page.keyboard.press("+")
+    assert page.locator("svg.plot").get_attribute("viewBox") != "0 0 1000 1000"
+    page.keyboard.press("Escape")
+    assert page.locator("svg.plot").get_attribute("viewBox") == "0 0 1000 1000"
+    _only_own(site)
+    ctx.close()

@@ -6,6 +6,8 @@ an alias and a stage."""
 from __future__ import annotations
 
 import math
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,19 @@ class Seeded:
     model: str
     versions: list[int]
     dataset: str
+
+
+def png(width: int = 8, height: int = 6) -> bytes:
+    """A small valid PNG (a gradient), made here: no image library needed."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 30 % 256, y * 40 % 256, 128)) for x in range(width))
+        for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def seed(client: Any, tmp: Path, *, model: str = "fraud-detector", runs: int = 3,
@@ -49,6 +64,7 @@ def seed(client: Any, tmp: Path, *, model: str = "fraud-detector", runs: int = 3
         (art / "report.txt").write_text(f"run {i + 1}: auc {0.80 + 0.05 * i:.2f}\n")
         (art / "confusion.csv").write_text("actual,predicted,count\n0,0,40\n0,1,3\n1,1,7\n")
         (art / "page.html").write_text("<script>document.title='pwned'</script>")
+        (art / "roc.png").write_bytes(png())
         client.log_artifacts(rid, art, "reports")
         if i == 0:
             client.log_dataset(data, "transactions", run_id=rid)
@@ -67,7 +83,9 @@ def seed(client: Any, tmp: Path, *, model: str = "fraud-detector", runs: int = 3
     (derived / "weights").mkdir(parents=True, exist_ok=True)
     (derived / "MLmodel").write_text("flavor: test\n")
     (derived / "weights" / "w.bin").write_bytes(b"d" * 900)
-    v = client.register(model, derived, parents=[f"{model}/{versions[-1]}"])
+    v = client.register(model, derived, parents=[f"{model}/{versions[-1]}"], signature={
+        "inputs": [{"name": "amount", "type": "double"}, {"name": "country", "type": "string"}],
+        "outputs": [{"name": "score", "type": "double"}]})
     versions.append(v.version)
     client.set_alias(model, "champion", versions[-2])
     client.transition_stage(model, versions[-2], "Production")

@@ -155,7 +155,15 @@ def test_pages_are_locked_down(site: Site) -> None:
     assert page.locator("#preview table.csv tr").count() == 4
     page.goto(f"/runs/{run}")
     assert "<script>" not in page.locator(".notes").inner_html()
-    assert page.locator("#artifacts a:text('preview')").count() == 2  # not the .html
+    img = ctx.request.get(f"/runs/{run}/preview/reports/roc.png")
+    assert img.status == 200 and img.headers["content-type"] == "image/png"
+    assert img.headers["content-security-policy"] == "sandbox"
+    vpage = ctx.new_page()
+    vpage.goto(f"/models/{site.data.model}/versions/{site.data.versions[-1]}")
+    sig = vpage.locator("table.signature")
+    assert sig.count() == 2
+    assert sig.nth(0).locator("tbody tr").all_inner_texts()[0].split() == ["amount", "double"]
+    assert page.locator("#artifacts a:text('preview')").count() == 3  # not the .html
     text = ctx.request.get(f"/runs/{run}/preview/reports/report.txt")
     assert text.status == 200 and text.headers["content-type"].startswith("text/plain")
     assert text.headers["content-security-policy"] == "sandbox"
@@ -213,3 +221,23 @@ def test_phone_screen_and_keyboard(site: Site) -> None:
     assert page.locator("svg.plot").get_attribute("viewBox") == "0 0 1000 1000"
     _only_own(site)
     ctx.close()
+
+
+def test_image_preview_and_an_admin_revokes_a_token(site: Site) -> None:
+    ctx = site.context("root")
+    page = ctx.new_page()
+    page.goto(f"/runs/{site.data.run_ids[0]}?preview=reports/roc.png")
+    img = page.locator("#preview img.preview")
+    img.wait_for()
+    assert page.evaluate("document.querySelector('#preview img').naturalWidth") == 8
+    viewer = site.context("viewer")
+    assert viewer.new_page().goto("/models").status == 200  # type: ignore[union-attr]
+    page.goto("/admin/tokens")
+    page.on("dialog", lambda d: d.accept())  # the page asks before revoking
+    row = page.locator("#tokens tr", has_text="viewer")
+    row.locator("button:text('Revoke')").click()
+    page.wait_for_url("**/admin/tokens")
+    assert "revoked" in page.locator("#tokens tr", has_text="viewer").inner_text()
+    refused = viewer.request.get("/api/v1/models")
+    assert refused.status == 401
+    _only_own(site)

@@ -231,7 +231,8 @@ def test_image_preview_and_an_admin_revokes_a_token(site: Site) -> None:
     img.wait_for()
     assert page.evaluate("document.querySelector('#preview img').naturalWidth") == 8
     viewer = site.context("viewer")
-    assert viewer.new_page().goto("/models").status == 200  # type: ignore[union-attr]
+    first = viewer.new_page().goto("/models")
+    assert first is not None and first.status == 200
     page.goto("/admin/tokens")
     page.on("dialog", lambda d: d.accept())  # the page asks before revoking
     row = page.locator("#tokens tr", has_text="viewer")

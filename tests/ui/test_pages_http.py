@@ -5,6 +5,8 @@ the form token, and the APIs keep answering JSON beside the pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from fastapi.routing import APIRoute
 
@@ -13,8 +15,8 @@ from modelyard.server.route_rules import RULES
 FILLERS = ["x", "1", "..%2f%00x", "%3Cscript%3E"]
 
 
-def _ui_routes(app):  # type: ignore[no-untyped-def]
-    def walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+def _ui_routes(app: Any) -> Iterator[tuple[str, str]]:
+    def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
         for route in routes:
             if isinstance(route, APIRoute):
                 yield prefix + route.path, route.methods
@@ -22,13 +24,13 @@ def _ui_routes(app):  # type: ignore[no-untyped-def]
                 ctx = getattr(route, "include_context", None)
                 yield from walk(route.original_router.routes,
                                 prefix + (getattr(ctx, "prefix", "") or ""))
-    for path, methods in walk(app.routes):
+    for path, methods in walk(list(app.routes)):
         if not path.startswith(("/api/", "/ajax-api/", "/health", "/version")):
             for m in sorted(methods - {"HEAD", "OPTIONS"}):
                 yield m, path
 
 
-def test_junk_in_every_page_route(app, http) -> None:  # type: ignore[no-untyped-def]
+def test_junk_in_every_page_route(app: Any, http: Any) -> None:
     seen = 0
     for method, route in _ui_routes(app):
         assert (method, route) in RULES
@@ -51,7 +53,7 @@ def test_junk_in_every_page_route(app, http) -> None:  # type: ignore[no-untyped
     assert seen > 60
 
 
-def test_pages_and_apis_side_by_side(http) -> None:  # type: ignore[no-untyped-def]
+def test_pages_and_apis_side_by_side(http: Any) -> None:
     page = http.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert 'src="/static/app.js"' in page.text and "<script>" not in page.text

@@ -101,6 +101,8 @@ def roles_page(request: Request) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    """Sign in with a password or a token (the form posts to ``/auth/login``)."""
+    """Sign in with a password or a token (the forms post to ``/auth/login``), and the
+    single sign-on button when the server has the OIDC route."""
     safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
-    return page(request, "login.html", title="Sign in", next=safe_next)
+    sso = any(getattr(r, "path", "") == "/auth/oidc/login" for r in request.app.routes)
+    return page(request, "login.html", title="Sign in", next=safe_next, sso=sso)

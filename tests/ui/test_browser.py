@@ -150,6 +150,13 @@ def test_pages_are_locked_down(site: Site) -> None:
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert resp.headers["x-frame-options"] == "DENY"
     assert page.locator("#models a:text('fraud-detector')").count() == 1
+    for query, found in (("stage=Production", 1), ("alias=champion", 1), ("alias=nope", 0),
+                         ("tag=team%3Drisk", 1), ("tag=team%3Dother", 0),
+                         ("project=default", 1)):
+        page.goto(f"/models?{query}")
+        assert page.locator("#models a:text('fraud-detector')").count() == found, query
+    page.goto("/models?q=name+%3D")
+    assert page.locator("p.error[role=alert]").count() == 1  # a bad filter says why
     run = site.data.run_ids[0]
     page.goto(f"/runs/{run}?preview=reports/confusion.csv")
     assert page.locator("#preview table.csv tr").count() == 4

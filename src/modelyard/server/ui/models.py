@@ -24,6 +24,7 @@ from modelyard.server.ui.render import page, seg
 
 router = APIRouter()
 PAGE_SIZE = 50
+MAX_QUICK_PAGES = 10  # a stage or alias quick filter looks at 10,000 versions at most
 ORDERS = {"updated": "updated_at DESC", "name": "name ASC", "created": "created_at DESC"}
 
 
@@ -44,9 +45,16 @@ def _model_filter(request: Request, q: str, tag: str, stage: str, alias: str,
         parts.append(f"project = {quote_value(project)}")
     for field, value in (("stage", stage), ("alias", alias)):
         if value:
-            found = s.registry.search_versions(who, f"{field} = {quote_value(value)}",
-                                               max_results=1000)
-            names = sorted({v.model for v in found.items}) or ["\x00none"]
+            names_found: set[str] = set()
+            token = None
+            for _ in range(MAX_QUICK_PAGES):
+                found = s.registry.search_versions(who, f"{field} = {quote_value(value)}",
+                                                   max_results=1000, page_token=token)
+                names_found.update(v.model for v in found.items)
+                token = found.next_page_token
+                if not token:
+                    break
+            names = sorted(names_found) or ["\x00none"]
             parts.append("name IN (" + ", ".join(quote_value(n) for n in names) + ")")
     return " AND ".join(parts) or None
 

@@ -28,6 +28,10 @@ MAX_QUICK_PAGES = 10  # a stage or alias quick filter looks at 10,000 versions a
 ORDERS = {"updated": "updated_at DESC", "name": "name ASC", "created": "created_at DESC"}
 
 
+class _NoMatch(Exception):
+    """A quick filter that no model passes: no search at all."""
+
+
 def _model_filter(request: Request, q: str, tag: str, stage: str, alias: str,
                   project: str) -> str | None:
     """The user's filter and the quick filters, joined with AND.  Stage and alias are
@@ -54,7 +58,9 @@ def _model_filter(request: Request, q: str, tag: str, stage: str, alias: str,
                 token = found.next_page_token
                 if not token:
                     break
-            names = sorted(names_found) or ["\x00none"]
+            if not names_found:
+                raise _NoMatch
+            names = sorted(names_found)
             parts.append("name IN (" + ", ".join(quote_value(n) for n in names) + ")")
     return " AND ".join(parts) or None
 
@@ -87,6 +93,8 @@ def models_list(request: Request, q: str = "", tag: str = "", stage: str = "",
         models, next_token = found.items, found.next_page_token
     except InvalidParameter as exc:
         models, next_token, error = [], None, exc.message
+    except _NoMatch:
+        models, next_token = [], None
     projects = attempt(s.registry.list_projects, who, default=[])
     return page(request, "models.html", title="Models", models=models, error=error,
                 stages=_stages_of(request, [m.name for m in models]),

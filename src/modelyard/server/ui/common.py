@@ -9,14 +9,12 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from modelyard.domain.entities import Principal
 from modelyard.errors import ModelyardError
 from modelyard.server.deps import services
 from modelyard.server.ui.render import principal
-from modelyard.services import Services
 
-__all__ = ["Principal", "Services", "principal", "services", "quote_value", "quote_key",
-           "query_with", "see_other", "attempt", "to_number"]
+__all__ = ["principal", "services", "quote_value", "quote_key", "query_with", "see_other",
+           "attempt", "to_number"]
 
 
 def quote_value(value: str) -> str:

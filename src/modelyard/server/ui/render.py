@@ -10,7 +10,6 @@ markdown-it-py with raw HTML off and then cleaned by nh3 (an allow-list sanitize
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -68,14 +67,10 @@ def seg(value: Any) -> str:
     return quote(str(value), safe="")
 
 
-def as_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str)
-
-
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
-ENV.filters.update(markdown=markdown, when=when, size=size, num=num, seg=seg, json=as_json)
+ENV.filters.update(markdown=markdown, when=when, size=size, num=num, seg=seg)
 
 
 def principal(request: Request) -> Principal:

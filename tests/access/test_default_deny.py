@@ -8,6 +8,7 @@ import re
 import httpx
 
 from modelyard.client.http import HttpClient
+from modelyard.server.paths import PROBES, is_api_path
 from modelyard.server.route_rules import rule_for
 from tests.access.test_route_table import _walk
 
@@ -28,6 +29,14 @@ def test_every_route_without_a_credential(app, http, admin_token) -> None:  # ty
         if rule == "public" or "{path:path}" in path and path.startswith("/api/v1/docs"):
             continue
         resp = _call(http, method, path, {})
+        if not is_api_path(path) and not path.startswith(PROBES):  # a web UI page
+            if method == "GET":  # a browser is sent to sign in
+                assert resp.status_code == 303, (method, path, resp.status_code)
+                assert resp.headers["location"].startswith("/login?next=")
+            else:
+                assert resp.status_code == 401 and "UNAUTHENTICATED" in resp.text, (method, path)
+            checked += 1
+            continue
         assert resp.status_code == 401, (method, path, resp.status_code, resp.text)
         assert resp.json()["error_code"] == "UNAUTHENTICATED"
         checked += 1

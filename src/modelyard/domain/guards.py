@@ -42,7 +42,7 @@ C = TypeVar("C", bound=type)
 
 TRACKING_RULES: dict[str, Permission] = {
     "get_experiment": R, "get_experiment_by_name": R, "search_experiments": R, "get_run": R,
-    "search_runs": R, "get_metric_history": R, "list_run_artifacts": R,
+    "search_runs": R, "get_metric_history": R, "metric_series": R, "list_run_artifacts": R,
     "run_artifact_entry": R, "run_artifact_files": R,
     "create_experiment": W, "rename_experiment": W, "set_experiment_tag": W,
     "delete_experiment_tag": W, "create_run": W, "update_run": W, "delete_run": W,

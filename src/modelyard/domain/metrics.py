@@ -23,6 +23,9 @@ from modelyard.domain.validation import check_int, check_max_results, check_metr
 from modelyard.errors import InvalidParameter, NotFound
 
 
+MAX_SERIES_POINTS = 1_000_000  # points one chart series reads before it is reduced
+
+
 class MetricOps(TrackingBase):
     def log_param(self, actor: Principal, run_id: str, key: str, value: Any) -> None:
         self.log_batch(actor, run_id, params=[(key, value)])
@@ -104,6 +107,25 @@ class MetricOps(TrackingBase):
             row = self._run_row(tx, run_id)
             items = tx.tracking.metric_history(row.id, key, offset, limit + 1)
         return page_of(items, offset, limit)
+
+    def metric_series(self, actor: Principal, run_id: str, key: str,
+                      limit: int = MAX_SERIES_POINTS, *,
+                      envelope_above: int | None = None) -> list[tuple[float, float]]:
+        """A metric's (step, value) points in step order, at most ``limit``: the whole
+        series a chart reduces, without building a record per point.  With
+        ``envelope_above``, a series longer than that comes as its envelope instead
+        (``envelope_above // 2`` step buckets, each its lowest value at its first step
+        and its highest at its last; NaN and infinities left out), computed by the
+        database: what a chart draws is the same, and far fewer rows are read."""
+        check_metric_key(key)
+        with self.store.read() as tx:
+            row = self._run_row(tx, run_id)
+            if envelope_above is not None:
+                count, points = tx.tracking.metric_envelope(
+                    row.id, key, max(1, envelope_above // 2), above=envelope_above)
+                if count > envelope_above:
+                    return points
+            return tx.tracking.metric_points(row.id, key, max(1, min(limit, MAX_SERIES_POINTS)))
 
 
 def _short(value: str) -> str:

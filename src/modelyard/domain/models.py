@@ -18,7 +18,7 @@ from modelyard.domain.validation import (
     check_tags,
 )
 from modelyard.domain.roles import Permission
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, ModelyardError, NotFound
 
 MODEL_FIELDS = FieldSet(
     attributes={
@@ -74,6 +74,21 @@ class ModelOps(ProjectOps):
             model = find_model(tx, name, deleted=deleted)
             self._allow(actor, Permission.READ, model)
             return tx.registry.model_entity(model)
+
+    def permissions_on(self, actor: Principal, name: str) -> frozenset[str]:
+        """The permissions (``read``, ``write``, ``manage``, ``admin``) the actor holds on
+        a model it may read, so an interface offers only the actions it would allow."""
+        with self.store.read() as tx:
+            model = find_model(tx, name)
+            self._allow(actor, Permission.READ, model)
+            held = set()
+            for perm in Permission:
+                try:
+                    self._allow(actor, perm, model)
+                except ModelyardError:
+                    continue
+                held.add(perm.name.lower())
+            return frozenset(held)
 
     def search_models(self, actor: Principal, filter: str | None = None,
                       order_by: list[str] | None = None, max_results: int | None = None,

@@ -11,7 +11,17 @@ from fastapi import Depends, FastAPI
 import modelyard
 from modelyard.config import Settings
 from modelyard.hostcheck import HostCheck
-from modelyard.server import api_v1, auth, docs, dvc_remote, errors, health, mlflow_compat, sso
+from modelyard.server import (
+    api_v1,
+    auth,
+    docs,
+    dvc_remote,
+    errors,
+    health,
+    mlflow_compat,
+    sso,
+    ui,
+)
 from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
@@ -44,13 +54,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     # Single sign-on: the OIDC client fetches the issuer's documents lazily, on first use.
     app.state.oidc = OidcClient(services.settings) if services.settings.oidc_issuer else None
-    errors.install(app)
+    errors.install(app, pages=ui.error_page)
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
     app.include_router(health.router())
     app.include_router(dvc_remote.router())
     app.include_router(sso.router())
     docs.install(app, "/api/v1/openapi.json")
+    # The web UI last: its paths never shadow an API route.
+    app.include_router(ui.router())
     # Outermost last: every response gets its headers and request id, then the Host
     # check, the cross-site check and the body limits run before any route, and an
     # Idempotency-Key is honoured last, on a request that passed them all.

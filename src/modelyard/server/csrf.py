@@ -10,8 +10,12 @@ for requests that a browser can never send without asking first, because PUT, PA
 and DELETE are not simple methods: a PUT to a blob upload route (bytes of any type),
 and PUT, PATCH and DELETE on the MLflow-compatible paths, which the mlflow client sends
 without a body (deletes) or with a file's guessed type (artifact uploads, ``text/plain``
-included).  A POST always needs a non-simple content type or the header, on every path
+included).  A POST always needs a non-simple content type or the header, on every API path
 (DVC's HTTP remote pushes an object with a POST of ``application/octet-stream``).
+
+The web UI's pages (every path outside the APIs' prefixes) post HTML forms: those are
+let through here and checked by the UI's own per-session form token
+(:mod:`modelyard.server.ui.csrf`), which every UI form handler reads its fields through.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from modelyard.server.errors import send_error
 from modelyard.server.limits import is_upload_route
+from modelyard.server.paths import is_api_path
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
@@ -36,6 +41,8 @@ def _not_simple(content_type: str) -> bool:
 def allowed(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
     if method not in MUTATING:
         return True
+    if method == "POST" and not is_api_path(path):
+        return True  # a UI form: its token is checked by the UI (see the module docs)
     if method != "POST" and (path.startswith(_MLFLOW_PREFIXES) or is_upload_route(method, path)):
         return True
     if any(h in headers for h in CUSTOM_HEADERS):

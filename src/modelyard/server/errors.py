@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelyard.server.mlflow_compat.messages import is_mlflow_path, mlflow_message
@@ -89,9 +90,24 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "invalid request: " + "; ".join(parts)
 
 
-def install(app: FastAPI) -> None:
+# An adapter that answers in pages (the web UI): its error page for a request of its
+# own, or None for every other request (answered in JSON).
+PageErrors = Callable[[Request, int, str, str], Response | None]
+
+
+def install(app: FastAPI, pages: PageErrors | None = None) -> None:
+    def as_page(request: Request, status: int, code: str, message: str) -> Response | None:
+        return pages(request, status, code, message) if pages is not None else None
+
     @app.exception_handler(ModelyardError)
-    async def _domain(request: Request, exc: ModelyardError) -> JSONResponse:
+    async def _domain(request: Request, exc: ModelyardError) -> Response:
+        shown = exc.message if exc.http_status < 500 else _GENERIC_5XX.get(
+            exc.code, "internal server error; see the server log")
+        found = as_page(request, exc.http_status, exc.code, shown)
+        if found is not None:
+            if exc.http_status >= 500:
+                log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
+            return found
         if exc.http_status >= 500:
             # The cause's traceback is not logged: a driver's exception text can hold
             # values of the statement; the message is written to be logged.
@@ -104,17 +120,20 @@ def install(app: FastAPI) -> None:
         return error_response(exc.code, message, exc.http_status, _auth_headers(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response("INVALID_PARAMETER_VALUE", _describe_validation(exc), 400)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        message = _describe_validation(exc)
+        return as_page(request, 400, "INVALID_PARAMETER_VALUE", message) or error_response(
+            "INVALID_PARAMETER_VALUE", message, 400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500
                                  else "INVALID_PARAMETER_VALUE")
         message = str(exc.detail)
         if exc.status_code in (404, 405):
             message = f"no endpoint {request.method} {request.url.path}"
-        return error_response(code, message, exc.status_code)
+        return as_page(request, exc.status_code, code, message) or error_response(
+            code, message, exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -32,10 +32,14 @@ from modelyard.domain.ports import BlobStore, Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
+from modelyard.domain.webhook_worker import DeliveryWorker, WorkerConfig
+from modelyard.domain.webhooks import WebhookService
+from modelyard.outbound import OutboundPolicy, SafeSender
 from modelyard.errors import ModelyardError
 from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
+from modelyard.store.webhooks_repo import SqlWebhookStore
 
 log = logging.getLogger("modelyard.server")
 
@@ -58,6 +62,7 @@ class Services:
     fsck: FsckService
     idempotency: IdempotencyService
     access: AccessService
+    webhooks: WebhookService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -100,10 +105,25 @@ class Services:
             fsck=FsckService(blob_service, SqlManifestIndex(store)),
             idempotency=IdempotencyService(SqlIdempotencyStore(store), clock),
             access=access,
+            webhooks=WebhookService(store, SqlWebhookStore(store), access,
+                                    _sender(settings), clock),
         )
+
+    def delivery_worker(self) -> DeliveryWorker:
+        """The webhook delivery worker of a server process (started by the app)."""
+        s = self.settings
+        return DeliveryWorker(self.webhooks.webhooks, self.webhooks.sender, self.clock,
+                              WorkerConfig(timeout=s.webhook_timeout_seconds,
+                                           retry_for_s=s.webhook_retry_seconds,
+                                           backoff_s=s.webhook_backoff_ms / 1000))
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def _sender(settings: Settings) -> SafeSender:
+    return SafeSender(OutboundPolicy(settings.allow_webhook_hosts),
+                      timeout=settings.webhook_timeout_seconds)
 
 
 def start_up(settings: Settings) -> None:

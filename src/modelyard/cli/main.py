@@ -93,6 +93,7 @@ def _register() -> None:
         tokens,
         users,
         versions,
+        webhooks,
     )
 
     cli.add_command(models.models)
@@ -115,6 +116,7 @@ def _register() -> None:
     cli.add_command(tokens.tokens)
     cli.add_command(roles.roles)
     cli.add_command(login.login)
+    cli.add_command(webhooks.webhooks)
     for name, cmd in cli.commands.items():
         _add_global_options(cmd, name)
 

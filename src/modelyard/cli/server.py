@@ -24,9 +24,12 @@ from modelyard.hostcheck import is_loopback
               type=click.Choice(["critical", "error", "warning", "info", "debug", "trace"],
                                 case_sensitive=False),
               help="Server log level (default info, or $MODELYARD_LOG_LEVEL).")
+@click.option("--allow-webhook-hosts", default=None,
+              help="Comma-separated hosts, addresses or networks webhooks may reach besides "
+                   "public addresses (e.g. 127.0.0.1 or 10.0.0.0/8).")
 def server(host: str | None, port: int | None, home: str | None,
            backend_store_uri: str | None, artifacts_uri: str | None, workers: int | None,
-           insecure: bool, log_level: str | None) -> None:
+           insecure: bool, log_level: str | None, allow_webhook_hosts: str | None) -> None:
     """Run the registry server (REST API, MLflow-compatible API)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -39,7 +42,8 @@ def server(host: str | None, port: int | None, home: str | None,
     from modelyard.store.engine import redact
 
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
-                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level}
+                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level,
+                 "allow_webhook_hosts": allow_webhook_hosts}
     settings = Settings.load(overrides)
     check_backend_dependencies(settings.database_url, settings.artifacts_uri)
     # Once here, before any worker opens the store (workers only check the schema).

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client.access_contract import AccessOperations
+from modelyard.client.webhooks_contract import WebhookOperations
 from modelyard.domain.entities import (
     Dataset,
     DatasetVersion,
@@ -39,7 +40,7 @@ from modelyard.domain.refs import VersionRef
 Progress = Callable[[int], None]
 
 
-class ClientOperations(AccessOperations, ABC):
+class ClientOperations(AccessOperations, WebhookOperations, ABC):
     uri: str
 
     @abstractmethod

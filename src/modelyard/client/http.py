@@ -17,6 +17,7 @@ from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.client.verify import verified
+from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
@@ -29,7 +30,7 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpAccessMixin, HttpTrackingMixin, BaseClient):
+class HttpClient(HttpAccessMixin, HttpWebhookMixin, HttpTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
         self.uri = uri.rstrip("/")

@@ -56,6 +56,13 @@ GET    /api/v1/events  read
 GET    /api/v1/projects  read
 POST   /api/v1/projects  write
 POST   /api/v1/admin/gc  admin
+POST   /api/v1/webhooks  write
+GET    /api/v1/webhooks  read
+GET    /api/v1/webhooks/{webhook_id}  read
+PATCH  /api/v1/webhooks/{webhook_id}  write
+DELETE /api/v1/webhooks/{webhook_id}  write
+POST   /api/v1/webhooks/{webhook_id}/test  write
+GET    /api/v1/webhooks/{webhook_id}/deliveries  read
 POST   /api/v1/admin/fsck  admin
 POST   /api/v1/experiments  write
 GET    /api/v1/experiments  read

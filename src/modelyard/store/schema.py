@@ -212,3 +212,4 @@ from modelyard.store import schema_access  # noqa: E402,F401
 from modelyard.store import schema_mlflow  # noqa: E402,F401
 from modelyard.store import schema_tracking  # noqa: E402,F401
 from modelyard.store import schema_idempotency  # noqa: E402,F401
+from modelyard.store import schema_webhooks  # noqa: E402,F401

@@ -14,12 +14,13 @@ from modelyard.server.api_v1 import (
     models,
     runs,
     versions,
+    webhooks,
 )
 
 
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage, fsck, access):
+                   deployments, lineage, fsck, access, webhooks):
         r.include_router(module.router)
     return r

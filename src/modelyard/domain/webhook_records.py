@@ -100,6 +100,14 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    attempt: Attempt
+    status: str  # succeeded | pending (retry at next_attempt_at) | failed
+    next_attempt_at: int
+
+
+@dataclass(frozen=True)
 class NewDelivery:
     webhook_id: int
     event_id: int | None
@@ -141,8 +149,9 @@ class WebhookStore(Protocol):
     def claim(self, owner: str, now: int, lease_ms: int, limit: int,
               only: int | None = None) -> list[Claimed]: ...
 
-    def finish(self, delivery_id: int, owner: str, attempt: Attempt, *, status: str,
-               next_attempt_at: int) -> None: ...
+    def finish(self, outcomes: list[Outcome], owner: str) -> None:
+        """Record attempts (one transaction) and release their leases."""
+        ...
 
 
 @dataclass(frozen=True)

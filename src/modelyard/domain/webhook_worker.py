@@ -20,7 +20,7 @@ from functools import partial
 from modelyard.domain.ports import Clock
 from modelyard.domain.entities import Event
 from modelyard.domain.webhook_records import NewDelivery, Sender, WebhookRecord, WebhookStore
-from modelyard.domain.webhooks import attempt, build
+from modelyard.domain.webhooks import build, send
 from modelyard.errors import ModelyardError
 
 log = logging.getLogger("modelyard.webhooks")
@@ -28,7 +28,7 @@ log = logging.getLogger("modelyard.webhooks")
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    poll: float = 0.1
+    poll: float = 0.05
     timeout: float = 10.0
     retry_for_s: float = 3600.0
     backoff_s: float = 1.0
@@ -78,11 +78,10 @@ class DeliveryWorker:
         if not claimed:
             return 0
         retry_ms, backoff_ms = int(self.config.retry_for_s * 1000), int(self.config.backoff_s * 1000)
-        futures = [self._pool.submit(attempt, self.webhooks, self.sender, c, self.owner,
-                                     self.clock.now_ms, retry_until_ms=retry_ms,
-                                     backoff_ms=backoff_ms) for c in claimed]
-        for f in futures:
-            f.result()
+        futures = [self._pool.submit(send, self.sender, c, self.clock.now_ms,
+                                     retry_until_ms=retry_ms, backoff_ms=backoff_ms)
+                   for c in claimed]
+        self.webhooks.finish([f.result() for f in futures], self.owner)
         return len(claimed)
 
 

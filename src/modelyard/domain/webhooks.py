@@ -37,6 +37,7 @@ from modelyard.domain.webhook_records import (
     Claimed,
     DeliveryRecord,
     NewDelivery,
+    Outcome,
     Sender,
     WebhookRecord,
     WebhookStore,
@@ -189,9 +190,18 @@ class WebhookService:
 
 def attempt(webhooks: WebhookStore, sender: Sender, claimed: Claimed, owner: str,
             now_ms: Callable[[], int], *, retry_until_ms: int, backoff_ms: int) -> bool:
-    """One attempt at a claimed delivery; record it, and schedule the next one (with
-    exponential backoff, while the delivery is younger than ``retry_until_ms``) or give
-    up.  Answers whether the receiver accepted it (2xx)."""
+    """One attempt at a claimed delivery, recorded at once (see :func:`send`)."""
+    outcome = send(sender, claimed, now_ms, retry_until_ms=retry_until_ms,
+                   backoff_ms=backoff_ms)
+    webhooks.finish([outcome], owner)
+    return outcome.status == "succeeded"
+
+
+def send(sender: Sender, claimed: Claimed, now_ms: Callable[[], int], *,
+         retry_until_ms: int, backoff_ms: int) -> Outcome:
+    """One attempt at a claimed delivery, and what comes next: done (2xx), another
+    attempt after an exponential backoff (while the delivery is younger than
+    ``retry_until_ms``), or given up."""
     start = now_ms()
     response = sender.post(claimed.url, claimed.body.encode(), headers(claimed))
     end = now_ms()
@@ -206,5 +216,4 @@ def attempt(webhooks: WebhookStore, sender: Sender, claimed: Claimed, owner: str
         status, next_at = "pending", end + wait
     else:
         status, next_at = "failed", end
-    webhooks.finish(d.id, owner, record, status=status, next_attempt_at=next_at)
-    return ok
+    return Outcome(d.id, record, status, next_at)

@@ -17,6 +17,7 @@ from modelyard.domain.webhook_records import (
     Claimed,
     DeliveryRecord,
     NewDelivery,
+    Outcome,
     WebhookRecord,
 )
 from modelyard.domain.entities import Event
@@ -153,34 +154,40 @@ class SqlWebhookStore:
             if c.dialect.name in ("postgresql", "mysql", "mariadb"):
                 q = q.with_for_update(skip_locked=True)
             ids = [int(i) for i in c.execute(q).scalars()]
-            for i in ids:
-                got = c.execute(update(D).where(D.c.id == i, *due).values(
-                    lease_until=now + lease_ms, lease_owner=owner)).rowcount
-                if got != 1:
-                    continue
-                row = c.execute(select(D, W.c.url, W.c.secret).join(W, W.c.id == D.c.webhook_id)
-                                .where(D.c.id == i)).mappings().first()
-                if row is None:
-                    continue
+            if not ids:
+                return out
+            until = now + lease_ms
+            c.execute(update(D).where(D.c.id.in_(ids), *due)
+                      .values(lease_until=until, lease_owner=owner))
+            rows = c.execute(select(D, W.c.url, W.c.secret).join(W, W.c.id == D.c.webhook_id)
+                             .where(D.c.id.in_(ids), D.c.lease_owner == owner,
+                                    D.c.lease_until == until)).mappings()
+            for row in rows:
                 out.append(Claimed(delivery=_delivery(row), url=row["url"],
                                    secret=row["secret"], body=row["body"]))
         return out
 
-    def finish(self, delivery_id: int, owner: str, attempt: Attempt, *, status: str,
-               next_attempt_at: int) -> None:
+    def finish(self, outcomes: list[Outcome], owner: str) -> None:
+        if not outcomes:
+            return
         with self._conn() as c:
-            row = c.execute(select(D.c.attempts, D.c.attempts_log)
-                            .where(D.c.id == delivery_id, D.c.lease_owner == owner)).first()
-            if row is None:
-                return
-            log = json.loads(row[1] or "[]")
-            entry = attempt.to_dict()
-            entry["excerpt"] = entry["excerpt"][:EXCERPT]
-            log = (log + [entry])[-MAX_ATTEMPTS_KEPT:]
-            c.execute(update(D).where(D.c.id == delivery_id, D.c.lease_owner == owner).values(
-                status=status, attempts=row[0] + 1, attempts_log=json.dumps(log),
-                last_status_code=attempt.status_code, next_attempt_at=next_attempt_at,
-                lease_until=None, lease_owner=None))
+            ids = [o.delivery_id for o in outcomes]
+            rows = {int(r[0]): (r[1], r[2]) for r in c.execute(
+                select(D.c.id, D.c.attempts, D.c.attempts_log)
+                .where(D.c.id.in_(ids), D.c.lease_owner == owner))}
+            for o in outcomes:
+                if o.delivery_id not in rows:
+                    continue  # the lease expired and another process took it over
+                attempts, raw = rows[o.delivery_id]
+                entry = o.attempt.to_dict()
+                entry["excerpt"] = entry["excerpt"][:EXCERPT]
+                log = (json.loads(raw or "[]") + [entry])[-MAX_ATTEMPTS_KEPT:]
+                c.execute(update(D).where(D.c.id == o.delivery_id, D.c.lease_owner == owner)
+                          .values(status=o.status, attempts=attempts + 1,
+                                  attempts_log=json.dumps(log),
+                                  last_status_code=o.attempt.status_code,
+                                  next_attempt_at=o.next_attempt_at,
+                                  lease_until=None, lease_owner=None))
 
 
 events_table = events

@@ -17,6 +17,7 @@ EXCERPT = 512  # characters of a receiver's response kept per attempt
 @dataclass(frozen=True)
 class WebhookRecord:
     id: int
+    name: str
     url: str
     events: tuple[str, ...]
     project: str | None
@@ -29,7 +30,7 @@ class WebhookRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Never the secret: it is write-only."""
-        return {"id": str(self.id), "url": self.url, "events": list(self.events),
+        return {"id": str(self.id), "name": self.name, "url": self.url, "events": list(self.events),
                 "project": self.project, "description": self.description,
                 "status": self.status, "created_at": self.created_at,
                 "created_by": self.created_by, "updated_at": self.updated_at,
@@ -37,7 +38,8 @@ class WebhookRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WebhookRecord:
-        return cls(id=int(d["id"]), url=d["url"], events=tuple(d["events"]),
+        return cls(id=int(d["id"]), name=d.get("name") or "", url=d["url"],
+                   events=tuple(d["events"]),
                    project=d.get("project"), description=d.get("description") or "",
                    status=d["status"], created_at=int(d["created_at"]),
                    created_by=d["created_by"], updated_at=int(d["updated_at"]),
@@ -117,7 +119,7 @@ class NewDelivery:
 
 
 class WebhookStore(Protocol):
-    def create(self, *, url: str, events: list[str], project: str | None, description: str,
+    def create(self, *, name: str, url: str, events: list[str], project: str | None, description: str,
                secret: str | None, created_by: str, now: int) -> WebhookRecord: ...
 
     def get(self, webhook_id: int) -> WebhookRecord | None: ...
@@ -126,7 +128,7 @@ class WebhookStore(Protocol):
         """``projects=None``: all of them; else those of these projects."""
         ...
 
-    def update(self, webhook_id: int, *, url: str | None, events: list[str] | None,
+    def update(self, webhook_id: int, *, name: str | None, url: str | None, events: list[str] | None,
                description: str | None, secret: str | None, status: str | None,
                now: int) -> WebhookRecord | None: ...
 

@@ -122,11 +122,12 @@ class WebhookService:
         return u, (s or None)
 
     def create(self, actor: Principal, *, url: str, events: object, project: str | None,
-               secret: str | None = None, description: str = "") -> WebhookRecord:
+               secret: str | None = None, description: str = "",
+               name: str = "") -> WebhookRecord:
         self._require(actor, project or None)
         u, s = self._check(url, secret)
         names = webhook_events.check_events(events)
-        return self.webhooks.create(url=u, events=names, project=project or None,
+        return self.webhooks.create(name=check_text(name, "name", 256), url=u, events=names, project=project or None,
                                     description=check_text(description, "description", 4096),
                                     secret=s, created_by=actor.name, now=self.clock.now_ms())
 
@@ -142,7 +143,8 @@ class WebhookService:
     def get(self, actor: Principal, webhook_id: str | int) -> WebhookRecord:
         return self._get(actor, webhook_id)
 
-    def update(self, actor: Principal, webhook_id: str | int, *, url: str | None = None,
+    def update(self, actor: Principal, webhook_id: str | int, *, name: str | None = None,
+               url: str | None = None,
                events: object = None, description: str | None = None,
                secret: str | None = None, status: str | None = None) -> WebhookRecord:
         found = self._get(actor, webhook_id)
@@ -153,7 +155,8 @@ class WebhookService:
             raise InvalidParameter("status must be active or disabled")
         s = check_text(secret, "secret", MAX_SECRET) if secret is not None else None
         d = check_text(description, "description", 4096) if description is not None else None
-        out = self.webhooks.update(found.id, url=u, events=names, description=d, secret=s,
+        n = check_text(name, "name", 256) if name is not None else None
+        out = self.webhooks.update(found.id, name=n, url=u, events=names, description=d, secret=s,
                                    status=status.lower() if status else None,
                                    now=self.clock.now_ms())
         if out is None:

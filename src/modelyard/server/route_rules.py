@@ -103,6 +103,12 @@ POST   /api/v1/deployments/{deployment_id}/heartbeat  write
 GET    /api/v1/ids/{kind}/{text}  read
 GET    /api/v1/lineage  read
 POST   /api/2.0/mlflow/registered-models/create  write
+POST   /api/2.0/mlflow/webhooks  write
+GET    /api/2.0/mlflow/webhooks  read
+GET    /api/2.0/mlflow/webhooks/{webhook_id}  read
+PATCH  /api/2.0/mlflow/webhooks/{webhook_id}  write
+DELETE /api/2.0/mlflow/webhooks/{webhook_id}  write
+POST   /api/2.0/mlflow/webhooks/{webhook_id}/test  write
 GET    /api/2.0/mlflow/registered-models/get  read
 POST   /api/2.0/mlflow/registered-models/rename  write
 PATCH  /api/2.0/mlflow/registered-models/update  write

@@ -20,6 +20,7 @@ webhooks = Table(
     "webhooks",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False),
     Column("url", Text, nullable=False),
     Column("events", Text, nullable=False),  # JSON list of subscribed names
     Column("project", String(256), nullable=True),  # NULL: every project (admins only)

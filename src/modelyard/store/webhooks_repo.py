@@ -29,7 +29,7 @@ from modelyard.store.sql_store import SqlStore
 
 
 def _webhook(r: Any) -> WebhookRecord:
-    return WebhookRecord(id=int(r["id"]), url=r["url"], events=tuple(json.loads(r["events"])),
+    return WebhookRecord(id=int(r["id"]), name=r["name"], url=r["url"], events=tuple(json.loads(r["events"])),
                          project=r["project"], description=r["description"] or "",
                          status=r["status"], created_at=r["created_at"],
                          created_by=r["created_by"], updated_at=r["updated_at"],
@@ -55,12 +55,12 @@ class SqlWebhookStore:
         with (self.store.write() if write else self.store.read()) as tx:
             yield tx.conn
 
-    def create(self, *, url: str, events: list[str], project: str | None, description: str,
+    def create(self, *, name: str, url: str, events: list[str], project: str | None, description: str,
                secret: str | None, created_by: str, now: int) -> WebhookRecord:
         with self._conn() as c:
             cursor = c.execute(select(func.max(events_table.c.id))).scalar() or 0
             new_id = c.execute(insert(W).values(
-                url=url, events=json.dumps(events), project=project, description=description,
+                name=name, url=url, events=json.dumps(events), project=project, description=description,
                 secret=secret, status="active", cursor=cursor, created_at=now,
                 created_by=created_by, updated_at=now)).inserted_primary_key
             assert new_id is not None
@@ -84,10 +84,12 @@ class SqlWebhookStore:
             return [_webhook(r) for r in
                     c.execute(select(W).where(W.c.status == "active")).mappings()]
 
-    def update(self, webhook_id: int, *, url: str | None, events: list[str] | None,
+    def update(self, webhook_id: int, *, name: str | None, url: str | None, events: list[str] | None,
                description: str | None, secret: str | None, status: str | None,
                now: int) -> WebhookRecord | None:
         values: dict[str, Any] = {"updated_at": now}
+        if name is not None:
+            values["name"] = name
         if url is not None:
             values["url"] = url
         if events is not None:

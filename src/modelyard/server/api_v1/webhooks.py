@@ -15,6 +15,7 @@ router = APIRouter(tags=["webhooks"])
 
 
 class WebhookCreate(BaseModel):
+    name: str = ""
     url: str
     events: list[str]
     project: str | None = None
@@ -23,6 +24,7 @@ class WebhookCreate(BaseModel):
 
 
 class WebhookPatch(BaseModel):
+    name: str | None = None
     url: str | None = None
     events: list[str] | None = None
     secret: str | None = None
@@ -38,7 +40,8 @@ class WebhookTest(BaseModel):
 def create_webhook(body: WebhookCreate, s: Services = Depends(services),
                    who: Principal = Depends(principal)) -> dict[str, Any]:
     found = s.webhooks.create(who, url=body.url, events=body.events, project=body.project,
-                              secret=body.secret, description=body.description)
+                              secret=body.secret, description=body.description,
+                              name=body.name)
     return {"webhook": found.to_dict()}
 
 
@@ -57,7 +60,7 @@ def get_webhook(webhook_id: str, s: Services = Depends(services),
 @router.patch("/webhooks/{webhook_id}")
 def update_webhook(webhook_id: str, body: WebhookPatch, s: Services = Depends(services),
                    who: Principal = Depends(principal)) -> dict[str, Any]:
-    found = s.webhooks.update(who, webhook_id, url=body.url, events=body.events,
+    found = s.webhooks.update(who, webhook_id, name=body.name, url=body.url, events=body.events,
                               description=body.description, secret=body.secret,
                               status=body.status)
     return {"webhook": found.to_dict()}

@@ -17,7 +17,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from modelyard.errors import NotImplementedByServer
-from modelyard.server.mlflow_compat import artifacts, auth_api, logged_models, registry, tracking
+from modelyard.server.mlflow_compat import (
+    artifacts,
+    auth_api,
+    logged_models,
+    registry,
+    tracking,
+    webhooks,
+)
 
 # What /api/3.0/mlflow/server-info answers: multipart artifact transfer is off (a
 # single streamed PUT or GET moves any size), and no optional MLflow features.
@@ -39,7 +46,7 @@ _PREFIXES = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/
 
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
-    for module in (registry, tracking, logged_models, artifacts, auth_api):
+    for module in (registry, tracking, logged_models, artifacts, auth_api, webhooks):
         r.include_router(module.router)
 
     @r.get("/api/3.0/mlflow/server-info")

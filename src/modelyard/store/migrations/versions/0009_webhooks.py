@@ -23,6 +23,7 @@ MYSQL: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_b
 def upgrade() -> None:
     op.create_table('webhooks',
     sa.Column('id', BigId, autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=256), nullable=False),
     sa.Column('url', sa.Text(), nullable=False),
     sa.Column('events', sa.Text(), nullable=False),
     sa.Column('project', sa.String(length=256), nullable=True),

@@ -24,14 +24,15 @@ def webhooks() -> None:
 @click.option("--secret-stdin", is_flag=True,
               help="Read the signing secret from standard input (one line).")
 @click.option("--description", default="", help="What the webhook is for.")
+@click.option("--name", default="", help="A short name for the webhook.")
 @click.pass_context
 def webhooks_create(ctx: click.Context, url: str, events: str, project: str | None,
-                    secret_stdin: bool, description: str) -> None:
+                    secret_stdin: bool, description: str, name: str) -> None:
     """Create a webhook; deliveries are signed when it has a secret."""
     secret = sys.stdin.readline().rstrip("\r\n") if secret_stdin else None
     names = [e.strip() for e in events.split(",") if e.strip()]
     w = client(ctx).create_webhook(url, names, project=project, secret=secret,
-                                   description=description)
+                                   description=description, name=name)
     show(ctx, w.to_dict(), lambda: click.echo(f"created webhook {w.id} -> {w.url}"))
 
 

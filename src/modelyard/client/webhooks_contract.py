@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 class WebhookOperations(ABC):
     @abstractmethod
     def create_webhook(self, url: str, events: list[str], project: str | None = None,
-                       secret: str | None = None, description: str = "") -> WebhookRecord: ...
+                       secret: str | None = None, description: str = "",
+                       name: str = "") -> WebhookRecord: ...
 
     @abstractmethod
     def list_webhooks(self) -> list[WebhookRecord]: ...
@@ -40,8 +41,9 @@ class HttpWebhookMixin(WebhookOperations):
         raise NotImplementedError  # the transport's
 
     def create_webhook(self, url: str, events: list[str], project: str | None = None,
-                       secret: str | None = None, description: str = "") -> WebhookRecord:
-        body = {"url": url, "events": events, "project": project, "secret": secret,
+                       secret: str | None = None, description: str = "",
+                       name: str = "") -> WebhookRecord:
+        body = {"name": name, "url": url, "events": events, "project": project, "secret": secret,
                 "description": description}
         return WebhookRecord.from_dict(self._request("POST", "/webhooks", json=body)["webhook"])
 
@@ -68,9 +70,11 @@ class LocalWebhookMixin(WebhookOperations):
     who: Principal
 
     def create_webhook(self, url: str, events: list[str], project: str | None = None,
-                       secret: str | None = None, description: str = "") -> WebhookRecord:
+                       secret: str | None = None, description: str = "",
+                       name: str = "") -> WebhookRecord:
         return self.services.webhooks.create(self.who, url=url, events=events, project=project,
-                                             secret=secret, description=description)
+                                             secret=secret, description=description,
+                                             name=name)
 
     def list_webhooks(self) -> list[WebhookRecord]:
         return self.services.webhooks.list_webhooks(self.who)

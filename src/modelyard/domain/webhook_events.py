@@ -51,8 +51,6 @@ def check_events(value: object) -> list[str]:
     out: list[str] = []
     for v in value:
         name = v.strip() if isinstance(v, str) else ""
-        if name.upper() == name and "." not in name and name:  # MLflow's proto enum form
-            name = name.lower()
         if not NAME.match(name) or name not in KNOWN:
             raise InvalidParameter(f"unknown webhook event {str(v)[:64]!r}; known: "
                                    + ", ".join(sorted(ALIASES) + list(REQUEST_EVENTS))

@@ -90,8 +90,7 @@ class WebhookService:
             return
         with self.store.read() as tx:
             pid = tx.registry.project_id(project)
-        if pid is None:
-            self.access.require(actor, Permission.ADMIN)
+        if pid is None:  # the same answer as for a project the actor may not see
             raise NotFound(f"project {project!r} does not exist")
         self.access.require(actor, Permission.MANAGE, project_id=pid,
                             hide=f"project {project!r} does not exist")

@@ -117,6 +117,11 @@ class SqlWebhookStore:
 
     def scan(self, webhook: WebhookRecord, limit: int,
              build: Callable[[Event], NewDelivery | None]) -> int:
+        with self._conn(False) as c:  # idle turns take no write lock
+            newest = c.execute(select(func.max(events_table.c.id))).scalar() or 0
+            cursor = c.execute(select(W.c.cursor).where(W.c.id == webhook.id)).scalar()
+        if cursor is None or newest <= cursor:
+            return 0
         try:
             with self._conn() as c:
                 seen = c.execute(select(W.c.cursor).where(W.c.id == webhook.id)).scalar()
@@ -152,6 +157,9 @@ class SqlWebhookStore:
         if only is not None:
             q = q.where(D.c.id == only)
         out: list[Claimed] = []
+        with self._conn(False) as c:  # idle turns take no write lock
+            if c.execute(q.limit(1)).first() is None:
+                return out
         with self._conn() as c:
             if c.dialect.name in ("postgresql", "mysql", "mariadb"):
                 q = q.with_for_update(skip_locked=True)

@@ -137,8 +137,8 @@ class SqlWebhookStore:
                     return 0
                 now = max(e.time for e in found)
                 rows = [d for d in (build(e) for e in found) if d is not None]
-                for d in rows:
-                    c.execute(insert(D).values(_new_row(d, now)))
+                if rows:
+                    c.execute(insert(D), [_new_row(d, now) for d in rows])
                 return len(rows)
         except IntegrityError:  # another process created them first
             return 0

@@ -179,10 +179,10 @@ class WebhookService:
         self._require(actor, found.project)
         name = webhook_events.check_events([event])[0] if event else found.events[0]
         did = str(uuid.uuid4())
+        owner = f"test-{did}"[:64]
         delivery_id = self.webhooks.add(NewDelivery(
             found.id, None, did, name, webhook_events.body(name, None, did, found.project)),
-            self.clock.now_ms())
-        owner = f"test-{did}"
+            self.clock.now_ms(), owner, 60_000)
         for claimed in self.webhooks.claim(owner, self.clock.now_ms(), 60_000, 1,
                                            only=delivery_id):
             attempt(self.webhooks, self.sender, claimed, owner, self.clock.now_ms,

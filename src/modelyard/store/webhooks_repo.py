@@ -143,16 +143,19 @@ class SqlWebhookStore:
         except IntegrityError:  # another process created them first
             return 0
 
-    def add(self, delivery: NewDelivery, now: int) -> int:
+    def add(self, delivery: NewDelivery, now: int, owner: str, lease_ms: int) -> int:
+        row = _new_row(delivery, now) | {"lease_owner": owner, "lease_until": now + lease_ms}
         with self._conn() as c:
-            key = c.execute(insert(D).values(_new_row(delivery, now))).inserted_primary_key
+            key = c.execute(insert(D).values(row)).inserted_primary_key
             assert key is not None
             return int(key[0])
 
     def claim(self, owner: str, now: int, lease_ms: int, limit: int,
               only: int | None = None) -> list[Claimed]:
-        due = (D.c.status == "pending", D.c.next_attempt_at <= now,
-               or_(D.c.lease_until.is_(None), D.c.lease_until < now))
+        free = or_(D.c.lease_until.is_(None), D.c.lease_until < now)
+        if only is not None:  # a delivery added under this owner's lease (a test)
+            free = or_(free, D.c.lease_owner == owner)
+        due = (D.c.status == "pending", D.c.next_attempt_at <= now, free)
         q = select(D.c.id).where(*due).order_by(D.c.next_attempt_at, D.c.id).limit(limit)
         if only is not None:
             q = q.where(D.c.id == only)

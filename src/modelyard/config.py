@@ -138,6 +138,31 @@ class Settings:
     )
     session_hours: int = _field(
         12, "MODELYARD_SESSION_HOURS", "Lifetime of a browser session (cookie), in hours.")
+    allow_webhook_hosts: str = _field(
+        "",
+        "MODELYARD_ALLOW_WEBHOOK_HOSTS",
+        "Comma-separated host names, addresses or networks (CIDR) webhooks may be sent to "
+        "besides public addresses; loopback, private, link-local and metadata addresses "
+        "are refused otherwise.",
+    )
+    webhook_timeout_seconds: int = _field(
+        10, "MODELYARD_WEBHOOK_TIMEOUT_SECONDS", "Time a receiver has to answer one attempt.")
+    webhook_retry_seconds: int = _field(
+        3600,
+        "MODELYARD_WEBHOOK_RETRY_SECONDS",
+        "A failed delivery is retried, with exponential backoff, until it is this old.",
+    )
+    webhook_backoff_ms: int = _field(
+        1000,
+        "MODELYARD_WEBHOOK_BACKOFF_MS",
+        "Wait before the first retry of a delivery; it doubles at every further attempt.",
+    )
+    webhook_worker: bool = _field(
+        True,
+        "MODELYARD_WEBHOOK_WORKER",
+        "Run the webhook delivery worker in each server process (off: this server "
+        "delivers nothing; another one must).",
+    )
 
     @classmethod
     def load(

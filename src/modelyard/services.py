@@ -34,11 +34,15 @@ from modelyard.domain.ports import BlobStore, Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
+from modelyard.domain.webhook_worker import DeliveryWorker, WorkerConfig
+from modelyard.domain.webhooks import WebhookService
+from modelyard.outbound import OutboundPolicy, SafeSender
 from modelyard.errors import ModelyardError
 from modelyard.policy_yaml import load_policy
 from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
+from modelyard.store.webhooks_repo import SqlWebhookStore
 
 log = logging.getLogger("modelyard.server")
 
@@ -63,6 +67,7 @@ class Services:
     access: AccessService
     health: HealthService
     dvc_remote: DvcRemoteService
+    webhooks: WebhookService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -110,10 +115,25 @@ class Services:
             access=access,
             health=HealthService(store, blobs),
             dvc_remote=DvcRemoteService(store, blobs, access, clock),
+            webhooks=WebhookService(store, SqlWebhookStore(store), access,
+                                    _sender(settings), clock),
         )
+
+    def delivery_worker(self) -> DeliveryWorker:
+        """The webhook delivery worker of a server process (started by the app)."""
+        s = self.settings
+        return DeliveryWorker(self.webhooks.webhooks, self.webhooks.sender, self.clock,
+                              WorkerConfig(timeout=s.webhook_timeout_seconds,
+                                           retry_for_s=s.webhook_retry_seconds,
+                                           backoff_s=s.webhook_backoff_ms / 1000))
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def _sender(settings: Settings) -> SafeSender:
+    return SafeSender(OutboundPolicy(settings.allow_webhook_hosts),
+                      timeout=settings.webhook_timeout_seconds)
 
 
 def start_up(settings: Settings) -> None:

@@ -15,7 +15,7 @@ from modelyard.client.base import BaseClient
 #: create the registry (and says so on stderr).
 READ_COMMANDS = frozenset({
     "list", "show", "files", "cat", "download", "search", "versions", "history",
-    "artifacts", "compare", "events", "lineage", "serve", "gc", "audit",
+    "artifacts", "compare", "events", "lineage", "serve", "gc", "audit", "deliveries",
 })
 
 

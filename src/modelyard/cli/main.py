@@ -95,6 +95,7 @@ def _register() -> None:
         tokens,
         users,
         versions,
+        webhooks,
     )
 
     cli.add_command(models.models)
@@ -122,6 +123,7 @@ def _register() -> None:
     cli.add_command(governance.requests)
     cli.add_command(governance.audit)
     governance.add_alias_commands(versions.alias)
+    cli.add_command(webhooks.webhooks)
     for name, cmd in cli.commands.items():
         _add_global_options(cmd, name)
 

@@ -24,6 +24,9 @@ from modelyard.hostcheck import is_loopback
               type=click.Choice(["critical", "error", "warning", "info", "debug", "trace"],
                                 case_sensitive=False),
               help="Server log level (default info, or $MODELYARD_LOG_LEVEL).")
+@click.option("--allow-webhook-hosts", default=None,
+              help="Comma-separated hosts, addresses or networks webhooks may reach besides "
+                   "public addresses (e.g. 127.0.0.1 or 10.0.0.0/8).")
 @click.option("--oidc-issuer", default=None,
               help="Single sign-on: the OpenID Connect issuer URL.")
 @click.option("--oidc-client-id", default=None, help="The registry's OIDC client id.")
@@ -41,7 +44,7 @@ from modelyard.hostcheck import is_loopback
               help="Comma-separated networks (CIDR) whose proxy header is trusted.")
 def server(host: str | None, port: int | None, home: str | None,
            backend_store_uri: str | None, artifacts_uri: str | None, workers: int | None,
-           insecure: bool, log_level: str | None, **sso: str | bool | None) -> None:
+           insecure: bool, log_level: str | None, **more: str | bool | None) -> None:
     """Run the registry server (REST API, MLflow-compatible API)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -54,7 +57,7 @@ def server(host: str | None, port: int | None, home: str | None,
     from modelyard.store.engine import redact
 
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
-                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level, **sso}
+                 "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level, **more}
     settings = Settings.load(overrides)
     check_backend_dependencies(settings.database_url, settings.artifacts_uri)
     # Once here, before any worker opens the store (workers only check the schema).

@@ -20,6 +20,7 @@ from typing import Any
 
 from modelyard.client.access_contract import AccessOperations
 from modelyard.client.governance_contract import GovernanceOperations
+from modelyard.client.webhooks_contract import WebhookOperations
 from modelyard.domain.entities import (
     Dataset,
     DatasetVersion,
@@ -40,7 +41,7 @@ from modelyard.domain.refs import VersionRef
 Progress = Callable[[int], None]
 
 
-class ClientOperations(AccessOperations, GovernanceOperations, ABC):
+class ClientOperations(AccessOperations, GovernanceOperations, WebhookOperations, ABC):
     uri: str
 
     @abstractmethod

@@ -19,6 +19,7 @@ from modelyard.client.decode import decode
 from modelyard.client.frames import FrameReader
 from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.client.verify import verified
+from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
@@ -31,7 +32,8 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpTrackingMixin, BaseClient):
+class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
+                 HttpTrackingMixin, BaseClient):
     #: Small files are fetched in batch reads of at most this many blobs and bytes
     #: (each one request instead of one a file); the server allows up to 1000/64 MiB.
     batch_read = (256, 16 << 20)

@@ -12,6 +12,7 @@ from modelyard.client.base import BaseClient, Progress
 from modelyard.client.tracking_local import LocalTrackingMixin
 from modelyard.client.uri import local_database
 from modelyard.client.verify import verified
+from modelyard.client.webhooks_contract import LocalWebhookMixin
 from modelyard.config import Settings, registry_environ
 from modelyard.domain.entities import (
     ANONYMOUS,
@@ -30,7 +31,8 @@ from modelyard.extras import check_backend_dependencies
 from modelyard.services import Services
 
 
-class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalTrackingMixin, BaseClient):
+class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalWebhookMixin,
+                  LocalTrackingMixin, BaseClient):
     def __init__(self, uri: str, *, artifacts_uri: str | None = None,
                  principal: Principal | None = None, services: Services | None = None,
                  create: bool = True, token: str | None = None) -> None:

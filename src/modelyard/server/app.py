@@ -38,8 +38,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services.from_settings(settings)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        services.close()
+        worker = services.delivery_worker() if settings.webhook_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            services.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -68,6 +68,13 @@ POST   /api/v1/models/{name}/aliases:batch  write
 GET    /api/v1/projects  read
 POST   /api/v1/projects  write
 POST   /api/v1/admin/gc  admin
+POST   /api/v1/webhooks  write
+GET    /api/v1/webhooks  read
+GET    /api/v1/webhooks/{webhook_id}  read
+PATCH  /api/v1/webhooks/{webhook_id}  write
+DELETE /api/v1/webhooks/{webhook_id}  write
+POST   /api/v1/webhooks/{webhook_id}/test  write
+GET    /api/v1/webhooks/{webhook_id}/deliveries  read
 POST   /api/v1/admin/fsck  admin
 POST   /api/v1/experiments  write
 GET    /api/v1/experiments  read
@@ -108,6 +115,12 @@ POST   /api/v1/deployments/{deployment_id}/heartbeat  write
 GET    /api/v1/ids/{kind}/{text}  read
 GET    /api/v1/lineage  read
 POST   /api/2.0/mlflow/registered-models/create  write
+POST   /api/2.0/mlflow/webhooks  write
+GET    /api/2.0/mlflow/webhooks  read
+GET    /api/2.0/mlflow/webhooks/{webhook_id}  read
+PATCH  /api/2.0/mlflow/webhooks/{webhook_id}  write
+DELETE /api/2.0/mlflow/webhooks/{webhook_id}  write
+POST   /api/2.0/mlflow/webhooks/{webhook_id}/test  write
 GET    /api/2.0/mlflow/registered-models/get  read
 POST   /api/2.0/mlflow/registered-models/rename  write
 PATCH  /api/2.0/mlflow/registered-models/update  write

@@ -217,3 +217,4 @@ from modelyard.store import schema_idempotency  # noqa: E402,F401
 from modelyard.store import schema_dvc  # noqa: E402,F401
 from modelyard.store import schema_governance  # noqa: E402,F401
 from modelyard.store import schema_identity  # noqa: E402,F401
+from modelyard.store import schema_webhooks  # noqa: E402,F401

@@ -16,12 +16,13 @@ from modelyard.server.api_v1 import (
     models,
     runs,
     versions,
+    webhooks,
 )
 
 
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage, fsck, access, dvc, governance):
+                   deployments, lineage, fsck, access, dvc, governance, webhooks):
         r.include_router(module.router)
     return r

@@ -26,6 +26,7 @@ from modelyard.server.mlflow_compat import (
     registry,
     tracking,
     ui_api,
+    webhooks,
 )
 
 # What /api/3.0/mlflow/server-info answers: multipart artifact transfer is off (a
@@ -60,7 +61,7 @@ def _mirror_under_ajax_api(r: APIRouter, sources: list[APIRouter]) -> None:
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
     modules = [registry.router, tracking.router, logged_models.router, artifacts.router,
-               auth_api.router, auth_permissions.router, ui_api.router]
+               auth_api.router, auth_permissions.router, ui_api.router, webhooks.router]
     for module in modules:
         r.include_router(module)
 

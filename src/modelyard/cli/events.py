@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 
 from modelyard.cli.context import client
-from modelyard.cli.output import as_json, emit_json, table, when
+from modelyard.cli.formatting import change_cell
+from modelyard.cli.output import as_json, emit_json, is_terminal, table, when
 
 
 @click.command()
@@ -35,6 +35,5 @@ def events(ctx: click.Context, entity_type: str | None, entity_id: str | None,
         return
     table(["ID", "TIME", "ACTOR", "TYPE", "ENTITY", "CHANGE"],
           [(e.id, when(e.time), e.actor, e.type, e.entity_id,
-            json.dumps({k: v for k, v in (("before", e.before), ("after", e.after)) if v},
-                       separators=(",", ":"), default=str))
+            change_cell(e.before, e.after, is_terminal()))
            for e in page.items])

@@ -95,3 +95,23 @@ def human_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"  # pragma: no cover
+
+
+def change_cell(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
+                terminal: bool) -> str:
+    """An event's change: its JSON in a pipe (so scripts parse it), and on a terminal
+    what changed, compactly (``version: 1 -> 2, via=set``), nulls left out."""
+    if not terminal:
+        return json.dumps({k: v for k, v in (("before", before), ("after", after)) if v},
+                          separators=(",", ":"), default=str)
+    b, a = dict(before or {}), dict(after or {})
+    parts = []
+    for key in dict.fromkeys([*b, *a]):
+        old, new = b.get(key), a.get(key)
+        if key in b and key in a and old != new:
+            parts.append(f"{key}: {scalar(old)} -> {scalar(new)}")
+        elif key in a and new not in (None, "", [], {}):
+            parts.append(f"{key}={scalar(new)}")
+        elif key in b and key not in a and old not in (None, "", [], {}):
+            parts.append(f"-{key}")
+    return ", ".join(parts)

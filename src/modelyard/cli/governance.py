@@ -12,7 +12,8 @@ import click
 
 from modelyard.cli.context import client
 from modelyard.cli.failures import BadUsage
-from modelyard.cli.output import as_json, emit_json, show, table, when
+from modelyard.cli.formatting import change_cell
+from modelyard.cli.output import as_json, emit_json, is_terminal, show, table, when
 from modelyard.domain.governance_records import TransitionRequest
 
 
@@ -167,7 +168,7 @@ def audit(ctx: click.Context, model: str | None, user: str | None, types: tuple[
         return
     table(["ID", "TIME", "ACTOR", "TYPE", "ENTITY", "CHANGE"],
           [(e.id, when(e.time), e.actor, e.type, e.entity_id,
-            json.dumps(e.after or e.before or {}, separators=(",", ":"), default=str))
+            change_cell(e.before, e.after, is_terminal()))
            for e in page.items])
 
 

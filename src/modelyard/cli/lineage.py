@@ -38,6 +38,8 @@ def _label(node: LineageNode) -> str:
         stage = f" ({d['stage']})" if d.get("stage") not in (None, "None") else ""
         deleted = " (deleted)" if d.get("deleted") else ""
         return f"[bold]model version[/bold] {escape(f'{node.label}{stage}{deleted} {extra}'.rstrip())}"
+    if node.type == "run" and d.get("external"):
+        return "[bold]run[/bold] " + escape(f"{d.get('run_id')} (external: not on this server)")
     if node.type == "run":
         tags = d.get("tags") or {}
         commit = tags.get("mlflow.source.git.commit", "")

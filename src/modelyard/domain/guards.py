@@ -118,6 +118,10 @@ class _ExperimentScoped:
             self.access.require_experiment(actor, permission, row.experiment_id,
                                            hide=f"run {run_id!r} does not exist")
 
+    def _run_held(self, run_id: str) -> bool:
+        with self.store.read() as tx:
+            return tx.tracking.run(run_id) is not None
+
     def _require_experiment(self, actor: Principal, permission: Permission,
                             experiment_id: object) -> None:
         self.access.require_experiment(actor, permission, TrackingBase._exp_id(experiment_id),
@@ -196,9 +200,10 @@ def _experiment_checked(method: Callable[..., Any], permission: Permission,
         elif scope == "new_run":
             parent = bound.get("parent_run_id") or (bound.get("tags") or {}).get(
                 "mlflow.parentRunId")
-            if bound.get("experiment_id") is None and isinstance(parent, str) and parent:
+            if (bound.get("experiment_id") is None and isinstance(parent, str) and parent
+                    and self._run_held(parent)):
                 self._require_run(actor, permission, parent)
-            else:
+            else:  # no parent, or one of another server: the run goes where it says
                 self._require_experiment(actor, permission, bound.get("experiment_id") or 0)
         elif scope == "name":
             found = method(self, actor, *args, **kwargs)

@@ -195,7 +195,9 @@ class LineageService:
                                 edges=list(walk.edges.values()))
 
 
-Key = tuple[str, Any]  # ("mv", version id) | ("run", uuid) | ("dv", id) | ("dep", id)
+# ("mv", version id) | ("run", uuid) | ("xrun", uuid of a run this server does not
+# hold) | ("dv", id) | ("dep", id)
+Key = tuple[str, Any]
 
 
 def _active(tx: Transaction, dep_id: object) -> tuple[Deployment, int]:
@@ -289,8 +291,9 @@ class _Walk:
         if kind == "mv":
             if up:
                 vrec = version_by_id(tx, ident)
-                if vrec.run_id and tx.tracking.run(vrec.run_id) is not None:
-                    out.append((("run", vrec.run_id), "produced", True))
+                if vrec.run_id:  # a run of another tracking server is shown as external
+                    held = tx.tracking.run(vrec.run_id) is not None
+                    out.append((("run" if held else "xrun", vrec.run_id), "produced", True))
                 out += [(("mv", p), rel, True) for p, rel in tx.lineage.version_parents(ident)]
             else:
                 out += [(("mv", c), rel, False) for c, rel in tx.lineage.version_children(ident)]
@@ -301,8 +304,10 @@ class _Walk:
             if up:
                 out += [(("dv", dv), context or "input", True)
                         for dv, context in tx.lineage.inputs_of_run(run.id)]
-                if run.parent_run_uuid and tx.tracking.run(run.parent_run_uuid):
-                    out.append((("run", run.parent_run_uuid), "parent_run", True))
+                if run.parent_run_uuid:
+                    held = tx.tracking.run(run.parent_run_uuid) is not None
+                    out.append((("run" if held else "xrun", run.parent_run_uuid),
+                                "parent_run", True))
             else:
                 out += [(("mv", v), "produced", False) for v in tx.lineage.versions_of_run(ident)]
                 out += [(("run", c.run_uuid), "parent_run", False)
@@ -332,6 +337,9 @@ class _Walk:
                                    "model": v.model, "version": v.version, "stage": v.stage,
                                    "aliases": v.aliases, "run_id": v.run_id, "source": v.source,
                                    "deleted": v.deleted, "created_at": v.created_at})
+        if kind == "xrun":
+            return LineageNode(f"run:{ident}", "run", str(ident),
+                               {"run_id": ident, "external": True})
         if kind == "run":
             r = tx.tracking.run_entity(_run(tx, ident))
             return LineageNode(f"run:{r.run_id}", "run", r.run_name or r.run_id, {

@@ -83,8 +83,6 @@ class LoggedModelService:
                 tx.tracking.ensure_default(now)
             if tx.tracking.experiment(check_int(str(experiment_id), "experiment_id")) is None:
                 raise NotFound(f"experiment {experiment_id!r} does not exist")
-            if source_run_id and tx.tracking.run(source_run_id) is None:
-                raise NotFound(f"run {source_run_id!r} does not exist")
             tx.logged_models.insert(
                 model_id=model_id, experiment_id=str(experiment_id), name=name,
                 source_run_id=source_run_id or None, model_type=model_type, params=params,

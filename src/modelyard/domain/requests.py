@@ -29,7 +29,7 @@ from modelyard.domain.ports import Transaction
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission, parse_role
 from modelyard.domain.stages import StageOps
-from modelyard.domain.validation import check_max_results, check_text
+from modelyard.domain.validation import check_int, check_max_results, check_text
 from modelyard.errors import Conflict, InvalidParameter, NotFound, PermissionDenied
 
 
@@ -38,6 +38,7 @@ class RequestOps(StageOps):
                  permission: Permission) -> tuple[ModelRecord, TransitionRequest]:
         if isinstance(request_id, bool) or not isinstance(request_id, int):
             raise InvalidParameter("a request id is a number")
+        check_int(request_id, "request id")  # in the databases' integer range
         hide = f"request #{request_id} does not exist"
         found = tx.governance.request(request_id)
         if found is None:

@@ -53,7 +53,9 @@ class RunOps(TrackingBase):
             raise InvalidParameter("user_id must be a string of at most 256 characters")
         with self.store.write() as tx:
             now = self.clock.now_ms()
-            parent = None if parent_run_id is None else self._run_row(tx, parent_run_id)
+            # A parent this server does not hold (runs of another tracking server) is
+            # kept as a reference, as MLflow keeps the tag.
+            parent = None if parent_run_id is None else tx.tracking.run(parent_run_id)
             if experiment_id is None:
                 experiment_id = (DEFAULT_EXPERIMENT_ID if parent is None
                                  else str(parent.experiment_id))

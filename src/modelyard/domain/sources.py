@@ -108,6 +108,13 @@ class SourceService:
             run_id, _, path = source[len("runs:/"):].strip("/").partition("/")
             if not run_id:
                 raise InvalidParameter(f"invalid source {source!r}; use runs:/<run_id>/<path>")
+            try:
+                self.tracking.get_run(actor, run_id)
+            except NotFound:
+                # A run of another tracking server (MLflow's registry_uri may differ
+                # from its tracking_uri), or one the actor may not read: the reference
+                # is kept, no file is resolved.
+                return [], run_id
             return self._run_files(actor, run_id, path), run_id
         if source.startswith("models:/"):
             v = self.registry.resolve(actor, parse_ref(source), with_files=True)

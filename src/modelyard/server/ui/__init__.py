@@ -4,7 +4,7 @@ beside ``api_v1`` and ``mlflow_compat`` under the same permission rules.
 Pages live at ``/`` (the models list, and the page whose script follows the links the
 mlflow client prints, ``/#/experiments/<id>/runs/<run_id>``), ``/models``,
 ``/experiments``, ``/runs``, ``/compare``, ``/datasets``, ``/audit``, ``/admin`` and
-``/login``; the script and style sheet are ``/static/app.js`` and ``/static/app.css``,
+``/login`` (with ``POST /login`` and ``POST /logout``); the script and style sheet are ``/static/app.js`` and ``/static/app.css``,
 our own files in this package.  Nothing here shadows ``/api``, ``/ajax-api``,
 ``/health`` or ``/version``.  Errors on these pages are pages too (:func:`error_page`).
 """
@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from modelyard.server.errors import request_id
-from modelyard.server.ui import admin, models, runs, versions
+from modelyard.server.ui import admin, governance, models, runs, versions
 from modelyard.server.ui.render import page
 
 STATIC = Path(__file__).parent / "static"
@@ -29,7 +29,8 @@ _NOT_PAGES = (*API_PREFIXES, *PROBES, "/static/")
 
 def router() -> APIRouter:
     r = APIRouter()
-    for part in (models.router, versions.router, runs.router, admin.router):
+    for part in (models.router, versions.router, runs.router, admin.router,
+                 governance.router):
         r.include_router(part)
 
     @r.get("/static/{name}", include_in_schema=False)

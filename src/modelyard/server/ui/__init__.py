@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from modelyard.server.errors import request_id
+from modelyard.server.sso.credentials import COOKIE as SESSION_COOKIE
 from modelyard.server.ui import admin, governance, models, runs, versions
 from modelyard.server.ui.render import page
 
@@ -54,11 +55,15 @@ def is_page(request: Request) -> bool:
 
 def error_page(request: Request, status: int, code: str, message: str) -> Response | None:
     """The page for an error on a UI route (None: not a UI route, answer JSON).  Asked to
-    authenticate, a browser is sent to the login page."""
+    authenticate, a browser is sent to the login page (dropping a session cookie that
+    no longer works)."""
     if not is_page(request):
         return None
     if status == 401 and request.method != "POST":
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("/login?next=" + quote(nxt, safe=""), status_code=303)
+        response = RedirectResponse("/login?next=" + quote(nxt, safe=""), status_code=303)
+        if request.cookies.get(SESSION_COOKIE):  # ended or expired: sign in afresh
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
     return page(request, "error.html", status=status, title=f"{status}", code=code, status_code=status,
                 message=message, request_id=request_id.get())

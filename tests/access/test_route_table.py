@@ -36,7 +36,8 @@ def test_only_probes_docs_and_login_are_public() -> None:
     assert public == ["/api/v1/docs", "/api/v1/docs/assets", "/api/v1/docs/init.js",
                       "/api/v1/openapi.json", "/api/v1/version", "/auth/login",
                       "/auth/logout", "/auth/oidc/callback", "/auth/oidc/login", "/health",
-                      "/login", "/ready", "/static/{name}", "/version"]
+                      "/login", "/login", "/logout", "/ready", "/static/{name}",
+                      "/version"]
 
 
 def test_a_route_without_a_rule_is_refused(app, http, admin_token) -> None:  # type: ignore[no-untyped-def]

@@ -305,3 +305,30 @@ def test_a_read_token_opens_a_read_only_session_and_events_name_it(
         events = root.list_events(max_results=1000).items
     made = next(e for e in events if e.entity_type == "project" and e.entity_id == "p2")
     assert str(made.actor_token or "").startswith("session:")
+
+
+def test_ui_login_form_shows_sso_and_signs_in_through_the_same_check(
+        server_url: str, admin_token: str) -> None:
+    """With an OIDC issuer the login page offers the SSO button; its password form
+    (form-encoded, with the page's form token) opens the same kind of session."""
+    with HttpClient(server_url, token=admin_token) as root:
+        root.create_user("dora", password="dora-password")
+    with httpx.Client(base_url=server_url) as browser:
+        r = browser.get("/login", params={"next": "/models"})
+        assert r.status_code == 200 and 'id="sso"' in r.text
+        assert 'href="/auth/oidc/login?next=/models"' in r.text
+        token = browser.cookies["modelyard_csrf"]
+        form = {"csrf_token": token, "username": "dora", "password": "wrong", "next": "/models"}
+        r = browser.post("/login", data=form)
+        assert r.status_code == 401 and "invalid credentials" in r.text
+        assert "modelyard_session" not in browser.cookies
+        r = browser.post("/login", data={**form, "csrf_token": "x" * 43,
+                                         "password": "dora-password"})
+        assert r.status_code == 403  # a forged form token
+        r = browser.post("/login", data={**form, "password": "dora-password"})
+        assert r.status_code == 303 and r.headers["location"] == "/models"
+        assert "samesite=lax" in r.headers["set-cookie"].lower()
+        assert browser.get("/api/v1/whoami").json()["principal"]["name"] == "dora"
+    with HttpClient(server_url, token=admin_token) as root:
+        failed = root.list_events(type="auth.login_failed", newest_first=True)
+    assert any(e.entity_id == "dora" for e in failed.items)

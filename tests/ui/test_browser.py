@@ -186,7 +186,7 @@ def test_pages_are_locked_down(site: Site) -> None:
                  f"/models/{site.data.model}/diff", "/experiments", "/datasets", "/login"):
         r = page.goto(path)
         assert r is not None and r.status == 200, path
-    assert page.locator("#login-password").get_attribute("action") == "/auth/login"
+    assert page.locator("#login-password").get_attribute("action") == "/login"
     ctx.close()
     # an admin page for someone who is not an admin
     viewer = site.context("viewer")

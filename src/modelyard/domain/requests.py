@@ -30,7 +30,13 @@ from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission, parse_role
 from modelyard.domain.stages import StageOps
 from modelyard.domain.validation import check_int, check_max_results, check_text
-from modelyard.errors import Conflict, InvalidParameter, NotFound, PermissionDenied
+from modelyard.errors import (
+    Conflict,
+    InvalidParameter,
+    ModelyardError,
+    NotFound,
+    PermissionDenied,
+)
 
 
 class RequestOps(StageOps):
@@ -69,6 +75,26 @@ class RequestOps(StageOps):
             page = page_of(items, offset, limit)
             shown = self._readable(tx, actor, {r.model for r in page.items})
         return Page([r for r in page.items if r.model in shown], page.next_page_token)
+
+    def may_decide(self, actor: Principal, request_id: int) -> dict[str, bool]:
+        """What the actor may do with an open request (``approve``, ``reject``,
+        ``cancel``), by the rules :meth:`approve_request` and the others enforce, so an
+        interface offers only those."""
+        with self.store.read() as tx:
+            model, req = self._request(tx, actor, request_id, Permission.READ)
+            if req.status != OPEN:
+                return {"approve": False, "reject": False, "cancel": False}
+            role_ok = self.access.role_on(actor, model.project_id, model.id) \
+                >= parse_role(req.role)
+            own = actor.name == req.requester
+            try:
+                self._allow(actor, Permission.MANAGE, model)
+                manages = True
+            except ModelyardError:
+                manages = False
+        writes = actor.scope != "read"
+        return {"approve": writes and role_ok and (not own or req.allow_requester),
+                "reject": writes and role_ok, "cancel": writes and (own or manages)}
 
     def approve_request(self, actor: Principal, request_id: int,
                         comment: str = "") -> TransitionRequest:

@@ -26,7 +26,7 @@ from modelyard.domain.entities import Principal
 from modelyard.domain.grants import GrantOps
 from modelyard.domain.secrets_hashing import sha256_hex
 from modelyard.domain.users import user_event
-from modelyard.errors import ModelyardError, Unauthenticated
+from modelyard.errors import InvalidParameter, ModelyardError, Unauthenticated
 
 SESSION_PREFIX = "mys_"
 ATTEMPTS = 5
@@ -99,6 +99,23 @@ class SessionOps(GrantOps):
                 if type(exc) is not ModelyardError or attempt == ATTEMPTS - 1:
                     raise
         return None
+
+    def login(self, *, user: str | None = None, password: str | None = None,
+              token: str | None = None, address: str = "") -> tuple[Principal, str]:
+        """Open a browser session from a password or an API token: the one credential
+        check (rate limited like every login) behind every login form and route.
+        Returns the principal and the session's secret."""
+        if self.is_open():
+            raise InvalidParameter("no users are defined: this registry needs no login")
+        if isinstance(token, str) and token:
+            return self._login(self.authenticate_token(token, address=address), "token")
+        if isinstance(user, str) and isinstance(password, str) and user:
+            who = self.authenticate_password(user, password, address=address)
+            return self._login(who, "password")
+        raise InvalidParameter("send a user and a password, or a token")
+
+    def _login(self, who: Principal, via: str) -> tuple[Principal, str]:
+        return who, self.open_session(who, via)
 
     def open_session(self, who: Principal, via: str) -> str:
         """A new session of an authenticated principal; its secret (the cookie value)

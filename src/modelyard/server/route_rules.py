@@ -237,6 +237,10 @@ GET    /admin/tokens  admin
 POST   /admin/tokens/{token_id}/revoke  admin
 GET    /admin/roles  admin
 GET    /login  public
+POST   /login  public
+POST   /logout  public
+POST   /models/{name}/versions/{version}/stage  write
+POST   /requests/{request_id}/{decision}  write
 POST   /api/v1/users  admin
 GET    /api/v1/users  admin
 GET    /api/v1/users/{name}  read

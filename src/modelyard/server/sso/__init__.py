@@ -140,17 +140,14 @@ def router() -> APIRouter:
             body = None
         if not isinstance(body, dict):
             raise InvalidParameter('send JSON {"user": ..., "password": ...} or {"token": ...}')
-        if services.access.is_open():
-            raise InvalidParameter("no users are defined: this registry needs no login")
         token, user, password = body.get("token"), body.get("user"), body.get("password")
-        if isinstance(token, str) and token:
-            who, via = services.access.authenticate_token(token, address=address), "token"
-        elif isinstance(user, str) and isinstance(password, str) and user:
-            who = services.access.authenticate_password(user, password, address=address)
-            via = "password"
-        else:
+        if not (isinstance(token, str) and token) and not (
+                isinstance(user, str) and isinstance(password, str) and user):
             raise InvalidParameter('send JSON {"user": ..., "password": ...} or {"token": ...}')
-        secret = services.access.open_session(who, via)
+        who, secret = services.access.login(
+            user=user if isinstance(user, str) else None,
+            password=password if isinstance(password, str) else None,
+            token=token if isinstance(token, str) else None, address=address)
         response = JSONResponse({"user": who.name, "is_admin": who.is_admin})
         set_session(response, request, secret, services.settings.session_hours * 3600)
         return response

@@ -4,7 +4,7 @@ beside ``api_v1`` and ``mlflow_compat`` under the same permission rules.
 Pages live at ``/`` (the models list, and the page whose script follows the links the
 mlflow client prints, ``/#/experiments/<id>/runs/<run_id>``), ``/models``,
 ``/experiments``, ``/runs``, ``/compare``, ``/datasets``, ``/audit``, ``/admin`` and
-``/login``; the script and style sheet are ``/static/app.js`` and ``/static/app.css``,
+``/login`` (with ``POST /login`` and ``POST /logout``); the script and style sheet are ``/static/app.js`` and ``/static/app.css``,
 our own files in this package.  Nothing here shadows ``/api``, ``/ajax-api``,
 ``/health`` or ``/version``.  Errors on these pages are pages too (:func:`error_page`).
 """
@@ -19,7 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from modelyard.server.errors import request_id
-from modelyard.server.ui import admin, models, runs, versions
+from modelyard.server.sso.credentials import COOKIE as SESSION_COOKIE
+from modelyard.server.ui import admin, governance, models, runs, versions
 from modelyard.server.ui.render import page
 
 STATIC = Path(__file__).parent / "static"
@@ -29,7 +30,8 @@ _NOT_PAGES = (*API_PREFIXES, *PROBES, "/static/")
 
 def router() -> APIRouter:
     r = APIRouter()
-    for part in (models.router, versions.router, runs.router, admin.router):
+    for part in (models.router, versions.router, runs.router, admin.router,
+                 governance.router):
         r.include_router(part)
 
     @r.get("/static/{name}", include_in_schema=False)
@@ -53,11 +55,15 @@ def is_page(request: Request) -> bool:
 
 def error_page(request: Request, status: int, code: str, message: str) -> Response | None:
     """The page for an error on a UI route (None: not a UI route, answer JSON).  Asked to
-    authenticate, a browser is sent to the login page."""
+    authenticate, a browser is sent to the login page (dropping a session cookie that
+    no longer works)."""
     if not is_page(request):
         return None
     if status == 401 and request.method != "POST":
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("/login?next=" + quote(nxt, safe=""), status_code=303)
+        response = RedirectResponse("/login?next=" + quote(nxt, safe=""), status_code=303)
+        if request.cookies.get(SESSION_COOKIE):  # ended or expired: sign in afresh
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
     return page(request, "error.html", status=status, title=f"{status}", code=code, status_code=status,
                 message=message, request_id=request_id.get())

@@ -9,7 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from modelyard.domain.entities import LineageNode
 from modelyard.errors import InvalidParameter
 from modelyard.server.ui import csrf
-from modelyard.server.ui.common import attempt, principal, query_with, see_other, services
+from modelyard.server.ui.common import (
+    attempt,
+    principal,
+    query_with,
+    see_other,
+    services,
+    since_ms,
+)
+from modelyard.server.ui.governance import login_form
 from modelyard.server.ui.render import page
 
 router = APIRouter()
@@ -48,19 +56,28 @@ def dataset_page(request: Request, name: str, version: str = "") -> HTMLResponse
 
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(request: Request, entity_type: str = "", entity_id: str = "",
-               type: str = "", model: str = "", page_token: str | None = None) -> HTMLResponse:
+               type: str = "", model: str = "", user: str = "", since: str = "",
+               page_token: str | None = None) -> HTMLResponse:
+    """The event log with the audit filters: entity, event type (a prefix, or exact
+    types separated by commas), model, acting user, and since (``7d``, ``12h``, ``30m``
+    ago or an ISO 8601 time)."""
     s, who = services(request), principal(request)
     error = None
+    exact = [t.strip() for t in type.split(",") if t.strip()] if "," in type else None
     try:
         found = s.audit.list_events(who, entity_type=entity_type or None,
-                                    entity_id=entity_id or None, type_prefix=type or None,
-                                    model=model or None, newest_first=True, max_results=100,
+                                    entity_id=entity_id or None,
+                                    type_prefix=None if exact else (type or None), types=exact,
+                                    model=model or None, user=user or None,
+                                    since=since_ms(since) if since else None,
+                                    newest_first=True, max_results=100,
                                     page_token=page_token)
         events, nxt = found.items, found.next_page_token
     except InvalidParameter as exc:
         events, nxt, error = [], None, exc.message
     return page(request, "audit.html", title="Audit log", events=events, error=error,
                 entity_type=entity_type, entity_id=entity_id, type=type, model=model,
+                user=user, since=since,
                 next_url=query_with(request, page_token=nxt) if nxt else None)
 
 
@@ -101,8 +118,6 @@ def roles_page(request: Request) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    """Sign in with a password or a token (the forms post to ``/auth/login``), and the
-    single sign-on button when the server has the OIDC route."""
-    safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
-    sso = any(getattr(r, "path", "") == "/auth/oidc/login" for r in request.app.routes)
-    return page(request, "login.html", title="Sign in", next=safe_next, sso=sso)
+    """Sign in with a password or a token (the forms post to ``POST /login``), and the
+    single sign-on button when the server has an OIDC issuer."""
+    return login_form(request, next)

@@ -3,18 +3,36 @@ links and the redirect after a form post."""
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from modelyard.errors import ModelyardError
+from modelyard.domain.governance_records import time_ms
+from modelyard.errors import InvalidParameter, ModelyardError
 from modelyard.server.deps import services
 from modelyard.server.ui.render import principal
 
 __all__ = ["principal", "services", "quote_value", "quote_key", "query_with", "see_other",
-           "attempt", "to_number"]
+           "attempt", "to_number", "since_ms"]
+
+_SPAN = re.compile(r"^(\d{1,7})([smhdw])$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def since_ms(text: str) -> int:
+    """``7d``, ``12h``, ``30m`` ago, or an ISO 8601 time, in ms since the epoch."""
+    m = _SPAN.match(text.strip())
+    if m:
+        return int((time.time() - int(m.group(1)) * _UNIT[m.group(2)]) * 1000)
+    try:
+        return time_ms(text.strip())
+    except InvalidParameter:
+        raise InvalidParameter(
+            f"since expects 7d, 12h, 30m or an ISO 8601 time, not {text!r}") from None
 
 
 def quote_value(value: str) -> str:

@@ -4,12 +4,16 @@ acted on when the token matches the browser's own ``modelyard_csrf`` cookie.
 The cookie holds a random value set by the server on the first page it sends
 (``HttpOnly``, ``SameSite=Strict``, ``Secure`` over HTTPS); another site can neither
 read it nor set it, so it cannot forge the field.  This is per browser session: the
-cookie lives as long as the browser session.  The API's rule (:mod:`modelyard.server.csrf`:
+cookie lives as long as the browser session.  Once the browser has signed in (the
+``modelyard_session`` cookie), the token is derived from that session's secret instead,
+so it is tied to the login: a form rendered before a login or after a logout is stale.  The API's rule (:mod:`modelyard.server.csrf`:
 JSON or a custom header) does not apply to these form posts; this check replaces it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from urllib.parse import parse_qs
@@ -18,13 +22,23 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from modelyard.errors import InvalidParameter, PayloadTooLarge, PermissionDenied
+from modelyard.server.sso.credentials import COOKIE as SESSION_COOKIE
 
 COOKIE = "modelyard_csrf"
 FIELD = "csrf_token"
 MAX_FORM = 64 * 1024
 
 
+def session_token(secret: str) -> str:
+    """The form token of a login session (43 characters, like a random one)."""
+    digest = hashlib.sha256(b"modelyard form token\0" + secret.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def token_for(request: Request) -> str:
+    session = request.cookies.get(SESSION_COOKIE, "")
+    if session:
+        return session_token(session)
     found = request.cookies.get(COOKIE, "")
     if len(found) == 43 and found.replace("-", "").replace("_", "").isalnum():
         return found
@@ -52,8 +66,9 @@ async def form(request: Request) -> dict[str, str]:
         fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), max_num_fields=100).items()}
     except (UnicodeDecodeError, ValueError):
         raise InvalidParameter("malformed form") from None
-    cookie = request.cookies.get(COOKIE, "")
+    session = request.cookies.get(SESSION_COOKIE, "")
+    want = session_token(session) if session else request.cookies.get(COOKIE, "")
     sent = fields.pop(FIELD, "")
-    if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+    if not want or not hmac.compare_digest(want.encode(), sent.encode()):
         raise PermissionDenied("the form's token is missing or stale: reload the page")
     return fields

@@ -20,6 +20,7 @@ from modelyard.server.ui.common import (
     see_other,
     services,
 )
+from modelyard.server.ui.governance import policy_of
 from modelyard.server.ui.render import page, seg
 
 router = APIRouter()
@@ -133,7 +134,7 @@ def model_page(request: Request, name: str, sort: str = "-version",
         if "manage" in allowed else None
     return page(request, "model.html", title=model.name, model=model, versions=versions,
                 sort=sort, metric_keys=metric_keys, chosen=chosen, grants=grants,
-                may_manage="manage" in allowed,
+                may_manage="manage" in allowed, policy=policy_of(request, model.project),
                 next_url=query_with(request, page_token=found.next_page_token)
                 if found.next_page_token else None)
 

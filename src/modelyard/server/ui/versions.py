@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from modelyard.domain.entities import Event, ModelVersion, Run
 from modelyard.server.ui.common import attempt, principal, quote_value, services
+from modelyard.server.ui.governance import version_context
 from modelyard.server.ui.graph import lineage_svg
 from modelyard.server.ui.render import page
 
@@ -76,7 +77,8 @@ def version_page(request: Request, name: str, version: str) -> HTMLResponse:
                 run=_run(request, v.run_id), signature=signature_rows(v.signature),
                 lineage=lineage_svg(graph) if graph is not None else None,
                 trail=_trail(request, name, v.version), may_manage="manage" in allowed,
-                others=[o.version for o in others if o.version != v.version])
+                others=[o.version for o in others if o.version != v.version],
+                gov=version_context(request, model, v, "manage" in allowed))
 
 
 def _files_diff(a: ModelVersion, b: ModelVersion) -> list[dict[str, Any]]:

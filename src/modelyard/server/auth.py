@@ -23,9 +23,13 @@ from fastapi import FastAPI, Request
 
 from modelyard.domain.entities import ANONYMOUS, Principal
 from modelyard.errors import PermissionDenied, Unauthenticated
+from modelyard.server.clearml_compat import jwt_token
+from modelyard.server.clearml_compat.jwt_token import clearml_token
 from modelyard.server.errors import request_id
 from modelyard.server.route_rules import Rule, rule_for
 from modelyard.services import Services
+
+CLEARML_PATHS = ("/clearml/api/", "/clearml/files")
 
 
 def _full_paths(app: FastAPI) -> dict[int, str]:
@@ -63,6 +67,8 @@ def _credential(request: Request, services: Services, address: str) -> Principal
     value = value.strip()
     access = services.access
     if scheme.lower() == "bearer" and value:
+        if request.url.path.startswith(CLEARML_PATHS) and jwt_token.looks_like_jwt(value):
+            value = jwt_token.inner_token(value)  # the ClearML SDK's login token
         return access.authenticate_token(value, address=address)
     if scheme.lower() == "basic" and value:
         try:
@@ -72,6 +78,9 @@ def _credential(request: Request, services: Services, address: str) -> Principal
         user, sep, password = decoded.partition(":")
         if not sep or not user:
             raise Unauthenticated("malformed Basic credentials")
+        if request.url.path.startswith(CLEARML_PATHS):
+            # ClearML's key pair: access key = the token's id, secret key = its secret.
+            return access.authenticate_token(clearml_token(user, password), address=address)
         return access.authenticate_password(user, password, address=address)
     raise Unauthenticated("unsupported Authorization scheme: use Bearer or Basic")
 

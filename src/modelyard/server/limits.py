@@ -26,6 +26,9 @@ def is_blob_path(path: str) -> bool:
 
 
 def is_upload_route(method: str, path: str) -> bool:
+    """A blob PUT, or a ClearML file-server upload (a multipart POST)."""
+    if method == "POST" and path in ("/clearml/files", "/clearml/files/"):
+        return True
     return method == "PUT" and is_blob_path(path)
 
 

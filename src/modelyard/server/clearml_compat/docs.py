@@ -84,8 +84,8 @@ def project_doc(e: Experiment) -> dict[str, Any]:
             "basename": clearml_name(e.name, e.tags).rsplit("/", 1)[-1],
             "description": e.tags.get("mlflow.note.content", ""),
             "created": iso(e.created_at), "last_update": iso(e.updated_at or e.created_at),
-            "tags": [], "system_tags": [], "company": {"id": "modelyard"},
-            "user": {"id": "modelyard"}, "default_output_destination": ""}
+            "tags": [], "system_tags": [], "company": "modelyard",
+            "user": "modelyard", "default_output_destination": ""}
 
 
 def task_status(r: Run) -> str:

@@ -11,6 +11,7 @@ project, 401 for credentials, 403 for a refused operation.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
 from modelyard.server.errors import request_id
 
 API_VERSION = "2.23"
+log = logging.getLogger("modelyard.server")
 
 # ClearML's "invalid id" subcodes per service (the SDK checks (400, 201) for models).
 _NOT_FOUND_SUBCODE = {"tasks": 101, "models": 201, "projects": 401}
@@ -76,6 +78,10 @@ class ClearmlRoute(APIRoute):
                 return response
             except ModelyardError as exc:
                 return error(request.url.path, exc)
+            except Exception as exc:  # an envelope, or the SDK retries forever
+                log.error("request %s: unhandled %s on %s", request_id.get(),
+                          type(exc).__name__, request.url.path, exc_info=exc)
+                return error(request.url.path, ModelyardError("internal server error"))
         return envelope
 
 

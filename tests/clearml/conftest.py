@@ -57,7 +57,7 @@ Runner = Callable[..., dict[str, Any]]
 @pytest.fixture
 def run_script(clearml_python: Path, tmp_path: Path) -> Runner:
     def run(script: str, env: dict[str, str], *args: str, cwd: Path | None = None,
-            timeout: float = 240, expect_ok: bool = True) -> dict[str, Any]:
+            timeout: float = 90, expect_ok: bool = True) -> dict[str, Any]:
         workdir = cwd or (tmp_path / "work")
         workdir.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run([str(clearml_python), str(SCRIPTS / script), *args], env=env,

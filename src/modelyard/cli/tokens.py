@@ -32,7 +32,8 @@ def tokens_create(ctx: click.Context, name: str, user: str | None, expires: str 
     def human() -> None:
         if clearml:
             click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
-            click.echo(clearml_conf(ctx.find_root().obj["client"].uri or "", t.id, t.secret))
+            click.echo(clearml_conf(ctx.find_root().obj["client"].uri or "", t.id,
+                                    t.secret or ""))
             return
         click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
         click.echo("token (shown once; keep it secret):", err=True)

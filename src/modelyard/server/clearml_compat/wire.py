@@ -61,7 +61,9 @@ def error(path: str, exc: ModelyardError) -> JSONResponse:
         if exc.code == "RESOURCE_DOES_NOT_EXIST" else 0
     msg = exc.message if status < 500 else "internal server error; see the server log"
     headers = {"X-Request-Id": request_id.get()} if request_id.get() else None
-    body = {"meta": meta(path, status, subcode, f"{exc.code}: {msg}"), "data": {}}
+    # The envelope the SDK reads, and beside it the fields every modelyard error has.
+    body = {"meta": meta(path, status, subcode, f"{exc.code}: {msg}"), "data": {},
+            "error_code": exc.code, "message": msg, "request_id": request_id.get()}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -53,6 +53,8 @@ def start(work: Path) -> tuple[subprocess.Popen[bytes], str]:
 def env(url: str, home: Path, offline: bool) -> dict[str, str]:
     dead = f"http://127.0.0.1:{free_port()}"
     home.mkdir(parents=True)
+    # A threaded reporter: the SDK's forked one can deadlock task.close() (tests/clearml).
+    (home / "clearml.conf").write_text("sdk { development { report_use_subprocess: false } }\n")
     out = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARML", "PYTHONPATH"))}
     out.update(HOME=str(home), CLEARML_API_HOST=f"{url}/clearml/api", CLEARML_WEB_HOST=url,
                CLEARML_FILES_HOST=f"{url}/clearml/files", CLEARML_API_ACCESS_KEY="k",

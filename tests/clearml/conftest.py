@@ -1,9 +1,9 @@
 """The real clearml SDK (2.1.x, in a cached venv) as subprocess scripts against a
 live modelyard server on loopback.
 
-Each script runs with a fresh HOME (no clearml.conf, an empty cache), the five
-``CLEARML_*`` settings a user puts in clearml.conf, and a dead loopback proxy for
-anything not on loopback, so the SDK's update check never leaves the machine.
+Each script runs with a fresh HOME (a clearml.conf holding only ``SDK_CONF``, an
+empty cache), the five ``CLEARML_*`` settings a user puts in clearml.conf, and a dead
+loopback proxy for anything not on loopback, so the SDK's update check never leaves the machine.
 """
 
 from __future__ import annotations
@@ -34,8 +34,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/meta.db"
 
 
+# The SDK (2.1.12, on Linux) forks its background reporter with os.fork while its
+# repository-detection thread may be starting a ``git`` subprocess: the forked reporter
+# then holds the write end of that subprocess's exec-status pipe, the thread never sees
+# EOF, and ``task.close()`` waits for the detection (and the reporter) for ever.  A
+# threaded reporter (the SDK's own ``development.report_use_subprocess`` setting) cannot.
+SDK_CONF = "sdk { development { report_use_subprocess: false } }\n"
+
+
 def clearml_env(server_url: str, home: Path, access: str = "key", secret: str = "secret",
                 **extra: str) -> dict[str, str]:
+    (home / "clearml.conf").write_text(SDK_CONF)
     dead_proxy = f"http://127.0.0.1:{free_port()}"
     env = client_env(
         HOME=str(home), CLEARML_API_HOST=f"{server_url}/clearml/api",

@@ -27,7 +27,8 @@ output_model, uri = None, None
 if not Task.is_offline():
     output_model = OutputModel(task=task, name=model_name, tags=["candidate"],
                                comment="random forest", framework="ScikitLearn")
-    uri = output_model.update_weights(weights_filename="model.pkl", auto_delete_file=False)
+    uri = output_model.update_weights(weights_filename="model.pkl", auto_delete_file=False,
+                                      async_enable=False)
     output_model.tags = ["production", "v1"]
 result = {"task": task.id, "model": output_model and output_model.id, "uri": uri,
           "project": task.project}

@@ -21,17 +21,37 @@ def tokens() -> None:
 @click.option("--expires", default=None, help="Lifetime, e.g. 90d, 12h, 1y (default: none).")
 @click.option("--scope", type=click.Choice(["read", "write"]), default="write",
               show_default=True, help="read: only reads; write: whatever its user may do.")
+@click.option("--clearml", "clearml", is_flag=True,
+              help="Print the token as the api section of a clearml.conf for this server.")
 @click.pass_context
 def tokens_create(ctx: click.Context, name: str, user: str | None, expires: str | None,
-                  scope: str) -> None:
+                  scope: str, clearml: bool) -> None:
     """Create an API token; the secret is printed once and only its hash is kept."""
     t = client(ctx).create_token(name, user=user, expires=expires, scope=scope)
 
     def human() -> None:
+        if clearml:
+            click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
+            click.echo(clearml_conf(ctx.find_root().obj["client"].uri or "", t.id,
+                                    t.secret or ""))
+            return
         click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
         click.echo("token (shown once; keep it secret):", err=True)
         click.echo(t.secret)
     show(ctx, t.to_dict(), human)
+
+
+def clearml_conf(uri: str, token_id: str, token: str) -> str:
+    """The ``api`` section of a clearml.conf: access key = the token's id, secret key =
+    its secret (the token without its ``my_<id>_`` head)."""
+    base = uri.rstrip("/") if uri.startswith(("http://", "https://")) else \
+        "http://127.0.0.1:5000"
+    secret = token.split("_", 2)[2] if token.count("_") >= 2 else token
+    return (f"api {{\n  api_server: {base}/clearml/api\n  web_server: {base}\n"
+            f"  files_server: {base}/clearml/files\n  credentials {{\n"
+            f'    "access_key" = "{token_id}"\n    "secret_key" = "{secret}"\n  }}\n}}\n'
+            f"sdk {{\n  development {{\n    default_output_uri: {base}/clearml/files\n"
+            f"  }}\n}}")
 
 
 @tokens.command("list")

@@ -14,6 +14,7 @@ from modelyard.hostcheck import HostCheck
 from modelyard.server import (
     api_v1,
     auth,
+    clearml_compat,
     docs,
     dvc_remote,
     errors,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(health.router())
     app.include_router(dvc_remote.router())
     app.include_router(sso.router())
+    app.include_router(clearml_compat.router())
     docs.install(app, "/api/v1/openapi.json")
     # The web UI last: its paths never shadow an API route.
     app.include_router(ui.router())

@@ -25,11 +25,15 @@ from fastapi import FastAPI, Request
 
 from modelyard.domain.entities import ANONYMOUS, Principal
 from modelyard.errors import PermissionDenied, Unauthenticated
+from modelyard.server.clearml_compat import jwt_token
+from modelyard.server.clearml_compat.jwt_token import clearml_token
 from modelyard.server.errors import request_id
 from modelyard.server.route_rules import Rule, rule_for
 from modelyard.server.sso import credentials as sso
 from modelyard.server.sso.oidc import looks_like_jwt
 from modelyard.services import Services
+
+CLEARML_PATHS = ("/clearml/api/", "/clearml/files")
 
 
 def _full_paths(app: FastAPI) -> dict[int, str]:
@@ -68,7 +72,9 @@ def _credential(request: Request, services: Services, address: str) -> Principal
     value = value.strip()
     access = services.access
     if scheme.lower() == "bearer" and value:
-        if looks_like_jwt(value) and sso.oidc_client(request) is not None:
+        if request.url.path.startswith(CLEARML_PATHS) and jwt_token.looks_like_jwt(value):
+            value = jwt_token.inner_token(value)  # the ClearML SDK's login token
+        elif looks_like_jwt(value) and sso.oidc_client(request) is not None:
             return sso.from_jwt(request, services, value, address)
         return access.authenticate_token(value, address=address)
     if scheme.lower() == "basic" and value:
@@ -79,6 +85,9 @@ def _credential(request: Request, services: Services, address: str) -> Principal
         user, sep, password = decoded.partition(":")
         if not sep or not user:
             raise Unauthenticated("malformed Basic credentials")
+        if request.url.path.startswith(CLEARML_PATHS):
+            # ClearML's key pair: access key = the token's id, secret key = its secret.
+            return access.authenticate_token(clearml_token(user, password), address=address)
         return access.authenticate_password(user, password, address=address)
     raise Unauthenticated("unsupported Authorization scheme: use Bearer or Basic")
 

@@ -32,6 +32,9 @@ def is_dvc_object(path: str) -> bool:
 
 
 def is_upload_route(method: str, path: str) -> bool:
+    """A blob PUT, a DVC object push, or a ClearML file-server upload (a multipart POST)."""
+    if method == "POST" and path in ("/clearml/files", "/clearml/files/"):
+        return True
     return (method == "PUT" and is_blob_path(path)) or (
         method in ("POST", "PUT") and is_dvc_object(path))
 

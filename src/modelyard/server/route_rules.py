@@ -275,6 +275,62 @@ GET    /api/3.0/mlflow/users/permissions/get  read
 """
 
 
+# The ClearML API (server/clearml_compat): each endpoint as GET and POST under
+# /clearml/api/{version}/, with its rule.
+_CLEARML = """
+projects.get_all  read
+projects.get_all_ex  read
+projects.get_by_id  read
+projects.create  write
+tasks.get_by_id  read
+tasks.get_all  read
+tasks.get_all_ex  read
+tasks.create  write
+tasks.started  write
+tasks.edit  write
+tasks.completed  write
+tasks.failed  write
+tasks.stopped  write
+tasks.close  write
+tasks.set_requirements  write
+tasks.add_or_update_model  write
+tasks.reset  write
+tasks.add_or_update_artifacts  write
+tasks.ping  write
+tasks.edit_hyper_params  write
+tasks.edit_configuration  write
+models.get_by_id  read
+models.get_all  read
+models.get_all_ex  read
+models.create  write
+models.edit  write
+models.update  write
+models.set_ready  write
+models.add_or_update_metadata  write
+models.delete  write
+events.add_batch  write
+"""
+
+
+def _clearml(text: str) -> dict[tuple[str, str], Rule]:
+    rules: dict[tuple[str, str], Rule] = {
+        ("GET", "/clearml/api/auth.login"): "read",
+        ("POST", "/clearml/api/auth.login"): "read",
+        ("GET", "/clearml/api/{rest:path}"): "read",
+        ("POST", "/clearml/api/{rest:path}"): "read",
+        ("POST", "/clearml/files"): "write",
+        ("POST", "/clearml/files/"): "write",
+        ("GET", "/clearml/files/{path:path}"): "read",
+        ("DELETE", "/clearml/files/{path:path}"): "write",
+    }
+    for line in text.strip().splitlines():
+        name, rule = line.split()
+        assert rule in RULE_NAMES, line
+        for method in ("GET", "POST"):
+            rules[(method, "/clearml/api/{version}/" + name)] = rule
+    return rules
+
+
 def _parse(text: str) -> dict[tuple[str, str], Rule]:
     rules: dict[tuple[str, str], Rule] = {}
     for line in text.strip().splitlines():
@@ -284,7 +340,7 @@ def _parse(text: str) -> dict[tuple[str, str], Rule]:
     return rules
 
 
-RULES: dict[tuple[str, str], Rule] = _parse(_TABLE)
+RULES: dict[tuple[str, str], Rule] = {**_parse(_TABLE), **_clearml(_CLEARML)}
 
 
 def rule_for(method: str, path: str) -> Rule | None:

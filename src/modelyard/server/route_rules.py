@@ -234,6 +234,9 @@ GET    /audit  read
 GET    /admin/users  admin
 POST   /admin/users/{name}/disabled  admin
 GET    /admin/tokens  admin
+GET    /webhooks  read
+GET    /webhooks/{webhook_id}  read
+POST   /webhooks/{webhook_id}/test  write
 POST   /admin/tokens/{token_id}/revoke  admin
 GET    /admin/roles  admin
 GET    /login  public

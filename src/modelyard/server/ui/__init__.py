@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from modelyard.server.errors import request_id
 from modelyard.server.sso.credentials import COOKIE as SESSION_COOKIE
-from modelyard.server.ui import admin, governance, models, runs, versions
+from modelyard.server.ui import admin, governance, models, runs, versions, webhooks
 from modelyard.server.ui.render import page
 
 STATIC = Path(__file__).parent / "static"
@@ -31,7 +31,7 @@ _NOT_PAGES = (*API_PREFIXES, *PROBES, "/static/")
 def router() -> APIRouter:
     r = APIRouter()
     for part in (models.router, versions.router, runs.router, admin.router,
-                 governance.router):
+                 governance.router, webhooks.router):
         r.include_router(part)
 
     @r.get("/static/{name}", include_in_schema=False)

@@ -55,6 +55,8 @@ class ModelOps(ProjectOps):
         name = check_name(name, "model name")
         description = check_description(description)
         tags = check_tags(tags)
+        if (project or DEFAULT_PROJECT) == DEFAULT_PROJECT:
+            self._ensure_default_project(actor)
         with self.store.write() as tx:
             now = self.clock.now_ms()
             _refuse_lookalike(tx, name)

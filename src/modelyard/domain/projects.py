@@ -17,6 +17,19 @@ DEFAULT_PROJECT = "default"
 
 
 class ProjectOps(RegistryBase):
+    _default_seen = False
+
+    def _ensure_default_project(self, actor: Principal) -> None:
+        """Create the default project, if it is missing, in a transaction of its own,
+        before the caller's: a write that started its snapshot before a concurrent
+        first write created it would not see the row under repeatable read (MariaDB),
+        even after finding it with a locking read.  Once seen, it is never deleted."""
+        if self._default_seen:
+            return
+        with self.store.write() as tx:
+            self._project_id(tx, DEFAULT_PROJECT, actor)
+        self._default_seen = True
+
     def _project_id(self, tx: Transaction, name: str, actor: Principal) -> int:
         pid = tx.registry.project_id(name)
         if pid is not None:

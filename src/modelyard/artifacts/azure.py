@@ -24,11 +24,10 @@ import os
 import secrets
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
-from modelyard.artifacts.base import CHUNK, ChunkReader, put_file, verify_upload
+from modelyard.artifacts.base import CHUNK, ChunkReader, missing_by_lookup, object_key, put_file, verify_upload
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -192,8 +191,7 @@ class AzureBlobStore:
         return cls(container, parsed.path)
 
     def key(self, digest: str) -> str:
-        check_digest(digest)
-        return f"{self.prefix}sha256/{digest[:2]}/{digest[2:]}"
+        return object_key(self.prefix, digest)
 
     def _props(self, digest: str) -> Any:
         key = self.key(digest)
@@ -209,12 +207,7 @@ class AzureBlobStore:
         return self._props(digest) is not None
 
     def missing(self, digests: Iterable[str]) -> list[str]:
-        unique = list(dict.fromkeys(digests))
-        for d in unique:
-            check_digest(d)
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            present = list(pool.map(self.has, unique))
-        return [d for d, ok in zip(unique, present, strict=True) if not ok]
+        return missing_by_lookup(self.has, digests)
 
     def size(self, digest: str) -> int:
         props = self._props(digest)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, cast
 
+from modelyard.domain.validation import check_digest
 from modelyard.errors import DigestMismatch
 
 CHUNK = 1 << 20
@@ -66,3 +68,20 @@ class _Chunks(io.RawIOBase):
 def ChunkReader(chunks: Iterator[bytes]) -> BinaryIO:  # noqa: N802 - reads like a class
     """A binary file object over an iterator of byte chunks (a store's ranged reads)."""
     return cast(BinaryIO, io.BufferedReader(_Chunks(chunks), CHUNK))
+
+
+def object_key(prefix: str, digest: str) -> str:
+    """An object store's key of a blob: ``<prefix>sha256/ab/cdef...``."""
+    check_digest(digest)
+    return f"{prefix}sha256/{digest[:2]}/{digest[2:]}"
+
+
+def missing_by_lookup(has: Callable[[str], bool], digests: Iterable[str]) -> list[str]:
+    """The digests (in order, each once) an object store lacks, asked 16 at a time: one
+    lookup a blob is a round trip on S3, GCS and Azure alike."""
+    unique = list(dict.fromkeys(digests))
+    for d in unique:
+        check_digest(d)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        present = list(pool.map(has, unique))
+    return [d for d, ok in zip(unique, present, strict=True) if not ok]

@@ -17,11 +17,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
-from modelyard.artifacts.base import CHUNK, ChunkReader, put_file, verify_upload
+from modelyard.artifacts.base import CHUNK, ChunkReader, missing_by_lookup, object_key, put_file, verify_upload
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -162,8 +161,7 @@ class GCSBlobStore:
         return cls(client.bucket(parsed.netloc), parsed.path)
 
     def key(self, digest: str) -> str:
-        check_digest(digest)
-        return f"{self.prefix}sha256/{digest[:2]}/{digest[2:]}"
+        return object_key(self.prefix, digest)
 
     def _get(self, digest: str) -> Any:
         key = self.key(digest)
@@ -176,12 +174,7 @@ class GCSBlobStore:
         return self._get(digest) is not None
 
     def missing(self, digests: Iterable[str]) -> list[str]:
-        unique = list(dict.fromkeys(digests))
-        for d in unique:
-            check_digest(d)
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            present = list(pool.map(self.has, unique))
-        return [d for d, ok in zip(unique, present, strict=True) if not ok]
+        return missing_by_lookup(self.has, digests)
 
     def size(self, digest: str) -> int:
         blob = self._get(digest)

@@ -14,11 +14,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
-from modelyard.artifacts.base import put_file, verify_upload
+from modelyard.artifacts.base import missing_by_lookup, object_key, put_file, verify_upload
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -135,8 +134,7 @@ class S3BlobStore:
         return cls(parsed.netloc, parsed.path, client)
 
     def key(self, digest: str) -> str:
-        check_digest(digest)
-        return f"{self.prefix}sha256/{digest[:2]}/{digest[2:]}"
+        return object_key(self.prefix, digest)
 
     def _head(self, digest: str) -> dict[str, Any] | None:
         key = self.key(digest)
@@ -153,12 +151,7 @@ class S3BlobStore:
         return self._head(digest) is not None
 
     def missing(self, digests: Iterable[str]) -> list[str]:
-        unique = list(dict.fromkeys(digests))
-        for d in unique:
-            check_digest(d)
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            present = list(pool.map(self.has, unique))
-        return [d for d, ok in zip(unique, present, strict=True) if not ok]
+        return missing_by_lookup(self.has, digests)
 
     def size(self, digest: str) -> int:
         head = self._head(digest)

@@ -136,6 +136,13 @@ class Settings:
         "Comma-separated networks (CIDR) of the reverse proxies whose user header is "
         "trusted; the header from any other peer address is ignored.",
     )
+    public_url: str = _field(
+        "",
+        "MODELYARD_PUBLIC_URL",
+        "The address users reach the registry at (e.g. https://models.example.com) when "
+        "a reverse proxy stands in front: the OIDC redirect is built from it, and cookies "
+        "are marked Secure when it is https. Empty: each request's own scheme and host.",
+    )
     session_hours: int = _field(
         12, "MODELYARD_SESSION_HOURS", "Lifetime of a browser session (cookie), in hours.")
     allow_webhook_hosts: str = _field(

@@ -30,3 +30,13 @@ def test_every_page_renders(services: Any, http: Any, tmp_path: Path) -> None:
         assert 'class="error"' not in r.text, path
     assert m in http.get("/models?alias=champion").text
     assert "No models match" in http.get("/models?alias=nope").text
+
+
+def test_pages_and_probes_answer_head(http: Any) -> None:
+    """HEAD is answered as GET is, with no body (uptime monitors and link checkers use it)."""
+    for path in ("/", "/models", "/experiments", "/login", "/health", "/ready",
+                 "/static/app.css"):
+        got, head = http.get(path), http.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.content == b"", path

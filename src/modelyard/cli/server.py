@@ -42,6 +42,8 @@ from modelyard.hostcheck import is_loopback
               help="Header naming the user, set by an authenticating reverse proxy.")
 @click.option("--trusted-proxies", default=None,
               help="Comma-separated networks (CIDR) whose proxy header is trusted.")
+@click.option("--public-url", default=None,
+              help="The https://... address users reach the registry at, behind a proxy.")
 def server(host: str | None, port: int | None, home: str | None,
            backend_store_uri: str | None, artifacts_uri: str | None, workers: int | None,
            insecure: bool, log_level: str | None, **more: str | bool | None) -> None:
@@ -52,6 +54,7 @@ def server(host: str | None, port: int | None, home: str | None,
     from modelyard.config import Settings
     from modelyard.extras import check_backend_dependencies
     from modelyard.server.asgi import ServerApp
+    from modelyard.server.origin import check_public_url
     from modelyard.services import start_up, users_defined
     from modelyard.errors import redact_url
     from modelyard.store.engine import redact
@@ -59,6 +62,10 @@ def server(host: str | None, port: int | None, home: str | None,
     overrides = {"host": host, "port": port, "home": home, "backend_store_uri": backend_store_uri,
                  "artifacts_uri": artifacts_uri, "workers": workers, "log_level": log_level, **more}
     settings = Settings.load(overrides)
+    try:
+        settings = dataclasses.replace(settings, public_url=check_public_url(settings.public_url))
+    except ValueError as e:
+        raise InvalidParameter(str(e)) from None
     check_backend_dependencies(settings.database_url, settings.artifacts_uri)
     # Once here, before any worker opens the store (workers only check the schema).
     start_up(settings)

@@ -20,11 +20,11 @@ MLFLOW_API_VERSION = "3.17.2"
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
-    @r.get("/health")
+    @r.api_route("/health", methods=["GET", "HEAD"])
     def health() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    @r.get("/ready")
+    @r.api_route("/ready", methods=["GET", "HEAD"])
     def ready(request: Request) -> JSONResponse:
         checks = request.app.state.services.health.readiness()
         ok = all(v == "ok" for v in checks.values())

@@ -28,6 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from modelyard.errors import InvalidParameter, Unauthenticated
+from modelyard.server.origin import is_https, public_base
 from modelyard.server.sso.credentials import COOKIE, oidc_client
 from modelyard.server.sso.oidc import OidcClient
 from modelyard.services import Services
@@ -75,12 +76,12 @@ def _client(request: Request) -> OidcClient:
 
 
 def _callback_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/auth/oidc/callback"
+    return public_base(request) + "/auth/oidc/callback"
 
 
 def set_session(response: Response, request: Request, secret: str, max_age: int) -> None:
     response.set_cookie(COOKIE, secret, max_age=max_age, path="/", httponly=True,
-                        samesite="lax", secure=request.url.scheme == "https")
+                        samesite="lax", secure=is_https(request))
 
 
 def router() -> APIRouter:
@@ -102,7 +103,7 @@ def router() -> APIRouter:
                                                          "verifier": verifier,
                                                          "next": safe_next(next)}),
                             max_age=STATE_SECONDS, path="/auth/oidc", httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")
+                            samesite="lax", secure=is_https(request))
         return response
 
     @r.get("/auth/oidc/callback")

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from modelyard.server.paths import API_PREFIXES, PROBES
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 from fastapi.responses import RedirectResponse, Response
 
 from modelyard.server.errors import request_id
@@ -30,9 +31,8 @@ _NOT_PAGES = (*API_PREFIXES, *PROBES, "/static/")
 
 def router() -> APIRouter:
     r = APIRouter()
-    for part in (models.router, versions.router, runs.router, admin.router,
-                 governance.router, webhooks.router):
-        r.include_router(part)
+    parts = (models.router, versions.router, runs.router, admin.router, governance.router,
+             webhooks.router)
 
     @r.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
@@ -42,6 +42,11 @@ def router() -> APIRouter:
         return Response(path.read_bytes(), media_type=_TYPES[path.suffix],
                         headers={"Cache-Control": "public, max-age=3600"})
 
+    for route in [*r.routes, *(route for part in parts for route in part.routes)]:
+        if isinstance(route, APIRoute) and route.methods and "GET" in route.methods:
+            route.methods.add("HEAD")  # a page answers HEAD as GET (monitors, link checkers)
+    for part in parts:
+        r.include_router(part)
     return r
 
 

@@ -22,6 +22,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from modelyard.errors import InvalidParameter, PayloadTooLarge, PermissionDenied
+from modelyard.server.origin import is_https
 from modelyard.server.sso.credentials import COOKIE as SESSION_COOKIE
 
 COOKIE = "modelyard_csrf"
@@ -51,7 +52,7 @@ def token_for(request: Request) -> str:
 def set_cookie(request: Request, response: Response, token: str) -> None:
     if request.cookies.get(COOKIE) != token:
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/",
-                            secure=request.url.scheme == "https")
+                            secure=is_https(request))
 
 
 async def form(request: Request) -> dict[str, str]:

@@ -136,6 +136,13 @@ class Settings:
         "Comma-separated networks (CIDR) of the reverse proxies whose user header is "
         "trusted; the header from any other peer address is ignored.",
     )
+    secret_key_file: str = _field(
+        "",
+        "MODELYARD_SECRET_KEY_FILE",
+        "File with the key (32 random bytes, base64) that seals stored secrets, such as "
+        "webhook signing secrets. Empty: <home>/secret.key, made on first start. Every "
+        "server of one database must use the same file.",
+    )
     public_url: str = _field(
         "",
         "MODELYARD_PUBLIC_URL",
@@ -197,6 +204,10 @@ class Settings:
         """The single sign-on modes configured (each counts as users being defined)."""
         return ([m for m, on in (("oidc", bool(self.oidc_issuer)),
                                  ("trusted proxy", bool(self.trusted_proxy_header))) if on])
+
+    @property
+    def secret_key_path(self) -> str:
+        return self.secret_key_file or str(Path(self.home).resolve() / "secret.key")
 
     @property
     def embedded(self) -> bool:

@@ -42,6 +42,7 @@ from modelyard.policy_yaml import load_policy
 from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
+from modelyard.sealing import load_key
 from modelyard.store.webhooks_repo import SqlWebhookStore
 
 log = logging.getLogger("modelyard.server")
@@ -115,7 +116,7 @@ class Services:
             access=access,
             health=HealthService(store, blobs),
             dvc_remote=DvcRemoteService(store, blobs, access, clock),
-            webhooks=WebhookService(store, SqlWebhookStore(store), access,
+            webhooks=WebhookService(store, SqlWebhookStore(store, load_key(settings.secret_key_path)), access,
                                     _sender(settings), clock),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import os
 import subprocess
 import sys
 import time
@@ -26,7 +27,9 @@ def start_server(tmp_path: Path, db_url: str, artifacts: str) -> tuple[subproces
             [sys.executable, "-m", "modelyard.cli", "server", "--port", str(port),
              "--home", str(tmp_path / f"home-{port}"), "--backend-store-uri", db_url,
              "--artifacts-uri", artifacts, "--log-level", "warning"],
-            stdout=subprocess.DEVNULL, stderr=fh)
+            stdout=subprocess.DEVNULL, stderr=fh,
+            # One key for every server of the database, as docs/deploy.md says.
+            env={**os.environ, "MODELYARD_SECRET_KEY_FILE": str(tmp_path / "secret.key")})
     wait_ready(f"http://127.0.0.1:{port}", proc, log)
     return proc, port
 

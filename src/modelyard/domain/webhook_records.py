@@ -99,6 +99,7 @@ class Claimed:
     url: str
     secret: str | None
     body: str
+    unreadable_secret: bool = False  # sealed with another server key: do not send
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ Who may manage them: a webhook of a project, whoever may MANAGE the project
 sees only events of its project, so a maintainer cannot learn of another project's
 changes through one.
 
-The secret is stored as given, because signing needs it back; it is never logged and
-never returned after creation (records say only ``has_secret``).  Protect the database
-as you protect the tokens it signs for.
+The secret is sealed at rest (``modelyard.sealing``: signing needs it back, so it
+cannot be hashed); it is never logged and never returned after creation (records say
+only ``has_secret``).  A delivery whose secret this server cannot open fails at once,
+unsent, rather than going out unsigned.
 
 Signature (MLflow 3's, so MLflow receivers verify it unchanged): headers
 ``X-MLflow-Delivery-Id`` (a UUID, the same on every retry), ``X-MLflow-Timestamp``
@@ -205,6 +206,11 @@ def send(sender: Sender, claimed: Claimed, now_ms: Callable[[], int], *,
     attempt after an exponential backoff (while the delivery is younger than
     ``retry_until_ms``), or given up."""
     start = now_ms()
+    if claimed.unreadable_secret:
+        record = Attempt(time=start, status_code=None, excerpt="", duration_ms=0,
+                         error="the signing secret was sealed with another server key "
+                               "(MODELYARD_SECRET_KEY_FILE); not sent")
+        return Outcome(claimed.delivery.id, record, "failed", start)
     response = sender.post(claimed.url, claimed.body.encode(), headers(claimed))
     end = now_ms()
     ok = response.status_code is not None and 200 <= response.status_code < 300

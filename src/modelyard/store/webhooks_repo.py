@@ -21,6 +21,7 @@ from modelyard.domain.webhook_records import (
     WebhookRecord,
 )
 from modelyard.domain.entities import Event
+from modelyard.sealing import SecretBox, UnsealError
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.schema import events
 from modelyard.store.schema_webhooks import webhook_deliveries as D
@@ -47,8 +48,24 @@ def _delivery(r: Any) -> DeliveryRecord:
 
 
 class SqlWebhookStore:
-    def __init__(self, store: SqlStore) -> None:
-        self.store = store
+    """Signing secrets are sealed by ``box`` on the way in and opened when a delivery
+    is claimed; the database never holds one in clear."""
+
+    def __init__(self, store: SqlStore, box: SecretBox) -> None:
+        self.store, self.box = store, box
+
+    def _seal(self, secret: str | None) -> str | None:
+        return self.box.seal(secret) if secret else None
+
+    def _claimed(self, row: Any) -> Claimed:
+        secret, unreadable = row["secret"], False
+        if secret:
+            try:
+                secret = self.box.open(secret)
+            except UnsealError:
+                secret, unreadable = None, True
+        return Claimed(delivery=_delivery(row), url=row["url"], secret=secret,
+                       body=row["body"], unreadable_secret=unreadable)
 
     @contextmanager
     def _conn(self, write: bool = True) -> Iterator[Connection]:
@@ -61,7 +78,7 @@ class SqlWebhookStore:
             cursor = c.execute(select(func.max(events_table.c.id))).scalar() or 0
             new_id = c.execute(insert(W).values(
                 name=name, url=url, events=json.dumps(events), project=project, description=description,
-                secret=secret, status="active", cursor=cursor, created_at=now,
+                secret=self._seal(secret), status="active", cursor=cursor, created_at=now,
                 created_by=created_by, updated_at=now)).inserted_primary_key
             assert new_id is not None
             row = c.execute(select(W).where(W.c.id == new_id[0])).mappings().one()
@@ -97,7 +114,7 @@ class SqlWebhookStore:
         if description is not None:
             values["description"] = description
         if secret is not None:
-            values["secret"] = secret or None
+            values["secret"] = self._seal(secret)
         if status is not None:
             values["status"] = status
         with self._conn() as c:
@@ -175,9 +192,7 @@ class SqlWebhookStore:
             rows = c.execute(select(D, W.c.url, W.c.secret).join(W, W.c.id == D.c.webhook_id)
                              .where(D.c.id.in_(ids), D.c.lease_owner == owner,
                                     D.c.lease_until == until)).mappings()
-            for row in rows:
-                out.append(Claimed(delivery=_delivery(row), url=row["url"],
-                                   secret=row["secret"], body=row["body"]))
+            out.extend(self._claimed(row) for row in rows)
         return out
 
     def finish(self, outcomes: list[Outcome], owner: str) -> None:

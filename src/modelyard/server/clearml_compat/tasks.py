@@ -70,18 +70,23 @@ def _source_tags(script: Any) -> dict[str, str]:
 
 def write(svc: Services, who: Principal, run: Run, fields: dict[str, Any],
           status: str | None = None, text: dict[str, str] | None = None) -> None:
-    """Store changed task fields (JSON sections and text fields) in one batch."""
-    tags: dict[str, str] = {P + "last_update": docs.now_iso()}
+    """Store changed task fields (JSON sections and text fields) in one batch; a call
+    that changes nothing (the SDK resends whole sections) writes nothing."""
+    tags: dict[str, str] = {}
     for key, value in fields.items():
         docs.put_json(tags, run.tags, P + key, value)
     for key, value in (text or {}).items():
         tags[P + key] = value
-    if status is not None:
+    if status is not None and status != docs.task_status(run):
         tags[P + "status"] = status
         tags[P + "status_changed"] = docs.now_iso()
     params = _params(run, fields.get("hyperparams"))
     tags.update(_source_tags(fields.get("script")))
-    svc.tracking.log_batch(who, run.run_id, params=params, tags=tags)
+    tags = {k: v for k, v in tags.items() if run.tags.get(k, "") != v}
+    params = {k: v for k, v in params.items() if k not in run.params}
+    if tags or params:
+        tags[P + "last_update"] = docs.now_iso()
+        svc.tracking.log_batch(who, run.run_id, params=params, tags=tags)
     wanted = _RUN_STATUS.get(status or "")
     if wanted and wanted != run.status:
         svc.tracking.update_run(who, run.run_id, status=wanted)
@@ -128,7 +133,8 @@ def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
         pids = projects or [e.experiment_id for e in all_projects(svc, who)]
         runs = list(svc.tracking.search_runs(who, pids, max_results=5000).items) if pids else []
     statuses = strings(args, "status")
-    docs_ = [docs.task_doc(r) for r in runs if query.name_matches(flt, r.run_name)]
+    needed = query.fields_needed(args)
+    docs_ = [docs.task_doc(r, needed) for r in runs if query.name_matches(flt, r.run_name)]
     docs_ = [d for d in docs_ if (statuses is None or d["status"] in statuses)
              and (projects is None or d["project"] in projects)
              and (not strings(args, "type") or d["type"] in (strings(args, "type") or []))]

@@ -136,7 +136,7 @@ def background(url: str, clients: int, seconds: float,
                 time.sleep(max(0.0, 1.0 - (t2 - t0)))
 
     offsets = [0.0 if aligned else i / clients for i in range(clients)]
-    threads = [threading.Thread(target=worker, args=(t, o)) for t, o in zip(tasks, offsets)]
+    threads = [threading.Thread(target=worker, args=(t, o)) for t, o in zip(tasks, offsets, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -37,10 +37,11 @@ VENVS = Path(os.environ.get("MODELYARD_CLIENT_VENVS") or Path.home() / ".cache" 
 PYTHON = VENVS / "venv-clearml-2.1" / "bin" / "python"
 
 
-def start(work: Path, db: str | None) -> tuple[subprocess.Popen[bytes], str]:
+def start(work: Path, db: str | None, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     store = ["--backend-store-uri", db] if db else []
+    store += ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen([sys.executable, "-m", "modelyard.cli", "server", "--port",
                              str(port), "--home", str(work / "home"), "--log-level", "warning",
                              *store], cwd=work, stdout=subprocess.DEVNULL,
@@ -155,6 +156,7 @@ def main() -> None:
                         help="load a server already running there (implies --load-only)")
     parser.add_argument("--aligned", action="store_true",
                         help="every task reports at the same instant each second")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--db", default=None,
                         help="the server's database URL (default: SQLite in a temp folder)")
     args = parser.parse_args()
@@ -165,7 +167,7 @@ def main() -> None:
         sys.exit(f"no clearml venv at {PYTHON}: run tests/clearml once to build it")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        proc, url = start(work, args.db)
+        proc, url = start(work, args.db, args.workers)
         try:
             online = offline = 0.0
             if not args.load_only:

@@ -94,7 +94,8 @@ def background(url: str, clients: int, seconds: float,
     with httpx.Client() as c:
         token = c.get(f"{url}/clearml/api/auth.login", auth=("k", "s")).json()["data"]["token"]
         c.headers["Authorization"] = f"Bearer {token}"
-        pid = call(c, url, "projects.create", {"name": "load"})["id"]
+        # A project of its own, so that a reused database (--db, --url) takes a rerun.
+        pid = call(c, url, "projects.create", {"name": f"load-{time.time_ns()}"})["id"]
         tasks = [str(call(c, url, "tasks.create", {"name": f"t{i}", "type": "training",
                                                     "project": pid})["id"])
                  for i in range(clients)]

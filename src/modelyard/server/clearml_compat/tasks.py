@@ -29,9 +29,11 @@ _EDITABLE = ("system_tags", "tags", "script", "runtime", "execution", "hyperpara
              "configuration", "container", "models")
 
 
-def _run(svc: Services, who: Principal, task_id: str) -> Run:
+def _run(svc: Services, who: Principal, task_id: str, *, tags_only: bool = False) -> Run:
+    """The task's run; ``tags_only`` (enough for a task document, not for an edit of
+    its hyperparameters) skips its params, metrics and inputs."""
     try:
-        return svc.tracking.get_run(who, task_id)
+        return svc.tracking.get_run(who, task_id, tags_only=tags_only)
     except (NotFound, InvalidParameter):
         raise NotFound(f"task {task_id!r} does not exist") from None
 
@@ -116,7 +118,7 @@ def create(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any
 
 
 def get_by_id(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    return {"task": docs.task_doc(_run(svc, who, need(args, "task")))}
+    return {"task": docs.task_doc(_run(svc, who, need(args, "task"), tags_only=True))}
 
 
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +128,7 @@ def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
     if ids is not None:
         for tid in ids:
             try:
-                runs.append(_run(svc, who, tid))
+                runs.append(_run(svc, who, tid, tags_only=True))
             except NotFound:
                 pass
     else:
@@ -250,7 +252,7 @@ def add_or_update_artifacts(svc: Services, who: Principal, args: dict[str, Any])
 
 
 def ping(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    _run(svc, who, need(args, "task"))
+    _run(svc, who, need(args, "task"), tags_only=True)
     return {}
 
 

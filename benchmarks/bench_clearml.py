@@ -7,8 +7,12 @@
    model can be queried, so the floor is the producer without its model steps, and
    a consumer process that loads the SDK and finds nothing.  Best of ``--rounds`` wall-clock times.
 2. Background reporting: ``--clients`` threads (default 20), each a running task
-   polling its status (``tasks.get_all``) and sending an event batch every second, as
-   the SDK's worker thread and reporter do; latency p50/p99 of every call.
+   polling its status (``tasks.get_all``) and sending an event batch every second
+   (twice the SDK's rate: it polls and flushes every 2 s), and a ``tasks.ping`` every
+   30 s, as the SDK's worker thread and reporter do; the tasks start spread over the
+   first second (``--aligned``: all together); latency p50/p99 of every call, and per
+   endpoint.  ``--db URL`` runs the server on that database (PostgreSQL, MariaDB);
+   ``--url`` loads a server already running.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ VENVS = Path(os.environ.get("MODELYARD_CLIENT_VENVS") or Path.home() / ".cache" 
 PYTHON = VENVS / "venv-clearml-2.1" / "bin" / "python"
 
 
-def start(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start(work: Path, db: str | None, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    store = ["--backend-store-uri", db] if db else []
+    store += ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen([sys.executable, "-m", "modelyard.cli", "server", "--port",
-                             str(port), "--home", str(work / "home"), "--log-level", "warning"],
-                            cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             str(port), "--home", str(work / "home"), "--log-level", "warning",
+                             *store], cwd=work, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -82,20 +89,26 @@ def call(c: httpx.Client, url: str, name: str, body: dict[str, object]) -> dict[
     return data
 
 
-def background(url: str, clients: int, seconds: float) -> list[float]:
+def background(url: str, clients: int, seconds: float,
+               aligned: bool = False) -> dict[str, list[float]]:
     with httpx.Client() as c:
         token = c.get(f"{url}/clearml/api/auth.login", auth=("k", "s")).json()["data"]["token"]
         c.headers["Authorization"] = f"Bearer {token}"
-        pid = call(c, url, "projects.create", {"name": "load"})["id"]
+        # A project of its own, so that a reused database (--db, --url) takes a rerun.
+        pid = call(c, url, "projects.create", {"name": f"load-{time.time_ns()}"})["id"]
         tasks = [str(call(c, url, "tasks.create", {"name": f"t{i}", "type": "training",
                                                     "project": pid})["id"])
                  for i in range(clients)]
         for t in tasks:
             call(c, url, "tasks.started", {"task": t})
-    latencies: list[float] = []
+    latencies: dict[str, list[float]] = {"tasks.get_all": [], "events.add_batch": [],
+                                         "tasks.ping": []}
     lock = threading.Lock()
 
-    def worker(task: str) -> None:
+    def worker(task: str, offset: float) -> None:
+        # Scripts started independently report out of step: each starts at its own
+        # offset within the first second (--aligned: all at once, every second).
+        time.sleep(offset)
         with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as c:
             end = time.time() + seconds
             i = 0
@@ -112,12 +125,20 @@ def background(url: str, clients: int, seconds: float) -> list[float]:
                            headers={"Content-Type": "application/json-lines"})
                 r.raise_for_status()
                 t2 = time.perf_counter()
+                pinged = 0.0
+                if i % 30 == 29:  # the SDK's 30 s ping
+                    call(c, url, "tasks.ping", {"task": task})
+                    pinged = time.perf_counter() - t2
                 with lock:
-                    latencies.extend([t1 - t0, t2 - t1])
+                    latencies["tasks.get_all"].append(t1 - t0)
+                    latencies["events.add_batch"].append(t2 - t1)
+                    if pinged:
+                        latencies["tasks.ping"].append(pinged)
                 i += 1
                 time.sleep(max(0.0, 1.0 - (t2 - t0)))
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in tasks]
+    offsets = [0.0 if aligned else i / clients for i in range(clients)]
+    threads = [threading.Thread(target=worker, args=(t, o)) for t, o in zip(tasks, offsets, strict=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -132,29 +153,49 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="reporting duration")
     parser.add_argument("--load-only", action="store_true",
                         help="only the background-reporting load (no SDK scripts)")
+    parser.add_argument("--url", default=None,
+                        help="load a server already running there (implies --load-only)")
+    parser.add_argument("--aligned", action="store_true",
+                        help="every task reports at the same instant each second")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--db", default=None,
+                        help="the server's database URL (default: SQLite in a temp folder)")
     args = parser.parse_args()
+    if args.url:
+        report(args, background(args.url, args.clients, args.seconds, args.aligned), 0.0, 0.0, True)
+        return
     if not PYTHON.exists():
         sys.exit(f"no clearml venv at {PYTHON}: run tests/clearml once to build it")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        proc, url = start(work)
+        proc, url = start(work, args.db, args.workers)
         try:
             online = offline = 0.0
             if not args.load_only:
                 online = min(round_trip(url, work, False, n) for n in range(args.rounds))
                 offline = min(round_trip(url, work, True, n) for n in range(args.rounds))
-            lat = background(url, args.clients, args.seconds)
+            lat = background(url, args.clients, args.seconds, args.aligned)
         finally:
             proc.terminate()
             proc.wait(10)
+    report(args, lat, online, offline, args.load_only)
+
+
+def report(args: argparse.Namespace, lat: dict[str, list[float]], online: float,
+           offline: float, load_only: bool) -> None:
     print("| measure | value |\n|---|---|")
-    if not args.load_only:
+    if not load_only:
         print(f"| producer + consumer, modelyard | {online:.2f} s |")
         print(f"| producer + consumer, CLEARML_OFFLINE_MODE | {offline:.2f} s |")
         print(f"| added by the server | {online - offline:.2f} s |")
-    print(f"| {args.clients} tasks reporting, {len(lat)} calls: p50 | "
-          f"{pct(lat, 50) * 1000:.1f} ms |")
-    print(f"| same, p99 | {pct(lat, 99) * 1000:.1f} ms |")
+    every = [x for values in lat.values() for x in values]
+    print(f"| {args.clients} tasks reporting, {len(every)} calls: p50 | "
+          f"{pct(every, 50) * 1000:.1f} ms |")
+    print(f"| same, p99 | {pct(every, 99) * 1000:.1f} ms |")
+    for name, values in lat.items():
+        if values:
+            print(f"| {name} ({len(values)} calls): p50 / p99 | {pct(values, 50) * 1000:.1f}"
+                  f" / {pct(values, 99) * 1000:.1f} ms |")
 
 
 if __name__ == "__main__":

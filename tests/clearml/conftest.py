@@ -29,11 +29,6 @@ def clearml_python() -> Path:
     return client_venv("clearml-2.1", PACKAGES)
 
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/meta.db"
-
-
 # The SDK (2.1.12, on Linux) forks its background reporter with os.fork while its
 # repository-detection thread may be starting a ``git`` subprocess: the forked reporter
 # then holds the write end of that subprocess's exec-status pipe, the thread never sees

@@ -73,3 +73,32 @@ def test_file_paths_are_confined(server_url: str) -> None:
         assert r.status_code == 400, path
     r = httpx.get(f"{server_url}/clearml/files/..%2F..%2Fetc%2Fpasswd", headers=auth)
     assert r.status_code in (400, 404)
+
+
+def test_uploads_stream_and_a_truncated_one_stores_nothing(server_url: str) -> None:
+    token = _login(server_url)
+    auth = {"Authorization": f"Bearer {token}"}
+    pid = _call(server_url, "projects.create", {"name": "up"}, token).json()["data"]["id"]
+    tid = _call(server_url, "tasks.create", {"name": "t", "project": pid},
+                token).json()["data"]["id"]
+    path = f"/up/t.{tid}/models/w.bin"
+    data = bytes(range(256)) * 4096 + b"\r\n--not-the-boundary\r\n"  # 1 MiB and a trap
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="{path}"; '
+            f'filename="{path}"\r\nContent-Type: binary/octet-stream\r\n\r\n').encode() \
+        + data + f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks(raw: bytes, size: int = 7777):  # type: ignore[no-untyped-def]
+        for i in range(0, len(raw), size):
+            yield raw[i:i + size]
+
+    headers = {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = httpx.post(f"{server_url}/clearml/files", headers=headers, content=chunks(body))
+    assert r.status_code == 200 and r.json()[0]["size"] == len(data)
+    got = httpx.get(f"{server_url}/clearml/files{path}", headers=auth)
+    assert got.status_code == 200 and got.content == data
+    cut = path.replace("w.bin", "cut.bin")
+    truncated = body.replace(path.encode(), cut.encode())[:-len(boundary) - 8]
+    r = httpx.post(f"{server_url}/clearml/files", headers=headers, content=truncated)
+    assert r.status_code == 400 and r.json()["meta"]["result_code"] == 400
+    assert httpx.get(f"{server_url}/clearml/files{cut}", headers=auth).status_code in (400, 404)

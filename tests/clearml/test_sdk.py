@@ -31,6 +31,9 @@ def test_producer_then_consumer(server_url: str, services: Services, run_script:
     assert run.params["General/n_estimators"] == "10"
     history = services.tracking.get_metric_history(who, run.run_id, "accuracy/train")
     assert [m.step for m in history] == [0, 1, 2]
+    # The ClearML project is also the modelyard project that holds its models.
+    assert services.registry.get_model(who, "fraud_model").project == "fraud-detection"
+    assert "fraud-detection" in {p.name for p in services.registry.list_projects(who)}
     v = services.registry.get_version(who, "fraud_model", 1)
     assert v.run_id == run.run_id
     assert {"production", "v1"} <= set(v.tags)

@@ -62,6 +62,9 @@ def test_project_name_with_spaces_and_slash(server_url: str, services: Services,
     assert consumed["ids"] == [produced["model"]] and consumed["size"]
     exp = services.tracking.get_experiment(ANONYMOUS, produced["project"])
     assert exp.tags["clearml.name"] == project
+    # The project of its models: the experiment's name ("/" stored as U+2215).
+    assert services.registry.get_model(ANONYMOUS, "spaced model").project == exp.name
+    assert exp.name == "fraud detection\u2215sub proj"
 
 
 def test_natively_registered_versions_are_models(server_url: str, services: Services,
@@ -103,3 +106,25 @@ def test_read_only_token_is_refused_and_can_read(server_url: str, services: Serv
                                                 token_id, "wrong"), "guarded", "production",
                      expect_ok=False, timeout=120)
     assert bad["returncode"] != 0
+
+
+def test_models_go_into_the_project_a_non_admin_may_use(
+        server_url: str, services: Services, run_script: Runner, tmp_path: Path) -> None:
+    admin = services.access.create_user(ANONYMOUS, "root", is_admin=True)
+    assert admin.token
+    root = services.access.authenticate_token(admin.token)
+    services.access.create_user(root, "bob")
+    services.access.grant_role(root, "bob", "editor", project="default")
+    services.registry.create_project(root, "team")
+    services.access.grant_role(root, "bob", "editor", project="team")
+    made = services.access.create_token(root, "laptop", user="bob")
+    pair = (made.id, made.secret.split("_", 2)[2])
+    # A project an admin created: bob's models go there.
+    run_script("producer.py", clearml_env(server_url, fresh_home(tmp_path, "t"), *pair),
+               "team", "train", "team_model")
+    assert services.registry.get_model(root, "team_model").project == "team"
+    # None of that name, and bob may not create projects: the default project.
+    run_script("producer.py", clearml_env(server_url, fresh_home(tmp_path, "b"), *pair),
+               "bobs", "train", "bobs_model")
+    assert services.registry.get_model(root, "bobs_model").project == "default"
+    assert "bobs" not in {p.name for p in services.registry.list_projects(root)}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import click
 
 from modelyard.cli.context import client
-from modelyard.cli.output import show, table, when
+from modelyard.cli.output import as_json, show, table, when
+from modelyard.errors import ModelyardError
 
 
 @click.group()
@@ -27,18 +29,34 @@ def tokens() -> None:
 def tokens_create(ctx: click.Context, name: str, user: str | None, expires: str | None,
                   scope: str, clearml: bool) -> None:
     """Create an API token; the secret is printed once and only its hash is kept."""
-    t = client(ctx).create_token(name, user=user, expires=expires, scope=scope)
+    c = client(ctx)
+    uri = ctx.find_root().obj["client"].uri or ""
+    if clearml and user is None and not as_json(ctx) and _open(c):
+        # No user yet: there is no token to make, and the open registry takes any pair.
+        click.echo("the registry is open (no user defined): it accepts any key pair, so "
+                   "this one is a placeholder; once users exist, run this again with a "
+                   "token (MODELYARD_TOKEN) for a real pair", err=True)
+        click.echo(clearml_conf(uri, "open-mode", "any-secret"))
+        return
+    t = c.create_token(name, user=user, expires=expires, scope=scope)
 
     def human() -> None:
         if clearml:
             click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
-            click.echo(clearml_conf(ctx.find_root().obj["client"].uri or "", t.id,
-                                    t.secret or ""))
+            click.echo(clearml_conf(uri, t.id, t.secret or ""))
             return
         click.echo(f"created token {t.id} ({t.name}, {t.scope}) for {t.user}", err=True)
         click.echo("token (shown once; keep it secret):", err=True)
         click.echo(t.secret)
     show(ctx, t.to_dict(), human)
+
+
+def _open(c: Any) -> bool:
+    """The registry has no user (its open mode)."""
+    try:
+        return not c.list_users()
+    except ModelyardError:  # not allowed to list users: not the open mode's admin
+        return False
 
 
 def clearml_conf(uri: str, token_id: str, token: str) -> str:

@@ -73,9 +73,11 @@ class RunOps(TrackingBase):
                       run_uuid)
             return tx.tracking.run_entity(self._run_row(tx, run_uuid))
 
-    def get_run(self, actor: Principal, run_id: str) -> Run:
+    def get_run(self, actor: Principal, run_id: str, *, tags_only: bool = False) -> Run:
+        """The run; ``tags_only``: its attributes and tags, with no params, metrics or
+        inputs (two queries instead of five, for callers that read only tags)."""
         with self.store.read() as tx:
-            return tx.tracking.run_entity(self._run_row(tx, run_id))
+            return tx.tracking.run_entity(self._run_row(tx, run_id), tags_only=tags_only)
 
     def update_run(self, actor: Principal, run_id: str, status: str | None = None,
                    end_time: int | None = None, run_name: str | None = None) -> Run:

@@ -39,6 +39,11 @@ class TokenOps(UserOps):
     def _subject(self, tx: Transaction, actor: Principal, user: str | None) -> UserRecord:
         """The user whose tokens are meant: oneself unless ``user`` names another."""
         name = user or actor.name
+        if actor.id is None and user is None and not tx.access.count_users():
+            raise InvalidParameter(
+                "no user is defined yet (the registry is open and accepts any credential); "
+                "a token belongs to a user: create the first one with "
+                "`modelyard --uri <database> users create NAME --admin`, which prints its token")
         if actor.id is None or name != actor.name:
             self.require_admin(actor)
         return find_user(tx, name)

@@ -63,12 +63,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Single sign-on: the OIDC client fetches the issuer's documents lazily, on first use.
     app.state.oidc = OidcClient(services.settings) if services.settings.oidc_issuer else None
     errors.install(app, pages=ui.error_page)
+    # First: routes are matched in order, and the ClearML SDK's background calls (about
+    # one a second per running script) would otherwise be tried against every other
+    # route first; its paths all start with /clearml, so it shadows nothing.
+    app.include_router(clearml_compat.router())
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
     app.include_router(health.router())
     app.include_router(dvc_remote.router())
     app.include_router(sso.router())
-    app.include_router(clearml_compat.router())
     docs.install(app, "/api/v1/openapi.json")
     # The web UI last: its paths never shadow an API route.
     app.include_router(ui.router())

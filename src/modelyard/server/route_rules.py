@@ -227,6 +227,16 @@ GET    /experiments  read
 GET    /experiments/{experiment_id}  read
 GET    /runs/{run_id}  read
 GET    /runs/{run_id}/preview/{path:path}  read
+GET    /projects/{project}  read
+GET    /projects/{project}/experiments  read
+GET    /projects/{project}/tasks  read
+GET    /projects/{project}/models  read
+GET    /projects/{project}/experiments/{task}  read
+GET    /projects/{project}/experiments/{task}/{rest:path}  read
+GET    /projects/{project}/tasks/{task}  read
+GET    /projects/{project}/tasks/{task}/{rest:path}  read
+GET    /projects/{project}/models/{model}  read
+GET    /projects/{project}/models/{model}/{rest:path}  read
 GET    /compare  read
 GET    /datasets  read
 GET    /datasets/{name}  read

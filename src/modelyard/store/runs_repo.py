@@ -77,28 +77,31 @@ class RunsRepo(ChildRows):
         self.conn.execute(update(R).where(R.c.id == run_id).values(
             lifecycle_stage=stage, deleted_at=deleted_at))
 
-    def run_entity(self, run: RunRecord) -> Run:
-        return self.run_entities([run])[0]
+    def run_entity(self, run: RunRecord, *, tags_only: bool = False) -> Run:
+        return self.run_entities([run], tags_only=tags_only)[0]
 
-    def run_entities(self, runs: list[RunRecord]) -> list[Run]:
+    def run_entities(self, runs: list[RunRecord], *, tags_only: bool = False) -> list[Run]:
+        """Whole runs; ``tags_only``: attributes and tags, no params, metrics or inputs."""
         ids = [r.id for r in runs]
         if not ids:
             return []
         params: dict[int, dict[str, str]] = {i: {} for i in ids}
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         mets: dict[int, dict[str, float]] = {i: {} for i in ids}
-        for rid, k, v in self.conn.execute(select(run_params.c.run_id, run_params.c.key,
-                                                  run_params.c.value)
-                                           .where(run_params.c.run_id.in_(ids))):
-            params[rid][k] = v
         for rid, k, v in self.conn.execute(select(run_tags.c.run_id, run_tags.c.key,
                                                   run_tags.c.value)
                                            .where(run_tags.c.run_id.in_(ids))):
             tags[rid][k] = v
-        for rid, k, v, kind in self.conn.execute(select(LM.c.run_id, LM.c.key, LM.c.value,
-                                                        LM.c.kind).where(LM.c.run_id.in_(ids))):
-            mets[rid][k] = decode_value(v, kind)
-        inputs = self.inputs_of(ids)
+        inputs = {} if tags_only else self.inputs_of(ids)
+        if not tags_only:
+            for rid, k, v in self.conn.execute(select(run_params.c.run_id, run_params.c.key,
+                                                      run_params.c.value)
+                                               .where(run_params.c.run_id.in_(ids))):
+                params[rid][k] = v
+            for rid, k, v, kind in self.conn.execute(
+                    select(LM.c.run_id, LM.c.key, LM.c.value, LM.c.kind)
+                    .where(LM.c.run_id.in_(ids))):
+                mets[rid][k] = decode_value(v, kind)
         return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
                     run_name=r.name, status=r.status, start_time=r.start_time,
                     end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,

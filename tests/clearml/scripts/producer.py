@@ -31,7 +31,7 @@ if not Task.is_offline():
                                       async_enable=False)
     output_model.tags = ["production", "v1"]
 result = {"task": task.id, "model": output_model and output_model.id, "uri": uri,
-          "project": task.project}
+          "project": task.project, "page": task.get_output_log_web_page()}
 task.close()
 print("RESULT " + json.dumps(result))
 sys.stdout.flush()

@@ -4,7 +4,8 @@ SDK (2.1.x, API dialect 2.23) records, registers, queries and downloads models h
 
 One module per area: ``auth_api`` (``auth.login`` and its JWT, :mod:`.jwt_token`),
 ``projects``, ``tasks``, ``models`` (documents in ``docs`` / ``modeldocs``),
-``events``, ``files`` (paths in ``paths``); ``wire`` holds the envelope and request
+``events``, ``files`` (paths in ``paths``), ``weblinks`` (the web links the SDK
+prints, redirected to modelyard's pages); ``wire`` holds the envelope and request
 decoding, ``query`` the name and tag filters.  Every call is ``/clearml/api/v<ver>/
 <service>.<action>``, as GET with a JSON body or as POST; every answer is an envelope,
 an unknown endpoint included (404).
@@ -28,6 +29,7 @@ from modelyard.server.clearml_compat import (
     models,
     projects,
     tasks,
+    weblinks,
     wire,
 )
 from modelyard.server.clearml_compat.projects import Handler
@@ -62,6 +64,7 @@ def router() -> APIRouter:
     r = APIRouter(include_in_schema=False, route_class=wire.ClearmlRoute)
     r.include_router(auth_api.router)
     r.include_router(files.router)
+    r.include_router(weblinks.router)
     for name, handler in HANDLERS.items():
         r.add_api_route(f"{API}/{{version}}/{name}", _endpoint(handler), methods=METHODS)
     r.add_api_route(f"{API}/{{version}}/events.add_batch", add_batch, methods=METHODS)

@@ -92,7 +92,10 @@ def task_status(r: Run) -> str:
     return r.tags.get(PREFIX + "status") or STATUS_OF_RUN.get(r.status, "created")
 
 
-def task_doc(r: Run) -> dict[str, Any]:
+def task_doc(r: Run, fields: set[str] | None = None) -> dict[str, Any]:
+    """The task document; with ``fields``, its JSON sections outside them are left out
+    (the SDK's status poll every 2 s asks for three plain fields of a task whose
+    ``script`` section may hold a whole source file)."""
     t = r.tags
     doc: dict[str, Any] = {
         "id": r.run_id, "name": r.run_name, "project": r.experiment_id,
@@ -110,5 +113,6 @@ def task_doc(r: Run) -> dict[str, Any]:
     if r.end_time and doc["status"] in ("completed", "failed", "stopped", "published"):
         doc["completed"] = iso(r.end_time)
     for key, default in TASK_JSON.items():
-        doc[key] = get_json(t, PREFIX + key, default)
+        if fields is None or key in fields:
+            doc[key] = get_json(t, PREFIX + key, default)
     return doc

@@ -42,7 +42,7 @@ def add_batch(svc: Services, who: Principal, events: list[dict[str, Any]]) -> di
         added += 1
     for task, metrics in by_task.items():
         try:
-            run = svc.tracking.get_run(who, task)
+            run = svc.tracking.get_run(who, task, tags_only=True)
             last = max(m.step for m in metrics)
             tags = {}
             if last > int(run.tags.get(docs.PREFIX + "last_iteration", "0") or 0):

@@ -12,18 +12,18 @@ left raw), streamed with ``Content-Length``.  Paths only ever name records
 from __future__ import annotations
 
 import posixpath
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.refs import ref_from_parts
 from modelyard.errors import InvalidParameter, NotFound, NotImplementedByServer
 from modelyard.server import deps
-from modelyard.server.clearml_compat import wire
+from modelyard.server.clearml_compat import multipart, wire
 from modelyard.server.clearml_compat.paths import parse_task_path, parse_version_path
 from modelyard.server.streaming import verified_blob_response
 from modelyard.services import Services
@@ -33,39 +33,34 @@ ROOT = "/clearml/files"
 READ = 1 << 20
 
 
-def _store(svc: Services, who: Principal, upload: UploadFile, limit: int) -> tuple[str, int]:
+async def _store(svc: Services, who: Principal, chunks: AsyncIterator[bytes],
+                 limit: int) -> tuple[str, int]:
     writer = svc.blob_service.acting(who).writer(None, limit)
     try:
-        while chunk := upload.file.read(READ):
-            writer.write(chunk)
+        async for chunk in chunks:
+            await run_in_threadpool(writer.write, chunk)
     except BaseException:
         writer.abort()
         raise
-    size = writer.commit(None)
+    size = await run_in_threadpool(writer.commit, None)
     return str(writer.digest), int(size)
 
 
 async def _upload(request: Request) -> JSONResponse:
     svc, who = deps.services(request), deps.principal(request)
-    form = await request.form(max_files=16, max_fields=16)
     stored: list[dict[str, Any]] = []
-    try:
-        for field, value in form.multi_items():
-            if not isinstance(value, UploadFile):
-                continue
-            target = parse_task_path(field)
-            if target is None:
-                raise InvalidParameter(
-                    f"cannot store {field!r}: paths are <project>/<task name>.<task id>/...")
-            run_id, path = target
-            await run_in_threadpool(svc.tracking.get_run, who, run_id)
-            sha256, size = await run_in_threadpool(_store, svc, who, value,
-                                                   svc.settings.max_upload_size)
-            await run_in_threadpool(svc.tracking.add_run_artifacts, who, run_id,
-                                    [FileEntry(path, size, sha256)])
-            stored.append({"name": field, "size": size, "sha256": sha256})
-    finally:
-        await form.close()
+    content_type = request.headers.get("content-type", "")
+    async for field, chunks in multipart.parts(request.stream(), content_type):
+        target = parse_task_path(field)
+        if target is None:
+            raise InvalidParameter(
+                f"cannot store {field!r}: paths are <project>/<task name>.<task id>/...")
+        run_id, path = target
+        await run_in_threadpool(svc.tracking.get_run, who, run_id)
+        sha256, size = await _store(svc, who, chunks, svc.settings.max_upload_size)
+        await run_in_threadpool(svc.tracking.add_run_artifacts, who, run_id,
+                                [FileEntry(path, size, sha256)])
+        stored.append({"name": field, "size": size, "sha256": sha256})
     if not stored:
         raise InvalidParameter("no file in the upload")
     return JSONResponse(stored)

@@ -23,6 +23,7 @@ from modelyard.domain.entities import FileEntry, ModelVersion, Principal
 from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.clearml_compat import docs
 from modelyard.server.clearml_compat.paths import parse_task_path, url_path
+from modelyard.server.clearml_compat.projects import model_project
 from modelyard.services import Services
 
 KEY = docs.PREFIX + "model."
@@ -144,7 +145,9 @@ def sync(svc: Services, who: Principal, doc: dict[str, Any]) -> None:
         try:
             svc.registry.get_model(who, name)
         except NotFound:
-            svc.registry.create_model(who, name)
+            experiment = svc.tracking.get_run(who, run_id).experiment_id
+            project = model_project(svc, who, svc.tracking.get_experiment(who, experiment))
+            svc.registry.create_model(who, name, project=project)
         v = svc.registry.create_version(
             who, name, [FileEntry(posixpath.basename(path), entry.size, entry.sha256)],
             description=str(doc.get("comment") or "")[:5000], tags=_version_tags(doc),

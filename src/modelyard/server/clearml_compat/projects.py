@@ -1,4 +1,11 @@
-"""``projects.*``: a ClearML project is a modelyard experiment (see :mod:`.docs`)."""
+"""``projects.*``: a ClearML project is a modelyard experiment (see :mod:`.docs`) and
+a modelyard project of the same (stored) name, which holds the registered models of
+its output models.
+
+The modelyard project is created with the ClearML project, or when its first model is
+registered, as the caller: creating projects is an admin's right, so for anyone else
+the models go into an existing project of that name (their role there decides), or
+into the default project when there is none."""
 
 from __future__ import annotations
 
@@ -6,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from modelyard.domain.entities import Experiment, Principal
-from modelyard.errors import NotFound
+from modelyard.domain.projects import DEFAULT_PROJECT
+from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID
+from modelyard.errors import AlreadyExists, InvalidParameter, NotFound, PermissionDenied
 from modelyard.server.clearml_compat import docs, query
 from modelyard.server.clearml_compat.wire import need, s, strings
 from modelyard.services import Services
@@ -50,12 +59,32 @@ def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
     return {"projects": query.listing(items, args)}
 
 
+def model_project(svc: Services, who: Principal, e: Experiment) -> str:
+    """The modelyard project for the models of ClearML project ``e`` (see the module
+    docs); created when missing if the caller may create projects."""
+    if e.experiment_id == DEFAULT_EXPERIMENT_ID:
+        return DEFAULT_PROJECT
+    visible = {p.name for p in svc.registry.list_projects(who)}
+    if e.name in visible:
+        return e.name
+    try:
+        svc.registry.create_project(
+            who, e.name, f"ClearML project {docs.clearml_name(e.name, e.tags)}")
+    except AlreadyExists:  # created meanwhile, or one the caller may not see
+        return e.name if e.name in {p.name for p in svc.registry.list_projects(who)} \
+            else DEFAULT_PROJECT
+    except (PermissionDenied, InvalidParameter):  # not an admin; a look-alike name
+        return DEFAULT_PROJECT
+    return e.name
+
+
 def create(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     name = need(args, "name")
     tags = {docs.PREFIX + "name": name}
     if s(args, "description"):
         tags["mlflow.note.content"] = s(args, "description")
     e = svc.tracking.create_experiment(who, docs.stored_name(name), tags)
+    model_project(svc, who, e)
     return {"id": e.experiment_id}
 
 

@@ -138,6 +138,16 @@ def page(docs: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any
     return docs[page_i * size_i:(page_i + 1) * size_i]
 
 
+def fields_needed(args: dict[str, Any]) -> set[str] | None:
+    """The top-level fields a listing reads (projection, tag filters, order), or None
+    for all of them."""
+    only = strings(args, "only_fields")
+    if not only:
+        return None
+    order_by = [o.lstrip("-") for o in strings(args, "order_by") or []]
+    return {f.split(".", 1)[0] for f in [*only, *order_by]} | {"tags", "system_tags"}
+
+
 def listing(docs: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
     """Filter by tags/system_tags, order, page and project one list of documents."""
     tags, sys_tags = strings(args, "tags"), strings(args, "system_tags")

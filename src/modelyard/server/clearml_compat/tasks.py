@@ -29,9 +29,11 @@ _EDITABLE = ("system_tags", "tags", "script", "runtime", "execution", "hyperpara
              "configuration", "container", "models")
 
 
-def _run(svc: Services, who: Principal, task_id: str) -> Run:
+def _run(svc: Services, who: Principal, task_id: str, *, tags_only: bool = False) -> Run:
+    """The task's run; ``tags_only`` (enough for a task document, not for an edit of
+    its hyperparameters) skips its params, metrics and inputs."""
     try:
-        return svc.tracking.get_run(who, task_id)
+        return svc.tracking.get_run(who, task_id, tags_only=tags_only)
     except (NotFound, InvalidParameter):
         raise NotFound(f"task {task_id!r} does not exist") from None
 
@@ -70,18 +72,23 @@ def _source_tags(script: Any) -> dict[str, str]:
 
 def write(svc: Services, who: Principal, run: Run, fields: dict[str, Any],
           status: str | None = None, text: dict[str, str] | None = None) -> None:
-    """Store changed task fields (JSON sections and text fields) in one batch."""
-    tags: dict[str, str] = {P + "last_update": docs.now_iso()}
+    """Store changed task fields (JSON sections and text fields) in one batch; a call
+    that changes nothing (the SDK resends whole sections) writes nothing."""
+    tags: dict[str, str] = {}
     for key, value in fields.items():
         docs.put_json(tags, run.tags, P + key, value)
     for key, value in (text or {}).items():
         tags[P + key] = value
-    if status is not None:
+    if status is not None and status != docs.task_status(run):
         tags[P + "status"] = status
         tags[P + "status_changed"] = docs.now_iso()
     params = _params(run, fields.get("hyperparams"))
     tags.update(_source_tags(fields.get("script")))
-    svc.tracking.log_batch(who, run.run_id, params=params, tags=tags)
+    tags = {k: v for k, v in tags.items() if run.tags.get(k, "") != v}
+    params = {k: v for k, v in params.items() if k not in run.params}
+    if tags or params:
+        tags[P + "last_update"] = docs.now_iso()
+        svc.tracking.log_batch(who, run.run_id, params=params, tags=tags)
     wanted = _RUN_STATUS.get(status or "")
     if wanted and wanted != run.status:
         svc.tracking.update_run(who, run.run_id, status=wanted)
@@ -111,7 +118,7 @@ def create(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any
 
 
 def get_by_id(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    return {"task": docs.task_doc(_run(svc, who, need(args, "task")))}
+    return {"task": docs.task_doc(_run(svc, who, need(args, "task"), tags_only=True))}
 
 
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
@@ -121,14 +128,15 @@ def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
     if ids is not None:
         for tid in ids:
             try:
-                runs.append(_run(svc, who, tid))
+                runs.append(_run(svc, who, tid, tags_only=True))
             except NotFound:
                 pass
     else:
         pids = projects or [e.experiment_id for e in all_projects(svc, who)]
         runs = list(svc.tracking.search_runs(who, pids, max_results=5000).items) if pids else []
     statuses = strings(args, "status")
-    docs_ = [docs.task_doc(r) for r in runs if query.name_matches(flt, r.run_name)]
+    needed = query.fields_needed(args)
+    docs_ = [docs.task_doc(r, needed) for r in runs if query.name_matches(flt, r.run_name)]
     docs_ = [d for d in docs_ if (statuses is None or d["status"] in statuses)
              and (projects is None or d["project"] in projects)
              and (not strings(args, "type") or d["type"] in (strings(args, "type") or []))]
@@ -244,7 +252,7 @@ def add_or_update_artifacts(svc: Services, who: Principal, args: dict[str, Any])
 
 
 def ping(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    _run(svc, who, need(args, "task"))
+    _run(svc, who, need(args, "task"), tags_only=True)
     return {}
 
 

@@ -3,6 +3,7 @@ the domain raises, so callers catch one tree whatever the transport."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
 CHUNK = 1 << 20
 BACKOFF = 0.2  # seconds before the first retry of a POST, doubled each time
 
+log = logging.getLogger("modelyard.client")
+
 
 def _q(segment: str) -> str:
     return quote(str(segment), safe="")
@@ -38,10 +41,25 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
     #: (each one request instead of one a file); the server allows up to 1000/64 MiB.
     batch_read = (256, 16 << 20)
 
+    #: Files above this size are downloaded as parallel ranged reads.
+    ranged_above: int | None = 64 << 20
+
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
+                 transport: httpx.BaseTransport | None = None, retries: int = 2,
+                 direct: bool = True, ranged_above: int | None = 64 << 20,
+                 range_workers: int = 8) -> None:
+        """``direct``: download from object storage's presigned URLs when the server
+        hands them out (falling back to the server when the storage cannot be
+        reached); off, every byte comes through the server.  ``ranged_above``: files
+        larger than this (bytes; None: never) are fetched as up to ``range_workers``
+        parallel ranged reads."""
         self.uri = uri.rstrip("/")
         self.retries = retries
+        self.direct = direct
+        self.ranged_above = ranged_above
+        self.range_workers = max(1, range_workers)
+        self._timeout = timeout
+        self._storage: httpx.Client | None = None
         headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -51,6 +69,8 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
 
     def close(self) -> None:
         self.http.close()
+        if self._storage is not None:
+            self._storage.close()
 
     # -- transport --------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -138,6 +158,79 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"download from {self.uri} failed: "
                                      f"{transport_reason(exc)}") from None
+
+    # -- direct (presigned) and ranged reads ------------------------------------------
+    def locate_blobs(self, digests: list[str]) -> dict[str, str]:
+        if not self.direct:
+            return {}
+        out: dict[str, str] = {}
+        for i in range(0, len(digests), 1000):
+            found = self._request("POST", "/blobs:locate",
+                                  json={"digests": digests[i:i + 1000]})["locations"]
+            out.update({f["sha256"]: f["url"] for f in found if f.get("url")})
+        return out
+
+    def storage_http(self) -> httpx.Client:
+        """The client for storage URLs: no base URL and no credential of ours (a
+        presigned URL carries its own signature; our token never leaves for it)."""
+        if self._storage is None:
+            self._storage = httpx.Client(timeout=httpx.Timeout(self._timeout, connect=10.0),
+                                         headers={"User-Agent": "modelyard-client"},
+                                         limits=httpx.Limits(max_connections=64))
+        return self._storage
+
+    def read_range(self, digest: str, start: int, end: int, url: str | None = None) -> bytes:
+        """Bytes ``[start, end)``: from ``url`` when given and reachable, else from the
+        server (retried on a failed connection or a 503)."""
+        headers = {"Range": f"bytes={start}-{end - 1}"}
+        if url is not None:
+            try:
+                resp = self.storage_http().get(url, headers=headers)
+                if resp.status_code in (200, 206) and len(resp.content) == end - start:
+                    return resp.content
+                log.warning("storage answered %s to a ranged read; reading through %s",
+                            resp.status_code, self.uri)
+            except httpx.TransportError as exc:
+                log.warning("storage unreachable (%s); reading through %s",
+                            transport_reason(exc), self.uri)
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self.http.get(f"/blobs/sha256/{digest}", headers=headers)
+            except httpx.TransportError as exc:
+                if attempt == self.retries:
+                    raise ServiceUnavailable(f"download from {self.uri} failed: "
+                                             f"{transport_reason(exc)}") from None
+                time.sleep(BACKOFF * 2 ** attempt)
+                continue
+            if resp.status_code == 503 and attempt < self.retries:
+                time.sleep(BACKOFF * 2 ** attempt)
+                continue
+            _raise_for_error(resp)
+            return resp.content
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
+        """A whole blob from ``url``; from the server when the storage cannot be
+        reached or refuses before its first byte (a failure after it is raised: the
+        file is fetched again on the next download)."""
+        if url is not None:
+            sent = False
+            try:
+                with self.storage_http().stream("GET", url) as resp:
+                    if resp.status_code == 200:
+                        for chunk in resp.iter_raw(CHUNK):
+                            sent = True
+                            yield chunk
+                        return
+                    log.warning("storage answered %s; downloading through %s",
+                                resp.status_code, self.uri)
+            except httpx.TransportError as exc:
+                if sent:
+                    raise ServiceUnavailable(f"download from the storage failed: "
+                                             f"{transport_reason(exc)}") from None
+                log.warning("storage unreachable (%s); downloading through %s",
+                            transport_reason(exc), self.uri)
+        yield from self.iter_blob(digest)
 
     def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
         ref = parse_ref(ref) if isinstance(ref, str) else ref

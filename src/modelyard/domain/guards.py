@@ -249,8 +249,9 @@ class GuardedBlobs(BlobService):
     """Blob reads only through a readable manifest; writes with write access somewhere.
     Existence checks (``missing``, ``exists``) are part of uploading."""
 
-    def __init__(self, store: BlobStore, access: AccessService) -> None:
-        super().__init__(store)
+    def __init__(self, store: BlobStore, access: AccessService, *,
+                 direct_reads: bool = True) -> None:
+        super().__init__(store, direct_reads=direct_reads)
         self.access = access
 
     def _may_write(self, actor: Principal) -> None:

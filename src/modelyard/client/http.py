@@ -3,7 +3,6 @@ the domain raises, so callers catch one tree whatever the transport."""
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,17 +17,16 @@ from modelyard.client.governance_http import HttpGovernanceMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.frames import FrameReader
+from modelyard.client.http_errors import BACKOFF, CHUNK, raise_for_error, transport_reason
+from modelyard.client.storage_http import HttpStorageReadsMixin
 from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.client.verify import verified
 from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
-from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
+from modelyard.errors import ServiceUnavailable
 
-CHUNK = 1 << 20
-BACKOFF = 0.2  # seconds before the first retry of a POST, doubled each time
-
-log = logging.getLogger("modelyard.client")
+_raise_for_error = raise_for_error
 
 
 def _q(segment: str) -> str:
@@ -36,7 +34,7 @@ def _q(segment: str) -> str:
 
 
 class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
-                 HttpTrackingMixin, BaseClient):
+                 HttpTrackingMixin, HttpStorageReadsMixin, BaseClient):
     #: Small files are fetched in batch reads of at most this many blobs and bytes
     #: (each one request instead of one a file); the server allows up to 1000/64 MiB.
     batch_read = (256, 16 << 20)
@@ -60,6 +58,9 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
         self.range_workers = max(1, range_workers)
         self._timeout = timeout
         self._storage: httpx.Client | None = None
+        #: Storage hosts this client could not reach: not tried again (every read of
+        #: theirs goes through the server at once, not after a timeout each).
+        self._unreachable: set[str] = set()
         headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -158,79 +159,6 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"download from {self.uri} failed: "
                                      f"{transport_reason(exc)}") from None
-
-    # -- direct (presigned) and ranged reads ------------------------------------------
-    def locate_blobs(self, digests: list[str]) -> dict[str, str]:
-        if not self.direct:
-            return {}
-        out: dict[str, str] = {}
-        for i in range(0, len(digests), 1000):
-            found = self._request("POST", "/blobs:locate",
-                                  json={"digests": digests[i:i + 1000]})["locations"]
-            out.update({f["sha256"]: f["url"] for f in found if f.get("url")})
-        return out
-
-    def storage_http(self) -> httpx.Client:
-        """The client for storage URLs: no base URL and no credential of ours (a
-        presigned URL carries its own signature; our token never leaves for it)."""
-        if self._storage is None:
-            self._storage = httpx.Client(timeout=httpx.Timeout(self._timeout, connect=10.0),
-                                         headers={"User-Agent": "modelyard-client"},
-                                         limits=httpx.Limits(max_connections=64))
-        return self._storage
-
-    def read_range(self, digest: str, start: int, end: int, url: str | None = None) -> bytes:
-        """Bytes ``[start, end)``: from ``url`` when given and reachable, else from the
-        server (retried on a failed connection or a 503)."""
-        headers = {"Range": f"bytes={start}-{end - 1}"}
-        if url is not None:
-            try:
-                resp = self.storage_http().get(url, headers=headers)
-                if resp.status_code in (200, 206) and len(resp.content) == end - start:
-                    return resp.content
-                log.warning("storage answered %s to a ranged read; reading through %s",
-                            resp.status_code, self.uri)
-            except httpx.TransportError as exc:
-                log.warning("storage unreachable (%s); reading through %s",
-                            transport_reason(exc), self.uri)
-        for attempt in range(self.retries + 1):
-            try:
-                resp = self.http.get(f"/blobs/sha256/{digest}", headers=headers)
-            except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    raise ServiceUnavailable(f"download from {self.uri} failed: "
-                                             f"{transport_reason(exc)}") from None
-                time.sleep(BACKOFF * 2 ** attempt)
-                continue
-            if resp.status_code == 503 and attempt < self.retries:
-                time.sleep(BACKOFF * 2 ** attempt)
-                continue
-            _raise_for_error(resp)
-            return resp.content
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
-        """A whole blob from ``url``; from the server when the storage cannot be
-        reached or refuses before its first byte (a failure after it is raised: the
-        file is fetched again on the next download)."""
-        if url is not None:
-            sent = False
-            try:
-                with self.storage_http().stream("GET", url) as resp:
-                    if resp.status_code == 200:
-                        for chunk in resp.iter_raw(CHUNK):
-                            sent = True
-                            yield chunk
-                        return
-                    log.warning("storage answered %s; downloading through %s",
-                                resp.status_code, self.uri)
-            except httpx.TransportError as exc:
-                if sent:
-                    raise ServiceUnavailable(f"download from the storage failed: "
-                                             f"{transport_reason(exc)}") from None
-                log.warning("storage unreachable (%s); downloading through %s",
-                            transport_reason(exc), self.uri)
-        yield from self.iter_blob(digest)
 
     def iter_file(self, ref: str | VersionRef, path: str) -> Iterator[bytes]:
         ref = parse_ref(ref) if isinstance(ref, str) else ref
@@ -386,31 +314,3 @@ def _parent(p: Any) -> dict[str, Any]:
         ref = parse_ref(p)
         return {"model": ref.model, "version": ref.version, "relation": "derived_from"}
     return {"model": p.model, "version": p.version, "relation": p.relation}
-
-
-def _raise_for_error(resp: httpx.Response) -> None:
-    if resp.status_code < 400:
-        return
-    try:
-        body = resp.json()
-        code, message = body.get("error_code", ""), body.get("message", "")
-    except ValueError:
-        code, message = "", ""
-    if not code:
-        code = {404: "ENDPOINT_NOT_FOUND", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                413: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}.get(
-                    resp.status_code, "INTERNAL_ERROR")
-        message = message or f"HTTP {resp.status_code} from {resp.request.url.path}"
-    err: ModelyardError = from_code(code, message)
-    raise err
-
-
-def transport_reason(exc: httpx.TransportError) -> str:
-    """What went wrong on the wire, in words (never the exception's class name)."""
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused or host unknown; is the server running there?"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out; is the server up and reachable?"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the server closed the connection unexpectedly"
-    return "network error"

@@ -91,8 +91,9 @@ class Transfers(ClientOperations):
             jobs = [functools.partial(self._fetch_batch, group, progress)
                     for group in _batches(small, *self.batch_read)]
         urls = self._locations([e.sha256 for e, _ in todo])
-        jobs = [functools.partial(self._fetch_entry, e, t, progress, urls.get(e.sha256))
-                for e, t in todo] + jobs
+        one_ranged = threading.Lock()  # ranged files one at a time: bounded reads, memory
+        jobs = [functools.partial(self._fetch_entry, e, t, progress, urls.get(e.sha256),
+                                  one_ranged) for e, t in todo] + jobs
         if len(jobs) <= 1 or workers <= 1:
             for job in jobs:
                 job()
@@ -163,15 +164,19 @@ class Transfers(ClientOperations):
             return {}
 
     def _fetch_entry(self, entry: FileEntry, target: Path, progress: Progress | None,
-                     url: str | None = None) -> None:
+                     url: str | None = None, one_ranged: threading.Lock | None = None) -> None:
+        """One file, whole or (above :attr:`ranged_above`) as parallel ranged reads;
+        ranged files of one download take turns (``one_ranged``), so at most
+        :attr:`range_workers` ranged reads, and their parts, are in flight at once."""
         if _intact(entry, target):
             if progress:
                 progress(entry.size)
             return
         if self.ranged_above is not None and entry.size > self.ranged_above:
-            fetch_ranged(entry, target,
-                         functools.partial(self.read_range, entry.sha256, url=url),
-                         progress, part=self.range_part, workers=self.range_workers)
+            with one_ranged or threading.Lock():
+                fetch_ranged(entry, target,
+                             functools.partial(self.read_range, entry.sha256, url=url),
+                             progress, part=self.range_part, workers=self.range_workers)
             return
         if url is None:
             self._fetch(entry, target, progress)

@@ -16,24 +16,45 @@ import pytest
 from modelyard.client.http import HttpClient
 from modelyard.client.ranged import partial_path
 from modelyard.config import Settings
-from modelyard.errors import DigestMismatch, NotFound
+from modelyard.errors import DigestMismatch, NotFound, ServiceUnavailable
 from modelyard.server.app import create_app
 from modelyard.services import Services
 from tests.live import free_port
 
 
 class Recorder:
-    """The app, with the path and Range header of every GET it received."""
+    """The app, with the path and Range header of every GET it received; with ``cut``
+    set, every ranged blob read is broken off after that many bytes of its body (the
+    connection drops, as when a network or a server fails)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.seen: list[tuple[str, str]] = []
+        self.cut: int | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             headers = dict(scope["headers"])
             self.seen.append((scope["path"], headers.get(b"range", b"").decode()))
+            if self.cut is not None and b"range" in headers and \
+                    scope["path"].startswith("/api/v1/blobs/sha256/"):
+                send = self._cutting(send, self.cut)
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _cutting(send: Any, cut: int) -> Any:
+        sent = 0
+
+        async def cutting(message: dict[str, Any]) -> None:
+            nonlocal sent
+            if message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                if sent + len(body) > cut:
+                    await send({**message, "body": body[:cut - sent], "more_body": True})
+                    raise ConnectionAbortedError("cut off by the test")
+                sent += len(body)
+            await send(message)
+        return cutting
 
     def blob_reads(self) -> list[tuple[str, str]]:
         return [(p, r) for p, r in self.seen if p.startswith("/api/v1/blobs/sha256/")]
@@ -91,13 +112,15 @@ def test_ranged_reads_direct_and_through_the_server(tmp_path, live_server, s3_ur
         c.download("m/1", tmp_path / "direct")
         assert rec.blob_reads() == []
         _same(big_model, tmp_path / "direct")
-    with HttpClient(live_server.url, direct=False, ranged_above=1 << 20) as c:
+    with HttpClient(live_server.url, direct=False, ranged_above=1 << 20,
+                    range_workers=3) as c:
         c.range_part = 1 << 20
         rec.seen.clear()
         c.download("m/1", tmp_path / "proxied")
         _same(big_model, tmp_path / "proxied")
         ranges = [r for _, r in rec.blob_reads()]
-        assert len(ranges) == 6 + 3 and all(r.startswith("bytes=") for r in ranges)
+        # Few large parts: each file in range_workers (3) parts of at least 1 MiB.
+        assert len(ranges) == 3 + 3 and all(r.startswith("bytes=") for r in ranges)
 
 
 def test_proxy_artifacts_sends_every_byte_through_the_server(tmp_path, live_server, s3_url,
@@ -143,31 +166,49 @@ def test_a_local_store_is_read_through_the_server_with_ranges(tmp_path, live_ser
     assert len(rec.blob_reads()) == 9
 
 
-def test_resume_reuses_a_partial_file_and_a_bad_one_is_dropped(tmp_path, live_server,
-                                                               big_model):
+def _requested(ranges: list[str]) -> int:
+    total = 0
+    for r in ranges:
+        first, last = r.removeprefix("bytes=").split("-")
+        total += int(last) - int(first) + 1
+    return total
+
+
+def test_an_interrupted_download_resumes_and_a_bad_partial_is_dropped(tmp_path, live_server,
+                                                                      big_model):
     rec = _serve(tmp_path, live_server, None)
     data = (big_model / "weights.bin").read_bytes()
+    out = tmp_path / "out"
     with HttpClient(live_server.url, ranged_above=1 << 20) as c:
         c.range_part = 1 << 20
         v = c.register("m", big_model)
-        entry = next(f for f in c.get_version("m", v.version).files or [] if f.path == "weights.bin")
-        out = tmp_path / "out"
-        out.mkdir()
+        entry = next(f for f in c.get_version("m", v.version).files or []
+                     if f.path == "weights.bin")
+        rec.cut = 200_000  # every read breaks: each part gets 4 x 200 kB, then gives up
+        with pytest.raises(ServiceUnavailable):
+            c.download("m/1", out)
         partial = partial_path(out / "weights.bin", entry.sha256)
-        partial.write_bytes(data[:3 * 1024 * 1024 + 5])  # an interrupted download
-        c.download("m/1", out)
+        assert partial.exists() and not (out / "weights.bin").exists()
+
+        rec.cut = None
+        rec.seen.clear()
+        c.download("m/1", out)  # only what each part is missing
         assert (out / "weights.bin").read_bytes() == data and not partial.exists()
-        weights = [r for p, r in rec.blob_reads() if p.endswith(entry.sha256)]
-        start = 3 * 1024 * 1024 + 5  # only the rest, in parts from where it stopped
-        assert sorted(weights) == [f"bytes={start}-{start + (1 << 20) - 1}",
-                                   f"bytes={start + (1 << 20)}-{len(data) - 1}"]
+        again = [r for p, r in rec.blob_reads() if p.endswith(entry.sha256)]
+        assert 0 < _requested(again) < len(data) - 5 * 600_000
+        assert list(out.glob(".*")) == []  # no partial file or ledger left
 
         (out / "weights.bin").unlink()
-        partial.write_bytes(b"x" * 1000)  # a damaged prefix: caught by the whole sha256
-        with pytest.raises(DigestMismatch):
+        rec.cut = 200_000
+        with pytest.raises(ServiceUnavailable):
             c.download("m/1", out)
+        with open(partial, "r+b") as fh:  # damage what was written
+            fh.write(b"\xff" * 1000)
+        rec.cut = None
+        with pytest.raises(DigestMismatch):
+            c.download("m/1", out)  # the whole sha256 catches it ...
         assert not partial.exists() and not (out / "weights.bin").exists()
-        c.download("m/1", out)
+        c.download("m/1", out)  # ... and the next try starts from zero
         assert (out / "weights.bin").read_bytes() == data
 
 

@@ -6,13 +6,12 @@ that carries no credential of ours: a presigned URL holds its own signature."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
-from modelyard.client.http_errors import BACKOFF, CHUNK, raise_for_error, transport_reason
+from modelyard.client.http_errors import CHUNK, raise_for_error, transport_reason
 from modelyard.errors import ServiceUnavailable
 
 log = logging.getLogger("modelyard.client")
@@ -53,36 +52,38 @@ class HttpStorageReadsMixin:
                                          limits=httpx.Limits(max_connections=64))
         return self._storage
 
-    def read_range(self, digest: str, start: int, end: int, url: str | None = None) -> bytes:
-        """Bytes ``[start, end)``: from ``url`` when given and reachable, else from the
-        server (retried on a failed connection or a 503)."""
+    def iter_range(self, digest: str, start: int, end: int,
+                   url: str | None = None) -> Iterator[bytes]:
+        """Bytes ``[start, end)``, streamed: from ``url`` when given and reachable, else
+        from the server.  A storage that refuses (an expired URL) is left for the
+        server at once; one that fails on the wire is marked unreachable and the
+        failure raised, so the caller asks again (then from the server) from where the
+        stream stopped.  Bytes are handed on as they arrive (not gathered into larger
+        chunks), so what arrived before a failure is kept."""
         headers = {"Range": f"bytes={start}-{end - 1}"}
         if url is not None and self._reachable(url):
             try:
-                resp = self.storage_http().get(url, headers=headers)
-                if resp.status_code in (200, 206) and len(resp.content) == end - start:
-                    return resp.content
-                log.warning("storage answered %s to a ranged read; reading through %s",
-                            resp.status_code, self.uri)
+                with self.storage_http().stream("GET", url, headers=headers) as resp:
+                    if resp.status_code == 206 or (resp.status_code == 200 and start == 0):
+                        yield from resp.iter_raw()
+                        return
+                    log.warning("storage answered %s to a ranged read; reading through %s",
+                                resp.status_code, self.uri)
             except httpx.TransportError as exc:
                 self._unreachable.add(httpx.URL(url).host)
                 log.warning("storage unreachable (%s); reading through %s",
                             transport_reason(exc), self.uri)
-        for attempt in range(self.retries + 1):
-            try:
-                resp = self.http.get(f"/blobs/sha256/{digest}", headers=headers)
-            except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    raise ServiceUnavailable(f"download from {self.uri} failed: "
-                                             f"{transport_reason(exc)}") from None
-                time.sleep(BACKOFF * 2 ** attempt)
-                continue
-            if resp.status_code == 503 and attempt < self.retries:
-                time.sleep(BACKOFF * 2 ** attempt)
-                continue
-            raise_for_error(resp)
-            return resp.content
-        raise AssertionError("unreachable")  # pragma: no cover
+                raise ServiceUnavailable(f"download from the storage failed: "
+                                         f"{transport_reason(exc)}") from None
+        try:
+            with self.http.stream("GET", f"/blobs/sha256/{digest}", headers=headers) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    raise_for_error(resp)
+                yield from resp.iter_raw()
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"download from {self.uri} failed: "
+                                     f"{transport_reason(exc)}") from None
 
     def _reachable(self, url: str) -> bool:
         return httpx.URL(url).host not in self._unreachable

@@ -146,8 +146,9 @@ class Transfers(ClientOperations):
         """Presigned storage URLs of those ``digests`` that have one (none here)."""
         return {}
 
-    def read_range(self, digest: str, start: int, end: int, url: str | None = None) -> bytes:
-        """Bytes ``[start, end)`` of a blob, from ``url`` or the server."""
+    def iter_range(self, digest: str, start: int, end: int,
+                   url: str | None = None) -> Iterator[bytes]:
+        """Bytes ``[start, end)`` of a blob, streamed from ``url`` or the server."""
         raise NotImplementedError
 
     def iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
@@ -175,7 +176,7 @@ class Transfers(ClientOperations):
         if self.ranged_above is not None and entry.size > self.ranged_above:
             with one_ranged or threading.Lock():
                 fetch_ranged(entry, target,
-                             functools.partial(self.read_range, entry.sha256, url=url),
+                             functools.partial(self.iter_range, entry.sha256, url=url),
                              progress, part=self.range_part, workers=self.range_workers)
             return
         if url is None:

@@ -227,7 +227,7 @@ def test_locate_is_checked_as_a_read(tmp_path, live_server, s3_url, big_model):
         bob = c.create_token("b", user="bob").secret
     digest = next(f.sha256 for f in v.files or [] if f.path == "weights.bin")
     with HttpClient(live_server.url, token=bob) as b, pytest.raises(NotFound):
-        b.locate_blobs([digest])
+        b._locate_blobs([digest])
     resp = httpx.post(live_server.url + "/api/v1/blobs:locate", json={"digests": [digest]},
                       headers={"Authorization": f"Bearer {bob}"})
     assert resp.status_code == 404 and "url" not in resp.text

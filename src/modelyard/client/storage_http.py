@@ -33,7 +33,7 @@ class HttpStorageReadsMixin:
         raise NotImplementedError
 
     # -- direct (presigned) and ranged reads ------------------------------------------
-    def locate_blobs(self, digests: list[str]) -> dict[str, str]:
+    def _locate_blobs(self, digests: list[str]) -> dict[str, str]:
         if not self.direct:
             return {}
         out: dict[str, str] = {}
@@ -43,7 +43,7 @@ class HttpStorageReadsMixin:
             out.update({f["sha256"]: f["url"] for f in found if f.get("url")})
         return out
 
-    def storage_http(self) -> httpx.Client:
+    def _storage_http(self) -> httpx.Client:
         """The client for storage URLs: no base URL and no credential of ours (a
         presigned URL carries its own signature; our token never leaves for it)."""
         if self._storage is None:
@@ -52,7 +52,7 @@ class HttpStorageReadsMixin:
                                          limits=httpx.Limits(max_connections=64))
         return self._storage
 
-    def iter_range(self, digest: str, start: int, end: int,
+    def _iter_range(self, digest: str, start: int, end: int,
                    url: str | None = None) -> Iterator[bytes]:
         """Bytes ``[start, end)``, streamed: from ``url`` when given and reachable, else
         from the server.  A storage that refuses (an expired URL) is left for the
@@ -63,7 +63,7 @@ class HttpStorageReadsMixin:
         headers = {"Range": f"bytes={start}-{end - 1}"}
         if url is not None and self._reachable(url):
             try:
-                with self.storage_http().stream("GET", url, headers=headers) as resp:
+                with self._storage_http().stream("GET", url, headers=headers) as resp:
                     if resp.status_code == 206 or (resp.status_code == 200 and start == 0):
                         yield from resp.iter_raw()
                         return
@@ -88,14 +88,14 @@ class HttpStorageReadsMixin:
     def _reachable(self, url: str) -> bool:
         return httpx.URL(url).host not in self._unreachable
 
-    def iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
+    def _iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
         """A whole blob from ``url``; from the server when the storage cannot be
         reached or refuses before its first byte (a failure after it is raised: the
         file is fetched again on the next download)."""
         if url is not None and self._reachable(url):
             sent = False
             try:
-                with self.storage_http().stream("GET", url) as resp:
+                with self._storage_http().stream("GET", url) as resp:
                     if resp.status_code == 200:
                         for chunk in resp.iter_raw(CHUNK):
                             sent = True

@@ -11,7 +11,7 @@ file, either way, is written by the one verifying :meth:`Transfers._write`: hash
 while written to a partial file, renamed into place only when its sha256 matches.
 
 Over a transport that can locate blobs (REST against object storage), the larger
-files are read straight from the storage's presigned URLs (:meth:`locate_blobs`), and
+files are read straight from the storage's presigned URLs (``_locate_blobs``), and
 from the server when the storage cannot be reached.  Files above
 :attr:`Transfers.ranged_above` are parallel ranged reads (``client/ranged.py``),
 resumable."""
@@ -142,16 +142,16 @@ class Transfers(ClientOperations):
                                      f"{len(wanted)} file(s); try again")
 
     # -- direct and ranged reads (transports that have them override these) ----------
-    def locate_blobs(self, digests: list[str]) -> dict[str, str]:
+    def _locate_blobs(self, digests: list[str]) -> dict[str, str]:
         """Presigned storage URLs of those ``digests`` that have one (none here)."""
         return {}
 
-    def iter_range(self, digest: str, start: int, end: int,
+    def _iter_range(self, digest: str, start: int, end: int,
                    url: str | None = None) -> Iterator[bytes]:
         """Bytes ``[start, end)`` of a blob, streamed from ``url`` or the server."""
         raise NotImplementedError
 
-    def iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
+    def _iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
         """The bytes of a blob from ``url`` (falling back to the server), or the server."""
         return self.iter_blob(digest)
 
@@ -160,7 +160,7 @@ class Transfers(ClientOperations):
         if not unique:
             return {}
         try:
-            return self.locate_blobs(unique)
+            return self._locate_blobs(unique)
         except NotImplementedByServer:  # a server from before direct downloads
             return {}
 
@@ -176,13 +176,13 @@ class Transfers(ClientOperations):
         if self.ranged_above is not None and entry.size > self.ranged_above:
             with one_ranged or threading.Lock():
                 fetch_ranged(entry, target,
-                             functools.partial(self.iter_range, entry.sha256, url=url),
+                             functools.partial(self._iter_range, entry.sha256, url=url),
                              progress, part=self.range_part, workers=self.range_workers)
             return
         if url is None:
             self._fetch(entry, target, progress)
             return
-        chunks = self.iter_blob_at(entry.sha256, url)
+        chunks = self._iter_blob_at(entry.sha256, url)
         self._write(entry, target, _prefetch(chunks) if entry.size > PREFETCH_ABOVE
                     else chunks, progress)
 

@@ -235,3 +235,13 @@ def test_locate_is_checked_as_a_read(tmp_path, live_server, s3_url, big_model):
                      headers={"Authorization": f"Bearer {root.token}"})
     assert bad.status_code == 400 and bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     services.close()
+
+
+def test_proxy_artifacts_from_the_environment_and_the_flag() -> None:
+    from click.testing import CliRunner
+
+    from modelyard.cli.server import server
+
+    assert Settings.load({}, environ={}).proxy_artifacts is False
+    assert Settings.load({}, environ={"MODELYARD_PROXY_ARTIFACTS": "true"}).proxy_artifacts
+    assert "--proxy-artifacts" in CliRunner().invoke(server, ["--help"]).output

@@ -245,3 +245,21 @@ def test_proxy_artifacts_from_the_environment_and_the_flag() -> None:
     assert Settings.load({}, environ={}).proxy_artifacts is False
     assert Settings.load({}, environ={"MODELYARD_PROXY_ARTIFACTS": "true"}).proxy_artifacts
     assert "--proxy-artifacts" in CliRunner().invoke(server, ["--help"]).output
+
+
+def test_two_ranged_downloads_into_one_folder_at_once(tmp_path, live_server, big_model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _serve(tmp_path, live_server, None)
+    with HttpClient(live_server.url) as c:
+        c.register("m", big_model)
+
+    def download(_: int) -> None:
+        with HttpClient(live_server.url, ranged_above=1 << 20) as c:
+            c.range_part = 1 << 20
+            c.download("m/1", tmp_path / "out")
+
+    with ThreadPoolExecutor(2) as pool:  # the second gets a partial file of its own
+        list(pool.map(download, range(4)))
+    _same(big_model, tmp_path / "out")
+    assert list((tmp_path / "out").glob(".*")) == []

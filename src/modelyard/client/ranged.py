@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,18 +67,17 @@ class _Ledger:
         self.unsaved = 0
 
     @classmethod
-    def load(cls, path: Path, partial: Path, size: int, part: int) -> _Ledger:
-        """The ledger of an earlier try, when it fits this file; else a fresh one (and
-        no partial file)."""
+    def load(cls, path: Path, had_partial: bool, size: int, part: int) -> _Ledger:
+        """The ledger of an earlier try, when it fits this file and its partial file
+        was there; else a fresh one (every byte is fetched again)."""
         try:
             data: dict[str, Any] = json.loads(path.read_text())
-            if partial.is_file() and data["size"] == size and int(data["part"]) >= 1:
+            if had_partial and data["size"] == size and int(data["part"]) >= 1:
                 ledger = cls(path, size, int(data["part"]))
                 ledger.done = {int(k): int(v) for k, v in data["done"].items()}
                 return ledger
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
-        partial.unlink(missing_ok=True)
         return cls(path, size, part)
 
     def advance(self, start: int, written: int, step: int) -> None:
@@ -109,12 +110,18 @@ def fetch_ranged(entry: FileEntry, target: Path, open_range: OpenRange,
     target.parent.mkdir(parents=True, exist_ok=True)
     size, workers = entry.size, max(1, workers)
     partial = partial_path(target, entry.sha256)
+    had_partial = partial.is_file()
+    fd = _claim(partial)
+    resumable = fd is not None
+    if fd is None:  # another download of this file into this folder is running
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+        fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        had_partial = False
     ledger_path = partial.with_name(partial.name + ".ranges")
-    ledger = _Ledger.load(ledger_path, partial, size, max(part, -(-size // workers)))
+    ledger = _Ledger.load(ledger_path, had_partial, size, max(part, -(-size // workers)))
     if progress and ledger.have():
         progress(ledger.have())
     starts = list(range(0, size, ledger.part))
-    fd = os.open(partial, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         os.ftruncate(fd, size)
 
@@ -134,15 +141,36 @@ def fetch_ranged(entry: FileEntry, target: Path, open_range: OpenRange,
                 raise
     except BaseException:
         os.close(fd)
-        ledger.save()  # what was written, for the next try
+        if resumable:
+            ledger.save()  # what was written, for the next try
+        else:
+            partial.unlink(missing_ok=True)
         raise
-    os.close(fd)
-    digest = _sha256(partial)
-    ledger_path.unlink(missing_ok=True)
-    if digest != entry.sha256:
-        partial.unlink(missing_ok=True)
-        raise mismatch(f"file {entry.path!r}", entry.sha256, digest)
-    os.replace(partial, target)
+    try:  # still holding the lock: no other download claims the file half-renamed
+        digest = _sha256(partial)
+        ledger_path.unlink(missing_ok=True)
+        if digest != entry.sha256:
+            partial.unlink(missing_ok=True)
+            raise mismatch(f"file {entry.path!r}", entry.sha256, digest)
+        os.replace(partial, target)
+    finally:
+        os.close(fd)
+
+
+def _claim(partial: Path) -> int | None:
+    """The partial file, opened and locked for this download; None when another
+    download holds it (it then gets a private partial file, not resumed)."""
+    fd = os.open(partial, os.O_RDWR | os.O_CREAT, 0o600)
+    if sys.platform == "win32":  # no advisory locks here: the sha256 still guards it
+        return fd
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _fetch_part(fd: int, start: int, end: int, ledger: _Ledger, open_range: OpenRange,

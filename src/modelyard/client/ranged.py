@@ -16,6 +16,9 @@ fetches only what each part is missing.  Written ranges are not trusted on their
 the whole file's sha256 decides, and a mismatch removes both files (the next try starts
 from zero).  A part whose stream breaks is asked again from where it stopped, up to
 :data:`RETRIES` times (the client's reader goes to the server once the storage failed).
+The partial file is locked (``flock``) while a download works on it, until it is
+renamed into place; a second download of the same file into the same folder at once
+gets a private partial file instead.
 """
 
 from __future__ import annotations

@@ -59,6 +59,13 @@ class Settings:
         "MODELYARD_MAX_UPLOAD_SIZE",
         "Largest single blob, in bytes, the server accepts (default 50 GiB).",
     )
+    proxy_artifacts: bool = _field(
+        False,
+        "MODELYARD_PROXY_ARTIFACTS",
+        "Send every artifact byte through the server. Off (default): with object "
+        "storage (S3, GCS, Azure) clients download from short-lived presigned URLs, "
+        "straight from the storage, and fall back to the server when they cannot reach it.",
+    )
     max_request_json: int = _field(
         32 * 1024**2,
         "MODELYARD_MAX_REQUEST_JSON",

@@ -90,7 +90,7 @@ class Services:
         access = AccessService(store, clock)
         access.external_auth = bool(settings.sso_modes)
         access.session_ttl_ms = settings.session_hours * 3600 * 1000
-        blob_service = GuardedBlobs(blobs, access)
+        blob_service = GuardedBlobs(blobs, access, direct_reads=not settings.proxy_artifacts)
         registry = RegistryService(store, blobs, clock, access=access,
                                    policy_loader=load_policy)
         tracking = GuardedTracking(store, blobs, clock, access)

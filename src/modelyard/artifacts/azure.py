@@ -243,6 +243,29 @@ class AzureBlobStore:
     def local_path(self, digest: str) -> str | None:
         return None
 
+    def presign_get(self, digest: str, expires_s: int) -> str | None:
+        """A read-only SAS URL of the blob, signed with the account key; None with any
+        other credential (a SAS token of our own is never handed out)."""
+        credential = getattr(self.container, "credential", None)
+        account_key = getattr(credential, "account_key", None)
+        account_name = getattr(credential, "account_name", None)
+        if not account_key or not account_name:
+            return None
+        from datetime import UTC, datetime, timedelta
+
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        key = self.key(digest)
+        try:
+            sas = generate_blob_sas(
+                account_name, self.container.container_name, key, account_key=account_key,
+                permission=BlobSasPermissions(read=True),
+                expiry=datetime.now(UTC) + timedelta(seconds=expires_s))
+            url: str = self.container.get_blob_client(key).url
+        except Exception:  # noqa: BLE001
+            return None
+        return f"{url.split('?', 1)[0]}?{sas}"
+
     def delete(self, digest: str) -> None:
         key = self.key(digest)
         try:

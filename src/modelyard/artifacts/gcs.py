@@ -213,6 +213,18 @@ class GCSBlobStore:
     def local_path(self, digest: str) -> str | None:
         return None
 
+    def presign_get(self, digest: str, expires_s: int) -> str | None:
+        """A V4 signed GET URL; needs credentials that can sign (a service account key
+        or the IAM signBlob permission), else None and the server serves the bytes."""
+        from datetime import timedelta
+
+        try:
+            url: str = self.bucket.blob(self.key(digest)).generate_signed_url(
+                version="v4", expiration=timedelta(seconds=expires_s), method="GET")
+            return url
+        except Exception:  # noqa: BLE001 - anonymous or non-signing credentials
+            return None
+
     def delete(self, digest: str) -> None:
         blob = self.bucket.blob(self.key(digest))
         try:

@@ -155,6 +155,9 @@ class LocalBlobStore:
         path = self.blob_path(digest)
         return str(path) if path.is_file() else None
 
+    def presign_get(self, digest: str, expires_s: int) -> str | None:
+        return None  # a folder on the server: the server itself serves the bytes
+
     def delete(self, digest: str) -> None:
         self.blob_path(digest).unlink(missing_ok=True)
 

@@ -17,6 +17,8 @@ from modelyard.hostcheck import is_loopback
 @click.option("--backend-store-uri", default=None, help="Database URL.")
 @click.option("--artifacts-uri", "--artifacts-destination", default=None,
               help="Blob store: a folder (default <home>/blobs).")
+@click.option("--proxy-artifacts", is_flag=True, default=None,
+              help="Serve every artifact byte through the server (no presigned URLs).")
 @click.option("--workers", type=int, default=None, help="Server processes (default 1).")
 @click.option("--insecure", is_flag=True,
               help="Allow binding beyond loopback without authentication.")

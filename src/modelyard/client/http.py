@@ -17,15 +17,16 @@ from modelyard.client.governance_http import HttpGovernanceMixin
 from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.frames import FrameReader
+from modelyard.client.http_errors import BACKOFF, CHUNK, raise_for_error, transport_reason
+from modelyard.client.storage_http import HttpStorageReadsMixin
 from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.client.verify import verified
 from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
-from modelyard.errors import ModelyardError, ServiceUnavailable, from_code
+from modelyard.errors import ServiceUnavailable
 
-CHUNK = 1 << 20
-BACKOFF = 0.2  # seconds before the first retry of a POST, doubled each time
+_raise_for_error = raise_for_error
 
 
 def _q(segment: str) -> str:
@@ -33,15 +34,33 @@ def _q(segment: str) -> str:
 
 
 class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
-                 HttpTrackingMixin, BaseClient):
+                 HttpTrackingMixin, HttpStorageReadsMixin, BaseClient):
     #: Small files are fetched in batch reads of at most this many blobs and bytes
     #: (each one request instead of one a file); the server allows up to 1000/64 MiB.
     batch_read = (256, 16 << 20)
 
+    #: Files above this size are downloaded as parallel ranged reads.
+    ranged_above: int | None = 64 << 20
+
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
+                 transport: httpx.BaseTransport | None = None, retries: int = 2,
+                 direct: bool = True, ranged_above: int | None = 64 << 20,
+                 range_workers: int = 8) -> None:
+        """``direct``: download from object storage's presigned URLs when the server
+        hands them out (falling back to the server when the storage cannot be
+        reached); off, every byte comes through the server.  ``ranged_above``: files
+        larger than this (bytes; None: never) are fetched as up to ``range_workers``
+        parallel ranged reads."""
         self.uri = uri.rstrip("/")
         self.retries = retries
+        self.direct = direct
+        self.ranged_above = ranged_above
+        self.range_workers = max(1, range_workers)
+        self._timeout = timeout
+        self._storage: httpx.Client | None = None
+        #: Storage hosts this client could not reach: not tried again (every read of
+        #: theirs goes through the server at once, not after a timeout each).
+        self._unreachable: set[str] = set()
         headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -51,6 +70,8 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
 
     def close(self) -> None:
         self.http.close()
+        if self._storage is not None:
+            self._storage.close()
 
     # -- transport --------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -293,31 +314,3 @@ def _parent(p: Any) -> dict[str, Any]:
         ref = parse_ref(p)
         return {"model": ref.model, "version": ref.version, "relation": "derived_from"}
     return {"model": p.model, "version": p.version, "relation": p.relation}
-
-
-def _raise_for_error(resp: httpx.Response) -> None:
-    if resp.status_code < 400:
-        return
-    try:
-        body = resp.json()
-        code, message = body.get("error_code", ""), body.get("message", "")
-    except ValueError:
-        code, message = "", ""
-    if not code:
-        code = {404: "ENDPOINT_NOT_FOUND", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                413: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}.get(
-                    resp.status_code, "INTERNAL_ERROR")
-        message = message or f"HTTP {resp.status_code} from {resp.request.url.path}"
-    err: ModelyardError = from_code(code, message)
-    raise err
-
-
-def transport_reason(exc: httpx.TransportError) -> str:
-    """What went wrong on the wire, in words (never the exception's class name)."""
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused or host unknown; is the server running there?"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out; is the server up and reachable?"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the server closed the connection unexpectedly"
-    return "network error"

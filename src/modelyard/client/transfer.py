@@ -8,7 +8,13 @@ a transport with batch reads (``batch_read``: REST) files up to
 bounded in count and bytes, so a version of thousands of small files is a handful of
 requests; larger files are one request each (:meth:`Transfers._fetch_entry`).  Every
 file, either way, is written by the one verifying :meth:`Transfers._write`: hashed
-while written to a partial file, renamed into place only when its sha256 matches."""
+while written to a partial file, renamed into place only when its sha256 matches.
+
+Over a transport that can locate blobs (REST against object storage), the larger
+files are read straight from the storage's presigned URLs (``_locate_blobs``), and
+from the server when the storage cannot be reached.  Files above
+:attr:`Transfers.ranged_above` are parallel ranged reads (``client/ranged.py``),
+resumable."""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from typing import Any
 from modelyard.artifacts.paths import safe_join
 from modelyard.client.contract import ClientOperations, Progress
 from modelyard.client.hashing import sha256_file
+from modelyard.client.ranged import PART, fetch_ranged
 from modelyard.client.verify import mismatch
 from modelyard.domain.entities import FileEntry
 from modelyard.errors import NotImplementedByServer, ServiceUnavailable
@@ -44,6 +51,11 @@ class Transfers(ClientOperations):
     #: (most blobs, most bytes) of one batch read (``iter_blobs``); None: one file a
     #: request (the in-process client, where a request costs nothing).
     batch_read: tuple[int, int] | None = None
+    #: Files larger than this are fetched as parallel ranged reads (None: never).
+    ranged_above: int | None = None
+    #: Ranged reads in flight for one file, and the bytes of each.
+    range_workers: int = 8
+    range_part: int = PART
 
     def upload_files(self, files: list[tuple[FileEntry, Path]],
                      progress: Progress | None = None, workers: int = 4) -> int:
@@ -78,7 +90,10 @@ class Transfers(ClientOperations):
             todo = [t for t in todo if t[0].size > BATCH_FILE_MAX]
             jobs = [functools.partial(self._fetch_batch, group, progress)
                     for group in _batches(small, *self.batch_read)]
-        jobs = [functools.partial(self._fetch_entry, e, t, progress) for e, t in todo] + jobs
+        urls = self._locations([e.sha256 for e, _ in todo])
+        one_ranged = threading.Lock()  # ranged files one at a time: bounded reads, memory
+        jobs = [functools.partial(self._fetch_entry, e, t, progress, urls.get(e.sha256),
+                                  one_ranged) for e, t in todo] + jobs
         if len(jobs) <= 1 or workers <= 1:
             for job in jobs:
                 job()
@@ -126,12 +141,50 @@ class Transfers(ClientOperations):
             raise ServiceUnavailable(f"a batch download from {self.uri} left out "
                                      f"{len(wanted)} file(s); try again")
 
-    def _fetch_entry(self, entry: FileEntry, target: Path, progress: Progress | None) -> None:
+    # -- direct and ranged reads (transports that have them override these) ----------
+    def _locate_blobs(self, digests: list[str]) -> dict[str, str]:
+        """Presigned storage URLs of those ``digests`` that have one (none here)."""
+        return {}
+
+    def _iter_range(self, digest: str, start: int, end: int,
+                   url: str | None = None) -> Iterator[bytes]:
+        """Bytes ``[start, end)`` of a blob, streamed from ``url`` or the server."""
+        raise NotImplementedError
+
+    def _iter_blob_at(self, digest: str, url: str | None) -> Iterator[bytes]:
+        """The bytes of a blob from ``url`` (falling back to the server), or the server."""
+        return self.iter_blob(digest)
+
+    def _locations(self, digests: list[str]) -> dict[str, str]:
+        unique = list(dict.fromkeys(digests))
+        if not unique:
+            return {}
+        try:
+            return self._locate_blobs(unique)
+        except NotImplementedByServer:  # a server from before direct downloads
+            return {}
+
+    def _fetch_entry(self, entry: FileEntry, target: Path, progress: Progress | None,
+                     url: str | None = None, one_ranged: threading.Lock | None = None) -> None:
+        """One file, whole or (above :attr:`ranged_above`) as parallel ranged reads;
+        ranged files of one download take turns (``one_ranged``), so at most
+        :attr:`range_workers` ranged reads, and their parts, are in flight at once."""
         if _intact(entry, target):
             if progress:
                 progress(entry.size)
             return
-        self._fetch(entry, target, progress)
+        if self.ranged_above is not None and entry.size > self.ranged_above:
+            with one_ranged or threading.Lock():
+                fetch_ranged(entry, target,
+                             functools.partial(self._iter_range, entry.sha256, url=url),
+                             progress, part=self.range_part, workers=self.range_workers)
+            return
+        if url is None:
+            self._fetch(entry, target, progress)
+            return
+        chunks = self._iter_blob_at(entry.sha256, url)
+        self._write(entry, target, _prefetch(chunks) if entry.size > PREFETCH_ABOVE
+                    else chunks, progress)
 
     def _fetch(self, entry: FileEntry, target: Path, progress: Progress | None) -> None:
         """Download one blob to ``target``; above :data:`PREFETCH_ABOVE` a thread

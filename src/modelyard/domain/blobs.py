@@ -12,6 +12,7 @@ code that streams (``server/streaming.py`` takes an object with ``writer``,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.ports import BlobStore, BlobWriter
@@ -23,11 +24,31 @@ MAX_DIGESTS = 100_000
 MAX_BATCH_BLOBS = 1000
 #: ... and at most this many bytes in all (it is meant for small files).
 MAX_BATCH_BYTES = 64 << 20
+#: A locate call answers for at most this many blobs ...
+MAX_LOCATE = 1000
+#: ... with URLs valid this long (seconds): long enough to start a large download
+#: (a transfer begun before expiry runs to its end), short enough to be useless later.
+PRESIGN_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """Where a client reads a blob: ``url`` straight from the storage (presigned,
+    valid ``expires_in`` seconds), or None: through the server's blob route."""
+
+    sha256: str
+    size: int
+    url: str | None
+    expires_in: int = 0
 
 
 class BlobService:
-    def __init__(self, store: BlobStore) -> None:
+    """``direct_reads`` off (the server's ``--proxy-artifacts``): :meth:`locate` never
+    hands out a storage URL, so every byte goes through the server."""
+
+    def __init__(self, store: BlobStore, *, direct_reads: bool = True) -> None:
         self.store = store
+        self.direct_reads = direct_reads
 
     # -- questions --------------------------------------------------------------------
     def missing(self, actor: Principal, digests: list[str]) -> list[str]:
@@ -100,6 +121,22 @@ class BlobService:
                 f"a batch read is for small files: {total} bytes asked, at most "
                 f"{MAX_BATCH_BYTES}; download the large blobs one by one")
         return BlobBatch(tuple(sizes), self.store)
+
+    def locate(self, actor: Principal, digests: list[str]) -> list[BlobLocation]:
+        """Where to read each blob (each digest once, in the order first given), checked
+        as a read is: a blob ``actor`` may not read fails the whole call as NotFound,
+        before any URL is made.  URLs are signed locally by the store (no request)."""
+        unique = list(dict.fromkeys(check_digest(d) for d in digests))
+        if not unique:
+            raise InvalidParameter("digests: give at least one")
+        if len(unique) > MAX_LOCATE:
+            raise InvalidParameter(f"digests: at most {MAX_LOCATE} per call")
+        sizes = [(d, self._readable_size(actor, d)) for d in unique]
+        out = []
+        for d, size in sizes:
+            url = self.store.presign_get(d, PRESIGN_SECONDS) if self.direct_reads else None
+            out.append(BlobLocation(d, size, url, PRESIGN_SECONDS if url else 0))
+        return out
 
     def _readable_size(self, actor: Principal, digest: str) -> int:
         """The size of a blob ``actor`` may read (the guarded service checks first)."""

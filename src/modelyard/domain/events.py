@@ -53,6 +53,7 @@ class EventType(StrEnum):
     RUN_TAG_DELETED = "run.tag_deleted"
     RUN_INPUTS_LOGGED = "run.inputs_logged"
     RUN_ARTIFACTS_ADDED = "run.artifacts_added"
+    RUN_ARTIFACTS_DELETED = "run.artifacts_deleted"  # payload in run_artifacts.py
     RUN_OUTPUTS_LOGGED = "run.outputs_logged"
     DATASET_VERSION_CREATED = "dataset.version_created"
     DEPLOYMENT_STARTED = "deployment.started"

@@ -48,6 +48,7 @@ TRACKING_RULES: dict[str, Permission] = {
     "delete_experiment_tag": W, "create_run": W, "update_run": W, "delete_run": W,
     "restore_run": W, "log_metric": W, "log_param": W, "log_batch": W, "set_run_tag": W,
     "delete_run_tag": W, "log_inputs": W, "add_run_artifacts": W,
+    "delete_run_artifacts": W,
     "delete_experiment": M, "restore_experiment": M,
 }
 #: How a tracking method names its experiment: its ``experiment_id`` argument, its
@@ -249,8 +250,9 @@ class GuardedBlobs(BlobService):
     """Blob reads only through a readable manifest; writes with write access somewhere.
     Existence checks (``missing``, ``exists``) are part of uploading."""
 
-    def __init__(self, store: BlobStore, access: AccessService) -> None:
-        super().__init__(store)
+    def __init__(self, store: BlobStore, access: AccessService, *,
+                 direct_reads: bool = True) -> None:
+        super().__init__(store, direct_reads=direct_reads)
         self.access = access
 
     def _may_write(self, actor: Principal) -> None:

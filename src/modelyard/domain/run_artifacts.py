@@ -1,7 +1,13 @@
-"""Run artifacts: a run's files as a manifest over the blob store (path -> digest)."""
+"""Run artifacts: a run's files as a manifest over the blob store (path -> digest).
+
+Deleting a run's artifacts removes the run's entries only: blobs are content-addressed
+and shared (a version registered from the run points at the same ones), so no byte is
+deleted here; ``modelyard gc`` reclaims blobs that no manifest references any more.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from modelyard.domain import events as ev
@@ -10,6 +16,14 @@ from modelyard.domain.manifests import check_blobs_present, list_folder
 from modelyard.domain.tracking_base import TrackingBase
 from modelyard.domain.validation import check_manifest, check_relpath
 from modelyard.errors import NotFound
+
+
+@ev._payload(ev.E.RUN_ARTIFACTS_DELETED)
+@dataclass(frozen=True, slots=True)
+class RunArtifactsDeleted(ev.Payload):
+    files: int
+    size: int
+    path: str
 
 
 class RunArtifactOps(TrackingBase):
@@ -33,6 +47,22 @@ class RunArtifactOps(TrackingBase):
                       ev.RunArtifactsAdded(len(entries), sum(f.size for f in entries), prefix),
                       "run", run_id)
         return entries
+
+    def delete_run_artifacts(self, actor: Principal, run_id: str, path: str = "") -> int:
+        """Remove the run's artifact ``path``: a file, or a folder with everything under
+        it ("" is every artifact of the run).  A path the run does not have removes
+        nothing (as MLflow's server answers).  Returns the number of files removed."""
+        path = self._artifact_path(path)
+        with self.store.write() as tx:
+            row = self._run_row(tx, run_id, lock=True)
+            gone = tx.tracking.artifacts(row.id, path)
+            if not gone:
+                return 0
+            tx.tracking.delete_artifacts(row.id, [f.path for f in gone])
+            ev.record(tx, self.clock.now_ms(), actor,
+                      RunArtifactsDeleted(len(gone), sum(f.size for f in gone), path),
+                      "run", run_id)
+        return len(gone)
 
     def _artifact_path(self, path: str) -> str:
         path = (path or "").rstrip("/")

@@ -102,6 +102,11 @@ class RunRepository(Protocol):
 
     def artifacts(self, run_id: int, prefix: str = "") -> list[FileEntry]: ...
 
+    def delete_artifacts(self, run_id: int, paths: list[str]) -> None:
+        """Remove the run's entries of ``paths`` (the run's reference only; the blobs
+        stay for every other manifest, and gc reclaims the unreferenced)."""
+        ...
+
     def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int) -> None: ...
 
     def inputs_of(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -53,6 +53,7 @@ POST   /api/v1/blobs/missing  write
 PUT    /api/v1/blobs/sha256/{digest}  write
 GET    /api/v1/blobs/sha256/{digest}  read
 POST   /api/v1/blobs:batch-read  read
+POST   /api/v1/blobs:locate  read
 GET    /api/v1/events  read
 GET    /api/v1/projects/{project}/policy  read
 PUT    /api/v1/projects/{project}/policy  write

@@ -192,6 +192,13 @@ class RunsRepo(ChildRows):
         return [FileEntry(path=p, size=s, sha256=d)
                 for p, s, d in self.conn.execute(q.order_by(run_artifacts.c.path))]
 
+    def delete_artifacts(self, run_id: int, paths: list[str]) -> None:
+        hashes = [path_hash(p) for p in paths]
+        for i in range(0, len(hashes), 500):
+            self.conn.execute(delete(run_artifacts).where(
+                run_artifacts.c.run_id == run_id,
+                run_artifacts.c.path_hash.in_(hashes[i:i + 500])))
+
     # -- inputs -----------------------------------------------------------------------
     def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int) -> None:
         self._put(run_inputs, {"run_id": run_id},

@@ -123,3 +123,20 @@ class BlobStoreContract:
         assert blobs.sweep_temp(later, dry_run=True) == (files, size)  # removed nothing
         assert blobs.sweep_temp(later) == (files, size)
         assert blobs.sweep_temp(later) == (0, 0)
+
+    def test_presigned_get(self, blobs: Any) -> None:
+        """A store either hands out no URL (the server serves the bytes) or one that
+        serves exactly the blob, whole or by Range, with no credential of the caller."""
+        import httpx
+
+        data = os.urandom(100_000)
+        d = _digest(data)
+        _put(blobs, data)
+        url = blobs.presign_get(d, 60)
+        if url is None:
+            return
+        with httpx.Client(timeout=30) as http:
+            whole = http.get(url)
+            assert whole.status_code == 200 and whole.content == data
+            part = http.get(url, headers={"Range": "bytes=10-19"})
+            assert part.status_code == 206 and part.content == data[10:20]

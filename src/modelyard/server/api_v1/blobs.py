@@ -1,6 +1,7 @@
 """The content-addressed upload protocol: which digests are missing, upload, download
-one blob, or many small ones in one response (``POST /blobs:batch-read``); all through
-the domain's blob service, with the acting principal."""
+one blob, or many small ones in one response (``POST /blobs:batch-read``), or where to
+download them from (``POST /blobs:locate``: presigned storage URLs, or the server); all
+through the domain's blob service, with the acting principal."""
 
 from __future__ import annotations
 
@@ -51,3 +52,15 @@ def batch_read(body: DigestList, s: Services = Depends(services),
     bytes; ``end\\n`` last).  Each must be readable through a manifest the caller may
     read; every digest is checked before the first byte is sent."""
     return batch_response(s.blob_service.read_many(who, body.digests))
+
+
+@router.post("/blobs:locate")
+def locate(body: DigestList, s: Services = Depends(services),
+           who: Principal = Depends(principal)) -> dict[str, Any]:
+    """Where to read each blob: a short-lived presigned ``url`` straight from object
+    storage, or ``url: null`` (a local store, or the server runs with
+    ``--proxy-artifacts``): read ``GET /blobs/sha256/{digest}``.  Checked as a read:
+    every digest must be readable through a manifest the caller may read."""
+    found = s.blob_service.locate(who, body.digests)
+    return {"locations": [{"sha256": f.sha256, "size": f.size, "url": f.url,
+                           "expires_in": f.expires_in} for f in found]}

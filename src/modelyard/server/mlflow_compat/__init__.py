@@ -31,6 +31,10 @@ from modelyard.server.mlflow_compat import (
 
 # What /api/3.0/mlflow/server-info answers: multipart artifact transfer is off (a
 # single streamed PUT or GET moves any size), and no optional MLflow features.
+# Artifact deletion (DELETE mlflow-artifacts/artifacts/<run path>) is served; MLflow's
+# server-info has no field for it.  Downloads stay proxied on the MLflow API (the
+# presigned direct reads are the native API's, POST /api/v1/blobs:locate), so
+# multipart_downloads_enabled is truly False.
 SERVER_INFO: dict[str, Any] = {
     "store_type": "SqlStore",
     "workspaces_enabled": False,

@@ -3,7 +3,8 @@
 
 An upload is one streamed PUT: the bytes go to the blob store under their sha256,
 then the path is added to the run's (or logged model's) manifest.  Downloads stream
-the blob; every byte goes through the domain's blob service.  Paths are parsed in
+the blob; every byte goes through the domain's blob service.  Deleting a run's
+artifact removes the run's reference, never bytes a version shares.  Paths are parsed in
 ``sources.py``; they always name a run, a logged model or a registered version, never
 a location on disk.  MLflow's client checks no digest, so a whole-file download is
 re-hashed as it streams and cut off, never completed, if the stored bytes are damaged.
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.logged_models import list_folder
-from modelyard.errors import InvalidParameter, NotImplementedByServer
+from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat.common import (
     MlflowRoute,
     get_str,
@@ -89,10 +90,25 @@ def download_artifact(path: str, request: Request, s: Services = Depends(service
 
 
 @router.delete(ROOT + "/{path:path}")
-def delete_artifact(path: str) -> dict[str, Any]:
-    raise NotImplementedByServer(
-        "modelyard does not delete logged artifacts: a run's artifacts and a logged "
-        "model's files are kept for the versions and lineage that point at them")
+def delete_artifact(path: str, s: Services = Depends(services),
+                    who: Principal = Depends(principal)) -> dict[str, Any]:
+    """The mlflow client's ``delete_artifacts`` of a run's artifact repository: the run's
+    file, or folder with everything under it, leaves the run's manifest (editor of the
+    run's experiment).  No byte is deleted: a version registered from the run keeps
+    its files, and gc reclaims blobs nothing references.  A path the run does not
+    have deletes nothing, as MLflow's server answers."""
+    target = parse_artifact_path(path)
+    if target is None:
+        raise InvalidParameter(
+            f"cannot delete {path!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"
+            "<path>")
+    if target.kind == "version":
+        raise InvalidParameter("a registered model version is immutable; its files stay")
+    if target.kind == "logged_model":
+        raise InvalidParameter(
+            "a logged model's files are not deleted one by one; delete the logged model")
+    s.tracking.delete_run_artifacts(who, target.key, target.path)
+    return {}
 
 
 @router.get("/api/2.0/mlflow/artifacts/list")

@@ -134,7 +134,11 @@ def set_registered_model_alias(args: dict[str, Any] = Args, s: Services = Svc,
 @router.get("/registered-models/alias")
 def get_model_version_by_alias(args: dict[str, Any] = Args, s: Services = Svc,
                                who: Principal = Who) -> dict[str, Any]:
-    v = s.registry.get_version(who, need_str(args, "name"), "@" + need_str(args, "alias"))
+    alias = need_str(args, "alias")
+    # MLflow reserves the alias "latest" (any case): the newest version, which is
+    # what ``load_prompt("prompts:/name@latest")`` and ``models:/name@latest`` ask.
+    spec = "latest" if alias.lower() == "latest" else "@" + alias
+    v = s.registry.get_version(who, need_str(args, "name"), spec)
     return {"model_version": tr.model_version(v)}
 
 

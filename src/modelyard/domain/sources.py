@@ -157,6 +157,14 @@ class SourceService:
         files, source_run = self.manifest(actor, origin or source, model_id)
         fields["source"] = source
         fields["run_id"] = run_id or source_run
+        # The logged model the version comes from gets the version in its
+        # ``mlflow.modelVersions`` tag (MLflow's server does this for a ``model_id``).
+        logged = (logged_model_id_of(f"models:/{model_id}") if model_id
+                  else logged_model_id_of(source))
+        if logged is None and origin is not None and origin.kind == "logged_model":
+            logged = origin.key
+        if logged:
+            fields["logged_model"] = logged
         return self._register(actor, name, files, create_model, fields)
 
     def _register(self, actor: Principal, name: str, files: list[FileEntry],

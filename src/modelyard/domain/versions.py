@@ -8,6 +8,7 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, ModelVersion, Page, ParentLink, Principal
+from modelyard.domain.logged_models import link_model_version
 from modelyard.domain.lookup import find_model, find_version, version_by_id
 from modelyard.domain.manifests import check_blobs_present
 from modelyard.domain.paging import decode_token, page_of
@@ -52,11 +53,14 @@ class VersionOps(RegistryBase):
                        flavor: str | None = None,
                        signature: dict[str, Any] | None = None,
                        metrics: dict[str, float] | None = None,
-                       parents: list[ParentSpec] | None = None) -> ModelVersion:
+                       parents: list[ParentSpec] | None = None,
+                       logged_model: str | None = None) -> ModelVersion:
         """Commit a version whose files are already in the blob store.
 
         The number is assigned here, under the model's row lock, so concurrent
-        registrations get consecutive numbers; the version is READY when visible."""
+        registrations get consecutive numbers; the version is READY when visible.
+        ``logged_model`` (an MLflow 3 logged model's id) records the version on it,
+        in the same transaction."""
         description = check_description(description)
         tags = check_tags(tags)
         metrics = _check_metrics(metrics)
@@ -82,6 +86,8 @@ class VersionOps(RegistryBase):
                 tx.registry.update_version(vid, now, actor.name, stage=initial)
             for parent, relation in self._parents(tx, actor, parents):
                 tx.registry.add_parent(vid, parent, relation)
+            if logged_model:
+                link_model_version(tx, logged_model, model.name, number)
             record = version_by_id(tx, vid)
             ev.on_version(tx, now, actor,
                           ev.VersionCreated(len(files), record.size, run_id, source), model, record)

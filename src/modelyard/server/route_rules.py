@@ -174,6 +174,7 @@ GET    /api/2.0/mlflow/logged-models/{model_id}  read
 PATCH  /api/2.0/mlflow/logged-models/{model_id}  write
 DELETE /api/2.0/mlflow/logged-models/{model_id}  write
 PATCH  /api/2.0/mlflow/logged-models/{model_id}/tags  write
+POST   /api/2.0/mlflow/logged-models/{model_id}/params  write
 DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{key:path}  write
 GET    /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories  read
 GET    /api/2.0/mlflow-artifacts/artifacts  read

@@ -393,12 +393,6 @@ class LoggedModelTagSet(Payload):
     tags: list[str]
 
 
-@_payload(E.LOGGED_MODEL_PARAMS_LOGGED)
-@dataclass(frozen=True, slots=True)
-class LoggedModelParamsLogged(Payload):
-    params: list[str]
-
-
 @_payload(E.LOGGED_MODEL_TAG_DELETED)
 @dataclass(frozen=True, slots=True)
 class LoggedModelTagDeleted(Payload):

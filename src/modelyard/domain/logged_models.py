@@ -15,6 +15,7 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
+from modelyard.domain.logged_model_events import LoggedModelParamsLogged
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.manifests import check_blobs_present, list_folder
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
@@ -157,7 +158,7 @@ class LoggedModelService:
             now = self.clock.now_ms()
             tx.logged_models.touch(row.id, now)
             tx.logged_models.set_params(row.id, {**row.params, **checked})
-            ev.record(tx, now, actor, ev.LoggedModelParamsLogged(sorted(checked)[:20]),
+            ev.record(tx, now, actor, LoggedModelParamsLogged(sorted(checked)[:20]),
                       "logged_model", model_id)
 
     def search(self, actor: Principal, experiment_ids: list[str] | None = None,

@@ -162,30 +162,30 @@ class LoggedModelsRepo:
         return self.outputs_of([run_id])[run_id]
 
     def outputs_of(self, run_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
-        O = run_model_outputs
+        MO = run_model_outputs
         out: dict[str, list[tuple[str, int]]] = {r: [] for r in run_ids}
         if run_ids:
             for r, m, step in self.conn.execute(
-                    select(O.c.run_id, O.c.model_id, O.c.step)
-                    .where(O.c.run_id.in_(run_ids)).order_by(O.c.step, O.c.model_id)):
+                    select(MO.c.run_id, MO.c.model_id, MO.c.step)
+                    .where(MO.c.run_id.in_(run_ids)).order_by(MO.c.step, MO.c.model_id)):
                 out[r].append((m, step))
         return out
 
     def add_input(self, run_id: str, model_id: str, now: int) -> None:
-        I = run_model_inputs
-        found = self.conn.execute(select(I.c.run_id).where(
-            I.c.run_id == run_id, I.c.model_id == model_id)).first()
+        MI = run_model_inputs
+        found = self.conn.execute(select(MI.c.run_id).where(
+            MI.c.run_id == run_id, MI.c.model_id == model_id)).first()
         if found is None:
-            self.conn.execute(insert(I).values(run_id=run_id, model_id=model_id,
+            self.conn.execute(insert(MI).values(run_id=run_id, model_id=model_id,
                                                created_at=now))
 
     def inputs_of(self, run_ids: list[str]) -> dict[str, list[str]]:
-        I = run_model_inputs
+        MI = run_model_inputs
         out: dict[str, list[str]] = {r: [] for r in run_ids}
         if run_ids:
-            for r, m in self.conn.execute(select(I.c.run_id, I.c.model_id)
-                                          .where(I.c.run_id.in_(run_ids))
-                                          .order_by(I.c.created_at, I.c.model_id)):
+            for r, m in self.conn.execute(select(MI.c.run_id, MI.c.model_id)
+                                          .where(MI.c.run_id.in_(run_ids))
+                                          .order_by(MI.c.created_at, MI.c.model_id)):
                 out[r].append(m)
         return out
 

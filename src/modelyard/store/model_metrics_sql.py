@@ -127,12 +127,12 @@ def model_io(conn: Connection, run_ids: list[str]
     outputs: dict[str, list[dict[str, Any]]] = {}
     if not run_ids:
         return inputs, outputs
-    I, O = run_model_inputs, run_model_outputs
+    MI, MO = run_model_inputs, run_model_outputs
     q = union_all(
-        select(literal(0).label("side"), I.c.run_id, I.c.model_id, I.c.created_at.label("n"))
-        .where(I.c.run_id.in_(run_ids)),
-        select(literal(1).label("side"), O.c.run_id, O.c.model_id, O.c.step.label("n"))
-        .where(O.c.run_id.in_(run_ids)))
+        select(literal(0).label("side"), MI.c.run_id, MI.c.model_id, MI.c.created_at.label("n"))
+        .where(MI.c.run_id.in_(run_ids)),
+        select(literal(1).label("side"), MO.c.run_id, MO.c.model_id, MO.c.step.label("n"))
+        .where(MO.c.run_id.in_(run_ids)))
     for side, run_id, model_id, n in sorted(conn.execute(q), key=lambda r: (r[3], r[2])):
         if side == 0:
             inputs.setdefault(run_id, []).append(model_id)

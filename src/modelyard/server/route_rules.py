@@ -26,6 +26,7 @@ _TABLE = """
 GET    /api/v1/openapi.json  public
 POST   /api/v1/models  write
 GET    /api/v1/models  read
+GET    /api/v1/prompts  read
 GET    /api/v1/models/{name}  read
 PATCH  /api/v1/models/{name}  write
 POST   /api/v1/models/{name}/rename  write

@@ -106,6 +106,8 @@ def test_metrics_logged_for_a_logged_model(mlflow_url: str, mc: MlflowClient) ->
     assert points == {("acc", 0.9, 1, "train-ds", ds.digest, rid, lm.model_id),
                       ("loss", 0.2, 1, None, None, rid, lm.model_id),
                       ("f1", 0.5, 2, "held-out", "abc", rid, lm.model_id)}
+    # The client records a model a metric names as a model input of the run.
+    assert [m.model_id for m in mc.get_run(rid).inputs.model_inputs] == [lm.model_id]
     # the run keeps them too (once), not the refused batch
     assert mc.get_run(rid).data.metrics == {"acc": 0.9, "loss": 0.2, "f1": 0.5}
     assert len(mc.get_metric_history(rid, "f1")) == 2

@@ -125,6 +125,11 @@ def test_metrics_logged_for_a_logged_model(mlflow_url: str, mc: MlflowClient) ->
     ordered = mc.search_logged_models(experiment_ids=[exp], order_by=[
         {"field_name": "metrics.f1", "ascending": True}])
     assert [m.name for m in ordered] == ["other", "m"]
+    # an order key's own dataset: only "m" has f1 on digest abc, the other comes last
+    ordered = mc.search_logged_models(experiment_ids=[exp], order_by=[
+        {"field_name": "metrics.f1", "ascending": True, "dataset_name": "held-out",
+         "dataset_digest": "abc"}])
+    assert [m.name for m in ordered] == ["m", "other"]
     with httpx.Client(base_url=f"{mlflow_url}/api/2.0/mlflow") as http:
         bad = http.post("/logged-models/search", json={
             "experiment_ids": [exp], "datasets": [{"dataset_digest": "abc"}]})

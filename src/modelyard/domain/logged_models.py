@@ -164,19 +164,25 @@ class LoggedModelService:
     def search(self, actor: Principal, experiment_ids: list[str] | None = None,
                filter: str | None = None, order_by: list[str] | None = None,
                max_results: int | None = None, page_token: str | None = None,
-               datasets: list[dict[str, Any]] | None = None) -> Page[LoggedModel]:
+               datasets: list[dict[str, Any]] | None = None,
+               order_datasets: list[dict[str, Any] | None] | None = None) -> Page[LoggedModel]:
         """``datasets`` (``[{"dataset_name", "dataset_digest"?}]``) keeps the metric
-        points measured on those datasets: ``metrics.<key>`` filters and order keys
-        look at those only, and without a metric filter a model needs a point on one
-        of them (MLflow's search_logged_models)."""
+        points measured on those datasets: ``metrics.<key>`` filters look at those
+        only, and without a metric filter a model needs a point on one of them.  An
+        order key on a metric sorts by each model's newest point, on the dataset of
+        its ``order_datasets`` entry if any (MLflow's search_logged_models)."""
         node = parse_filter(filter, FIELDS)
         order = parse_order_by(order_by, FIELDS)
         limit = check_max_results(max_results, default=100, limit=10_000)
         offset = decode_token(page_token)
         on = _datasets(datasets)
+        order_on = [None if not d else (
+            check_text(d.get("dataset_name"), "dataset_name", 256) or None,
+            check_text(d.get("dataset_digest"), "dataset_digest", 64) or None)
+            for d in order_datasets or []]
         with self.store.read() as tx:
             items = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
-                                            offset, limit + 1, on)
+                                            offset, limit + 1, on, order_on)
         return page_of(items, offset, limit)
 
     # -- files ------------------------------------------------------------------------

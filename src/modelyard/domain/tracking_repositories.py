@@ -236,10 +236,13 @@ class LoggedModelRepository(Protocol):
 
     def search(self, experiment_ids: list[str], node: Node | None, order: list[OrderKey],
                offset: int, limit: int,
-               datasets: list[tuple[str, str | None]] | None = None) -> list[LoggedModel]:
+               datasets: list[tuple[str, str | None]] | None = None,
+               order_datasets: list[tuple[str | None, str | None] | None] | None = None
+               ) -> list[LoggedModel]:
         """``metrics.<key>`` comparisons match any point (on ``datasets`` when given:
         (name, digest or None for any)); with ``datasets`` alone, models with a point
-        on one of them."""
+        on one of them.  A metric order key uses each model's newest point, on its
+        ``order_datasets`` entry (name, digest) when it has one."""
         ...
 
     def add_output(self, run_id: str, model_id: str, step: int) -> None: ...

@@ -128,15 +128,18 @@ class LoggedModelsRepo:
 
     def search(self, experiment_ids: list[str], node: Node | None, order: list[OrderKey],
                offset: int, limit: int,
-               datasets: list[tuple[str, str | None]] | None = None) -> list[LoggedModel]:
+               datasets: list[tuple[str, str | None]] | None = None,
+               order_datasets: list[tuple[str | None, str | None] | None] | None = None
+               ) -> list[LoggedModel]:
         q = select(LM).where(LM.c.deleted_at.is_(None))
         if experiment_ids:
             q = q.where(LM.c.experiment_id.in_(experiment_ids))
         q = q.where(mm.where(node, self._field, datasets))
         keys = []
-        for key in order:
+        for i, key in enumerate(order):
             if key.field.kind == "metric":
-                keys += mm.nulls_last(mm.latest_value(key.field.key, datasets), key.descending)
+                on = order_datasets[i] if order_datasets and i < len(order_datasets) else None
+                keys += mm.nulls_last(mm.latest_value(key.field.key, on), key.descending)
             else:
                 col = self._field(key.field)
                 keys.append(col.desc() if key.descending else col.asc())

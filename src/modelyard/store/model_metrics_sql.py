@@ -108,10 +108,16 @@ def _has_metric(node: Node | None) -> bool:
     return isinstance(node, Compare) and node.field.kind == "metric"
 
 
-def latest_value(key: str, datasets: Datasets | None) -> ColumnElement[Any]:
-    """A model's newest value of ``key`` (NULL when it has none): an order key."""
+def latest_value(key: str, dataset: tuple[str | None, str | None] | None) -> ColumnElement[Any]:
+    """A model's newest value of ``key`` (NULL when it has none), among the points on
+    ``dataset`` (name, digest; either may be None) when given: an order key."""
+    on = []
+    if dataset is not None and dataset[0]:
+        on.append(MM.c.dataset_name == dataset[0])
+    if dataset is not None and dataset[1]:
+        on.append(MM.c.dataset_digest == dataset[1])
     return (select(MM.c.value)
-            .where(MM.c.logged_model_id == LM.c.id, MM.c.key == key, *_on_datasets(datasets))
+            .where(MM.c.logged_model_id == LM.c.id, MM.c.key == key, *on)
             .order_by(MM.c.timestamp.desc(), MM.c.step.desc(), MM.c.run_id.asc())
             .limit(1).scalar_subquery())
 

@@ -208,9 +208,11 @@ class TrackingStoreContract:
 
             def names(node: Node | None = None,
                       datasets: list[tuple[str, str | None]] | None = None,
-                      order: list[OrderKey] | None = None) -> list[str]:
+                      order: list[OrderKey] | None = None,
+                      order_on: list[tuple[str | None, str | None] | None] | None = None
+                      ) -> list[str]:
                 return [m.name for m in tx.logged_models.search(
-                    [], node, order or [], 0, 10, datasets)]
+                    [], node, order or [], 0, 10, datasets, order_on)]
 
             above = Compare(Field("metric", "acc"), ">", 0.5)
             assert names(above) == ["m1"]
@@ -219,8 +221,12 @@ class TrackingStoreContract:
             assert names(None, [("train", "other")]) == []
             assert names(None, [("test", None), ("train", None)]) == ["m2", "m1"]
             by_acc = [OrderKey(Field("metric", "acc"))]
-            assert names(order=by_acc, datasets=[("test", None), ("train", None)]) == [
-                "m2", "m1"]
+            # NaN orders as 0 (as MLflow stores it); on "train" only m1 has a point
+            assert names(order=by_acc) == ["m1", "m2"]
+            assert names(order=[OrderKey(Field("metric", "acc"), True)],
+                         order_on=[("train", None)]) == ["m1", "m2"]
+            assert names(order=by_acc, order_on=[(None, "d1")]) == ["m1", "m2"]
+            assert names(order=by_acc, order_on=[("test", None)]) == ["m2", "m1"]
             run = tx.tracking.run_entities([r for r in [tx.tracking.run("r" * 32)]
                                             if r is not None])[0]
             assert run.model_inputs == ["m-2"]

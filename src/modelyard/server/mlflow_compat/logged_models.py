@@ -66,16 +66,21 @@ def _metric(p: ModelMetric, model_id: str) -> dict[str, Any]:
     return out
 
 
-def _order(items: list[Any]) -> list[str] | None:
-    """SearchLoggedModels' ``{field_name, ascending}`` objects as ``"field DESC"``."""
-    out = []
+def _order(items: list[Any]) -> tuple[list[str] | None, list[dict[str, Any] | None]]:
+    """SearchLoggedModels' ``{field_name, ascending, dataset_name, dataset_digest}``
+    objects as ``"field DESC"``, with each one's dataset (None: any)."""
+    out: list[str] = []
+    on: list[dict[str, Any] | None] = []
     for item in items:
         if isinstance(item, str):
             out.append(item)
+            on.append(None)
         elif isinstance(item, dict) and item.get("field_name"):
             asc = get_bool(item, "ascending", True)
             out.append(f"{item['field_name']} {'ASC' if asc else 'DESC'}")
-    return out or None
+            dataset = {k: get_str(item, k) for k in ("dataset_name", "dataset_digest")}
+            on.append(dataset if any(dataset.values()) else None)
+    return out or None, on
 
 
 @router.post("")
@@ -93,10 +98,11 @@ def create_logged_model(args: dict[str, Any] = Args, s: Services = Svc,
 def search_logged_models(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
     datasets = [d if isinstance(d, dict) else {} for d in get_list(args, "datasets")]
+    order, order_datasets = _order(get_list(args, "order_by"))
     page = s.logged_models.search(
         who, [str(e) for e in get_list(args, "experiment_ids")], get_str(args, "filter"),
-        _order(get_list(args, "order_by")), get_int(args, "max_results"),
-        get_str(args, "page_token"), datasets=datasets or None)
+        order, get_int(args, "max_results"), get_str(args, "page_token"),
+        datasets=datasets or None, order_datasets=order_datasets)
     body: dict[str, Any] = {"models": [logged_model(m) for m in page.items]}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token

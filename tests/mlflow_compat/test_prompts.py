@@ -94,6 +94,7 @@ def test_prompts_stay_apart_from_models(mlflow_url: str, mc: MlflowClient, servi
     with HttpClient(mlflow_url) as sdk:
         assert [m.name for m in sdk.iter_models()] == ["fraud"]
         assert [m.name for m in sdk.search_models(kind="prompt").items] == ["summarize"]
+        assert [m.name for m in sdk.iter_models(kind="all")] == ["fraud", "summarize"]
     # A long template is kept whole (beyond the 5,000 characters of other tags).
     long = "word " * 3000
     assert mlflow.genai.register_prompt("long", long).template == long

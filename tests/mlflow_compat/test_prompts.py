@@ -84,6 +84,7 @@ def test_prompts_stay_apart_from_models(mlflow_url: str, mc: MlflowClient, servi
         assert names("models") == ["fraud"]
         assert names("models", kind="all") == ["fraud", "summarize"]
         assert names("prompts") == ["summarize"]
+        assert names("models", filter="kind = 'prompt'") == ["summarize"]  # the filter decides
         assert http.get(f"{mlflow_url}/api/v1/models", params={"kind": "x"}).status_code == 400
         assert [v["model"] for v in http.get(f"{mlflow_url}/api/v1/versions",
                                              params={"kind": "prompt"}).json()["versions"]] == [

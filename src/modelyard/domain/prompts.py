@@ -11,7 +11,7 @@ for them; ``kind`` is also an attribute of the filter language (``kind = 'prompt
 
 from __future__ import annotations
 
-from modelyard.domain.search import And, Compare, Field, Node
+from modelyard.domain.search import And, Compare, Field, Node, Or
 from modelyard.domain.validation import MAX_TAG_VALUE, check_tag, check_tags
 from modelyard.errors import InvalidParameter
 
@@ -41,8 +41,9 @@ def check_kind(kind: object) -> str | None:
 
 
 def with_kind(node: Node | None, kind: str | None) -> Node | None:
-    """``node`` narrowed to models of ``kind`` (unchanged for None)."""
-    if kind is None:
+    """``node`` narrowed to models of ``kind`` (unchanged for None, or when the filter
+    names ``kind`` itself: then it decides)."""
+    if kind is None or _names_kind(node):
         return node
     clause = Compare(Field("attr", "kind"), "=", kind)
     return clause if node is None else And((node, clause))
@@ -57,3 +58,9 @@ def check_version_tags(tags: object) -> dict[str, str]:
     if isinstance(tags, dict) and PROMPT_TEXT_TAG in tags:
         return dict(check_tag(k, v, tag_limit(k)) for k, v in tags.items())
     return check_tags(tags)
+
+
+def _names_kind(node: Node | None) -> bool:
+    if isinstance(node, (And, Or)):
+        return any(_names_kind(n) for n in node.items)
+    return isinstance(node, Compare) and node.field == Field("attr", "kind")

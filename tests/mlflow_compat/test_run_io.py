@@ -152,6 +152,9 @@ def test_logged_model_params_and_versions(mlflow_url: str, mc: MlflowClient) -> 
     assert changed.status_code == 400 and changed.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     assert missing.status_code == 404
     assert mc.get_logged_model(lm.model_id).params == {"a": "1", "lr": "0.1"}
+    mc.create_logged_model(exp, name="plain")
+    for text in ("params.lr = '0.1'", "params.a = '1' AND params.lr LIKE '0.%'"):
+        assert [m.name for m in mc.search_logged_models([exp], filter_string=text)] == ["m"]
 
     mc.finalize_logged_model(lm.model_id, "READY")
     mc.create_registered_model("reg")

@@ -46,7 +46,7 @@ FIELDS = FieldSet(
         "updated_at": "updated_at",
     },
     numeric=frozenset({"created_at", "updated_at"}),
-    kinds=frozenset({"tag", "metric"}),
+    kinds=frozenset({"tag", "metric", "param"}),
 )
 #: The tag MLflow keeps on a logged model: the versions registered from it.
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"

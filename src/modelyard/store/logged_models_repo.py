@@ -17,13 +17,14 @@ from modelyard.store.rows import inserted_id
 from modelyard.store.mapping import logged_model_record
 from modelyard.store.schema_mlflow import (
     logged_model_files,
+    logged_model_params,
     logged_model_tags,
     logged_models,
     run_model_inputs,
     run_model_outputs,
 )
 
-LM, F, T = logged_models, logged_model_files, logged_model_tags
+LM, F, T, P = logged_models, logged_model_files, logged_model_tags, logged_model_params
 
 COLUMNS = {
     "model_id": LM.c.model_id,
@@ -50,6 +51,9 @@ class LoggedModelsRepo:
             status_message="", params=json.dumps(params) if params else None,
             created_at=now, updated_at=now, created_by=actor))
         lid = inserted_id(res)
+        if params:
+            self.conn.execute(insert(P), [{"logged_model_id": lid, "key": k, "value": v}
+                                          for k, v in params.items()])
         if tags:
             self.conn.execute(insert(T), [{"logged_model_id": lid, "key": k, "value": v}
                                           for k, v in tags.items()])
@@ -98,6 +102,10 @@ class LoggedModelsRepo:
         """Replace the model's params (the caller holds its row lock and merged them)."""
         self.conn.execute(update(LM).where(LM.c.id == lid).values(
             params=json.dumps(params) if params else None))
+        self.conn.execute(delete(P).where(P.c.logged_model_id == lid))
+        if params:
+            self.conn.execute(insert(P), [{"logged_model_id": lid, "key": k, "value": v}
+                                          for k, v in params.items()])
 
     def add_metrics(self, lid: int, items: list[ModelMetric]) -> None:
         mm.add_metrics(self.conn, lid, items)
@@ -150,6 +158,9 @@ class LoggedModelsRepo:
     def _field(self, field: Field) -> ColumnElement[Any]:
         if field.kind == "tag":
             return (select(T.c.value).where(T.c.logged_model_id == LM.c.id, T.c.key == field.key)
+                    .scalar_subquery())
+        if field.kind == "param":
+            return (select(P.c.value).where(P.c.logged_model_id == LM.c.id, P.c.key == field.key)
                     .scalar_subquery())
         return COLUMNS[field.key]
 

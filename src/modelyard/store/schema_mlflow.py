@@ -107,3 +107,15 @@ logged_model_metrics = Table(
     Index("ix_mlflow_logged_model_metrics_model_key", "logged_model_id", "key"),
     **MYSQL,
 )
+
+# A logged model's params, one row each, for search (``params.<key>`` filters); the
+# ``params`` JSON column of ``mlflow_logged_models`` is what reads use, written with it.
+logged_model_params = Table(
+    "mlflow_logged_model_params",
+    metadata,
+    Column("logged_model_id", BigInteger,
+           ForeignKey("mlflow_logged_models.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+    **MYSQL,
+)

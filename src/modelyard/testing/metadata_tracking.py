@@ -216,6 +216,7 @@ class TrackingStoreContract:
 
             above = Compare(Field("metric", "acc"), ">", 0.5)
             assert names(above) == ["m1"]
+            assert names(Compare(Field("param", "lr"), "=", "0.1")) == ["m1"]
             assert names(above, [("test", None)]) == []
             assert names(None, [("train", "d1")]) == ["m1"]
             assert names(None, [("train", "other")]) == []

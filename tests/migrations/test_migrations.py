@@ -137,3 +137,34 @@ def test_name_skeletons_and_null_flavors_are_backfilled(tmp_path, model_dir):
             c.create_model("fraud\u2010model")
     finally:
         c.close()
+
+
+def test_logged_model_params_get_their_search_rows(tmp_path):
+    """Migration 0015 copies the params logged models already have into the table that
+    ``params.<key>`` filters search."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        migrate.downgrade(engine, "0009_webhooks")
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO mlflow_logged_models (model_id, experiment_id, name, model_type, "
+                "status, status_message, params, created_at, updated_at, created_by) VALUES "
+                "('m-1', '0', 'm', '', 'READY', '', '{\"lr\": \"0.1\"}', 1, 1, 'a')"))
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    from modelyard.domain.search import Compare, Field
+    from modelyard.store.sql_store import SqlStore
+
+    store = SqlStore(url)
+    try:
+        with store.read() as tx:
+            found = tx.logged_models.search([], Compare(Field("param", "lr"), "=", "0.1"), [],
+                                            0, 10)
+        assert [m.model_id for m in found] == ["m-1"]
+    finally:
+        store.dispose()

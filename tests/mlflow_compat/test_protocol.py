@@ -38,7 +38,6 @@ def test_credentials_are_accepted_and_never_logged(mlflow_url: str, env: dict[st
     ("GET", "/api/2.0/mlflow/traces"),
     ("POST", "/api/2.0/mlflow/gateway/secrets/create"),
     ("GET", "/api/2.0/mlflow/registered-models/create"),  # a known path, wrong method
-    ("POST", "/api/2.0/mlflow/logged-models/m-0/params"),
     ("GET", "/api/3.0/mlflow/server-features"),
     ("PUT", "/api/2.0/mlflow-artifacts/mpu/complete/x"),
     ("GET", "/ajax-api/2.0/mlflow/traces"),

@@ -40,6 +40,16 @@ def test_prompt_clause_keeps_models_without_the_tag() -> None:
     assert parse_filter(registry_filter("source_path = 'x'", RENAMES), VERSION_FIELDS)
 
 
+def test_which_models_an_mlflow_search_sees() -> None:
+    from modelyard.server.mlflow_compat.translate import searched_kind
+
+    assert searched_kind(None) == "model"
+    assert searched_kind("tag.`mlflow.prompt.is_prompt` != 'true'") == "model"
+    assert searched_kind("name = 'a' AND tags.`mlflow.prompt.is_prompt` = 'true'") is None
+    assert searched_kind("tags.`mlflow.prompt.is_prompt` != 'false'") is None
+    assert searched_kind("tags.`mlflow.prompt.is_prompt` = 'false'") == "model"
+
+
 def test_artifact_paths() -> None:
     assert parse_artifact_path("3/abc/artifacts/model/MLmodel") == ArtifactSource(
         "run", "abc", "model/MLmodel", experiment_id="3")

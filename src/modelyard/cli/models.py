@@ -41,11 +41,14 @@ def create(ctx: click.Context, name: str, description: str, tags: tuple[str, ...
 @click.option("--page-token", default=None,
               help="Continue where a previous page ended.")
 @click.option("--deleted", is_flag=True, help="List soft-deleted models.")
+@click.option("--kind", type=click.Choice(["model", "prompt", "all"]), default="model",
+              show_default=True, help="Models, MLflow prompts, or both.")
 @click.pass_context
 def list_(ctx: click.Context, filter_: str | None, order_by: tuple[str, ...], max_results: int,
-          page_token: str | None, deleted: bool) -> None:
-    """List or search registered models."""
-    page = client(ctx).search_models(filter_, list(order_by), max_results, page_token, deleted)
+          page_token: str | None, deleted: bool, kind: str) -> None:
+    """List or search registered models (MLflow prompts only with --kind)."""
+    page = client(ctx).search_models(filter_, list(order_by), max_results, page_token, deleted,
+                                     kind)
     if as_json(ctx):
         emit_json({"models": [m.to_dict() for m in page.items],
                    "next_page_token": page.next_page_token})

@@ -53,10 +53,10 @@ class BaseClient(TrackingClientMixin):
         return self.get_version(ref.model, spec, files=files)
 
     def iter_models(self, filter: str | None = None, order_by: list[str] | None = None,
-                    page_size: int = 1000) -> Iterator[RegisteredModel]:
+                    page_size: int = 1000, kind: str = "model") -> Iterator[RegisteredModel]:
         token = None
         while True:
-            page = self.search_models(filter, order_by, page_size, token)
+            page = self.search_models(filter, order_by, page_size, token, kind=kind)
             yield from page.items
             token = page.next_page_token
             if not token:

@@ -81,7 +81,9 @@ class ClientOperations(AccessOperations, GovernanceOperations, WebhookOperations
     @abstractmethod
     def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
                       max_results: int = 100, page_token: str | None = None,
-                      deleted: bool = False) -> Page[RegisteredModel]: ...
+                      deleted: bool = False, kind: str = "model") -> Page[RegisteredModel]:
+        """``kind``: "model" (MLflow prompts left out), "prompt" or "all"."""
+        ...
 
     @abstractmethod
     def update_model(self, name: str, description: str) -> RegisteredModel: ...

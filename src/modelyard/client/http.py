@@ -177,9 +177,9 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
 
     def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
                       max_results: int = 100, page_token: str | None = None,
-                      deleted: bool = False) -> Page[RegisteredModel]:
+                      deleted: bool = False, kind: str = "model") -> Page[RegisteredModel]:
         data = self._get("/models", filter=filter, order_by=order_by, max_results=max_results,
-                         page_token=page_token, deleted=deleted)
+                         page_token=page_token, deleted=deleted, kind=kind)
         return Page([decode(RegisteredModel, m) for m in data["models"]],
                     data.get("next_page_token"))
 

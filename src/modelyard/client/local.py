@@ -98,9 +98,9 @@ class LocalClient(LocalAccessMixin, LocalGovernanceMixin, LocalWebhookMixin,
 
     def search_models(self, filter: str | None = None, order_by: list[str] | None = None,
                       max_results: int = 100, page_token: str | None = None,
-                      deleted: bool = False) -> Page[RegisteredModel]:
+                      deleted: bool = False, kind: str = "model") -> Page[RegisteredModel]:
         return self.registry.search_models(self.who, filter, order_by, max_results, page_token,
-                                           deleted=deleted)
+                                           deleted=deleted, kind=kind)
 
     def update_model(self, name: str, description: str) -> RegisteredModel:
         return self.registry.update_model(self.who, name, description)

@@ -26,6 +26,7 @@ from modelyard.domain.validation import (
     check_manifest,
     check_max_results,
     check_name,
+    check_tag,
     check_tags,
     check_text,
     is_ascii_int,
@@ -34,6 +35,7 @@ from modelyard.errors import InvalidParameter, NotFound
 
 MAX_PROFILE_BYTES = 1 << 20
 MAX_CONTEXT = 64
+MAX_INPUT_TAG_VALUE = 500  # as MLflow
 
 
 def manifest_digest(files: list[FileEntry]) -> str:
@@ -92,12 +94,23 @@ def create_version(tx: Transaction, now: int, actor: Principal, name: str, files
     return vid, True
 
 
+def _input_tags(value: object) -> dict[str, str]:
+    """An input's tags besides its context (MLflow's input tags: values of at most
+    500 characters)."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameter("input tags must be an object of strings")
+    return dict(check_tag(k, v, MAX_INPUT_TAG_VALUE) for k, v in value.items())
+
+
 def resolve_inputs(tx: Transaction, now: int, actor: Principal,
-                   items: Iterable[Any]) -> list[tuple[int, str, str]]:
-    """Dataset inputs of a run -> [(dataset version id, context, "name/version")]."""
+                   items: Iterable[Any]) -> list[tuple[int, str, str, dict[str, str]]]:
+    """Dataset inputs of a run -> [(dataset version id, context, "name/version", tags)]."""
     out = []
     for item in items or ():
         context = ""
+        tags: dict[str, str] = {}
         name: object
         spec: object
         if isinstance(item, DatasetVersion):
@@ -106,6 +119,7 @@ def resolve_inputs(tx: Transaction, now: int, actor: Principal,
             name, spec = parse_dataset_ref(item)
         elif isinstance(item, dict):
             context = check_text(item.get("context") or "", "context", MAX_CONTEXT)
+            tags = _input_tags(item.get("tags"))
             nested = item.get("dataset")
             ds: dict[str, Any] = nested if isinstance(nested, dict) else item
             name = ds.get("name")
@@ -117,14 +131,14 @@ def resolve_inputs(tx: Transaction, now: int, actor: Principal,
                     source=check_text(ds.get("source"), "source", 65536),
                     source_type=check_text(ds.get("source_type"), "source_type", 64),
                     profile=_profile({k: ds[k] for k in ("schema", "profile") if ds.get(k)}))
-                out.append((vid, context, _version_by_id(tx, vid).ref))
+                out.append((vid, context, _version_by_id(tx, vid).ref, tags))
                 continue
             if spec is None:
                 spec = "latest"
         else:
             raise InvalidParameter("a dataset input is a DatasetVersion, 'name/version' or an object")
         found_version = find_dataset_version(tx, name, spec)
-        out.append((found_version.id, context, found_version.ref))
+        out.append((found_version.id, context, found_version.ref, tags))
     return out
 
 

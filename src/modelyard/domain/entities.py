@@ -194,6 +194,10 @@ class Run(_Wire):
     parent_run_id: str | None = None
     inputs: list[dict[str, Any]] = field(default_factory=list)
     deleted_at: int | None = None
+    #: MLflow 3: the logged models the run read, and those it produced
+    #: (``{"model_id", "step"}``).
+    model_inputs: list[str] = field(default_factory=list)
+    model_outputs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def info(self) -> Run:
@@ -246,6 +250,20 @@ class Dataset(_Wire):
 
 
 @dataclass(frozen=True)
+class ModelMetric:
+    """A metric point logged with a ``model_id`` (MLflow 3): the run that logged it and
+    the dataset it was measured on (name and digest, when given)."""
+
+    key: str
+    value: float
+    timestamp: int
+    step: int
+    run_id: str
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
+
+
+@dataclass(frozen=True)
 class LoggedModel:
     """An MLflow 3 logged model (``m-<32 hex>``)."""
 
@@ -260,6 +278,7 @@ class LoggedModel:
     created_at: int = 0
     updated_at: int = 0
     created_by: str = ""
+    metrics: list[ModelMetric] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class EventType(StrEnum):
     LOGGED_MODEL_FINALIZED = "logged_model.finalized"
     LOGGED_MODEL_FILES_ADDED = "logged_model.files_added"
     LOGGED_MODEL_TAG_SET = "logged_model.tag_set"
+    LOGGED_MODEL_PARAMS_LOGGED = "logged_model.params_logged"
     LOGGED_MODEL_TAG_DELETED = "logged_model.tag_deleted"
     LOGGED_MODEL_DELETED = "logged_model.deleted"
     GC_PURGED = "gc.purged"
@@ -323,6 +324,7 @@ class RunTagDeleted(Payload):
 @dataclass(frozen=True, slots=True)
 class RunInputsLogged(Payload):
     datasets: list[str]
+    models: list[str] | None = None  # logged models read (MLflow's model inputs)
 
 
 @_payload(E.RUN_ARTIFACTS_ADDED)

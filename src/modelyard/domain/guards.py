@@ -68,13 +68,13 @@ DATASET_RULES: dict[str, Permission] = {
 LOGGED_MODEL_RULES: dict[str, Permission] = {
     "get": R, "search": R, "files": R, "file_entry": R, "run_outputs": R,
     "create": W, "add_files": W, "finalize": W, "set_tags": W, "delete_tag": W,
-    "log_outputs": W, "delete": W,
+    "log_outputs": W, "delete": W, "log_params": W,
 }
 LOGGED_MODEL_SCOPES: dict[str, str] = {
     "create": "experiment", "search": "experiments", "log_outputs": "run",
     "run_outputs": "run", **{n: "logged_model" for n in (
         "get", "files", "file_entry", "add_files", "finalize", "set_tags", "delete_tag",
-        "delete")},
+        "delete", "log_params")},
 }
 LINEAGE_RULES: dict[str, Permission] = {
     "lineage": R, "list_deployments": R, "get_deployment": R, "resolve_id": R,

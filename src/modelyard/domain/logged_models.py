@@ -9,10 +9,13 @@ produced (``runs/outputs``).
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, LoggedModel, Page, Principal
+from modelyard.domain.logged_model_events import LoggedModelParamsLogged
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.manifests import check_blobs_present, list_folder
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
@@ -25,6 +28,7 @@ from modelyard.domain.validation import (
     check_name,
     check_relpath,
     check_tag,
+    check_text,
     is_ascii_int,
 )
 from modelyard.errors import InvalidParameter, NotFound
@@ -42,7 +46,10 @@ FIELDS = FieldSet(
         "updated_at": "updated_at",
     },
     numeric=frozenset({"created_at", "updated_at"}),
+    kinds=frozenset({"tag", "metric", "param"}),
 )
+#: The tag MLflow keeps on a logged model: the versions registered from it.
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
 
 
 def new_model_id() -> str:
@@ -135,17 +142,47 @@ class LoggedModelService:
             tx.logged_models.mark_deleted(row.id, now)
             ev.record(tx, now, actor, ev.LoggedModelDeleted(), "logged_model", model_id)
 
+    def log_params(self, actor: Principal, model_id: str, params: dict[str, str]) -> None:
+        """Add params to a logged model; a param it has keeps its value (logging it
+        again with the same value is a no-op, with another an error)."""
+        checked = dict(check_tag(k, v, 6000) for k, v in params.items())
+        with self.store.write() as tx:
+            row = self._row(tx, model_id, lock=True)
+            for k, v in checked.items():
+                if row.params.get(k, v) != v:
+                    raise InvalidParameter(
+                        f"param {k!r} of logged model {model_id} is already set to another "
+                        "value; params are immutable")
+            if not set(checked) - set(row.params):
+                return
+            now = self.clock.now_ms()
+            tx.logged_models.touch(row.id, now)
+            tx.logged_models.set_params(row.id, {**row.params, **checked})
+            ev.record(tx, now, actor, LoggedModelParamsLogged(sorted(checked)[:20]),
+                      "logged_model", model_id)
+
     def search(self, actor: Principal, experiment_ids: list[str] | None = None,
                filter: str | None = None, order_by: list[str] | None = None,
-               max_results: int | None = None,
-               page_token: str | None = None) -> Page[LoggedModel]:
+               max_results: int | None = None, page_token: str | None = None,
+               datasets: list[dict[str, Any]] | None = None,
+               order_datasets: list[dict[str, Any] | None] | None = None) -> Page[LoggedModel]:
+        """``datasets`` (``[{"dataset_name", "dataset_digest"?}]``) keeps the metric
+        points measured on those datasets: ``metrics.<key>`` filters look at those
+        only, and without a metric filter a model needs a point on one of them.  An
+        order key on a metric sorts by each model's newest point, on the dataset of
+        its ``order_datasets`` entry if any (MLflow's search_logged_models)."""
         node = parse_filter(filter, FIELDS)
         order = parse_order_by(order_by, FIELDS)
         limit = check_max_results(max_results, default=100, limit=10_000)
         offset = decode_token(page_token)
+        on = _datasets(datasets)
+        order_on = [None if not d else (
+            check_text(d.get("dataset_name"), "dataset_name", 256) or None,
+            check_text(d.get("dataset_digest"), "dataset_digest", 64) or None)
+            for d in order_datasets or []]
         with self.store.read() as tx:
             items = tx.logged_models.search([str(e) for e in experiment_ids or []], node, order,
-                                            offset, limit + 1)
+                                            offset, limit + 1, on, order_on)
         return page_of(items, offset, limit)
 
     # -- files ------------------------------------------------------------------------
@@ -200,4 +237,39 @@ class LoggedModelService:
             return tx.logged_models.outputs(run_id)
 
 
-__all__ = ["LoggedModel", "LoggedModelService", "list_folder", "new_model_id"]
+def _datasets(items: list[dict[str, Any]] | None) -> list[tuple[str, str | None]] | None:
+    if not items:
+        return None
+    out = []
+    for item in items:
+        name = item.get("dataset_name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name:
+            raise InvalidParameter("`dataset_name` in the `datasets` clause must be specified.")
+        digest = item.get("dataset_digest") or None
+        out.append((check_text(name, "dataset_name", 256),
+                    check_text(digest, "dataset_digest", 64) or None))
+    return out
+
+
+def link_model_version(tx: Transaction, model_id: str, name: str, version: int) -> None:
+    """Record on a logged model the version registered from it (the tag MLflow's
+    server sets: a JSON list of ``{"name", "version"}``).  A logged model this server
+    does not hold is left alone."""
+    row = tx.logged_models.get(model_id, lock=True)
+    if row is None:
+        return
+    current = tx.logged_models.entity(row).tags.get(MODEL_VERSIONS_TAG)
+    try:
+        links = json.loads(current) if current else []
+    except ValueError:
+        links = []
+    entry = {"name": name, "version": version}
+    if not isinstance(links, list):
+        links = []
+    if entry not in links:
+        links.append(entry)
+    tx.logged_models.set_tag(row.id, MODEL_VERSIONS_TAG, json.dumps(links))
+
+
+__all__ = ["LoggedModel", "LoggedModelService", "link_model_version", "list_folder",
+           "new_model_id"]

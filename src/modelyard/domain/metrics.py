@@ -19,7 +19,15 @@ from modelyard.domain.tracking_base import (
     _float,
     _pairs,
 )
-from modelyard.domain.validation import check_int, check_max_results, check_metric_key, check_param, check_run_tag
+from modelyard.domain.model_metrics import ModelRef, log_model_metrics
+from modelyard.domain.validation import (
+    check_int,
+    check_max_results,
+    check_metric_key,
+    check_param,
+    check_run_tag,
+    check_text,
+)
 from modelyard.errors import InvalidParameter, NotFound
 
 
@@ -46,26 +54,39 @@ class MetricOps(TrackingBase):
                 raise NotFound(f"run {run_id!r} has no tag {key!r}")
             ev.record(tx, now, actor, ev.RunTagDeleted(key), "run", run_id)
 
-    def _metrics(self, items: Iterable[Any], now: int) -> list[Metric]:
+    def _metrics(self, items: Iterable[Any], now: int) -> list[tuple[Metric, ModelRef | None]]:
+        """Each metric, with the logged model it was logged for (MLflow 3's ``model_id``,
+        ``dataset_name``, ``dataset_digest``), if any."""
         out = []
         for m in items:
+            model: object = None
             if isinstance(m, dict):
                 key, value, step, ts = m.get("key"), m.get("value"), m.get("step"), m.get("timestamp")
+                model = m.get("model_id") or None
             elif isinstance(m, Metric) or hasattr(m, "key"):
                 key, value, step, ts = m.key, m.value, m.step, m.timestamp
             else:
                 raise InvalidParameter("each metric must be a Metric or {key, value, step, timestamp}")
             key = check_metric_key(key)
-            out.append(Metric(key=key, value=_float(value, key),
-                              step=check_int(step or 0, "step"),
-                              timestamp=check_int(ts, "timestamp") if ts else now))
+            point = Metric(key=key, value=_float(value, key), step=check_int(step or 0, "step"),
+                           timestamp=check_int(ts, "timestamp") if ts else now)
+            ref = None
+            if model is not None and isinstance(m, dict):
+                ref = ModelRef(check_text(model, "model_id", 64),
+                               check_text(m.get("dataset_name"), "dataset_name", 256) or None,
+                               check_text(m.get("dataset_digest"), "dataset_digest", 64) or None)
+            out.append((point, ref))
         return out
 
     def log_batch(self, actor: Principal, run_id: str, metrics: Iterable[Any] = (),
                   params: Any = (), tags: Any = ()) -> None:
-        """Metrics, params and tags of one call, all in one transaction."""
+        """Metrics, params and tags of one call, all in one transaction.  A metric with a
+        ``model_id`` is also a point of that logged model (MLflow 3); in the run it is
+        left out when it repeats a point of the run's history exactly (MLflow 3's
+        ``log_model`` logs a run's metrics again for the model)."""
         now = self.clock.now_ms()
-        metric_items = self._metrics(metrics, now)
+        parsed = self._metrics(metrics, now)
+        metric_items = [m for m, _ in parsed]
         param_pairs = [check_param(k, v) for k, v in _pairs(params, "param")]
         tag_items = dict(check_run_tag(k, v) for k, v in _pairs(tags, "tag"))
         if len(metric_items) > MAX_BATCH_METRICS or len(param_pairs) > MAX_BATCH_PARAMS \
@@ -89,6 +110,8 @@ class MetricOps(TrackingBase):
                     raise InvalidParameter(
                         f"param {k!r} of run {run_id} is already {_short(v)}; params are "
                         f"immutable, it cannot change to {_short(new_params[k])}")
+            if any(ref is not None for _, ref in parsed):
+                metric_items = log_model_metrics(tx, row.id, run_id, parsed)
             tx.tracking.insert_params(row.id, {k: v for k, v in new_params.items()
                                                   if k not in existing})
             tx.tracking.insert_metrics(row.id, metric_items)

@@ -9,6 +9,7 @@ from modelyard.domain.names import lookalike_of, skeleton_key
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import Transaction
 from modelyard.domain.projects import DEFAULT_PROJECT, ProjectOps
+from modelyard.domain.prompts import check_kind, with_kind
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
     check_description,
@@ -25,7 +26,7 @@ MODEL_FIELDS = FieldSet(
         "name": "name", "description": "description", "project": "project",
         "created_at": "created_at", "creation_timestamp": "created_at",
         "updated_at": "updated_at", "last_updated_timestamp": "updated_at",
-        "created_by": "created_by", "user_id": "created_by",
+        "created_by": "created_by", "user_id": "created_by", "kind": "kind",
     },
     numeric=frozenset({"created_at", "updated_at"}),
 )
@@ -94,9 +95,10 @@ class ModelOps(ProjectOps):
 
     def search_models(self, actor: Principal, filter: str | None = None,
                       order_by: list[str] | None = None, max_results: int | None = None,
-                      page_token: str | None = None, *,
-                      deleted: bool = False) -> Page[RegisteredModel]:
-        node = parse_filter(filter, MODEL_FIELDS)
+                      page_token: str | None = None, *, deleted: bool = False,
+                      kind: str | None = "model") -> Page[RegisteredModel]:
+        """Models (``kind`` "model", the default), prompts ("prompt") or both (None)."""
+        node = with_kind(parse_filter(filter, MODEL_FIELDS), check_kind(kind))
         order = parse_order_by(order_by, MODEL_FIELDS)
         limit = check_max_results(max_results)
         offset = decode_token(page_token)

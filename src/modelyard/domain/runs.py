@@ -13,7 +13,12 @@ from modelyard.domain.entities import Page, Principal, Run
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, TrackingBase, _pairs
-from modelyard.domain.validation import check_int, check_max_results, check_run_tag
+from modelyard.domain.validation import (
+    check_int,
+    check_max_results,
+    check_run_tag,
+    check_text,
+)
 from modelyard.errors import InvalidParameter
 
 
@@ -143,17 +148,25 @@ class RunOps(TrackingBase):
         return page_of(items, offset, limit)
 
     # -- inputs -----------------------------------------------------------------------
-    def log_inputs(self, actor: Principal, run_id: str, datasets: Iterable[Any]) -> list[dict[str, Any]]:
+    def log_inputs(self, actor: Principal, run_id: str, datasets: Iterable[Any],
+                   models: Iterable[str] = ()) -> list[dict[str, Any]]:
         """Record the dataset versions a run read.  Each item is a DatasetVersion, a
         ``name/version`` reference, ``{"name", "version", "context"}``, or an
         MLflow-style ``{"name", "digest", "source", "source_type", "schema", "profile",
-        "context"}`` (a dataset version with that digest is found or created)."""
+        "context", "tags"}`` (a dataset version with that digest is found or created).
+        ``models`` are the logged models the run read (MLflow's model inputs).  An
+        input the run has already keeps its first context and tags, as in MLflow."""
+        model_ids = [check_text(m, "model_id", 64) for m in models or ()]
         with self.store.write() as tx:
             row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             resolved = resolve_inputs(tx, now, actor, datasets)
-            for version_id, context, _ in resolved:
-                tx.tracking.add_input(row.id, version_id, context, now)
-            refs = [ref for _, _, ref in resolved]
-            ev.record(tx, now, actor, ev.RunInputsLogged(refs), "run", run_id)
+            for version_id, context, _, tags in resolved:
+                tx.tracking.add_input(row.id, version_id, context, now, tags)
+            read = list(dict.fromkeys(m for m in model_ids if m))
+            for model_id in read:
+                tx.logged_models.add_input(run_id, model_id, now)
+            refs = [ref for _, _, ref, _ in resolved]
+            ev.record(tx, now, actor, ev.RunInputsLogged(refs, read[:20] or None), "run",
+                      run_id)
             return tx.tracking.inputs_of([row.id]).get(row.id, [])

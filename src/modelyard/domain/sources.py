@@ -19,6 +19,7 @@ from typing import Any
 
 from modelyard.domain.entities import FileEntry, ModelVersion, Principal
 from modelyard.domain.logged_models import LoggedModelService
+from modelyard.domain.prompts import PROMPT_SOURCES, is_prompt
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.tracking import TrackingService
@@ -118,6 +119,9 @@ class SourceService:
             return self._run_files(actor, run_id, path), run_id
         if source.startswith("models:/"):
             v = self.registry.resolve(actor, parse_ref(source), with_files=True)
+            if is_prompt(self.registry.get_model(actor, v.model).tags):
+                raise InvalidParameter(f"Invalid model version source: '{source}'. Prompt "
+                                       "versions cannot be used as model version sources.")
             return list(v.files or []), v.run_id
         return [], None
 
@@ -154,9 +158,23 @@ class SourceService:
         create-model-version): its files are the manifest of what it names (``origin``
         when the caller parsed it already), none for a source stored elsewhere; the
         run is ``run_id`` or the one that produced the source."""
+        if is_prompt(fields.get("tags") or {}):
+            if source not in PROMPT_SOURCES:
+                raise InvalidParameter(f"Invalid prompt source: '{source}'. Prompt sources "
+                                       "must use an MLflow placeholder.")
+            fields.update(source=source, run_id=run_id)
+            return self._register(actor, name, [], create_model, fields)
         files, source_run = self.manifest(actor, origin or source, model_id)
         fields["source"] = source
         fields["run_id"] = run_id or source_run
+        # The logged model the version comes from gets the version in its
+        # ``mlflow.modelVersions`` tag (MLflow's server does this for a ``model_id``).
+        logged = (logged_model_id_of(f"models:/{model_id}") if model_id
+                  else logged_model_id_of(source))
+        if logged is None and origin is not None and origin.kind == "logged_model":
+            logged = origin.key
+        if logged:
+            fields["logged_model"] = logged
         return self._register(actor, name, files, create_model, fields)
 
     def _register(self, actor: Principal, name: str, files: list[FileEntry],

@@ -15,6 +15,7 @@ from modelyard.domain.entities import (
     FileEntry,
     LoggedModel,
     Metric,
+    ModelMetric,
     Run,
 )
 from modelyard.domain.records import (
@@ -107,7 +108,11 @@ class RunRepository(Protocol):
         stay for every other manifest, and gc reclaims the unreferenced)."""
         ...
 
-    def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int) -> None: ...
+    def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int,
+                  tags: dict[str, str] | None = None) -> bool:
+        """Record an input unless the run has it already (then it keeps its first
+        context and tags, as MLflow does); True when recorded."""
+        ...
 
     def inputs_of(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Each run's inputs in the shape of :attr:`Run.inputs`."""
@@ -226,11 +231,35 @@ class LoggedModelRepository(Protocol):
 
     def files(self, lid: int, prefix: str = "") -> list[FileEntry]: ...
 
+    def set_params(self, lid: int, params: dict[str, str]) -> None:
+        """Replace the model's params (the caller holds its row lock)."""
+        ...
+
+    def add_metrics(self, lid: int, items: list[ModelMetric]) -> None:
+        """Add metric points; exact repeats of stored ones are left out."""
+        ...
+
     def search(self, experiment_ids: list[str], node: Node | None, order: list[OrderKey],
-               offset: int, limit: int) -> list[LoggedModel]: ...
+               offset: int, limit: int,
+               datasets: list[tuple[str, str | None]] | None = None,
+               order_datasets: list[tuple[str | None, str | None] | None] | None = None
+               ) -> list[LoggedModel]:
+        """``metrics.<key>`` comparisons match any point (on ``datasets`` when given:
+        (name, digest or None for any)); with ``datasets`` alone, models with a point
+        on one of them.  A metric order key uses each model's newest point, on its
+        ``order_datasets`` entry (name, digest) when it has one."""
+        ...
 
     def add_output(self, run_id: str, model_id: str, step: int) -> None: ...
 
     def outputs(self, run_id: str) -> list[tuple[str, int]]: ...
+
+    def outputs_of(self, run_ids: list[str]) -> dict[str, list[tuple[str, int]]]: ...
+
+    def add_input(self, run_id: str, model_id: str, now: int) -> None:
+        """Record that a run read a logged model (once)."""
+        ...
+
+    def inputs_of(self, run_ids: list[str]) -> dict[str, list[str]]: ...
 
     def referenced_digests(self) -> set[str]: ...

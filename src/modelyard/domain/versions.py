@@ -8,9 +8,11 @@ from typing import Any
 
 from modelyard.domain import events as ev
 from modelyard.domain.entities import FileEntry, ModelVersion, Page, ParentLink, Principal
+from modelyard.domain.logged_models import link_model_version
 from modelyard.domain.lookup import find_model, find_version, version_by_id
 from modelyard.domain.manifests import check_blobs_present
 from modelyard.domain.paging import decode_token, page_of
+from modelyard.domain.prompts import check_kind, check_version_tags, tag_limit, with_kind
 from modelyard.domain.ports import Transaction
 from modelyard.domain.refs import VersionRef, parse_ref, ref_from_parts
 from modelyard.domain.registry_base import RegistryBase
@@ -22,7 +24,6 @@ from modelyard.domain.validation import (
     check_max_results,
     check_relpath,
     check_tag,
-    check_tags,
     check_text,
 )
 from modelyard.errors import InvalidParameter, NotFound
@@ -36,6 +37,7 @@ VERSION_FIELDS = FieldSet(
         "created_at": "created_at", "creation_timestamp": "created_at",
         "updated_at": "updated_at", "last_updated_timestamp": "updated_at",
         "created_by": "created_by", "user_id": "created_by", "project": "project",
+        "kind": "kind",
     },
     numeric=frozenset({"version", "size", "created_at", "updated_at"}),
 )
@@ -52,13 +54,16 @@ class VersionOps(RegistryBase):
                        flavor: str | None = None,
                        signature: dict[str, Any] | None = None,
                        metrics: dict[str, float] | None = None,
-                       parents: list[ParentSpec] | None = None) -> ModelVersion:
+                       parents: list[ParentSpec] | None = None,
+                       logged_model: str | None = None) -> ModelVersion:
         """Commit a version whose files are already in the blob store.
 
         The number is assigned here, under the model's row lock, so concurrent
-        registrations get consecutive numbers; the version is READY when visible."""
+        registrations get consecutive numbers; the version is READY when visible.
+        ``logged_model`` (an MLflow 3 logged model's id) records the version on it,
+        in the same transaction."""
         description = check_description(description)
-        tags = check_tags(tags)
+        tags = check_version_tags(tags)
         metrics = _check_metrics(metrics)
         flavor = check_text(flavor, "flavor", 64) or None
         source = check_text(source, "source", 4096)
@@ -82,6 +87,8 @@ class VersionOps(RegistryBase):
                 tx.registry.update_version(vid, now, actor.name, stage=initial)
             for parent, relation in self._parents(tx, actor, parents):
                 tx.registry.add_parent(vid, parent, relation)
+            if logged_model:
+                link_model_version(tx, logged_model, model.name, number)
             record = version_by_id(tx, vid)
             ev.on_version(tx, now, actor,
                           ev.VersionCreated(len(files), record.size, run_id, source), model, record)
@@ -125,9 +132,11 @@ class VersionOps(RegistryBase):
 
     def search_versions(self, actor: Principal, filter: str | None = None,
                         order_by: list[str] | None = None, max_results: int | None = None,
-                        page_token: str | None = None, *,
-                        deleted: bool = False) -> Page[ModelVersion]:
-        node = parse_filter(filter, VERSION_FIELDS)
+                        page_token: str | None = None, *, deleted: bool = False,
+                        kind: str | None = None) -> Page[ModelVersion]:
+        """Versions of models and prompts (``kind`` None, the default), or of one
+        kind only (``domain/prompts.py``)."""
+        node = with_kind(parse_filter(filter, VERSION_FIELDS), check_kind(kind))
         order = parse_order_by(order_by, VERSION_FIELDS)
         limit = check_max_results(max_results)
         offset = decode_token(page_token)
@@ -151,7 +160,7 @@ class VersionOps(RegistryBase):
 
     def set_version_tag(self, actor: Principal, name: str, version: int | str, key: str,
                         value: str) -> None:
-        key, value = check_tag(key, value)
+        key, value = check_tag(key, value, tag_limit(str(key)))
         with self.store.write() as tx:
             model, v = find_version(tx, self.policy, ref_from_parts(name, version))
             self._allow(actor, Permission.WRITE, model)

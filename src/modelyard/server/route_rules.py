@@ -26,6 +26,7 @@ _TABLE = """
 GET    /api/v1/openapi.json  public
 POST   /api/v1/models  write
 GET    /api/v1/models  read
+GET    /api/v1/prompts  read
 GET    /api/v1/models/{name}  read
 PATCH  /api/v1/models/{name}  write
 POST   /api/v1/models/{name}/rename  write
@@ -175,6 +176,7 @@ GET    /api/2.0/mlflow/logged-models/{model_id}  read
 PATCH  /api/2.0/mlflow/logged-models/{model_id}  write
 DELETE /api/2.0/mlflow/logged-models/{model_id}  write
 PATCH  /api/2.0/mlflow/logged-models/{model_id}/tags  write
+POST   /api/2.0/mlflow/logged-models/{model_id}/params  write
 DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{key:path}  write
 GET    /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories  read
 GET    /api/2.0/mlflow-artifacts/artifacts  read

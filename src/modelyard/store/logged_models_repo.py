@@ -10,18 +10,21 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.entities import FileEntry, LoggedModel
 from modelyard.domain.records import LoggedModelRecord
+from modelyard.domain.entities import ModelMetric
 from modelyard.domain.search import Field, Node, OrderKey
+from modelyard.store import model_metrics_sql as mm
 from modelyard.store.rows import inserted_id
-from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import logged_model_record
 from modelyard.store.schema_mlflow import (
     logged_model_files,
+    logged_model_params,
     logged_model_tags,
     logged_models,
+    run_model_inputs,
     run_model_outputs,
 )
 
-LM, F, T = logged_models, logged_model_files, logged_model_tags
+LM, F, T, P = logged_models, logged_model_files, logged_model_tags, logged_model_params
 
 COLUMNS = {
     "model_id": LM.c.model_id,
@@ -48,6 +51,9 @@ class LoggedModelsRepo:
             status_message="", params=json.dumps(params) if params else None,
             created_at=now, updated_at=now, created_by=actor))
         lid = inserted_id(res)
+        if params:
+            self.conn.execute(insert(P), [{"logged_model_id": lid, "key": k, "value": v}
+                                          for k, v in params.items()])
         if tags:
             self.conn.execute(insert(T), [{"logged_model_id": lid, "key": k, "value": v}
                                           for k, v in tags.items()])
@@ -84,11 +90,25 @@ class LoggedModelsRepo:
             for lid, k, v in self.conn.execute(select(T.c.logged_model_id, T.c.key, T.c.value)
                                                .where(T.c.logged_model_id.in_(ids))):
                 tags[lid][k] = v
+        metrics = mm.metrics_of(self.conn, ids)
         return [LoggedModel(
             model_id=m.model_id, experiment_id=m.experiment_id, name=m.name,
             source_run_id=m.source_run_id, model_type=m.model_type, status=m.status,
             params=dict(m.params), tags=tags[m.id], created_at=m.created_at,
-            updated_at=m.updated_at, created_by=m.created_by) for m in models]
+            updated_at=m.updated_at, created_by=m.created_by, metrics=metrics[m.id])
+            for m in models]
+
+    def set_params(self, lid: int, params: dict[str, str]) -> None:
+        """Replace the model's params (the caller holds its row lock and merged them)."""
+        self.conn.execute(update(LM).where(LM.c.id == lid).values(
+            params=json.dumps(params) if params else None))
+        self.conn.execute(delete(P).where(P.c.logged_model_id == lid))
+        if params:
+            self.conn.execute(insert(P), [{"logged_model_id": lid, "key": k, "value": v}
+                                          for k, v in params.items()])
+
+    def add_metrics(self, lid: int, items: list[ModelMetric]) -> None:
+        mm.add_metrics(self.conn, lid, items)
 
     def set_tag(self, lid: int, key: str, value: str) -> None:
         res = self.conn.execute(update(T).where(T.c.logged_model_id == lid, T.c.key == key)
@@ -115,18 +135,32 @@ class LoggedModelsRepo:
                 for p, s, d in self.conn.execute(q.order_by(F.c.path))]
 
     def search(self, experiment_ids: list[str], node: Node | None, order: list[OrderKey],
-               offset: int, limit: int) -> list[LoggedModel]:
+               offset: int, limit: int,
+               datasets: list[tuple[str, str | None]] | None = None,
+               order_datasets: list[tuple[str | None, str | None] | None] | None = None
+               ) -> list[LoggedModel]:
         q = select(LM).where(LM.c.deleted_at.is_(None))
         if experiment_ids:
             q = q.where(LM.c.experiment_id.in_(experiment_ids))
-        q = q.where(compile_filter(node, self._field))
-        q = q.order_by(*compile_order(order, self._field), LM.c.created_at.desc(), LM.c.id.desc())
+        q = q.where(mm.where(node, self._field, datasets))
+        keys = []
+        for i, key in enumerate(order):
+            if key.field.kind == "metric":
+                on = order_datasets[i] if order_datasets and i < len(order_datasets) else None
+                keys += mm.nulls_last(mm.latest_value(key.field.key, on), key.descending)
+            else:
+                col = self._field(key.field)
+                keys.append(col.desc() if key.descending else col.asc())
+        q = q.order_by(*keys, LM.c.created_at.desc(), LM.c.id.desc())
         rows = self.conn.execute(q.offset(offset).limit(limit)).mappings()
         return self.entities([logged_model_record(r) for r in rows])
 
     def _field(self, field: Field) -> ColumnElement[Any]:
         if field.kind == "tag":
             return (select(T.c.value).where(T.c.logged_model_id == LM.c.id, T.c.key == field.key)
+                    .scalar_subquery())
+        if field.kind == "param":
+            return (select(P.c.value).where(P.c.logged_model_id == LM.c.id, P.c.key == field.key)
                     .scalar_subquery())
         return COLUMNS[field.key]
 
@@ -139,9 +173,35 @@ class LoggedModelsRepo:
                                                                step=step))
 
     def outputs(self, run_id: str) -> list[tuple[str, int]]:
-        return [(m, s) for m, s in self.conn.execute(
-            select(run_model_outputs.c.model_id, run_model_outputs.c.step)
-            .where(run_model_outputs.c.run_id == run_id).order_by(run_model_outputs.c.step))]
+        return self.outputs_of([run_id])[run_id]
+
+    def outputs_of(self, run_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
+        MO = run_model_outputs
+        out: dict[str, list[tuple[str, int]]] = {r: [] for r in run_ids}
+        if run_ids:
+            for r, m, step in self.conn.execute(
+                    select(MO.c.run_id, MO.c.model_id, MO.c.step)
+                    .where(MO.c.run_id.in_(run_ids)).order_by(MO.c.step, MO.c.model_id)):
+                out[r].append((m, step))
+        return out
+
+    def add_input(self, run_id: str, model_id: str, now: int) -> None:
+        MI = run_model_inputs
+        found = self.conn.execute(select(MI.c.run_id).where(
+            MI.c.run_id == run_id, MI.c.model_id == model_id)).first()
+        if found is None:
+            self.conn.execute(insert(MI).values(run_id=run_id, model_id=model_id,
+                                               created_at=now))
+
+    def inputs_of(self, run_ids: list[str]) -> dict[str, list[str]]:
+        MI = run_model_inputs
+        out: dict[str, list[str]] = {r: [] for r in run_ids}
+        if run_ids:
+            for r, m in self.conn.execute(select(MI.c.run_id, MI.c.model_id)
+                                          .where(MI.c.run_id.in_(run_ids))
+                                          .order_by(MI.c.created_at, MI.c.model_id)):
+                out[r].append(m)
+        return out
 
     def referenced_digests(self) -> set[str]:
         return set(self.conn.execute(select(F.c.sha256).distinct()).scalars())

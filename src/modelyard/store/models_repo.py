@@ -16,7 +16,7 @@ from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import model_record
 from modelyard.store.readable import models_readable
-from modelyard.store.registry_queries import M, V, models_query, upsert
+from modelyard.store.registry_queries import M, V, kind_of, models_query, upsert
 from modelyard.store.schema import aliases, model_tags, projects
 
 MODEL_COLUMNS: dict[str, ColumnElement[object]] = {
@@ -167,4 +167,6 @@ class ModelsRepo:
             return (select(model_tags.c.value)
                     .where(model_tags.c.model_id == M.c.id, model_tags.c.key == field.key)
                     .scalar_subquery())
+        if field.key == "kind":
+            return kind_of(M.c.id)
         return MODEL_COLUMNS[field.key]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, insert, select, update
+from sqlalchemy import Connection, Select, Table, case, exists, func, insert, literal, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
-from modelyard.store.schema import model_versions, projects, registered_models
+from modelyard.domain.prompts import PROMPT_TAG
+from modelyard.store.schema import model_tags, model_versions, projects, registered_models
 
 M, V = registered_models, model_versions
 
@@ -29,3 +31,11 @@ def upsert(conn: Connection, table: Table, key: dict[str, Any], values: dict[str
     res = conn.execute(update(table).where(*conds).values(**values))
     if not res.rowcount:
         conn.execute(insert(table).values(**key, **values))
+
+
+def kind_of(model_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``'prompt'`` for a model tagged as an MLflow prompt, else ``'model'``."""
+    tagged = exists(select(literal(1)).where(
+        model_tags.c.model_id == model_id, model_tags.c.key == PROMPT_TAG,
+        func.lower(model_tags.c.value) == "true"))
+    return case((tagged, literal("prompt")), else_=literal("model"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter
 from modelyard.store.mapping import run_record
+from modelyard.store.model_metrics_sql import model_io
 from modelyard.store.schema_tracking import (
     dataset_versions,
     datasets,
@@ -93,6 +95,8 @@ class RunsRepo(ChildRows):
                                            .where(run_tags.c.run_id.in_(ids))):
             tags[rid][k] = v
         inputs = {} if tags_only else self.inputs_of(ids)
+        models_in, models_out = ({}, {}) if tags_only else model_io(
+            self.conn, [r.run_uuid for r in runs])
         if not tags_only:
             for rid, k, v in self.conn.execute(select(run_params.c.run_id, run_params.c.key,
                                                       run_params.c.value)
@@ -107,7 +111,9 @@ class RunsRepo(ChildRows):
                     end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
                     user_id=r.user_id, params=params[r.id], metrics=mets[r.id],
                     tags=tags[r.id], parent_run_id=r.parent_run_uuid,
-                    inputs=inputs.get(r.id, []), deleted_at=r.deleted_at) for r in runs]
+                    inputs=inputs.get(r.id, []), deleted_at=r.deleted_at,
+                    model_inputs=models_in.get(r.run_uuid, []),
+                    model_outputs=models_out.get(r.run_uuid, [])) for r in runs]
 
     def search_runs(self, experiment_ids: list[int], node: Node | None, order: list[OrderKey],
                     offset: int, limit: int, deleted: bool | None) -> list[Run]:
@@ -200,22 +206,35 @@ class RunsRepo(ChildRows):
                 run_artifacts.c.path_hash.in_(hashes[i:i + 500])))
 
     # -- inputs -----------------------------------------------------------------------
-    def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int) -> None:
-        self._put(run_inputs, {"run_id": run_id},
-                  {dataset_version_id: {"context": context, "created_at": now}},
-                  key="dataset_version_id")
+    def add_input(self, run_id: int, dataset_version_id: int, context: str, now: int,
+                  tags: dict[str, str] | None = None) -> bool:
+        """Record an input once: an input already recorded keeps its context and tags
+        (as MLflow keeps the first).  The caller holds the run's row lock."""
+        found = self.conn.execute(select(run_inputs.c.run_id).where(
+            run_inputs.c.run_id == run_id,
+            run_inputs.c.dataset_version_id == dataset_version_id)).first()
+        if found is not None:
+            return False
+        self.conn.execute(insert(run_inputs).values(
+            run_id=run_id, dataset_version_id=dataset_version_id, context=context,
+            created_at=now, tags=json.dumps(tags) if tags else None))
+        return True
 
     def inputs_of(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         DV = dataset_versions
-        q = (select(run_inputs.c.run_id, run_inputs.c.context, datasets.c.name, DV.c.version,
-                    DV.c.digest, DV.c.source, DV.c.source_type)
+        q = (select(run_inputs.c.run_id, run_inputs.c.context, run_inputs.c.tags,
+                    datasets.c.name, DV.c.version, DV.c.digest, DV.c.source,
+                    DV.c.source_type, DV.c.profile)
              .select_from(run_inputs.join(DV, DV.c.id == run_inputs.c.dataset_version_id)
                           .join(datasets, datasets.c.id == DV.c.dataset_id))
              .where(run_inputs.c.run_id.in_(run_ids))
              .order_by(run_inputs.c.created_at, datasets.c.name, DV.c.version))
         out: dict[int, list[dict[str, Any]]] = {}
-        for rid, context, name, version, digest, source, source_type in self.conn.execute(q):
+        for (rid, context, tags, name, version, digest, source, source_type,
+             profile) in self.conn.execute(q):
             out.setdefault(rid, []).append({
                 "name": name, "version": version, "digest": digest, "source": source,
-                "source_type": source_type, "context": context})
+                "source_type": source_type, "context": context,
+                "tags": json.loads(tags) if tags else {},
+                "profile": json.loads(profile) if profile else None})
         return out

@@ -6,7 +6,17 @@ it as a version copies the rows of its manifest, never the bytes.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
 
 from modelyard.store.schema import MYSQL, BigId, metadata
 
@@ -64,5 +74,48 @@ run_model_outputs = Table(
     Column("run_id", String(64), primary_key=True),
     Column("model_id", String(64), primary_key=True),
     Column("step", BigInteger, nullable=False, default=0),
+    **MYSQL,
+)
+
+# log-inputs' ``models``: the logged models a run read.
+run_model_inputs = Table(
+    "mlflow_run_model_inputs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("model_id", String(64), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    **MYSQL,
+)
+
+# Metrics logged with a ``model_id`` (MLflow 3): the logged model's own series, each
+# point with the run that logged it and the dataset it was measured on.  Values as in
+# ``metrics`` (schema_tracking.py): DOUBLE plus ``kind`` for NaN and the infinities.
+logged_model_metrics = Table(
+    "mlflow_logged_model_metrics",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("logged_model_id", BigInteger,
+           ForeignKey("mlflow_logged_models.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Double, nullable=False),
+    Column("kind", SmallInteger, nullable=False, default=0),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False, default=0),
+    Column("run_id", String(64), nullable=False),
+    Column("dataset_name", String(256), nullable=True),
+    Column("dataset_digest", String(64), nullable=True),
+    Index("ix_mlflow_logged_model_metrics_model_key", "logged_model_id", "key"),
+    **MYSQL,
+)
+
+# A logged model's params, one row each, for search (``params.<key>`` filters); the
+# ``params`` JSON column of ``mlflow_logged_models`` is what reads use, written with it.
+logged_model_params = Table(
+    "mlflow_logged_model_params",
+    metadata,
+    Column("logged_model_id", BigInteger,
+           ForeignKey("mlflow_logged_models.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
     **MYSQL,
 )

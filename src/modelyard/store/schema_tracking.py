@@ -190,6 +190,8 @@ run_inputs = Table(
            ForeignKey("dataset_versions.id", ondelete="CASCADE"), primary_key=True),
     Column("context", String(64), nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
+    # MLflow's input tags other than the context, as a JSON object (NULL: none).
+    Column("tags", Text, nullable=True),
     Index("ix_run_inputs_dataset_version_id", "dataset_version_id"),
     **MYSQL,
 )

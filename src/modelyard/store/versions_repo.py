@@ -17,7 +17,7 @@ from modelyard.store.rows import inserted_id
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import version_record
 from modelyard.store.readable import models_readable
-from modelyard.store.registry_queries import M, V, upsert, versions_query
+from modelyard.store.registry_queries import M, V, kind_of, upsert, versions_query
 from modelyard.store.schema import aliases, projects, version_files, version_parents, version_tags
 
 VERSION_COLUMNS: dict[str, ColumnElement[Any]] = {
@@ -223,6 +223,8 @@ class VersionsRepo:
             return (select(version_tags.c.value)
                     .where(version_tags.c.version_id == V.c.id, version_tags.c.key == field.key)
                     .scalar_subquery())
+        if field.key == "kind":
+            return kind_of(V.c.model_id)
         if field.key == "alias":
             return (select(aliases.c.alias)
                     .where(aliases.c.model_id == V.c.model_id, aliases.c.version == V.c.version)

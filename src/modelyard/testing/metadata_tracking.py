@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from modelyard.domain.entities import FileEntry, Metric
+from modelyard.domain.entities import FileEntry, Metric, ModelMetric
 from modelyard.domain.ports import MetadataStore
 from modelyard.domain.records import NewEvent
 from modelyard.errors import AlreadyExists
@@ -176,6 +176,62 @@ class TrackingStoreContract:
             tx.logged_models.mark_deleted(lid, 4)
         with store.read() as tx:
             assert tx.logged_models.get("m-1") is None
+
+    def test_logged_model_metrics_and_run_io(self, store: MetadataStore) -> None:
+        """MLflow 3's metrics of logged models, searched by dataset and metric, and the
+        logged models a run read and produced."""
+        from modelyard.domain.search import Compare, Field, Node, OrderKey
+
+        point = ModelMetric
+        with store.write() as tx:
+            _run(tx)
+            ids = [tx.logged_models.insert(model_id=f"m-{i}", experiment_id="0", name=f"m{i}",
+                                           source_run_id=None, model_type="", params={},
+                                           tags={}, now=i, actor="a") for i in (1, 2)]
+            tx.logged_models.add_metrics(ids[0], [
+                point("acc", 0.9, 5, 1, "r" * 32, "train", "d1"),
+                point("acc", 0.9, 5, 1, "r" * 32, "train", "d1"),  # an exact repeat
+                point("acc", math.nan, 6, 2, "r" * 32)])
+            tx.logged_models.add_metrics(ids[1], [point("acc", 0.4, 5, 1, "r" * 32, "test")])
+            tx.logged_models.set_params(ids[0], {"lr": "0.1"})
+            tx.logged_models.add_input("r" * 32, "m-2", 7)
+            tx.logged_models.add_input("r" * 32, "m-2", 8)
+            tx.logged_models.add_output("r" * 32, "m-1", 3)
+        with store.read() as tx:
+            rec = tx.logged_models.get("m-1")
+            assert rec is not None
+            e = tx.logged_models.entity(rec)
+            assert e.params == {"lr": "0.1"} and len(e.metrics) == 2
+            assert e.metrics[0] == point("acc", 0.9, 5, 1, "r" * 32, "train", "d1")
+            assert math.isnan(e.metrics[1].value)
+            assert tx.logged_models.inputs_of(["r" * 32]) == {"r" * 32: ["m-2"]}
+
+            def names(node: Node | None = None,
+                      datasets: list[tuple[str, str | None]] | None = None,
+                      order: list[OrderKey] | None = None,
+                      order_on: list[tuple[str | None, str | None] | None] | None = None
+                      ) -> list[str]:
+                return [m.name for m in tx.logged_models.search(
+                    [], node, order or [], 0, 10, datasets, order_on)]
+
+            above = Compare(Field("metric", "acc"), ">", 0.5)
+            assert names(above) == ["m1"]
+            assert names(Compare(Field("param", "lr"), "=", "0.1")) == ["m1"]
+            assert names(above, [("test", None)]) == []
+            assert names(None, [("train", "d1")]) == ["m1"]
+            assert names(None, [("train", "other")]) == []
+            assert names(None, [("test", None), ("train", None)]) == ["m2", "m1"]
+            by_acc = [OrderKey(Field("metric", "acc"))]
+            # NaN orders as 0 (as MLflow stores it); on "train" only m1 has a point
+            assert names(order=by_acc) == ["m1", "m2"]
+            assert names(order=[OrderKey(Field("metric", "acc"), True)],
+                         order_on=[("train", None)]) == ["m1", "m2"]
+            assert names(order=by_acc, order_on=[(None, "d1")]) == ["m1", "m2"]
+            assert names(order=by_acc, order_on=[("test", None)]) == ["m2", "m1"]
+            run = tx.tracking.run_entities([r for r in [tx.tracking.run("r" * 32)]
+                                            if r is not None])[0]
+            assert run.model_inputs == ["m-2"]
+            assert run.model_outputs == [{"model_id": "m-1", "step": 3}]
 
     def test_events_append_and_list(self, store: MetadataStore) -> None:
         with store.write() as tx:

@@ -47,9 +47,21 @@ def create_model(body: ModelCreate, s: Services = Depends(services),
 
 
 @router.get("/models")
-def search_models(q: SearchParams = Search, s: Services = Depends(services),
+def search_models(q: SearchParams = Search,
+                  kind: str = Query("model", description="model (the default), prompt, or all"),
+                  s: Services = Depends(services),
                   who: Principal = Depends(principal)) -> dict[str, Any]:
-    return page_body(s.registry.search_models(who, **q.kwargs()), "models")
+    """Registered models; MLflow prompts (models tagged ``mlflow.prompt.is_prompt``)
+    only with ``kind=prompt`` or ``kind=all``."""
+    return page_body(s.registry.search_models(who, **q.kwargs(), kind=kind), "models")
+
+
+@router.get("/prompts")
+def search_prompts(q: SearchParams = Search, s: Services = Depends(services),
+                   who: Principal = Depends(principal)) -> dict[str, Any]:
+    """MLflow 3's prompts (``mlflow.genai.register_prompt``): the models of kind
+    prompt; their versions hold the templates (tag ``mlflow.prompt.text``)."""
+    return page_body(s.registry.search_models(who, **q.kwargs(), kind="prompt"), "prompts")
 
 
 @router.get("/models/{name}")

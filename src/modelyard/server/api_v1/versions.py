@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -112,9 +112,11 @@ def list_versions(name: str, q: SearchParams = Search, s: Services = Depends(ser
 
 
 @router.get("/versions")
-def search_versions(q: SearchParams = Search, s: Services = Depends(services),
+def search_versions(q: SearchParams = Search,
+                    kind: str = Query("all", description="model, prompt, or all (the default)"),
+                    s: Services = Depends(services),
                     who: Principal = Depends(principal)) -> dict[str, Any]:
-    return page_body(s.registry.search_versions(who, **q.kwargs()), "versions")
+    return page_body(s.registry.search_versions(who, **q.kwargs(), kind=kind), "versions")
 
 
 @router.get("/models/{name}/versions/{version}")

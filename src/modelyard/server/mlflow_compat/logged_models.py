@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from modelyard.domain.entities import Principal
+from modelyard.domain.entities import ModelMetric, Principal
 from modelyard.domain.logged_models import LoggedModel, list_folder
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat.common import (
@@ -23,6 +23,7 @@ from modelyard.server.mlflow_compat.common import (
     get_tags,
     need_str,
 )
+from modelyard.server.mlflow_compat.tracking_json import number
 from modelyard.server.mlflow_compat.translate import tag_list
 from modelyard.services import Services
 
@@ -48,19 +49,38 @@ def logged_model(m: LoggedModel) -> dict[str, Any]:
     }
     if m.source_run_id:
         info["source_run_id"] = m.source_run_id
-    return {"info": info, "data": {"params": tag_list(m.params)}}
+    data: dict[str, Any] = {"params": tag_list(m.params)}
+    if m.metrics:
+        data["metrics"] = [_metric(p, m.model_id) for p in m.metrics]
+    return {"info": info, "data": data}
 
 
-def _order(items: list[Any]) -> list[str] | None:
-    """SearchLoggedModels' ``{field_name, ascending}`` objects as ``"field DESC"``."""
-    out = []
+def _metric(p: ModelMetric, model_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": p.key, "value": number(p.value), "timestamp": p.timestamp,
+                           "step": p.step, "model_id": model_id}
+    if p.dataset_name:
+        out["dataset_name"] = p.dataset_name
+    if p.dataset_digest:
+        out["dataset_digest"] = p.dataset_digest
+    out["run_id"] = p.run_id
+    return out
+
+
+def _order(items: list[Any]) -> tuple[list[str] | None, list[dict[str, Any] | None]]:
+    """SearchLoggedModels' ``{field_name, ascending, dataset_name, dataset_digest}``
+    objects as ``"field DESC"``, with each one's dataset (None: any)."""
+    out: list[str] = []
+    on: list[dict[str, Any] | None] = []
     for item in items:
         if isinstance(item, str):
             out.append(item)
+            on.append(None)
         elif isinstance(item, dict) and item.get("field_name"):
             asc = get_bool(item, "ascending", True)
             out.append(f"{item['field_name']} {'ASC' if asc else 'DESC'}")
-    return out or None
+            dataset = {k: get_str(item, k) for k in ("dataset_name", "dataset_digest")}
+            on.append(dataset if any(dataset.values()) else None)
+    return out or None, on
 
 
 @router.post("")
@@ -77,12 +97,12 @@ def create_logged_model(args: dict[str, Any] = Args, s: Services = Svc,
 @router.post("/search")
 def search_logged_models(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
-    if get_list(args, "datasets"):
-        raise InvalidParameter("searching logged models by dataset is not supported")
+    datasets = [d if isinstance(d, dict) else {} for d in get_list(args, "datasets")]
+    order, order_datasets = _order(get_list(args, "order_by"))
     page = s.logged_models.search(
         who, [str(e) for e in get_list(args, "experiment_ids")], get_str(args, "filter"),
-        _order(get_list(args, "order_by")), get_int(args, "max_results"),
-        get_str(args, "page_token"))
+        order, get_int(args, "max_results"), get_str(args, "page_token"),
+        datasets=datasets or None, order_datasets=order_datasets)
     body: dict[str, Any] = {"models": [logged_model(m) for m in page.items]}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token
@@ -106,6 +126,13 @@ def finalize_logged_model(model_id: str, args: dict[str, Any] = Args, s: Service
 @router.delete("/{model_id}")
 def delete_logged_model(model_id: str, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     s.logged_models.delete(who, model_id)
+    return {}
+
+
+@router.post("/{model_id}/params")
+def log_logged_model_params(model_id: str, args: dict[str, Any] = Args, s: Services = Svc,
+                            who: Principal = Who) -> dict[str, Any]:
+    s.logged_models.log_params(who, model_id, get_tags(args, "params"))
     return {}
 
 

@@ -88,10 +88,12 @@ def delete_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
 @router.get("/registered-models/search")
 def search_registered_models(args: dict[str, Any] = Args, s: Services = Svc,
                              who: Principal = Who) -> dict[str, Any]:
+    text = get_str(args, "filter")
     page = s.registry.search_models(
-        who, tr.registry_filter(get_str(args, "filter")),
+        who, tr.registry_filter(text),
         tr.order_list(get_list(args, "order_by"), MODEL_ORDER_RENAMES),
-        get_int(args, "max_results", 100), get_str(args, "page_token"))
+        get_int(args, "max_results", 100), get_str(args, "page_token"),
+        kind=tr.searched_kind(text))
     latest = s.registry.latest_versions_of(who, [m.name for m in page.items])
     body: dict[str, Any] = {"registered_models": [tr.registered_model(m, latest[m.name])
                                                   for m in page.items]}
@@ -134,7 +136,11 @@ def set_registered_model_alias(args: dict[str, Any] = Args, s: Services = Svc,
 @router.get("/registered-models/alias")
 def get_model_version_by_alias(args: dict[str, Any] = Args, s: Services = Svc,
                                who: Principal = Who) -> dict[str, Any]:
-    v = s.registry.get_version(who, need_str(args, "name"), "@" + need_str(args, "alias"))
+    alias = need_str(args, "alias")
+    # MLflow reserves the alias "latest" (any case): the newest version, which is
+    # what ``load_prompt("prompts:/name@latest")`` and ``models:/name@latest`` ask.
+    spec = "latest" if alias.lower() == "latest" else "@" + alias
+    v = s.registry.get_version(who, need_str(args, "name"), spec)
     return {"model_version": tr.model_version(v)}
 
 
@@ -195,10 +201,12 @@ def transition_model_version_stage(args: dict[str, Any] = Args, s: Services = Sv
 @router.get("/model-versions/search")
 def search_model_versions(args: dict[str, Any] = Args, s: Services = Svc,
                           who: Principal = Who) -> dict[str, Any]:
+    text = get_str(args, "filter")
     page = s.registry.search_versions(
-        who, tr.registry_filter(get_str(args, "filter"), VERSION_RENAMES),
+        who, tr.registry_filter(text, VERSION_RENAMES),
         tr.order_list(get_list(args, "order_by"), VERSION_RENAMES),
-        get_int(args, "max_results", 10_000), get_str(args, "page_token"))
+        get_int(args, "max_results", 10_000), get_str(args, "page_token"),
+        kind=tr.searched_kind(text))
     body: dict[str, Any] = {"model_versions": [tr.model_version(v) for v in page.items]}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token

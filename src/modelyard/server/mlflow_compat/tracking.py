@@ -138,14 +138,12 @@ def create_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = 
     r = s.tracking.create_run(who, experiment_id, run_name=get_str(args, "run_name"),
                               start_time=get_int(args, "start_time"), tags=tags,
                               user_id=get_str(args, "user_id"))
-    return {"run": tj.run(r)}
+    return {"run": tj.run(r, outputs=False)}
 
 
 @router.get("/runs/get")
 def get_run(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
-    run_id = _run_id(args)
-    r = s.tracking.get_run(who, run_id)
-    return {"run": tj.run(r, s.logged_models.run_outputs(who, run_id))}
+    return {"run": tj.run(s.tracking.get_run(who, _run_id(args)))}
 
 
 @router.post("/runs/update")
@@ -178,7 +176,9 @@ def log_metric(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = 
     if timestamp is None:
         raise InvalidParameter(missing("timestamp"))
     s.tracking.log_batch(who, run_id, metrics=[{
-        "key": key, "value": value, "step": get_int(args, "step", 0), "timestamp": timestamp}])
+        "key": key, "value": value, "step": get_int(args, "step", 0), "timestamp": timestamp,
+        "model_id": get_str(args, "model_id"), "dataset_name": get_str(args, "dataset_name"),
+        "dataset_digest": get_str(args, "dataset_digest")}])
     return {}
 
 
@@ -207,8 +207,7 @@ def log_batch(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = W
     run_id = _run_id(args)
     _require_fields(args, {"metrics": ("key", "value", "timestamp"), "params": ("key",),
                            "tags": ("key",)})
-    s.tracking.log_batch(who, run_id, metrics=_new_metrics(s, who, run_id,
-                                                           get_list(args, "metrics")),
+    s.tracking.log_batch(who, run_id, metrics=get_list(args, "metrics"),
                          params=get_list(args, "params"), tags=get_list(args, "tags"))
     return {}
 
@@ -229,34 +228,12 @@ def _require_fields(args: dict[str, Any], fields: dict[str, tuple[str, ...]]) ->
                     raise InvalidParameter(missing(f"{name}[{idx}].{f}"))
 
 
-def _new_metrics(s: Services, who: Principal, run_id: str, metrics: list[Any]) -> list[Any]:
-    """MLflow 3's log_model copies a run's metrics onto the logged model: it reads each
-    history and logs it again with a ``model_id``.  Metrics are kept per run here, so
-    points that repeat one already in the run's history are dropped (MLflow's store
-    ignores such exact duplicates too)."""
-    keys = {m.get("key") for m in metrics if isinstance(m, dict) and m.get("model_id")}
-    if not keys:
-        return metrics
-    seen = set()
-    for key in keys:
-        if isinstance(key, str) and key:
-            for m in s.tracking.get_metric_history(who, run_id, key, max_results=100_000):
-                seen.add((m.key, m.step, m.timestamp, repr(float(m.value))))
-
-    def point(m: dict[str, Any]) -> tuple[Any, ...]:
-        try:
-            return (m.get("key"), int(m.get("step") or 0), int(m.get("timestamp") or 0),
-                    repr(float(m["value"])))
-        except (KeyError, TypeError, ValueError):
-            return ()
-    return [m for m in metrics if not (isinstance(m, dict) and point(m) in seen)]
-
-
 @router.post("/runs/log-inputs")
 def log_inputs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     datasets = tj.dataset_inputs(get_list(args, "datasets"))
-    if datasets:
-        s.tracking.log_inputs(who, _run_id(args), datasets)
+    models = [need_str(m, "model_id") for m in get_list(args, "models") if isinstance(m, dict)]
+    if datasets or models:
+        s.tracking.log_inputs(who, _run_id(args), datasets, models)
     return {}
 
 

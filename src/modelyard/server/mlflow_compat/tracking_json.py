@@ -7,6 +7,7 @@ the content-addressed store, whatever location a client asked for.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -58,9 +59,17 @@ def metric(m: Metric) -> dict[str, Any]:
     return {"key": m.key, "value": number(m.value), "timestamp": m.timestamp, "step": m.step}
 
 
-def run(r: Run, outputs: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+def run(r: Run, *, outputs: bool = True) -> dict[str, Any]:
+    """A Run as MLflow writes it: ``inputs`` (datasets with their tags, schema and
+    profile; the logged models read) and, but in create-run's answer, ``outputs``
+    (the logged models produced); empty lists are left out, as protobuf's JSON does."""
     # Run.metrics holds the latest value of each key; MLflow's Run carries only those
     # too (the history is get-history's).
+    inputs: dict[str, Any] = {}
+    if r.inputs:
+        inputs["dataset_inputs"] = [_dataset_input(i) for i in r.inputs]
+    if r.model_inputs:
+        inputs["model_inputs"] = [{"model_id": m} for m in r.model_inputs]
     out: dict[str, Any] = {
         "info": run_info(r),
         "data": {
@@ -69,23 +78,46 @@ def run(r: Run, outputs: list[tuple[str, int]] | None = None) -> dict[str, Any]:
             "params": [{"key": k, "value": v} for k, v in sorted(r.params.items())],
             "tags": tag_list(r.tags),
         },
-        "inputs": {"dataset_inputs": [_dataset_input(i) for i in r.inputs]},
+        "inputs": inputs,
     }
     if outputs:
-        out["outputs"] = {"model_outputs": [{"model_id": m, "step": s} for m, s in outputs]}
+        out["outputs"] = ({"model_outputs": [{"model_id": o["model_id"], "step": o["step"]}
+                                             for o in r.model_outputs]}
+                          if r.model_outputs else {})
     return out
 
 
 def _dataset_input(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "tags": [{"key": CONTEXT_TAG, "value": item.get("context") or ""}],
-        "dataset": {
-            "name": item.get("name", ""),
-            "digest": item.get("digest", ""),
-            "source_type": item.get("source_type") or "",
-            "source": item.get("source") or "",
-        },
+    tags = [{"key": CONTEXT_TAG, "value": item["context"]}] if item.get("context") else []
+    tags += [{"key": k, "value": v} for k, v in sorted((item.get("tags") or {}).items())
+             if k != CONTEXT_TAG]
+    dataset: dict[str, Any] = {
+        "name": item.get("name", ""),
+        "digest": item.get("digest", ""),
+        "source_type": item.get("source_type") or "",
+        "source": item.get("source") or "",
     }
+    schema, profile = _schema_and_profile(item.get("profile"))
+    if schema:
+        dataset["schema"] = schema
+    if profile:
+        dataset["profile"] = profile
+    return {"tags": tags, "dataset": dataset}
+
+
+def _schema_and_profile(stored: object) -> tuple[str, str]:
+    """A dataset version's profile as MLflow's two strings: what ``log_input`` sent
+    (``{"schema": "...", "profile": "..."}``) comes back as it was; a profile of
+    our own is written as JSON, its ``schema`` apart."""
+    if not isinstance(stored, dict) or not stored:
+        return "", ""
+    schema, profile = stored.get("schema"), stored.get("profile")
+    if not isinstance(schema, str):
+        schema = json.dumps(schema) if schema else ""
+    if not isinstance(profile, str):
+        rest = {k: v for k, v in stored.items() if k != "schema"}
+        profile = json.dumps(profile if profile else rest) if (profile or rest) else ""
+    return schema, profile
 
 
 def dataset_inputs(items: list[Any]) -> list[dict[str, Any]]:
@@ -98,5 +130,7 @@ def dataset_inputs(items: list[Any]) -> list[dict[str, Any]]:
         context = next((t.get("value") for t in item.get("tags") or []
                         if isinstance(t, dict) and t.get("key") == CONTEXT_TAG), "")
         ds["context"] = context or ""
-        out.append({"dataset": ds, "context": context or ""})
+        tags = {t.get("key"): t.get("value") for t in item.get("tags") or []
+                if isinstance(t, dict) and t.get("key") not in (None, CONTEXT_TAG)}
+        out.append({"dataset": ds, "context": context or "", "tags": tags})
     return out

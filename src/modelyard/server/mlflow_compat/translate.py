@@ -117,6 +117,21 @@ _NOT_PROMPT_OURS = ("(tags.`mlflow.prompt.is_prompt` IS NULL "
                     "OR tags.`mlflow.prompt.is_prompt` != 'true')")
 
 
+_PROMPT_CLAUSE = re.compile(
+    r"tags?\.`?mlflow\.prompt\.is_prompt`?\s*(=|!=|<>)\s*['\"](\w*)['\"]", re.IGNORECASE)
+
+
+def searched_kind(text: str | None) -> str | None:
+    """Which models an MLflow registry search sees: prompts too (None) when its
+    filter asks for them (``tags.`mlflow.prompt.is_prompt` = 'true'``, or
+    ``!= 'false'``), else models only, as MLflow's searches leave prompts out."""
+    for op, value in _PROMPT_CLAUSE.findall(text or ""):
+        if (op == "=" and value.lower() == "true") or (op != "=" and value.lower() == "false"):
+            return None
+        break
+    return "model"
+
+
 def registry_filter(text: str | None, renames: dict[str, str] | None = None) -> str | None:
     """An MLflow registry search filter in our language."""
     text = rename_fields(text, renames or {})

@@ -84,13 +84,15 @@ def _stages_of(request: Request, names: list[str]) -> dict[str, dict[str, list[i
 @router.get("/models", response_class=HTMLResponse, include_in_schema=False)
 def models_list(request: Request, q: str = "", tag: str = "", stage: str = "",
                 alias: str = "", project: str = "", order: str = "updated",
-                page_token: str | None = None) -> HTMLResponse:
+                kind: str = "model", page_token: str | None = None) -> HTMLResponse:
+    """The models; MLflow's prompts (models tagged as prompts) with ``kind=prompt``
+    or ``kind=all``."""
     s, who = services(request), principal(request)
     error = None
     try:
         filt = _model_filter(request, q, tag, stage, alias, project)
         found = s.registry.search_models(who, filt, [ORDERS.get(order, ORDERS["updated"])],
-                                         PAGE_SIZE, page_token)
+                                         PAGE_SIZE, page_token, kind=kind)
         models, next_token = found.items, found.next_page_token
     except InvalidParameter as exc:
         models, next_token, error = [], None, exc.message
@@ -99,7 +101,7 @@ def models_list(request: Request, q: str = "", tag: str = "", stage: str = "",
     projects = attempt(s.registry.list_projects, who, default=[])
     return page(request, "models.html", title="Models", models=models, error=error,
                 stages=_stages_of(request, [m.name for m in models]),
-                q=q, tag=tag, stage=stage, alias=alias, project=project, order=order,
+                q=q, tag=tag, stage=stage, alias=alias, project=project, order=order, kind=kind,
                 projects=projects, stage_names=s.registry.policy.stages,
                 next_url=query_with(request, page_token=next_token) if next_token else None,
                 first_url=query_with(request, page_token=None) if page_token else None)

@@ -83,6 +83,23 @@ class Settings:
         "A partial upload (temporary file, or S3 multipart upload) that received no bytes "
         "for this long is abandoned: removed at server start-up and by gc.",
     )
+    proxy_artifacts: bool = _field(
+        False,
+        "MODELYARD_PROXY_ARTIFACTS",
+        "Send every byte through the server: no presigned storage URLs are handed out "
+        "(off: with object storage, clients transfer straight to and from the storage).",
+    )
+    upload_session_seconds: int = _field(
+        24 * 3600,
+        "MODELYARD_UPLOAD_SESSION_SECONDS",
+        "How long a multipart upload session may be resumed; an expired one is aborted "
+        "(its parts removed) by gc.",
+    )
+    presign_seconds: int = _field(
+        900,
+        "MODELYARD_PRESIGN_SECONDS",
+        "Lifetime of a presigned part URL (to the storage, or to the server's part route).",
+    )
     deployment_timeout_seconds: int = _field(
         60,
         "MODELYARD_DEPLOYMENT_TIMEOUT_SECONDS",

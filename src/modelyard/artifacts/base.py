@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import hashlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO, cast
 
 from modelyard.domain.validation import check_digest
@@ -85,3 +87,34 @@ def missing_by_lookup(has: Callable[[str], bool], digests: Iterable[str]) -> lis
     with ThreadPoolExecutor(max_workers=16) as pool:
         present = list(pool.map(has, unique))
     return [d for d, ok in zip(unique, present, strict=True) if not ok]
+
+
+def b64_sha256(hex_digest: str) -> str:
+    """A sha256 as object stores want it in a checksum header (base64 of the bytes)."""
+    import base64
+
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def hash_ranges(read: Callable[[int, int], bytes], size: int, *, piece: int = 8 << 20,
+                workers: int = 8) -> str:
+    """The sha256 of an object of ``size`` bytes, read as ranges ``read(start, end)``
+    (``end`` exclusive) up to ``workers`` at once and hashed in order: the server-side
+    read that verifies a multipart upload.  At most ``2 * workers`` pieces are held."""
+    h = hashlib.sha256()
+    starts = iter(range(0, size, piece))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelyard-verify") as pool:
+        window: deque[Future[bytes]] = deque()
+
+        def more() -> None:
+            for start in starts:
+                window.append(pool.submit(read, start, min(size, start + piece)))
+                if len(window) >= 2 * workers:
+                    return
+
+        more()
+        while window:
+            h.update(window.popleft().result())
+            if len(window) < workers:
+                more()
+    return h.hexdigest()

@@ -53,6 +53,14 @@ POST   /api/v1/blobs/missing  write
 PUT    /api/v1/blobs/sha256/{digest}  write
 GET    /api/v1/blobs/sha256/{digest}  read
 POST   /api/v1/blobs:batch-read  read
+POST   /api/v1/uploads  write
+POST   /api/v1/uploads:batch  write
+GET    /api/v1/uploads/{upload_id}  write
+POST   /api/v1/uploads/{upload_id}/urls  write
+PUT    /api/v1/uploads/{upload_id}/parts/{part}  public
+POST   /api/v1/uploads/{upload_id}/complete  write
+POST   /api/v1/uploads:complete-batch  write
+DELETE /api/v1/uploads/{upload_id}  write
 GET    /api/v1/events  read
 GET    /api/v1/projects/{project}/policy  read
 PUT    /api/v1/projects/{project}/policy  write

@@ -1,0 +1,144 @@
+"""Upload sessions on S3 (the multipart half of :class:`~modelyard.artifacts.s3.S3BlobStore`).
+
+A session of several parts is a native multipart upload on ``<prefix>uploads/<upload id>``
+created with the SHA-256 checksum algorithm: each part is sent with its
+``x-amz-checksum-sha256`` (proxied, or bound to the part's presigned URL), which the
+storage checks.  A session of one part (a small file) is a single PUT of that key.
+S3's checksum of a multipart object is a checksum of the parts' checksums, not the
+blob's sha256, so completing reads the assembled object back (ranged reads in
+parallel, hashed in order) and only a match is copied to its final key; the
+temporary object is removed either way.  Handles: ``mpu/<upload id>/<S3 upload id>``
+or ``put/<upload id>``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from modelyard.artifacts.base import b64_sha256, hash_ranges, verify_upload
+from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from modelyard.artifacts.s3 import S3BlobStore
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+class S3Multipart:
+    def __init__(self, store: S3BlobStore) -> None:
+        self.store = store
+
+    @property
+    def s3(self) -> Any:
+        return self.store.s3
+
+    def _parse(self, handle: str) -> tuple[str, str, str]:
+        kind, _, rest = handle.partition("/")
+        upload_id, _, s3_id = rest.partition("/")
+        if kind not in ("mpu", "put") or len(upload_id) != 32 or not upload_id.isalnum():
+            raise NotFound("upload session does not exist")
+        return kind, f"{self.store.sessions}{upload_id}", s3_id
+
+    def start(self, upload_id: str, parts: int) -> str:
+        if parts == 1:
+            return f"put/{upload_id}"
+        key = f"{self.store.sessions}{upload_id}"
+        s3_id = self.s3.create_multipart_upload(Bucket=self.store.bucket, Key=key,
+                                                ChecksumAlgorithm="SHA256")["UploadId"]
+        return f"mpu/{upload_id}/{s3_id}"
+
+    def put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+        kind, key, s3_id = self._parse(handle)
+        if kind == "put":
+            self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=data,
+                               ChecksumSHA256=b64_sha256(sha256))
+        else:
+            self.s3.upload_part(Bucket=self.store.bucket, Key=key, UploadId=s3_id,
+                                PartNumber=part, Body=data, ChecksumSHA256=b64_sha256(sha256))
+
+    def _listed(self, key: str, s3_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        try:
+            for page in self.s3.get_paginator("list_parts").paginate(
+                    Bucket=self.store.bucket, Key=key, UploadId=s3_id):
+                out += page.get("Parts", [])
+        except Exception as exc:  # noqa: BLE001 - an upload aborted or completed
+            if _code(exc) in ("NoSuchUpload", "404"):
+                return []
+            raise
+        return out
+
+    def parts(self, handle: str) -> dict[int, int]:
+        kind, key, s3_id = self._parse(handle)
+        if kind == "mpu":
+            return {int(p["PartNumber"]): int(p["Size"]) for p in self._listed(key, s3_id)}
+        try:
+            head = self.s3.head_object(Bucket=self.store.bucket, Key=key)
+        except Exception as exc:  # noqa: BLE001
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return {}
+            raise
+        return {1: int(head["ContentLength"])}
+
+    def presign(self, handle: str, part: int, sha256: str | None,
+                expires_s: int) -> tuple[str, dict[str, str]]:
+        kind, key, s3_id = self._parse(handle)
+        params: dict[str, Any] = {"Bucket": self.store.bucket, "Key": key}
+        headers: dict[str, str] = {}
+        if sha256 is not None:
+            params["ChecksumSHA256"] = headers["x-amz-checksum-sha256"] = b64_sha256(sha256)
+        if kind == "put":
+            url = self.s3.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_s)
+        else:
+            params.update(UploadId=s3_id, PartNumber=part)
+            url = self.s3.generate_presigned_url("upload_part", Params=params, ExpiresIn=expires_s)
+        return str(url), headers
+
+    def complete(self, handle: str, parts: int, digest: str | None, size: int | None,
+                 max_size: int) -> tuple[str, int]:
+        kind, key, s3_id = self._parse(handle)
+        bucket = self.store.bucket
+        if kind == "mpu":
+            listed = {int(p["PartNumber"]): p for p in self._listed(key, s3_id)}
+            done = []
+            for n in range(1, parts + 1):
+                p = listed[n]
+                item = {"PartNumber": n, "ETag": p["ETag"]}
+                if p.get("ChecksumSHA256"):
+                    item["ChecksumSHA256"] = p["ChecksumSHA256"]
+                done.append(item)
+            self.s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=s3_id,
+                                              MultipartUpload={"Parts": done})
+        try:
+            actual_size = int(self.s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+            if actual_size > max_size:
+                raise PayloadTooLarge(f"blob is larger than the limit of {max_size} bytes")
+            if size is not None and actual_size != size:
+                raise DigestMismatch(f"uploaded {actual_size} bytes, expected {size}")
+            actual = hash_ranges(lambda a, b: self._range(key, a, b), actual_size)
+            verify_upload(digest, actual, actual_size, size)
+            if not self.store.has(actual):
+                self.s3.copy({"Bucket": bucket, "Key": key}, bucket, self.store.key(actual))
+        finally:
+            self.s3.delete_object(Bucket=bucket, Key=key)
+        return actual, actual_size
+
+    def _range(self, key: str, start: int, end: int) -> bytes:
+        body = self.s3.get_object(Bucket=self.store.bucket, Key=key,
+                                  Range=f"bytes={start}-{end - 1}")["Body"]
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()
+
+    def abort(self, handle: str) -> None:
+        kind, key, s3_id = self._parse(handle)
+        if kind == "mpu":
+            try:
+                self.s3.abort_multipart_upload(Bucket=self.store.bucket, Key=key, UploadId=s3_id)
+            except Exception as exc:  # noqa: BLE001 - completed or aborted already
+                if _code(exc) not in ("NoSuchUpload", "404"):
+                    raise
+        self.s3.delete_object(Bucket=self.store.bucket, Key=key)

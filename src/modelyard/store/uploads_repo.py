@@ -1,0 +1,41 @@
+"""Rows of ``upload_sessions`` (see ``domain/uploads.py``); each call is one short
+transaction of its own."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, select
+
+from modelyard.domain.uploads import UploadSession
+from modelyard.store.schema_uploads import upload_sessions as U
+from modelyard.store.sql_store import SqlStore
+
+_COLUMNS = (U.c.id, U.c.digest, U.c.size, U.c.part_size, U.c.parts, U.c.handle, U.c.secret,
+            U.c.created_by, U.c.created_at, U.c.expires_at)
+
+
+class SqlUploadStore:
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    def insert(self, session: UploadSession) -> None:
+        with self.store.write() as tx:
+            tx.conn.execute(insert(U).values(
+                id=session.id, digest=session.digest, size=session.size,
+                part_size=session.part_size, parts=session.parts, handle=session.handle,
+                secret=session.secret, created_by=session.created_by,
+                created_at=session.created_at, expires_at=session.expires_at))
+
+    def get(self, upload_id: str) -> UploadSession | None:
+        with self.store.read() as tx:
+            row = tx.conn.execute(select(*_COLUMNS).where(U.c.id == upload_id)).first()
+        return None if row is None else UploadSession(*row)
+
+    def delete(self, upload_id: str) -> bool:
+        with self.store.write() as tx:
+            return bool(tx.conn.execute(delete(U).where(U.c.id == upload_id)).rowcount)
+
+    def expired(self, now_ms: int, limit: int) -> list[UploadSession]:
+        with self.store.read() as tx:
+            rows = tx.conn.execute(select(*_COLUMNS).where(U.c.expires_at <= now_ms)
+                                   .order_by(U.c.expires_at).limit(limit)).all()
+        return [UploadSession(*row) for row in rows]

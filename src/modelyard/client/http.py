@@ -18,6 +18,7 @@ from modelyard.client.base import BaseClient, Progress
 from modelyard.client.decode import decode
 from modelyard.client.frames import FrameReader
 from modelyard.client.tracking_http import HttpTrackingMixin
+from modelyard.client.uploads import SessionUploads, UploadOptions
 from modelyard.client.verify import verified
 from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
@@ -32,15 +33,17 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
+class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
                  HttpTrackingMixin, BaseClient):
     #: Small files are fetched in batch reads of at most this many blobs and bytes
     #: (each one request instead of one a file); the server allows up to 1000/64 MiB.
     batch_read = (256, 16 << 20)
 
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None, retries: int = 2) -> None:
+                 transport: httpx.BaseTransport | None = None, retries: int = 2,
+                 uploads: UploadOptions | None = None) -> None:
         self.uri = uri.rstrip("/")
+        self.upload_options = uploads or UploadOptions()
         self.retries = retries
         headers = {"User-Agent": "modelyard-client", "X-Modelyard-Client": "sdk"}
         if token:
@@ -51,6 +54,8 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
 
     def close(self) -> None:
         self.http.close()
+        if self._storage is not None:
+            self._storage.close()
 
     # -- transport --------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -91,6 +91,12 @@ class UploadRepository(Protocol):
 
     def expired(self, now_ms: int, limit: int) -> list[UploadSession]: ...
 
+    def find_live(self, created_by: str, digest: str, size: int, part_size: int,
+                  now_ms: int) -> UploadSession | None:
+        """A session of ``created_by`` for the same blob cut the same way, not expired
+        (what a re-run after an interrupt continues)."""
+        ...
+
 
 def _owner(actor: Principal) -> str:
     return actor.id or actor.name
@@ -121,6 +127,10 @@ class UploadService:
         self.direct = direct
         self.max_size = max_size
 
+    def direct_available(self) -> bool:
+        """Whether part URLs go to the storage (object storage, direct transfers on)."""
+        return self.direct and getattr(self.store, "scheme", "file") != "file"
+
     # -- sessions ---------------------------------------------------------------------
     def create(self, actor: Principal, digest: str, size: int,
                part_size: int | None = None, *, check_exists: bool = True) -> UploadSession | None:
@@ -138,6 +148,11 @@ class UploadService:
             raise InvalidParameter(f"at most {MAX_PARTS} parts: choose a larger part_size")
         if check_exists and self.store.has(digest):
             return None
+        if check_exists:
+            live = self.repo.find_live(_owner(actor), digest, size, part_size,
+                                       self.clock.now_ms())
+            if live is not None:
+                return live
         return self._open(actor, digest, size, part_size, parts)
 
     def create_many(self, actor: Principal,

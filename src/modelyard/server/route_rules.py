@@ -53,6 +53,7 @@ POST   /api/v1/blobs/missing  write
 PUT    /api/v1/blobs/sha256/{digest}  write
 GET    /api/v1/blobs/sha256/{digest}  read
 POST   /api/v1/blobs:batch-read  read
+GET    /api/v1/uploads:config  read
 POST   /api/v1/uploads  write
 POST   /api/v1/uploads:batch  write
 GET    /api/v1/uploads/{upload_id}  write

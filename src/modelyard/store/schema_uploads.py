@@ -26,5 +26,6 @@ upload_sessions = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Index("ix_upload_sessions_expires_at", "expires_at"),
+    Index("ix_upload_sessions_digest", "digest"),
     **MYSQL,
 )

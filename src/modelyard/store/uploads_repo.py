@@ -39,3 +39,13 @@ class SqlUploadStore:
             rows = tx.conn.execute(select(*_COLUMNS).where(U.c.expires_at <= now_ms)
                                    .order_by(U.c.expires_at).limit(limit)).all()
         return [UploadSession(*row) for row in rows]
+
+    def find_live(self, created_by: str, digest: str, size: int, part_size: int,
+                  now_ms: int) -> UploadSession | None:
+        with self.store.read() as tx:
+            row = tx.conn.execute(
+                select(*_COLUMNS).where(U.c.created_by == created_by, U.c.digest == digest,
+                                        U.c.size == size, U.c.part_size == part_size,
+                                        U.c.expires_at > now_ms)
+                .order_by(U.c.created_at.desc()).limit(1)).first()
+        return None if row is None else UploadSession(*row)

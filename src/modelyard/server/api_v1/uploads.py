@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import Principal
-from modelyard.domain.uploads import MAX_PART, PartTarget, UploadSession
+from modelyard.domain.uploads import MAX_PART, MAX_PARTS, MIN_PART, PartTarget, UploadSession
 from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
@@ -66,6 +66,15 @@ def session_json(session: UploadSession) -> dict[str, Any]:
 
 def target_json(t: PartTarget) -> dict[str, Any]:
     return {"part": t.part, "url": t.url, "headers": t.headers, "direct": t.direct}
+
+
+@router.get("/uploads:config")
+def config(s: Services = Depends(services),
+           who: Principal = Depends(principal)) -> dict[str, Any]:
+    """What a client needs to plan an upload: whether parts go straight to the storage
+    (``direct``) and the part limits."""
+    return {"direct": s.uploads.direct_available(), "min_part_size": MIN_PART,
+            "max_part_size": MAX_PART, "max_parts": MAX_PARTS}
 
 
 @router.post("/uploads")

@@ -35,8 +35,10 @@ def upgrade() -> None:
     **MYSQL)
     op.create_index('ix_upload_sessions_expires_at', 'upload_sessions', ['expires_at'],
                     unique=False)
+    op.create_index('ix_upload_sessions_digest', 'upload_sessions', ['digest'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_upload_sessions_digest', table_name='upload_sessions')
     op.drop_index('ix_upload_sessions_expires_at', table_name='upload_sessions')
     op.drop_table('upload_sessions')

@@ -187,6 +187,9 @@ DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{key:path}  write
 GET    /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories  read
 GET    /api/2.0/mlflow-artifacts/artifacts  read
 PUT    /api/2.0/mlflow-artifacts/artifacts/{path:path}  write
+POST   /api/2.0/mlflow-artifacts/mpu/create/{path:path}  write
+POST   /api/2.0/mlflow-artifacts/mpu/complete/{path:path}  write
+POST   /api/2.0/mlflow-artifacts/mpu/abort/{path:path}  write
 GET    /api/2.0/mlflow-artifacts/artifacts/{path:path}  read
 DELETE /api/2.0/mlflow-artifacts/artifacts/{path:path}  write
 GET    /api/2.0/mlflow/artifacts/list  read

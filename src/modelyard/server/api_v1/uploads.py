@@ -15,7 +15,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -134,7 +134,7 @@ async def read_part(request: Request, limit: int = MAX_PART) -> bytes:
 
 
 @router.put("/uploads/{upload_id}/parts/{part}")
-async def put_part(upload_id: str, part: int, request: Request,
+async def put_part(upload_id: str, part: int, request: Request, response: Response,
                    s: Services = Depends(services)) -> dict[str, Any]:
     q = request.query_params
     expires, signature = q.get("expires", ""), q.get("signature", "")
@@ -145,6 +145,7 @@ async def put_part(upload_id: str, part: int, request: Request,
     etag = await run_in_threadpool(s.uploads.put_part_signed, upload_id, part, data,
                                    expires=int(expires), signature=signature,
                                    sha256=q.get("sha256") or None)
+    response.headers["ETag"] = f'"{etag}"'
     return {"part": part, "etag": etag}
 
 

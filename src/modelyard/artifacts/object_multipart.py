@@ -148,7 +148,7 @@ class AzureMultipart:
             raise LookupError("no account key to sign with")
         sas = generate_blob_sas(blob.account_name, blob.container_name, blob.blob_name,
                                 account_key=key, permission=BlobSasPermissions(write=True),
-                                expiry=dt.datetime.now(dt.timezone.utc)
+                                expiry=dt.datetime.now(dt.UTC)
                                 + dt.timedelta(seconds=expires_s))
         block = _block_id(handle, part)
         from urllib.parse import quote

@@ -18,8 +18,6 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
 from modelyard.artifacts.base import (
-    b64_sha256,
-    hash_ranges,
     missing_by_lookup,
     object_key,
     put_file,

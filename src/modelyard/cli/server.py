@@ -40,6 +40,8 @@ from modelyard.hostcheck import is_loopback
               help="Allow an issuer on loopback or over plain http (tests).")
 @click.option("--trusted-proxy-header", default=None,
               help="Header naming the user, set by an authenticating reverse proxy.")
+@click.option("--proxy-artifacts", is_flag=True, default=None,
+              help="Send every byte through the server (no presigned storage URLs).")
 @click.option("--trusted-proxies", default=None,
               help="Comma-separated networks (CIDR) whose proxy header is trusted.")
 def server(host: str | None, port: int | None, home: str | None,

@@ -3,6 +3,8 @@ transaction of its own."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, insert, select
 
 from modelyard.domain.uploads import UploadSession
@@ -11,6 +13,12 @@ from modelyard.store.sql_store import SqlStore
 
 _COLUMNS = (U.c.id, U.c.digest, U.c.size, U.c.part_size, U.c.parts, U.c.handle, U.c.secret,
             U.c.created_by, U.c.created_at, U.c.expires_at)
+
+
+def _session(row: Any) -> UploadSession:
+    return UploadSession(id=row[0], digest=row[1], size=row[2], part_size=row[3], parts=row[4],
+                         handle=row[5], secret=row[6], created_by=row[7], created_at=row[8],
+                         expires_at=row[9])
 
 
 class SqlUploadStore:
@@ -28,7 +36,7 @@ class SqlUploadStore:
     def get(self, upload_id: str) -> UploadSession | None:
         with self.store.read() as tx:
             row = tx.conn.execute(select(*_COLUMNS).where(U.c.id == upload_id)).first()
-        return None if row is None else UploadSession(*row)
+        return None if row is None else _session(row)
 
     def delete(self, upload_id: str) -> bool:
         with self.store.write() as tx:
@@ -38,7 +46,7 @@ class SqlUploadStore:
         with self.store.read() as tx:
             rows = tx.conn.execute(select(*_COLUMNS).where(U.c.expires_at <= now_ms)
                                    .order_by(U.c.expires_at).limit(limit)).all()
-        return [UploadSession(*row) for row in rows]
+        return [_session(row) for row in rows]
 
     def find_live(self, created_by: str, digest: str, size: int, part_size: int,
                   now_ms: int) -> UploadSession | None:
@@ -48,4 +56,4 @@ class SqlUploadStore:
                                         U.c.size == size, U.c.part_size == part_size,
                                         U.c.expires_at > now_ms)
                 .order_by(U.c.created_at.desc()).limit(1)).first()
-        return None if row is None else UploadSession(*row)
+        return None if row is None else _session(row)

@@ -29,7 +29,8 @@ from modelyard.server.mlflow_compat.common import (
     principal,
     services,
 )
-from modelyard.server.mlflow_compat.sources import ArtifactSource, parse_artifact_path
+from modelyard.domain.sources import ArtifactSource
+from modelyard.server.mlflow_compat.sources import parse_artifact_path
 from modelyard.services import Services
 
 router = APIRouter(include_in_schema=False, route_class=MlflowRoute)

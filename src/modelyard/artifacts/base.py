@@ -102,6 +102,9 @@ def hash_ranges(read: Callable[[int, int], bytes], size: int, *, piece: int = 8 
     (``end`` exclusive) up to ``workers`` at once and hashed in order: the server-side
     read that verifies a multipart upload.  At most ``2 * workers`` pieces are held."""
     h = hashlib.sha256()
+    if size <= piece:
+        h.update(read(0, size) if size else b"")
+        return h.hexdigest()
     starts = iter(range(0, size, piece))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelyard-verify") as pool:
         window: deque[Future[bytes]] = deque()

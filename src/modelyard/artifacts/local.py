@@ -248,6 +248,7 @@ class LocalBlobStore:
             raise
         written = w.commit(size)
         assert w.digest is not None
+        shutil.rmtree(folder, ignore_errors=True)
         return w.digest, written
 
     def multipart_abort(self, handle: str) -> None:

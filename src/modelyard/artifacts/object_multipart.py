@@ -74,6 +74,7 @@ class GCSMultipart:
         verify_upload(digest, actual, total, size)
         if not self.store.has(actual):
             self._compose(folder, names, self.store.bucket.blob(self.store.key(actual)))
+        self.abort(handle)
         return actual, total
 
     def _compose(self, folder: str, sources: list[str], final: Any) -> None:

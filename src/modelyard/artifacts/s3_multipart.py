@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from modelyard.artifacts.s3 import S3BlobStore
 
 
+COPY_ONE_CALL = 1 << 30
+
+
 def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
@@ -112,22 +115,31 @@ class S3Multipart:
             self.s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=s3_id,
                                               MultipartUpload={"Parts": done})
         try:
-            actual_size = int(self.s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+            if kind == "put":  # one part of at most 64 MiB: one read, no head
+                data = self._range(key, 0, None)
+                actual_size = len(data)
+                read: Any = lambda a, b: data[a:b]  # noqa: E731
+            else:
+                actual_size = int(self.s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+                read = lambda a, b: self._range(key, a, b)  # noqa: E731
             if actual_size > max_size:
                 raise PayloadTooLarge(f"blob is larger than the limit of {max_size} bytes")
             if size is not None and actual_size != size:
                 raise DigestMismatch(f"uploaded {actual_size} bytes, expected {size}")
-            actual = hash_ranges(lambda a, b: self._range(key, a, b), actual_size)
+            actual = hash_ranges(read, actual_size)
             verify_upload(digest, actual, actual_size, size)
-            if not self.store.has(actual):
-                self.s3.copy({"Bucket": bucket, "Key": key}, bucket, self.store.key(actual))
+            source = {"Bucket": bucket, "Key": key}
+            if kind == "put" and actual_size < COPY_ONE_CALL:
+                self.s3.copy_object(CopySource=source, Bucket=bucket, Key=self.store.key(actual))
+            else:  # the managed copy (a multipart copy past 5 GiB; checksums rewritten)
+                self.s3.copy(source, bucket, self.store.key(actual))
         finally:
             self.s3.delete_object(Bucket=bucket, Key=key)
         return actual, actual_size
 
-    def _range(self, key: str, start: int, end: int) -> bytes:
-        body = self.s3.get_object(Bucket=self.store.bucket, Key=key,
-                                  Range=f"bytes={start}-{end - 1}")["Body"]
+    def _range(self, key: str, start: int, end: int | None) -> bytes:
+        extra = {} if end is None else {"Range": f"bytes={start}-{end - 1}"}
+        body = self.s3.get_object(Bucket=self.store.bucket, Key=key, **extra)["Body"]
         try:
             return bytes(body.read())
         finally:

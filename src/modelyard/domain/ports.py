@@ -181,7 +181,8 @@ class BlobStore(Protocol):
                            size: int | None, max_size: int) -> tuple[str, int]:
         """Assemble parts 1..``parts`` and verify the whole sha256 (``digest``, or the
         one computed when None) and size before the blob becomes visible under it;
-        returns (sha256, size).  Raises ``DigestMismatch`` storing nothing."""
+        returns (sha256, size), the parts removed.  Raises ``DigestMismatch`` storing
+        nothing; ``NotFound`` when a part is missing."""
         ...
 
     def multipart_abort(self, handle: str) -> None:

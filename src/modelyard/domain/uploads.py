@@ -85,6 +85,8 @@ class PartTarget:
 class UploadRepository(Protocol):
     def insert(self, session: UploadSession) -> None: ...
 
+    def insert_many(self, sessions: list[UploadSession]) -> None: ...
+
     def get(self, upload_id: str) -> UploadSession | None: ...
 
     def delete(self, upload_id: str) -> bool: ...
@@ -164,11 +166,26 @@ class UploadService:
         self.may_upload(actor)
         missing = set(self.store.missing(check_digest(d) for d, _ in blobs))
         out: list[UploadSession | None] = []
+        now = self.clock.now_ms()
         for digest, size in blobs:
-            if digest in missing:
-                out.append(self.create(actor, digest, size, check_exists=False))
-            else:
+            if digest not in missing:
                 out.append(None)
+                continue
+            if size < 0 or size > MAX_PART:
+                raise InvalidParameter("a batch of sessions is for files of one part "
+                                       f"(at most {MAX_PART} bytes)")
+            upload_id = secrets.token_hex(16)
+            out.append(UploadSession(upload_id, digest, size, max(size, 1), 1,
+                                     self.store.multipart_start(upload_id, 1),
+                                     secrets.token_hex(32), _owner(actor), now,
+                                     now + self.ttl_ms))
+        opened = [s for s in out if s is not None]
+        try:
+            self.repo.insert_many(opened)
+        except BaseException:
+            for s in opened:
+                self.store.multipart_abort(s.handle)
+            raise
         return out
 
     def create_by_parts(self, actor: Principal, parts: int) -> UploadSession:
@@ -277,7 +294,7 @@ class UploadService:
         returns (sha256, size).  Any failure but a passing one (storage unavailable)
         aborts the session: nothing unverified is ever visible."""
         session = self.get(actor, upload_id)
-        held = self.store.multipart_parts(session.handle)
+        held = self.store.multipart_parts(session.handle) if session.parts > 1 else {1: 0}
         lacking = [n for n in range(1, session.parts + 1) if n not in held]
         if lacking:
             raise InvalidParameter(f"{len(lacking)} part(s) not received yet (first: "
@@ -288,7 +305,10 @@ class UploadService:
         except (DigestMismatch, PayloadTooLarge):
             self._drop(session)
             raise
-        self._drop(session)
+        except NotFound:
+            raise InvalidParameter("a part of the upload is missing; send it, then complete "
+                                   "again") from None
+        self.repo.delete(session.id)  # the store removed the parts as it completed
         return digest, size
 
     def abort(self, actor: Principal, upload_id: str) -> None:

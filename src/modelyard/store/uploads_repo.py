@@ -33,6 +33,15 @@ class SqlUploadStore:
                 secret=session.secret, created_by=session.created_by,
                 created_at=session.created_at, expires_at=session.expires_at))
 
+    def insert_many(self, sessions: list[UploadSession]) -> None:
+        if not sessions:
+            return
+        with self.store.write() as tx:
+            tx.conn.execute(insert(U), [dict(
+                id=s.id, digest=s.digest, size=s.size, part_size=s.part_size, parts=s.parts,
+                handle=s.handle, secret=s.secret, created_by=s.created_by,
+                created_at=s.created_at, expires_at=s.expires_at) for s in sessions])
+
     def get(self, upload_id: str) -> UploadSession | None:
         with self.store.read() as tx:
             row = tx.conn.execute(select(*_COLUMNS).where(U.c.id == upload_id)).first()

@@ -42,7 +42,7 @@ def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
             return
         except httpx.TransportError:
             if proc.poll() is not None:
-                raise SystemExit(f"{url} did not start")
+                raise SystemExit(f"{url} did not start") from None
             time.sleep(0.1)
     raise SystemExit(f"{url} did not start in time")
 

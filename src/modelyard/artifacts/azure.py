@@ -296,7 +296,8 @@ class AzureBlobStore:
 
         return AzureMultipart(self)
 
-    def multipart_start(self, upload_id: str, parts: int) -> str:
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
         if len(upload_id) != 32 or not upload_id.isalnum():
             raise InvalidParameter("bad upload id")
         return upload_id

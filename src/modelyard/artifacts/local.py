@@ -201,7 +201,8 @@ class LocalBlobStore:
             raise NotFound("upload session does not exist")
         return safe_join(self.uploads_dir, handle)
 
-    def multipart_start(self, upload_id: str, parts: int) -> str:
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
         make_private_dir(self._session_dir(upload_id))
         return upload_id
 

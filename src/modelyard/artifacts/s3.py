@@ -265,9 +265,10 @@ class S3BlobStore:
 
         return S3Multipart(self)
 
-    def multipart_start(self, upload_id: str, parts: int) -> str:
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
         try:
-            return str(self._mp().start(upload_id, parts))
+            return str(self._mp().start(upload_id, parts, part_checksums))
         except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
             raise _translate(exc, "an upload session") from None
 

@@ -8,7 +8,8 @@ S3's checksum of a multipart object is a checksum of the parts' checksums, not t
 blob's sha256, so completing reads the assembled object back (ranged reads in
 parallel, hashed in order) and only a match is copied to its final key; the
 temporary object is removed either way.  Handles: ``mpu/<upload id>/<S3 upload id>``
-or ``put/<upload id>``.
+or ``put/<upload id>``; ``mpun/...`` is a multipart upload whose parts carry no
+checksum (MLflow's client sends none).
 """
 
 from __future__ import annotations
@@ -37,26 +38,31 @@ class S3Multipart:
     def _parse(self, handle: str) -> tuple[str, str, str]:
         kind, _, rest = handle.partition("/")
         upload_id, _, s3_id = rest.partition("/")
+        if kind == "mpun":  # a multipart upload whose parts carry no checksum
+            kind = "mpu"
         if kind not in ("mpu", "put") or len(upload_id) != 32 or not upload_id.isalnum():
             raise NotFound("upload session does not exist")
         return kind, f"{self.store.sessions}{upload_id}", s3_id
 
-    def start(self, upload_id: str, parts: int) -> str:
+    def start(self, upload_id: str, parts: int, part_checksums: bool = True) -> str:
         if parts == 1:
             return f"put/{upload_id}"
         key = f"{self.store.sessions}{upload_id}"
+        extra = {"ChecksumAlgorithm": "SHA256"} if part_checksums else {}
         s3_id = self.s3.create_multipart_upload(Bucket=self.store.bucket, Key=key,
-                                                ChecksumAlgorithm="SHA256")["UploadId"]
-        return f"mpu/{upload_id}/{s3_id}"
+                                                **extra)["UploadId"]
+        return f"{'mpu' if part_checksums else 'mpun'}/{upload_id}/{s3_id}"
 
     def put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+        """A part through the server, with its checksum (which S3 checks)."""
         kind, key, s3_id = self._parse(handle)
         if kind == "put":
             self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=data,
                                ChecksumSHA256=b64_sha256(sha256))
         else:
+            extra = {} if handle.startswith("mpun/") else {"ChecksumSHA256": b64_sha256(sha256)}
             self.s3.upload_part(Bucket=self.store.bucket, Key=key, UploadId=s3_id,
-                                PartNumber=part, Body=data, ChecksumSHA256=b64_sha256(sha256))
+                                PartNumber=part, Body=data, **extra)
 
     def _listed(self, key: str, s3_id: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

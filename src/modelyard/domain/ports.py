@@ -156,9 +156,11 @@ class BlobStore(Protocol):
         ...
 
     # -- multipart (upload sessions, ``domain/uploads.py``) ----------------------------
-    def multipart_start(self, upload_id: str, parts: int) -> str:
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
         """Begin receiving the parts of upload ``upload_id``; returns the store's handle
-        of it (kept by the session)."""
+        of it (kept by the session).  Without ``part_checksums`` the parts will come
+        with no checksum of their own (MLflow's client sends none)."""
         ...
 
     def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
     InvalidParameter,
+    ModelyardError,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -90,6 +92,10 @@ class UploadRepository(Protocol):
     def get(self, upload_id: str) -> UploadSession | None: ...
 
     def delete(self, upload_id: str) -> bool: ...
+
+    def get_many(self, upload_ids: list[str]) -> list[UploadSession]: ...
+
+    def delete_many(self, upload_ids: list[str]) -> None: ...
 
     def expired(self, now_ms: int, limit: int) -> list[UploadSession]: ...
 
@@ -199,7 +205,7 @@ class UploadService:
     def _open(self, actor: Principal, digest: str | None, size: int | None,
               part_size: int | None, parts: int) -> UploadSession:
         upload_id = secrets.token_hex(16)
-        handle = self.store.multipart_start(upload_id, parts)
+        handle = self.store.multipart_start(upload_id, parts, part_checksums=digest is not None)
         now = self.clock.now_ms()
         session = UploadSession(upload_id, digest, size, part_size, parts, handle,
                                 secrets.token_hex(32), _owner(actor), now, now + self.ttl_ms)
@@ -310,6 +316,52 @@ class UploadService:
                                    "again") from None
         self.repo.delete(session.id)  # the store removed the parts as it completed
         return digest, size
+
+    def complete_many(self, actor: Principal, upload_ids: list[str],
+                      workers: int = 16) -> list[tuple[str, str, int]]:
+        """Complete many sessions (small files), ``workers`` at once: (upload id, sha256,
+        size) each.  Every session is tried; the first failure is raised after, the
+        sessions that passed being complete (and the failed ones aborted, or kept when
+        the storage was unavailable)."""
+        if len(upload_ids) > MAX_BATCH:
+            raise InvalidParameter(f"at most {MAX_BATCH} upload_ids per call")
+        wanted = list(dict.fromkeys(check_upload_id(u) for u in upload_ids))
+        now = self.clock.now_ms()
+        found = {s.id: s for s in self.repo.get_many(wanted) if s.expires_at > now and (
+            s.created_by == _owner(actor) or actor.is_admin)}
+        lost = [u for u in wanted if u not in found]
+        if lost:
+            raise NotFound(f"upload session {lost[0]} does not exist")
+
+        def one(session: UploadSession) -> tuple[str, str, int] | ModelyardError:
+            try:
+                if session.parts > 1:
+                    held = self.store.multipart_parts(session.handle)
+                    if any(n not in held for n in range(1, session.parts + 1)):
+                        raise InvalidParameter(f"upload {session.id}: parts not received")
+                digest, size = self.store.multipart_complete(
+                    session.handle, session.parts, session.digest, session.size,
+                    self.max_size)
+            except (DigestMismatch, PayloadTooLarge) as exc:
+                self.store.multipart_abort(session.handle)
+                return exc
+            except NotFound:
+                return InvalidParameter(f"upload {session.id}: a part is missing")
+            except ModelyardError as exc:
+                return exc
+            return session.id, digest, size
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            results = list(pool.map(one, [found[u] for u in wanted]))
+        self.repo.delete_many([u for u, r in zip(wanted, results, strict=True)
+                               if not isinstance(r, ModelyardError) or
+                               isinstance(r, DigestMismatch | PayloadTooLarge)])
+        done: list[tuple[str, str, int]] = []
+        for r in results:
+            if isinstance(r, ModelyardError):
+                raise r
+            done.append(r)
+        return done
 
     def abort(self, actor: Principal, upload_id: str) -> None:
         self._drop(self.get(actor, upload_id))

@@ -51,6 +51,22 @@ class SqlUploadStore:
         with self.store.write() as tx:
             return bool(tx.conn.execute(delete(U).where(U.c.id == upload_id)).rowcount)
 
+    def get_many(self, upload_ids: list[str]) -> list[UploadSession]:
+        out: list[UploadSession] = []
+        with self.store.read() as tx:
+            for i in range(0, len(upload_ids), 500):
+                rows = tx.conn.execute(select(*_COLUMNS).where(
+                    U.c.id.in_(upload_ids[i:i + 500]))).all()
+                out += [_session(r) for r in rows]
+        return out
+
+    def delete_many(self, upload_ids: list[str]) -> None:
+        if not upload_ids:
+            return
+        with self.store.write() as tx:
+            for i in range(0, len(upload_ids), 500):
+                tx.conn.execute(delete(U).where(U.c.id.in_(upload_ids[i:i + 500])))
+
     def expired(self, now_ms: int, limit: int) -> list[UploadSession]:
         with self.store.read() as tx:
             rows = tx.conn.execute(select(*_COLUMNS).where(U.c.expires_at <= now_ms)

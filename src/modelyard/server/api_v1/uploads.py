@@ -12,7 +12,6 @@ verifies the whole sha256 and makes the blob visible; ``DELETE /uploads/{id}`` a
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -21,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.uploads import MAX_PART, MAX_PARTS, MIN_PART, PartTarget, UploadSession
-from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
+from modelyard.errors import InvalidParameter, PayloadTooLarge
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
 
@@ -161,22 +160,8 @@ def complete_many(body: UploadIds, s: Services = Depends(services),
                   who: Principal = Depends(principal)) -> dict[str, Any]:
     """Complete many sessions (16 at once); the first failure is raised once every
     session was tried (each one verified or aborted on its own)."""
-    if len(body.upload_ids) > 1000:
-        raise InvalidParameter("at most 1000 upload_ids per call")
-
-    def one(upload_id: str) -> dict[str, Any] | ModelyardError:
-        try:
-            digest, size = s.uploads.complete(who, upload_id)
-        except ModelyardError as exc:
-            return exc
-        return {"upload_id": upload_id, "sha256": digest, "size": size}
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(one, body.upload_ids))
-    for r in results:
-        if isinstance(r, ModelyardError):
-            raise r
-    return {"completed": results}
+    done = s.uploads.complete_many(who, body.upload_ids)
+    return {"completed": [{"upload_id": u, "sha256": d, "size": n} for u, d, n in done]}
 
 
 @router.delete("/uploads/{upload_id}")

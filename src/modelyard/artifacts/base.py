@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
-import hashlib
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, cast
 
 from modelyard.domain.validation import check_digest
@@ -94,30 +92,3 @@ def b64_sha256(hex_digest: str) -> str:
     import base64
 
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
-
-
-def hash_ranges(read: Callable[[int, int], bytes], size: int, *, piece: int = 8 << 20,
-                workers: int = 8) -> str:
-    """The sha256 of an object of ``size`` bytes, read as ranges ``read(start, end)``
-    (``end`` exclusive) up to ``workers`` at once and hashed in order: the server-side
-    read that verifies a multipart upload.  At most ``2 * workers`` pieces are held."""
-    h = hashlib.sha256()
-    if size <= piece:
-        h.update(read(0, size) if size else b"")
-        return h.hexdigest()
-    starts = iter(range(0, size, piece))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelyard-verify") as pool:
-        window: deque[Future[bytes]] = deque()
-
-        def more() -> None:
-            for start in starts:
-                window.append(pool.submit(read, start, min(size, start + piece)))
-                if len(window) >= 2 * workers:
-                    return
-
-        more()
-        while window:
-            h.update(window.popleft().result())
-            if len(window) < workers:
-                more()
-    return h.hexdigest()

@@ -5,22 +5,24 @@ created with the SHA-256 checksum algorithm: each part is sent with its
 ``x-amz-checksum-sha256`` (proxied, or bound to the part's presigned URL), which the
 storage checks.  A session of one part (a small file) is a single PUT of that key.
 S3's checksum of a multipart object is a checksum of the parts' checksums, not the
-blob's sha256, so completing reads the assembled object back (ranged reads in
-parallel, hashed in order) and only a match is copied to its final key; the
-temporary object is removed either way.  Handles: ``mpu/<upload id>/<S3 upload id>``
+blob's sha256, so completing reads the assembled object back (one streamed read,
+hashed as it comes) and only a match is copied to its final key, where the storage
+computes the object's full SHA-256 checksum; the temporary object is removed either
+way.  Handles: ``mpu/<upload id>/<S3 upload id>``
 or ``put/<upload id>``; ``mpun/...`` is a multipart upload whose parts carry no
 checksum (MLflow's client sends none).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from modelyard.artifacts.base import b64_sha256, hash_ranges, verify_upload
+from modelyard.artifacts.base import b64_sha256, verify_upload
 from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
 
 
-COPY_ONE_CALL = 1 << 30
+COPY_ONE_CALL = 5 << 30  # S3's largest CopyObject
 
 
 def _code(exc: Exception) -> str:
@@ -118,35 +120,37 @@ class S3Multipart:
             self.s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=s3_id,
                                               MultipartUpload={"Parts": done})
         try:
-            if kind == "put":  # one part of at most 64 MiB: one read, no head
-                data = self._range(key, 0, None)
-                actual_size = len(data)
-                read: Any = lambda a, b: data[a:b]  # noqa: E731
-            else:
-                actual_size = int(self.s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
-                read = lambda a, b: self._range(key, a, b)  # noqa: E731
-            if actual_size > max_size:
-                raise PayloadTooLarge(f"blob is larger than the limit of {max_size} bytes")
-            if size is not None and actual_size != size:
-                raise DigestMismatch(f"uploaded {actual_size} bytes, expected {size}")
-            actual = hash_ranges(read, actual_size)
+            actual, actual_size = self._sha256(key, size, max_size)
             verify_upload(digest, actual, actual_size, size)
+            # The final object gets a full-object SHA-256 computed by the storage.
             source = {"Bucket": bucket, "Key": key}
-            if kind == "put" and actual_size < COPY_ONE_CALL:
-                self.s3.copy_object(CopySource=source, Bucket=bucket, Key=self.store.key(actual))
-            else:  # the managed copy (a multipart copy past 5 GiB; checksums rewritten)
-                self.s3.copy(source, bucket, self.store.key(actual))
+            if actual_size < COPY_ONE_CALL:
+                self.s3.copy_object(CopySource=source, Bucket=bucket, Key=self.store.key(actual),
+                                    ChecksumAlgorithm="SHA256")
+            else:  # the managed copy: a multipart copy past S3's 5 GiB limit
+                self.s3.copy(source, bucket, self.store.key(actual),
+                             ExtraArgs={"ChecksumAlgorithm": "SHA256"})
         finally:
             self.s3.delete_object(Bucket=bucket, Key=key)
         return actual, actual_size
 
-    def _range(self, key: str, start: int, end: int | None) -> bytes:
-        extra = {} if end is None else {"Range": f"bytes={start}-{end - 1}"}
-        body = self.s3.get_object(Bucket=self.store.bucket, Key=key, **extra)["Body"]
+    def _sha256(self, key: str, size: int | None, max_size: int) -> tuple[str, int]:
+        """The object's sha256 and size, from one streamed read inside the storage's
+        network (its checksum, where it has one, covers the parts, not the whole); a
+        wrong size is refused before a byte is read."""
+        resp = self.s3.get_object(Bucket=self.store.bucket, Key=key)
+        body, actual_size = resp["Body"], int(resp["ContentLength"])
+        h = hashlib.sha256()
         try:
-            return bytes(body.read())
+            if actual_size > max_size:
+                raise PayloadTooLarge(f"blob is larger than the limit of {max_size} bytes")
+            if size is not None and actual_size != size:
+                raise DigestMismatch(f"uploaded {actual_size} bytes, expected {size}")
+            for chunk in body.iter_chunks(4 << 20):
+                h.update(chunk)
         finally:
             body.close()
+        return h.hexdigest(), actual_size
 
     def abort(self, handle: str) -> None:
         kind, key, s3_id = self._parse(handle)

@@ -66,8 +66,8 @@ class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebho
         attempts = 1
         if method == "POST":
             if not path.endswith("/search"):  # a search changes nothing: no key to keep
-                kwargs["headers"] = {**kwargs.get("headers", {}),
-                                     "Idempotency-Key": uuid.uuid4().hex}
+                kwargs["headers"] = {"Idempotency-Key": uuid.uuid4().hex,
+                                     **kwargs.get("headers", {})}
             attempts += self.retries
         for attempt in range(attempts):
             last = attempt == attempts - 1

@@ -20,7 +20,9 @@ permission): a separate HTTP client without the registry token.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ import httpx
 
 from modelyard.client.contract import Progress
 from modelyard.domain.entities import FileEntry
-from modelyard.errors import ModelyardError, ServiceUnavailable
+from modelyard.errors import Conflict, ModelyardError, ServiceUnavailable
 
 #: Small files per batch of sessions (the server takes up to 1000).
 SMALL_BATCH = 500
@@ -134,7 +136,8 @@ class SessionUploads:
         self._each(jobs, send, self.upload_options.workers * 2)
         ids = [j[0] for j in jobs]
         if ids:
-            self._request("POST", "/uploads:complete-batch", json={"upload_ids": ids})
+            self._complete("/uploads:complete-batch", sum(e.size for e, _ in group),
+                           {"upload_ids": ids})
 
     # -- one large file ---------------------------------------------------------------
     def upload_multipart(self, entry: FileEntry, path: Path,
@@ -179,8 +182,25 @@ class SessionUploads:
                 progress(length)
 
         self._each(todo, send, opts.workers)
-        self._request("POST", f"/uploads/{upload_id}/complete")
+        self._complete(f"/uploads/{upload_id}/complete", entry.size)
         return sent
+
+    def _complete(self, path: str, size: int, body: Any = None) -> Any:
+        """Completion reads the whole blob back inside the storage: it may take long.
+        The wait is proportional to the size (at least a minute; 10 MiB/s the slowest
+        storage allowed for); a retry of one still running (the same idempotency key)
+        is asked again until it answers."""
+        wait = max(60.0, size / (10 << 20))
+        timeout = httpx.Timeout(wait, connect=10.0)
+        key = {"Idempotency-Key": secrets.token_hex(16)}
+        deadline = time.monotonic() + 2 * wait
+        while True:
+            try:
+                return self._request("POST", path, json=body, timeout=timeout, headers=key)
+            except Conflict as exc:
+                if "still running" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
 
     # -- one part ---------------------------------------------------------------------
     def _put(self, upload_id: str, target: dict[str, Any], data: bytes, digest: str) -> None:

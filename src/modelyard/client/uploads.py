@@ -122,8 +122,6 @@ class SessionUploads:
         paths = {e.sha256: p for e, p in group}
         jobs = []
         for up in answer["uploads"]:
-            if up["exists"]:
-                continue
             jobs.append((up["upload_id"], up["urls"][0], paths[up["sha256"]]))
 
         def send(job: tuple[str, dict[str, Any], Path]) -> None:

@@ -163,33 +163,32 @@ class UploadService:
                 return live
         return self._open(actor, digest, size, part_size, parts)
 
-    def create_many(self, actor: Principal,
-                    blobs: list[tuple[str, int]]) -> list[UploadSession | None]:
-        """One session for each (digest, size) (for many small files); None for a blob
-        stored already."""
+    def create_many(self, actor: Principal, blobs: list[tuple[str, int]], *,
+                    proxy: bool = False) -> list[tuple[UploadSession, PartTarget]]:
+        """One single-part session for each (digest, size) of a small file, with the
+        URL of its part; inserted in one transaction.  The caller asked which blobs
+        are missing first (``BlobService.missing``): a session for a blob stored
+        meanwhile is harmless, its completion writes the same bytes."""
         if len(blobs) > MAX_BATCH:
             raise InvalidParameter(f"at most {MAX_BATCH} blobs per call")
         self.may_upload(actor)
-        missing = set(self.store.missing(check_digest(d) for d, _ in blobs))
-        out: list[UploadSession | None] = []
         now = self.clock.now_ms()
+        out = []
         for digest, size in blobs:
-            if digest not in missing:
-                out.append(None)
-                continue
+            check_digest(digest)
             if size < 0 or size > MAX_PART:
                 raise InvalidParameter("a batch of sessions is for files of one part "
                                        f"(at most {MAX_PART} bytes)")
             upload_id = secrets.token_hex(16)
-            out.append(UploadSession(upload_id, digest, size, max(size, 1), 1,
-                                     self.store.multipart_start(upload_id, 1),
-                                     secrets.token_hex(32), _owner(actor), now,
-                                     now + self.ttl_ms))
-        opened = [s for s in out if s is not None]
+            session = UploadSession(upload_id, digest, size, max(size, 1), 1,
+                                    self.store.multipart_start(upload_id, 1),
+                                    secrets.token_hex(32), _owner(actor), now,
+                                    now + self.ttl_ms)
+            out.append((session, self._target(session, 1, digest, proxy)))
         try:
-            self.repo.insert_many(opened)
+            self.repo.insert_many([s for s, _ in out])
         except BaseException:
-            for s in opened:
+            for s, _ in out:
                 self.store.multipart_abort(s.handle)
             raise
         return out

@@ -88,19 +88,12 @@ def create(body: NewUpload, s: Services = Depends(services),
 @router.post("/uploads:batch")
 def create_many(body: NewUploads, s: Services = Depends(services),
                 who: Principal = Depends(principal)) -> dict[str, Any]:
-    """Sessions for many blobs, each with the URLs of all its parts (for small files)."""
-    sessions = s.uploads.create_many(who, [(b.sha256, b.size) for b in body.blobs])
-    out = []
-    for blob, session in zip(body.blobs, sessions, strict=True):
-        if session is None:
-            out.append({"sha256": blob.sha256, "exists": True})
-            continue
-        asks = [(n, blob.sha256 if session.parts == 1 else None)
-                for n in range(1, session.parts + 1)]
-        urls = s.uploads.part_urls(who, session.id, asks, proxy=body.proxy)
-        out.append({"exists": False, **session_json(session),
-                    "urls": [target_json(t) for t in urls]})
-    return {"uploads": out}
+    """Single-part sessions for many small blobs (ask ``/blobs/missing`` first), each
+    with the URL of its part."""
+    made = s.uploads.create_many(who, [(b.sha256, b.size) for b in body.blobs],
+                                 proxy=body.proxy)
+    return {"uploads": [{**session_json(session), "urls": [target_json(t)]}
+                        for session, t in made]}
 
 
 @router.get("/uploads/{upload_id}")

@@ -159,3 +159,38 @@ def test_batch_of_small_blobs_through_the_server(http):  # type: ignore[no-untyp
     for b in blobs:
         assert http.get(f"/api/v1/blobs/sha256/{hashlib.sha256(b).hexdigest()}").content == b
     assert http.get("/api/v1/uploads:config").json()["direct"] is False
+
+
+def test_a_session_continues_in_another_server_process(http, services):  # type: ignore[no-untyped-def]
+    """Sessions live in the database: a second composition root (another server
+    process on the same database and storage) takes the rest of the parts and
+    completes what the first one began."""
+    from modelyard.domain.entities import ANONYMOUS
+    from modelyard.services import Services
+
+    data = os.urandom(11 * MiB)
+    s = _open(http, data)
+    pieces = _pieces(data, 5 * MiB)
+    assert _send(http, s["upload_id"], 1, pieces[0]).status_code == 200
+    other = Services.from_settings(services.settings)
+    try:
+        assert other.uploads.received(ANONYMOUS, s["upload_id"]) == {1: 5 * MiB}
+        for n in (2, 3):
+            other.uploads.put_part(ANONYMOUS, s["upload_id"], n, pieces[n - 1], None)
+        assert other.uploads.complete(ANONYMOUS, s["upload_id"]) == (
+            hashlib.sha256(data).hexdigest(), len(data))
+    finally:
+        other.close()
+    assert http.get(f"/api/v1/blobs/sha256/{hashlib.sha256(data).hexdigest()}").content == data
+
+
+def test_part_url_checked_before_the_body_is_read(http):  # type: ignore[no-untyped-def]
+    data = os.urandom(6 * MiB)
+    s = _open(http, data)
+    url = http.post(f"/api/v1/uploads/{s['upload_id']}/urls", headers=JSON,
+                    json={"parts": [{"part": 2}]}).json()["parts"][0]["url"]
+    # A declared length other than the part's is refused before any byte is read.
+    resp = http.put(url, content=b"x" * (2 * MiB))
+    assert resp.status_code == 400 and "must have" in resp.json()["message"]
+    bad = url.replace("signature=", "signature=0")
+    assert http.put(bad, content=data[5 * MiB:]).status_code == 403

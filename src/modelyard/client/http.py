@@ -65,7 +65,8 @@ class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebho
         twice."""
         attempts = 1
         if method == "POST":
-            if not path.endswith("/search"):  # a search changes nothing: no key to keep
+            # A search, or asking for part URLs, changes nothing: no key to keep.
+            if not path.endswith(("/search", "/urls")):
                 kwargs["headers"] = {"Idempotency-Key": uuid.uuid4().hex,
                                      **kwargs.get("headers", {})}
             attempts += self.retries

@@ -261,17 +261,24 @@ class UploadService:
         if not 1 <= part <= session.parts:
             raise InvalidParameter(f"part must be between 1 and {session.parts}")
 
-    def put_part_signed(self, upload_id: str, part: int, data: bytes, *, expires: int,
-                        signature: str, sha256: str | None) -> str:
-        """Store a part sent to a signed server URL; returns the part's sha256 (its
-        ETag).  The signature, not a credential, is the permission."""
+    def signed_session(self, upload_id: str, part: int, *, expires: int, signature: str,
+                       sha256: str | None) -> UploadSession:
+        """The session a signed part URL names, checked before a byte of the part is
+        read: the signature, not a credential, is the permission."""
         session = self.repo.get(check_upload_id(upload_id))
-        now_s = self.clock.now_ms() // 1000
-        if session is None or session.expires_at <= self.clock.now_ms():
+        now_ms = self.clock.now_ms()
+        if session is None or session.expires_at <= now_ms:
             raise NotFound(f"upload session {upload_id} does not exist")
         good = part_signature(session.secret, upload_id, part, expires, sha256)
-        if not hmac.compare_digest(good, signature) or expires < now_s:
+        if not hmac.compare_digest(good, signature) or expires < now_ms // 1000:
             raise PermissionDenied("the part URL is not valid (expired or altered)")
+        self._check_part(session, part)
+        return session
+
+    def put_part_signed(self, session: UploadSession, part: int, data: bytes,
+                        sha256: str | None) -> str:
+        """Store a part sent to a signed URL (:meth:`signed_session` first); returns the
+        part's sha256 (its ETag)."""
         return self._store_part(session, part, data, sha256)
 
     def put_part(self, actor: Principal, upload_id: str, part: int, data: bytes,

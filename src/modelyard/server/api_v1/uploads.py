@@ -133,10 +133,15 @@ async def put_part(upload_id: str, part: int, request: Request, response: Respon
     if not expires.isdigit() or not signature:
         raise InvalidParameter("a part URL needs expires and signature (ask POST "
                                f"/api/v1/uploads/{upload_id}/urls)")
-    data = await read_part(request)
-    etag = await run_in_threadpool(s.uploads.put_part_signed, upload_id, part, data,
-                                   expires=int(expires), signature=signature,
-                                   sha256=q.get("sha256") or None)
+    sha256 = q.get("sha256") or None
+    session = await run_in_threadpool(s.uploads.signed_session, upload_id, part,
+                                      expires=int(expires), signature=signature, sha256=sha256)
+    want = session.part_length(part)
+    declared = request.headers.get("content-length", "")
+    if want is not None and declared.isdigit() and int(declared) != want:
+        raise InvalidParameter(f"part {part} must have {want} bytes, not {declared}")
+    data = await read_part(request, MAX_PART if want is None else want)
+    etag = await run_in_threadpool(s.uploads.put_part_signed, session, part, data, sha256)
     response.headers["ETag"] = f'"{etag}"'
     return {"part": part, "etag": etag}
 

@@ -71,7 +71,7 @@ def test_rerun_sends_only_missing_parts(sdk, tmp_path):  # type: ignore[no-untyp
         t = c._request("POST", f"/uploads/{s['upload_id']}/urls", json={
             "parts": [{"part": n, "sha256": hashlib.sha256(piece).hexdigest()}]})["parts"][0]
         c._put(s["upload_id"], t, piece, hashlib.sha256(piece).hexdigest())
-    sent = c.upload_multipart(entry, path)
+    sent = c._upload_multipart(entry, path)
     assert sent == entry.size - 10 * MiB
     assert services.blobs.has(entry.sha256)
 

@@ -65,7 +65,6 @@ class SessionUploads:
     http: httpx.Client
     _request: Callable[..., Any]
     upload_blob: Callable[..., None]
-    missing_blobs: Callable[[list[str]], list[str]]
     upload_options: UploadOptions
     _storage: httpx.Client | None = None
     _proxy_only = False
@@ -76,14 +75,9 @@ class SessionUploads:
                                          limits=httpx.Limits(max_connections=64))
         return self._storage
 
-    def upload_files(self, files: list[tuple[FileEntry, Path]],
-                     progress: Progress | None = None, workers: int = 4) -> int:
+    def _send_missing(self, todo: list[tuple[FileEntry, Path]], progress: Progress | None,
+                      workers: int) -> None:
         opts = self.upload_options
-        by_digest = {entry.sha256: (entry, path) for entry, path in files}
-        missing = self.missing_blobs(list(by_digest))
-        todo = [by_digest[d] for d in missing]
-        if progress:
-            progress(sum(e.size for e, _ in by_digest.values()) - sum(e.size for e, _ in todo))
         large = [t for t in todo if t[0].size >= opts.multipart_threshold]
         small = [t for t in todo if t[0].size < opts.multipart_threshold]
         if small and len(small) > 1 and opts.direct and not self._proxy_only and \
@@ -94,8 +88,7 @@ class SessionUploads:
             self._each(small, lambda t: self.upload_blob(t[0], t[1], progress),
                        max(workers, opts.workers))
         for entry, path in large:
-            self.upload_multipart(entry, path, progress)
-        return sum(e.size for e, _ in todo)
+            self._upload_multipart(entry, path, progress)
 
     @staticmethod
     def _each(items: list[Any], job: Callable[[Any], Any], workers: int) -> list[Any]:
@@ -138,7 +131,7 @@ class SessionUploads:
                            {"upload_ids": ids})
 
     # -- one large file ---------------------------------------------------------------
-    def upload_multipart(self, entry: FileEntry, path: Path,
+    def _upload_multipart(self, entry: FileEntry, path: Path,
                          progress: Progress | None = None) -> int:
         """Send ``path`` as a multipart upload (continuing a session of the same blob
         left by an interrupted run); returns the bytes sent this time."""

@@ -1,5 +1,6 @@
-"""The SDK's uploads over upload sessions, end to end on the local folder and on S3
-(moto on loopback): a large file in parallel parts, a re-run after an interrupt that
+"""The SDK's uploads over upload sessions, end to end on the local folder, S3 (moto on
+loopback), GCS (its emulator: parts through the server, it cannot sign URLs) and Azure
+(Azurite: SAS part URLs): a large file in parallel parts, a re-run after an interrupt that
 sends only the missing parts, many small files presigned in batches, and the fallback
 through the server when the storage cannot be reached."""
 
@@ -21,11 +22,11 @@ from modelyard.services import Services
 MiB = 1 << 20
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "s3", "gcs", "azure"])
 def store_url(request, tmp_path):  # type: ignore[no-untyped-def]
     if request.param == "local":
         return str(tmp_path / "blobs")
-    return request.getfixturevalue("s3_url")
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 @pytest.fixture
@@ -88,8 +89,8 @@ def test_many_small_files_one_version(sdk, tmp_path):  # type: ignore[no-untyped
 
 def test_unreachable_storage_falls_back_through_the_server(sdk, tmp_path, store_url):  # type: ignore[no-untyped-def]
     c, services = sdk
-    if not store_url.startswith("s3://"):
-        pytest.skip("the local folder has no direct transfers")
+    if not store_url.startswith(("s3://", "azure://")):
+        pytest.skip("no direct transfers on this store (local folder; GCS emulator)")
     import httpx
 
     class Refuse(httpx.BaseTransport):

@@ -151,7 +151,9 @@ class AzureMultipart:
                                 account_key=key, permission=BlobSasPermissions(write=True),
                                 expiry=dt.datetime.now(dt.UTC)
                                 + dt.timedelta(seconds=expires_s))
-        block = _block_id(handle, part)
+        # The SDK base64-encodes the block ids it is given (stage_block, commit) and
+        # decodes those it lists: on the wire an id is base64 of ours.
+        block = base64.b64encode(_block_id(handle, part).encode()).decode()
         from urllib.parse import quote
 
         return f"{blob.url}?comp=block&blockid={quote(block, safe='')}&{sas}", {}

@@ -103,3 +103,26 @@ def test_unreachable_storage_falls_back_through_the_server(sdk, tmp_path, store_
     c.upload_files([(entry, path), *small])
     assert all(services.blobs.has(e.sha256) for e, _ in [(entry, path), *small])
     assert c._proxy_only is True
+
+
+def test_proxy_artifacts_turns_direct_off(s3_url, tmp_path, live_server):  # type: ignore[no-untyped-def]
+    settings = Settings.load({"home": str(tmp_path / "home"), "artifacts_uri": s3_url,
+                              "backend_store_uri": f"sqlite:///{tmp_path / 'm.db'}"},
+                             environ={"MODELYARD_PROXY_ARTIFACTS": "true"})
+    assert settings.proxy_artifacts is True
+    services = Services.from_settings(settings, upgrade=True)
+    live_server.switch.app = create_app(settings, services)
+    try:
+        with HttpClient(live_server.url, uploads=UploadOptions(
+                multipart_threshold=8 * MiB, part_size=5 * MiB)) as c:
+            assert c._request("GET", "/uploads:config")["direct"] is False
+            entry, path = _file(tmp_path, "w.bin", 11 * MiB)
+            s = c._request("POST", "/uploads", json={"sha256": entry.sha256,
+                                                      "size": entry.size, "part_size": 5 * MiB})
+            [t] = c._request("POST", f"/uploads/{s['upload_id']}/urls",
+                             json={"parts": [{"part": 1}]})["parts"]
+            assert t["direct"] is False and t["url"].startswith("/api/v1/uploads/")
+            c.upload_files([(entry, path)])
+            assert services.blobs.has(entry.sha256)
+    finally:
+        services.close()

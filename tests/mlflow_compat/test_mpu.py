@@ -1,8 +1,9 @@
 """MLflow's proxied multipart upload with the real mlflow client
 (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true``): a file above the threshold logged in
 parts, through the server's signed part route on the local folder and straight to
-the storage on S3; the protocol calls one by one (create, parts, complete; abort), a
-tampered part never becoming an artifact, and server-info saying so truthfully."""
+the storage on S3; the protocol calls one by one (create, parts, complete; abort): with
+no digest announced, the artifact is recorded under the sha256 of the bytes the storage
+holds, verified by the server's read; and server-info saying so truthfully."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ from mlflow import MlflowClient
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 MiB = 1 << 20
+
+
+@pytest.fixture(params=["local", "s3"])
+def settings(request, settings):  # type: ignore[no-untyped-def]
+    """The local folder (parts through the server's signed route) and S3 (presigned
+    storage URLs: the mlflow client sends the parts straight to moto)."""
+    import dataclasses
+
+    if request.param == "s3":
+        return dataclasses.replace(settings, artifacts_uri=request.getfixturevalue("s3_url"))
+    return settings
 
 
 @pytest.fixture
@@ -53,8 +65,9 @@ def _repo(run_id: str):  # type: ignore[no-untyped-def]
     return get_artifact_repository(mlflow.get_run(run_id).info.artifact_uri)
 
 
-def test_protocol_calls_and_a_tampered_part(mlflow_url: str, mc: MlflowClient,
-                                            tmp_path: Path, mpu_env: None) -> None:
+def test_protocol_calls_and_abort(mlflow_url: str, mc: MlflowClient,
+                                            tmp_path: Path, mpu_env: None,
+                                            services) -> None:  # type: ignore[no-untyped-def]
     from mlflow.entities.multipart_upload import MultipartUploadPart
 
     data = os.urandom(11 * MiB)
@@ -65,18 +78,23 @@ def test_protocol_calls_and_a_tampered_part(mlflow_url: str, mc: MlflowClient,
     repo = _repo(run.info.run_id)
     create = repo.create_multipart_upload(str(src), 3, "dir")
     assert len(create.credentials) == 3
+    direct = not create.credentials[0].url.startswith(mlflow_url)
+    assert direct == services.settings.artifacts_uri.startswith("s3://")
     parts = []
     for i, cred in enumerate(create.credentials):
         piece = data[i * 5 * MiB:(i + 1) * 5 * MiB]
         if i == 1:
-            piece = b"\x00" + piece[1:]  # damaged on the way
+            piece = b"\x00" + piece[1:]  # changed on the way: what is stored is recorded
         resp = httpx.put(cred.url, content=piece, headers=cred.headers)
         assert resp.status_code == 200, resp.text
         parts.append(MultipartUploadPart(cred.part_number, resp.headers.get("etag", "")))
-    # Digest unknown to the server: the whole is accepted as sent, under its own digest.
     repo.complete_multipart_upload(str(src), create.upload_id, parts, "dir")
     [f] = mc.list_artifacts(run.info.run_id, "dir")
     assert f.file_size == len(data)
+    stored = data[:5 * MiB] + b"\x00" + data[5 * MiB + 1:]
+    out = mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="dir/big.bin",
+                                              dst_path=str(tmp_path / "got"))
+    assert Path(out).read_bytes() == stored
     # Abort: the session and its parts are gone; completing it then fails.
     again = repo.create_multipart_upload(str(src), 3, "other")
     repo.abort_multipart_upload(str(src), again.upload_id, "other")

@@ -62,9 +62,10 @@ class Settings:
     proxy_artifacts: bool = _field(
         False,
         "MODELYARD_PROXY_ARTIFACTS",
-        "Send every artifact byte through the server. Off (default): with object "
-        "storage (S3, GCS, Azure) clients download from short-lived presigned URLs, "
-        "straight from the storage, and fall back to the server when they cannot reach it.",
+        "Send every artifact byte through the server: no presigned storage URLs are "
+        "handed out. Off (default): with object storage (S3, GCS, Azure) clients upload "
+        "and download by short-lived presigned URLs, straight to and from the storage, "
+        "and fall back to the server when they cannot reach it.",
     )
     max_request_json: int = _field(
         32 * 1024**2,
@@ -89,6 +90,17 @@ class Settings:
         "MODELYARD_STALE_UPLOAD_SECONDS",
         "A partial upload (temporary file, or S3 multipart upload) that received no bytes "
         "for this long is abandoned: removed at server start-up and by gc.",
+    )
+    upload_session_seconds: int = _field(
+        24 * 3600,
+        "MODELYARD_UPLOAD_SESSION_SECONDS",
+        "How long a multipart upload session may be resumed; an expired one is aborted "
+        "(its parts removed) by gc.",
+    )
+    presign_seconds: int = _field(
+        900,
+        "MODELYARD_PRESIGN_SECONDS",
+        "Lifetime of a presigned part URL (to the storage, or to the server's part route).",
     )
     deployment_timeout_seconds: int = _field(
         60,

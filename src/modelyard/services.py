@@ -34,6 +34,7 @@ from modelyard.domain.ports import BlobStore, Clock, SystemClock
 from modelyard.domain.registry import RegistryService
 from modelyard.domain.sources import SourceService
 from modelyard.domain.tracking import TrackingService
+from modelyard.domain.uploads import UploadService
 from modelyard.domain.webhook_worker import DeliveryWorker, WorkerConfig
 from modelyard.domain.webhooks import WebhookService
 from modelyard.outbound import OutboundPolicy, SafeSender
@@ -43,6 +44,7 @@ from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
 from modelyard.sealing import load_key
+from modelyard.store.uploads_repo import SqlUploadStore
 from modelyard.store.webhooks_repo import SqlWebhookStore
 
 log = logging.getLogger("modelyard.server")
@@ -69,6 +71,7 @@ class Services:
     health: HealthService
     dvc_remote: DvcRemoteService
     webhooks: WebhookService
+    uploads: UploadService
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -95,6 +98,11 @@ class Services:
                                    policy_loader=load_policy)
         tracking = GuardedTracking(store, blobs, clock, access)
         logged_models = GuardedLoggedModels(store, blobs, clock, access)
+        uploads = UploadService(SqlUploadStore(store), blobs, clock, blob_service.check_upload,
+                                ttl_s=settings.upload_session_seconds,
+                                presign_s=settings.presign_seconds,
+                                direct=not settings.proxy_artifacts,
+                                max_size=settings.max_upload_size)
         return cls(
             settings=settings,
             store=store,
@@ -102,7 +110,8 @@ class Services:
             clock=clock,
             registry=registry,
             gc=GcService(store, blob_service, clock, settings.gc_grace_seconds,
-                         stale_upload_seconds=settings.stale_upload_seconds),
+                         stale_upload_seconds=settings.stale_upload_seconds,
+                         sessions=uploads.sweep),
             audit=AuditService(store, access),
             tracking=tracking,
             datasets=GuardedDatasets(store, blobs, clock, access),
@@ -118,6 +127,7 @@ class Services:
             dvc_remote=DvcRemoteService(store, blobs, access, clock),
             webhooks=WebhookService(store, SqlWebhookStore(store, load_key(settings.secret_key_path)), access,
                                     _sender(settings), clock),
+            uploads=uploads,
         )
 
     def delivery_worker(self) -> DeliveryWorker:

@@ -32,9 +32,11 @@ def test_every_route_has_a_rule_and_every_rule_a_route(app) -> None:  # type: ig
 
 def test_only_probes_docs_and_login_are_public() -> None:
     public = sorted(p for (_, p), rule in RULES.items() if rule == "public")
-    # The login routes authenticate their own request (tests/access/test_sso.py).
+    # The login routes authenticate their own request (tests/access/test_sso.py); an
+    # upload part's URL carries its own signature (tests/api/test_uploads.py).
     assert public == ["/api/v1/docs", "/api/v1/docs/assets", "/api/v1/docs/init.js",
-                      "/api/v1/openapi.json", "/api/v1/version", "/auth/login",
+                      "/api/v1/openapi.json", "/api/v1/uploads/{upload_id}/parts/{part}",
+                      "/api/v1/version", "/auth/login",
                       "/auth/logout", "/auth/oidc/callback", "/auth/oidc/login", "/health",
                       "/login", "/login", "/logout", "/ready", "/static/{name}",
                       "/version"]

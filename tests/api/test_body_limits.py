@@ -142,6 +142,7 @@ def test_every_route_has_a_limit(app, server_url):
             continue
         path = re.sub(r"\{[^}]+\}", "x", route)
         upload = route in ("/api/v1/blobs/sha256/{digest}",
+                           "/api/v1/uploads/{upload_id}/parts/{part}",
                            "/api/2.0/mlflow-artifacts/artifacts/{path:path}")
         declared = (UPLOAD_LIMIT if upload else JSON_LIMIT) + 1
         status, body = _send(server_url, method, path, iter([b"{}"]), length=declared)

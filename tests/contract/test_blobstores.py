@@ -12,15 +12,16 @@ import pytest
 
 from modelyard.artifacts.local import LocalBlobStore
 from modelyard.testing.blobstore import BlobStoreContract
+from modelyard.testing.blobstore_multipart import MultipartContract
 
 
-class TestLocal(BlobStoreContract):
+class TestLocal(BlobStoreContract, MultipartContract):
     @pytest.fixture
     def blobs(self, tmp_path):
         return LocalBlobStore(str(tmp_path / "blobs"))
 
 
-class TestS3(BlobStoreContract):
+class TestS3(BlobStoreContract, MultipartContract):
     @pytest.fixture
     def blobs(self, s3_url):
         from modelyard.artifacts.registry import open_blob_store
@@ -28,7 +29,7 @@ class TestS3(BlobStoreContract):
         return open_blob_store(s3_url)
 
 
-class TestGCS(BlobStoreContract):
+class TestGCS(BlobStoreContract, MultipartContract):
     @pytest.fixture
     def blobs(self, gcs_url):
         from modelyard.artifacts.registry import open_blob_store
@@ -36,7 +37,7 @@ class TestGCS(BlobStoreContract):
         return open_blob_store(gcs_url)
 
 
-class TestAzure(BlobStoreContract):
+class TestAzure(BlobStoreContract, MultipartContract):
     @pytest.fixture
     def blobs(self, azure_url):
         from modelyard.artifacts.registry import open_blob_store

@@ -148,7 +148,7 @@ def test_logged_model_params_get_their_search_rows(tmp_path):
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
-        migrate.downgrade(engine, "0009_webhooks")
+        migrate.downgrade(engine, "0014_uploads")
         with engine.begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO mlflow_logged_models (model_id, experiment_id, name, model_type, "

@@ -71,7 +71,7 @@ ALLOWED_CYCLE = {"modelyard.store.schema", "modelyard.store.schema_tracking",
                  "modelyard.store.schema_mlflow", "modelyard.store.schema_idempotency",
                  "modelyard.store.schema_access", "modelyard.store.schema_dvc",
                  "modelyard.store.schema_governance", "modelyard.store.schema_identity",
-                 "modelyard.store.schema_webhooks"}
+                 "modelyard.store.schema_webhooks", "modelyard.store.schema_uploads"}
 
 
 def test_no_import_cycles() -> None:

@@ -85,3 +85,10 @@ def missing_by_lookup(has: Callable[[str], bool], digests: Iterable[str]) -> lis
     with ThreadPoolExecutor(max_workers=16) as pool:
         present = list(pool.map(has, unique))
     return [d for d, ok in zip(unique, present, strict=True) if not ok]
+
+
+def b64_sha256(hex_digest: str) -> str:
+    """A sha256 as object stores want it in a checksum header (base64 of the bytes)."""
+    import base64
+
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 from collections.abc import Iterable, Iterator
@@ -91,7 +92,8 @@ class LocalBlobStore:
     def __init__(self, root: str) -> None:
         self.root = Path(root).resolve()
         self.tmp_dir = self.root / "tmp"
-        for folder in (self.root, self.tmp_dir, self.root / "sha256"):
+        self.uploads_dir = self.root / "uploads"
+        for folder in (self.root, self.tmp_dir, self.root / "sha256", self.uploads_dir):
             make_private_dir(folder)
 
     def blob_path(self, digest: str) -> Path:
@@ -194,6 +196,67 @@ class LocalBlobStore:
             files += 1
             size += st.st_size
         return files, size
+
+
+    # -- multipart: part files under <root>/uploads/<upload id>/ ------------------------
+    def _session_dir(self, handle: str) -> Path:
+        if len(handle) != 32 or not handle.isalnum():
+            raise NotFound("upload session does not exist")
+        return safe_join(self.uploads_dir, handle)
+
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
+        make_private_dir(self._session_dir(upload_id))
+        return upload_id
+
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+        folder = self._session_dir(handle)
+        if not folder.is_dir():
+            raise NotFound("upload session does not exist")
+        tmp = folder / f"{part:05d}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PART_MODE)
+        try:
+            with open(fd, "wb", buffering=0) as fh:
+                fh.write(data)
+            os.replace(tmp, folder / f"{part:05d}.part")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def multipart_parts(self, handle: str) -> dict[int, int]:
+        folder = self._session_dir(handle)
+        if not folder.is_dir():
+            return {}
+        return {int(f.name[:5]): f.stat().st_size for f in folder.iterdir()
+                if f.name.endswith(".part") and f.name[:5].isdigit()}
+
+    def multipart_presign(self, handle: str, part: int, sha256: str | None,
+                          size: int | None, expires_s: int) -> tuple[str, dict[str, str]] | None:
+        return None  # parts of a local folder go through the server
+
+    def multipart_complete(self, handle: str, parts: int, digest: str | None,
+                           size: int | None, max_size: int) -> tuple[str, int]:
+        """The part files are concatenated into one partial upload, hashed as they are
+        copied; it is renamed into place only when the sha256 and size match."""
+        folder = self._session_dir(handle)
+        w = self.writer(digest, max_size)
+        try:
+            for n in range(1, parts + 1):
+                with open(folder / f"{n:05d}.part", "rb", buffering=0) as fh:
+                    while chunk := fh.read(4 * CHUNK):
+                        w.write(chunk)
+        except FileNotFoundError:
+            w.abort()
+            raise NotFound("a part of the upload is missing") from None
+        except BaseException:
+            w.abort()
+            raise
+        written = w.commit(size)
+        assert w.digest is not None
+        shutil.rmtree(folder, ignore_errors=True)
+        return w.digest, written
+
+    def multipart_abort(self, handle: str) -> None:
+        shutil.rmtree(self._session_dir(handle), ignore_errors=True)
 
 
 def make_private_dir(folder: Path) -> None:

@@ -17,7 +17,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
-from modelyard.artifacts.base import missing_by_lookup, object_key, put_file, verify_upload
+from modelyard.artifacts.base import (
+    missing_by_lookup,
+    object_key,
+    put_file,
+    verify_upload,
+)
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -114,9 +119,11 @@ class S3BlobStore:
         self.bucket = bucket
         self.prefix = (prefix.strip("/") + "/") if prefix.strip("/") else ""
         self.s3 = client
+        self.sessions = f"{self.prefix}uploads/"
 
     @classmethod
     def from_url(cls, url: str) -> S3BlobStore:
+        """``s3://bucket/prefix?endpoint_url=...&region=...``."""
         import boto3
         from botocore.config import Config
 
@@ -236,6 +243,8 @@ class S3BlobStore:
             for page in self.s3.get_paginator("list_objects_v2").paginate(
                     Bucket=self.bucket, Prefix=f"{self.prefix}tmp/"):
                 for obj in page.get("Contents", []):
+                    if obj["Key"].startswith(self.sessions):
+                        continue  # an upload session's: removed when the session expires
                     if obj["LastModified"].timestamp() < older_than:
                         files += 1
                         size += int(obj.get("Size", 0))
@@ -249,7 +258,7 @@ class S3BlobStore:
         paginator = self.s3.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for up in page.get("Uploads", []):
-                if up["Initiated"].timestamp() >= older_than:
+                if up["Initiated"].timestamp() >= older_than or up["Key"].startswith(self.sessions):
                     continue
                 last, size = up["Initiated"].timestamp(), 0
                 for parts in self.s3.get_paginator("list_parts").paginate(
@@ -259,3 +268,65 @@ class S3BlobStore:
                         size += int(part.get("Size", 0))
                 if last < older_than:
                     yield {"Key": up["Key"], "UploadId": up["UploadId"], "Size": size}
+
+    # -- multipart (upload sessions): see ``s3_multipart.py`` --------------------------
+    def _mp(self) -> Any:
+        from modelyard.artifacts.s3_multipart import S3Multipart
+
+        return S3Multipart(self)
+
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
+        try:
+            return str(self._mp().start(upload_id, parts, part_checksums))
+        except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
+            raise _translate(exc, "an upload session") from None
+
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+        try:
+            self._mp().put(handle, part, data, sha256)
+        except NotFound:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            err = _translate(exc, "an upload part")
+            if isinstance(err, NotFound):
+                raise NotFound("upload session does not exist") from None
+            raise err from None
+
+    def multipart_parts(self, handle: str) -> dict[int, int]:
+        try:
+            return dict(self._mp().parts(handle))
+        except NotFound:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "an upload session") from None
+
+    def multipart_presign(self, handle: str, part: int, sha256: str | None,
+                          size: int | None, expires_s: int) -> tuple[str, dict[str, str]] | None:
+        try:
+            url, headers = self._mp().presign(handle, part, sha256, expires_s)
+        except NotFound:
+            raise
+        except Exception:  # noqa: BLE001 - no signing credentials: the server proxies
+            return None
+        return str(url), dict(headers)
+
+    def multipart_complete(self, handle: str, parts: int, digest: str | None,
+                           size: int | None, max_size: int) -> tuple[str, int]:
+        try:
+            d, n = self._mp().complete(handle, parts, digest, size, max_size)
+            return str(d), int(n)
+        except (DigestMismatch, PayloadTooLarge, NotFound):
+            raise
+        except KeyError:
+            raise InvalidParameter("a part of the upload is missing") from None
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "an upload session") from None
+
+    def multipart_abort(self, handle: str) -> None:
+        try:
+            self._mp().abort(handle)
+        except NotFound:
+            return
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "an upload session") from None

@@ -24,4 +24,5 @@ def gc(ctx: click.Context, dry_run: bool, grace_seconds: int | None, force: bool
         f"{'would remove' if dry_run else 'removed'} {report['versions_purged']} versions, "
         f"{report['models_purged']} models, {report['blobs_deleted']} blobs "
         f"({human_size(report['bytes_freed'])}), {report.get('temp_files_removed', 0)} stale "
-        f"partial uploads ({human_size(report.get('temp_bytes_freed', 0))})"))
+        f"partial uploads ({human_size(report.get('temp_bytes_freed', 0))}), "
+        f"{report.get('upload_sessions_expired', 0)} expired upload sessions"))

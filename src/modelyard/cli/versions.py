@@ -46,11 +46,19 @@ def versions() -> None:
 @click.option("--no-create", is_flag=True, help="Fail if the model does not exist yet.")
 @click.option("--allow-empty", is_flag=True,
               help="Register a folder that holds no files (refused otherwise).")
+@click.option("--part-size", type=click.IntRange(5, 64), default=None, metavar="MIB",
+              help="Part size of multipart uploads, 5-64 MiB (default 16).")
+@click.option("--parallel", type=click.IntRange(1, 32), default=None,
+              help="Parts (or small files) sent at once, 1-32 (default 8).")
 @click.pass_context
 def register(ctx: click.Context, name: str, path: str, description: str, tags: tuple[str, ...],
              metrics: tuple[str, ...], run_id: str | None, flavor: str,
-             parents: tuple[str, ...], no_create: bool, allow_empty: bool) -> None:
-    """Register a file or folder as the next version of NAME; prints its number."""
+             parents: tuple[str, ...], no_create: bool, allow_empty: bool,
+             part_size: int | None, parallel: int | None) -> None:
+    """Register a file or folder as the next version of NAME; prints its number.  Files
+    of 64 MiB and more go in parts; run again after an interrupt, only the missing
+    parts are sent."""
+    configure_uploads(client(ctx), part_size, parallel)
     metric_values = parse_numbers(metrics)
     tag_values = parse_tags(tags)  # usage errors before anything is opened or created
     run_id = run_id and full_run_id(client(ctx), run_id)
@@ -63,6 +71,19 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
                                  progress=sent, hash_progress=hashed,
                                  allow_empty=allow_empty)
     show(ctx, v.to_dict(), lambda: click.echo(v.version))
+
+
+def configure_uploads(c: object, part_size_mib: int | None, parallel: int | None) -> None:
+    """Apply ``--part-size`` and ``--parallel`` to a REST client (the in-process one
+    writes files straight into the store)."""
+    from modelyard.client.uploads import UploadOptions
+
+    current = getattr(c, "upload_options", None)
+    if isinstance(current, UploadOptions):
+        if part_size_mib:
+            current.part_size = part_size_mib << 20
+        if parallel:
+            current.workers = parallel
 
 
 @versions.command("list")

@@ -20,6 +20,7 @@ from modelyard.client.frames import FrameReader
 from modelyard.client.http_errors import BACKOFF, CHUNK, raise_for_error, transport_reason
 from modelyard.client.storage_http import HttpStorageReadsMixin
 from modelyard.client.tracking_http import HttpTrackingMixin
+from modelyard.client.uploads import SessionUploads, UploadOptions
 from modelyard.client.verify import verified
 from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
@@ -33,7 +34,7 @@ def _q(segment: str) -> str:
     return quote(str(segment), safe="")
 
 
-class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
+class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
                  HttpTrackingMixin, HttpStorageReadsMixin, BaseClient):
     #: Small files are fetched in batch reads of at most this many blobs and bytes
     #: (each one request instead of one a file); the server allows up to 1000/64 MiB.
@@ -45,13 +46,15 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
     def __init__(self, uri: str, *, token: str | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, retries: int = 2,
                  direct: bool = True, ranged_above: int | None = 64 << 20,
-                 range_workers: int = 8) -> None:
+                 range_workers: int = 8, uploads: UploadOptions | None = None) -> None:
         """``direct``: download from object storage's presigned URLs when the server
         hands them out (falling back to the server when the storage cannot be
         reached); off, every byte comes through the server.  ``ranged_above``: files
         larger than this (bytes; None: never) are fetched as up to ``range_workers``
-        parallel ranged reads."""
+        parallel ranged reads.  ``uploads``: part size, parallelism and the multipart
+        threshold of uploads (:class:`UploadOptions`)."""
         self.uri = uri.rstrip("/")
+        self.upload_options = uploads or UploadOptions()
         self.retries = retries
         self.direct = direct
         self.ranged_above = ranged_above
@@ -81,9 +84,10 @@ class HttpClient(HttpAccessMixin, HttpGovernanceMixin, HttpWebhookMixin,
         twice."""
         attempts = 1
         if method == "POST":
-            if not path.endswith("/search"):  # a search changes nothing: no key to keep
-                kwargs["headers"] = {**kwargs.get("headers", {}),
-                                     "Idempotency-Key": uuid.uuid4().hex}
+            # A search, or asking for part URLs, changes nothing: no key to keep.
+            if not path.endswith(("/search", "/urls")):
+                kwargs["headers"] = {"Idempotency-Key": uuid.uuid4().hex,
+                                     **kwargs.get("headers", {})}
             attempts += self.retries
         for attempt in range(attempts):
             last = attempt == attempts - 1

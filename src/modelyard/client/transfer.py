@@ -66,6 +66,13 @@ class Transfers(ClientOperations):
         if progress:
             already = sum(e.size for e, _ in files) - sum(by_digest[d][0].size for d in missing)
             progress(already)
+        self._send_missing(todo, progress, workers)
+        return sum(e.size for e, _ in todo)
+
+    def _send_missing(self, todo: list[tuple[FileEntry, Path]], progress: Progress | None,
+                      workers: int) -> None:
+        """Send the blobs the registry lacks: one ``upload_blob`` each, ``workers`` at
+        once (the REST client sends large files in parts: ``client/uploads.py``)."""
         if len(todo) <= 1 or workers <= 1:
             for entry, path in todo:
                 self.upload_blob(entry, path, progress)
@@ -73,7 +80,6 @@ class Transfers(ClientOperations):
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 for f in [pool.submit(self.upload_blob, e, p, progress) for e, p in todo]:
                     f.result()
-        return sum(e.size for e, _ in todo)
 
     def fetch_files(self, entries: list[FileEntry], dest: str | os.PathLike[str],
                     progress: Progress | None = None,

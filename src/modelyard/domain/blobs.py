@@ -83,6 +83,9 @@ class BlobService:
                     f"file {f.path!r}: manifest says {f.size} bytes, blob has {actual}")
 
     # -- bytes in ---------------------------------------------------------------------
+    def check_upload(self, actor: Principal) -> None:
+        """Refuse ``actor`` if it may not upload (the rule of every byte path in)."""
+
     def writer(self, actor: Principal, digest: str | None, max_size: int) -> BlobWriter:
         """A streaming upload: ``write`` chunks, then ``commit`` (verifies the sha256,
         ``digest`` or the one computed when None) or ``abort``."""

@@ -31,7 +31,7 @@ run right after would delete them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from modelyard.domain import events as ev
@@ -53,6 +53,7 @@ class GcReport:
     temp_files_removed: int
     dry_run: bool
     temp_bytes_freed: int = 0
+    upload_sessions_expired: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -76,8 +77,10 @@ def check_grace(grace_seconds: int, *, force: bool) -> int:
 
 class GcService:
     def __init__(self, store: MetadataStore, blobs: BlobService, clock: Clock | None = None,
-                 grace_seconds: int = 86400, *, stale_upload_seconds: int = 900) -> None:
+                 grace_seconds: int = 86400, *, stale_upload_seconds: int = 900,
+                 sessions: Callable[..., int] | None = None) -> None:
         self.store = store
+        self.sessions = sessions  # aborts expired upload sessions (domain/uploads.py)
         self.blobs = blobs
         self.clock = clock or SystemClock()
         self.grace_seconds = grace_seconds
@@ -101,7 +104,8 @@ class GcService:
             freed += size
         stale_before = (self.clock.now_ms() - self.stale_upload_ms) / 1000
         temps, temp_bytes = self.blobs.sweep_temp(actor, stale_before, dry_run=dry_run)
-        return GcReport(versions, models, deleted, freed, temps, dry_run, temp_bytes)
+        sessions = self.sessions(dry_run=dry_run) if self.sessions is not None else 0
+        return GcReport(versions, models, deleted, freed, temps, dry_run, temp_bytes, sessions)
 
     def _purge(self, actor: Principal, cutoff: int,
                dry_run: bool) -> tuple[int, int, set[str]]:

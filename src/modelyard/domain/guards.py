@@ -268,6 +268,9 @@ class GuardedBlobs(BlobService):
         if not self.access.blob_readable(actor, digest):
             raise NotFound(f"blob {digest} does not exist")
 
+    def check_upload(self, actor: Principal) -> None:
+        self._may_write(actor)
+
     def missing(self, actor: Principal, digests: list[str]) -> list[str]:
         self._may_write(actor)
         return super().missing(actor, digests)

@@ -156,7 +156,44 @@ class BlobStore(Protocol):
 
     def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
         """Partial uploads with no write since ``older_than`` (epoch seconds): their
-        count and bytes, removed (aborted on S3) unless ``dry_run``."""
+        count and bytes, removed (aborted on S3) unless ``dry_run``.  The parts of
+        upload sessions are not partial uploads: their session's expiry removes them."""
+        ...
+
+    # -- multipart (upload sessions, ``domain/uploads.py``) ----------------------------
+    def multipart_start(self, upload_id: str, parts: int, *,
+                        part_checksums: bool = True) -> str:
+        """Begin receiving the parts of upload ``upload_id``; returns the store's handle
+        of it (kept by the session).  Without ``part_checksums`` the parts will come
+        with no checksum of their own (MLflow's client sends none)."""
+        ...
+
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+        """Store part ``part`` (1-based; sent again, it replaces the first), whose
+        sha256 the caller checked; the storage checks it again where it can."""
+        ...
+
+    def multipart_parts(self, handle: str) -> dict[int, int]:
+        """The parts stored so far: number -> size."""
+        ...
+
+    def multipart_presign(self, handle: str, part: int, sha256: str | None,
+                          size: int | None, expires_s: int) -> tuple[str, dict[str, str]] | None:
+        """A short-lived URL and headers to PUT the part straight to the storage (the
+        part's checksum bound to it where the storage can check one); None when the
+        store cannot presign (a local folder, or no signing credentials)."""
+        ...
+
+    def multipart_complete(self, handle: str, parts: int, digest: str | None,
+                           size: int | None, max_size: int) -> tuple[str, int]:
+        """Assemble parts 1..``parts`` and verify the whole sha256 (``digest``, or the
+        one computed when None) and size before the blob becomes visible under it;
+        returns (sha256, size), the parts removed.  Raises ``DigestMismatch`` storing
+        nothing; ``NotFound`` when a part is missing."""
+        ...
+
+    def multipart_abort(self, handle: str) -> None:
+        """Forget the upload and its parts (idempotent)."""
         ...
 
 

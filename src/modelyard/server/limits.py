@@ -17,7 +17,8 @@ from modelyard.server.errors import send_error
 
 # Routes whose body is a blob of bytes (streamed into the blob store).
 _UPLOAD_ROUTES = re.compile(
-    r"/api/v1/blobs/sha256/[^/]+|/(?:ajax-)?api/2\.0/mlflow-artifacts/artifacts/.+")
+    r"/api/v1/blobs/sha256/[^/]+|/api/v1/uploads/[^/]+/parts/[^/]+"
+    r"|/(?:ajax-)?api/2\.0/mlflow-artifacts/artifacts/.+")
 # DVC's HTTP remote pushes an object with a POST (or a PUT) of its bytes.
 _DVC_OBJECT = re.compile(r"/dvc/[^/]+/files/md5/[^/]+/[^/]+")
 

@@ -55,6 +55,15 @@ PUT    /api/v1/blobs/sha256/{digest}  write
 GET    /api/v1/blobs/sha256/{digest}  read
 POST   /api/v1/blobs:batch-read  read
 POST   /api/v1/blobs:locate  read
+GET    /api/v1/uploads:config  read
+POST   /api/v1/uploads  write
+POST   /api/v1/uploads:batch  write
+GET    /api/v1/uploads/{upload_id}  write
+POST   /api/v1/uploads/{upload_id}/urls  write
+PUT    /api/v1/uploads/{upload_id}/parts/{part}  public
+POST   /api/v1/uploads/{upload_id}/complete  write
+POST   /api/v1/uploads:complete-batch  write
+DELETE /api/v1/uploads/{upload_id}  write
 GET    /api/v1/events  read
 GET    /api/v1/projects/{project}/policy  read
 PUT    /api/v1/projects/{project}/policy  write
@@ -181,6 +190,9 @@ DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{key:path}  write
 GET    /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories  read
 GET    /api/2.0/mlflow-artifacts/artifacts  read
 PUT    /api/2.0/mlflow-artifacts/artifacts/{path:path}  write
+POST   /api/2.0/mlflow-artifacts/mpu/create/{path:path}  write
+POST   /api/2.0/mlflow-artifacts/mpu/complete/{path:path}  write
+POST   /api/2.0/mlflow-artifacts/mpu/abort/{path:path}  write
 GET    /api/2.0/mlflow-artifacts/artifacts/{path:path}  read
 DELETE /api/2.0/mlflow-artifacts/artifacts/{path:path}  write
 GET    /api/2.0/mlflow/artifacts/list  read

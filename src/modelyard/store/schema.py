@@ -218,3 +218,4 @@ from modelyard.store import schema_dvc  # noqa: E402,F401
 from modelyard.store import schema_governance  # noqa: E402,F401
 from modelyard.store import schema_identity  # noqa: E402,F401
 from modelyard.store import schema_webhooks  # noqa: E402,F401
+from modelyard.store import schema_uploads  # noqa: E402,F401

@@ -15,6 +15,7 @@ from modelyard.server.api_v1 import (
     lineage,
     models,
     runs,
+    uploads,
     versions,
     webhooks,
 )
@@ -23,6 +24,6 @@ from modelyard.server.api_v1 import (
 def router() -> APIRouter:
     r = APIRouter(prefix="/api/v1")
     for module in (models, versions, blobs, events, experiments, runs, datasets,
-                   deployments, lineage, fsck, access, dvc, governance, webhooks):
+                   deployments, lineage, fsck, access, dvc, governance, webhooks, uploads):
         r.include_router(module.router)
     return r

@@ -23,14 +23,15 @@ from modelyard.server.mlflow_compat import (
     auth_api,
     auth_permissions,
     logged_models,
+    mpu,
     registry,
     tracking,
     ui_api,
     webhooks,
 )
 
-# What /api/3.0/mlflow/server-info answers: multipart artifact transfer is off (a
-# single streamed PUT or GET moves any size), and no optional MLflow features.
+# What /api/3.0/mlflow/server-info answers: multipart uploads are on (``mpu.py``, on
+# every blob store), multipart downloads off, and no optional MLflow features.
 # Artifact deletion (DELETE mlflow-artifacts/artifacts/<run path>) is served; MLflow's
 # server-info has no field for it.  Downloads stay proxied on the MLflow API (the
 # presigned direct reads are the native API's, POST /api/v1/blobs:locate), so
@@ -39,7 +40,7 @@ SERVER_INFO: dict[str, Any] = {
     "store_type": "SqlStore",
     "workspaces_enabled": False,
     "trace_archival_enabled": False,
-    "multipart_uploads_enabled": False,
+    "multipart_uploads_enabled": True,
     "multipart_downloads_enabled": False,
     "presigned_upload_run_id_supported": False,
     "presigned_upload_model_id_supported": False,
@@ -65,6 +66,7 @@ def _mirror_under_ajax_api(r: APIRouter, sources: list[APIRouter]) -> None:
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
     modules = [registry.router, tracking.router, logged_models.router, artifacts.router,
+               mpu.router,
                auth_api.router, auth_permissions.router, ui_api.router, webhooks.router]
     for module in modules:
         r.include_router(module)

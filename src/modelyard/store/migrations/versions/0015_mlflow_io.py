@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_mlflow_io'
-down_revision = '0009_webhooks'
+down_revision = '0014_uploads'
 branch_labels = None
 depends_on = None
 

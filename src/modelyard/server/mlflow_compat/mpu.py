@@ -1,0 +1,95 @@
+"""MLflow's proxied multipart upload (``/api/2.0/mlflow-artifacts/mpu/create|complete|abort``),
+as the mlflow client calls it with ``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true``, over
+the domain's upload sessions (``domain/uploads.py``).
+
+``create`` opens a session of ``num_parts`` parts whose digest is known only at the
+end and answers one credential a part: a presigned storage URL (object storage with
+direct transfers on) or a signed URL of the server's own part route (the local folder,
+or ``--proxy-artifacts``), which the mlflow client PUTs without a credential of its
+own.  ``complete`` has the storage assemble the parts, verifies the whole sha256 by
+reading it back, and only then adds the file to the run's (or logged model's)
+artifacts; ``abort`` drops the session and its parts.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from modelyard.domain.entities import FileEntry, Principal
+from modelyard.errors import InvalidParameter
+from modelyard.server.mlflow_compat.common import (
+    MlflowRoute,
+    get_str,
+    mlflow_args,
+    need_str,
+    principal,
+    services,
+)
+from modelyard.domain.sources import ArtifactSource
+from modelyard.server.mlflow_compat.sources import parse_artifact_path
+from modelyard.services import Services
+
+router = APIRouter(include_in_schema=False, route_class=MlflowRoute)
+
+ROOT = "/api/2.0/mlflow-artifacts/mpu"
+
+
+def _target(path: str, args: dict[str, Any]) -> ArtifactSource:
+    """The artifact the upload makes: the file's base name under ``path``."""
+    name = posixpath.basename(get_str(args, "path", "") or "")
+    if not name or name in (".", ".."):
+        raise InvalidParameter("path must name the file being uploaded")
+    target = parse_artifact_path(posixpath.join(path, name))
+    if target is None or not target.path:
+        raise InvalidParameter(
+            f"cannot upload to {path!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"
+            "<dir> or <experiment_id>/models/<model_id>/artifacts/<dir>")
+    if target.kind == "version":
+        raise InvalidParameter("a registered model version is immutable; register a new one")
+    return target
+
+
+def _num_parts(args: dict[str, Any]) -> int:
+    value = args.get("num_parts", 1)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter("num_parts must be an integer") from None
+
+
+@router.post(ROOT + "/create/{path:path}")
+def create(path: str, request: Request, args: dict[str, Any] = Depends(mlflow_args),
+           s: Services = Depends(services), who: Principal = Depends(principal)) -> dict[str, Any]:
+    _target(path, args)
+    session = s.uploads.create_by_parts(who, _num_parts(args))
+    targets = s.uploads.part_urls(who, session.id, [(n, None) for n in
+                                                    range(1, session.parts + 1)])
+    base = str(request.base_url).rstrip("/")
+    return {"upload_id": session.id, "credentials": [
+        {"url": t.url if t.direct else base + t.url, "part_number": t.part,
+         "headers": t.headers} for t in targets]}
+
+
+@router.post(ROOT + "/complete/{path:path}")
+async def complete(path: str, args: dict[str, Any] = Depends(mlflow_args),
+                   s: Services = Depends(services),
+                   who: Principal = Depends(principal)) -> dict[str, Any]:
+    target = _target(path, args)
+    sha256, size = await run_in_threadpool(s.uploads.complete, who, need_str(args, "upload_id"))
+    entry = FileEntry(target.path, size, sha256)
+    if target.kind == "run":
+        await run_in_threadpool(s.tracking.add_run_artifacts, who, target.key, [entry])
+    else:
+        await run_in_threadpool(s.logged_models.add_files, who, target.key, [entry])
+    return {}
+
+
+@router.post(ROOT + "/abort/{path:path}")
+def abort(path: str, args: dict[str, Any] = Depends(mlflow_args),
+          s: Services = Depends(services), who: Principal = Depends(principal)) -> dict[str, Any]:
+    s.uploads.abort(who, need_str(args, "upload_id"))
+    return {}

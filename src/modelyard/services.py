@@ -43,7 +43,7 @@ from modelyard.policy_yaml import load_policy
 from modelyard.store.idempotency_repo import SqlIdempotencyStore
 from modelyard.store.manifest_index import SqlManifestIndex
 from modelyard.store.sql_store import SqlStore
-from modelyard.sealing import load_key
+from modelyard.sealing import KeyFile, ensure_key
 from modelyard.store.uploads_repo import SqlUploadStore
 from modelyard.store.webhooks_repo import SqlWebhookStore
 
@@ -125,7 +125,8 @@ class Services:
             access=access,
             health=HealthService(store, blobs),
             dvc_remote=DvcRemoteService(store, blobs, access, clock),
-            webhooks=WebhookService(store, SqlWebhookStore(store, load_key(settings.secret_key_path)), access,
+            webhooks=WebhookService(store, SqlWebhookStore(store, KeyFile(
+                settings.secret_key_path, create=settings.embedded and not settings.secret_key_file)), access,
                                     _sender(settings), clock),
             uploads=uploads,
         )
@@ -151,6 +152,7 @@ def start_up(settings: Settings) -> None:
     """What a server does once before it serves: upgrade the schema (when ``auto_migrate``
     is on; otherwise refuse a database not at the newest schema) and remove the partial
     uploads a killed process left behind."""
+    ensure_key(settings.secret_key_path)
     store = SqlStore(settings.database_url)
     try:
         if settings.auto_migrate:

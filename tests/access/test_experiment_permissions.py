@@ -204,3 +204,39 @@ def test_experiment_grants_through_the_cli_and_the_sdk(server_url: str, admin_to
     cli("roles", "revoke", "dee", "--experiment", e1)
     with HttpClient(server_url, token=token) as dee, pytest.raises(NotFound):
         dee.get_experiment(e1)
+
+
+def test_logged_models_of_hidden_experiments_cannot_be_written_through_runs(
+        server_url: str, admin_token: str, as_user: As) -> None:
+    """An editor of one experiment cannot add metric points to, or tag by registering
+    a version, a logged model of an experiment they may not read; and the answer is
+    the same as for a model that does not exist."""
+    as_user("root", admin_token)
+    admin = get_app_client("basic-auth", tracking_uri=server_url)
+    admin.create_user("bob", "bob-password-1")
+    c = mlflow.MlflowClient(server_url)
+    private, mine = c.create_experiment("private"), c.create_experiment("bobs")
+    hidden = c.create_logged_model(private, name="secret-model").model_id
+    c.create_registered_model("bobs-model")
+    admin.grant_user_permission("bob", "experiment", mine, "EDIT")
+    admin.grant_user_permission("bob", "registered_model", "bobs-model", "MANAGE")
+
+    as_user("bob", "bob-password-1")
+    run = c.create_run(mine).info.run_id
+    c.log_text(run, "flavors: {}", "model/MLmodel")
+    api = f"{server_url}/api/2.0/mlflow"
+    auth = _basic("bob", "bob-password-1")
+    point = {"key": "auc", "value": 0.5, "timestamp": 1, "step": 0}
+    answers = [httpx.post(f"{api}/runs/log-batch", headers=auth, json={
+        "run_id": run, "metrics": [{**point, "model_id": m}]}) for m in (hidden, "m-nope")]
+    assert [a.status_code for a in answers] == [404, 404], [a.text for a in answers]
+    assert {a.json()["error_code"] for a in answers} == {"RESOURCE_DOES_NOT_EXIST"}
+    r = httpx.post(f"{api}/model-versions/create", headers=auth, json={
+        "name": "bobs-model", "source": f"runs:/{run}/model", "run_id": run,
+        "model_id": hidden})
+    assert r.status_code == 404, r.text
+    c.create_model_version("bobs-model", f"runs:/{run}/model", run_id=run)  # without it: fine
+
+    as_user("root", admin_token)
+    found = c.get_logged_model(hidden)
+    assert found.metrics in (None, []) and "mlflow.modelVersions" not in found.tags

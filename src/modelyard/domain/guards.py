@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from modelyard.domain.access import AccessService
@@ -146,6 +146,11 @@ class GuardedTracking(_ExperimentScoped, TrackingService):
 
     def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
         return self.access.readable_experiments(actor)
+
+    def _require_logged_models(self, actor: Principal, permission: Permission,
+                               model_ids: Iterable[str]) -> None:
+        for model_id in dict.fromkeys(model_ids):
+            self._require_logged_model(actor, permission, model_id)
 
 
 class GuardedLoggedModels(_ExperimentScoped, LoggedModelService):

@@ -20,6 +20,7 @@ from modelyard.domain.tracking_base import (
     _pairs,
 )
 from modelyard.domain.model_metrics import ModelRef, log_model_metrics
+from modelyard.domain.roles import Permission
 from modelyard.domain.validation import (
     check_int,
     check_max_results,
@@ -86,6 +87,9 @@ class MetricOps(TrackingBase):
         ``log_model`` logs a run's metrics again for the model)."""
         now = self.clock.now_ms()
         parsed = self._metrics(metrics, now)
+        # A point of a logged model changes that model: write access on it too.
+        self._require_logged_models(actor, Permission.WRITE,
+                                    [ref.model_id for _, ref in parsed if ref is not None])
         metric_items = [m for m, _ in parsed]
         param_pairs = [check_param(k, v) for k, v in _pairs(params, "param")]
         tag_items = dict(check_run_tag(k, v) for k, v in _pairs(tags, "tag"))

@@ -22,6 +22,7 @@ from modelyard.domain.logged_models import LoggedModelService
 from modelyard.domain.prompts import PROMPT_SOURCES, is_prompt
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.registry import RegistryService
+from modelyard.domain.roles import Permission
 from modelyard.domain.tracking import TrackingService
 from modelyard.domain.validation import check_relpath
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
@@ -174,6 +175,8 @@ class SourceService:
         if logged is None and origin is not None and origin.kind == "logged_model":
             logged = origin.key
         if logged:
+            # Tagging the logged model changes it: write access on it, as for its metrics.
+            self.tracking._require_logged_models(actor, Permission.WRITE, [logged])  # noqa: SLF001
             fields["logged_model"] = logged
         return self._register(actor, name, files, create_model, fields)
 

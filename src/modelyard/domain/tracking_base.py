@@ -3,11 +3,13 @@ an experiment or a run, and the coercions of MLflow-style inputs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
 from modelyard.domain.records import ExperimentRecord, RunRecord
+from modelyard.domain.roles import Permission
 from modelyard.domain.validation import check_int, is_ascii_int
 from modelyard.errors import InvalidParameter, NotFound
 
@@ -60,6 +62,11 @@ class TrackingBase:
         """The experiments a search may show the actor (None: all; the guarded service
         narrows)."""
         return None
+
+    def _require_logged_models(self, actor: Principal, permission: Permission,
+                               model_ids: Iterable[str]) -> None:
+        """Check ``permission`` on each logged model (none here; the guarded service
+        checks each model's experiment, a hidden model being NotFound like a missing one)."""
 
     def _exp_row(self, tx: Transaction, experiment_id: object, *, lock: bool = False) -> ExperimentRecord:
         eid = self._exp_id(experiment_id)

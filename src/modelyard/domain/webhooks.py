@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -48,8 +49,13 @@ from modelyard.errors import InvalidParameter, NotFound, Unauthenticated
 SIGNATURE_HEADER = "X-MLflow-Signature"
 TIMESTAMP_HEADER = "X-MLflow-Timestamp"
 DELIVERY_HEADER = "X-MLflow-Delivery-Id"
+log = logging.getLogger(__name__)
 MAX_URL = 2048
 MAX_SECRET = 1024
+
+
+UNREADABLE_SECRET = ("the signing secret was sealed with another server key "
+                     "(MODELYARD_SECRET_KEY_FILE); not sent")
 
 
 def sign(secret: str, delivery_id: str, timestamp: str, payload: str) -> str:
@@ -206,16 +212,19 @@ def send(sender: Sender, claimed: Claimed, now_ms: Callable[[], int], *,
     attempt after an exponential backoff (while the delivery is younger than
     ``retry_until_ms``), or given up."""
     start = now_ms()
-    if claimed.unreadable_secret:
-        record = Attempt(time=start, status_code=None, excerpt="", duration_ms=0,
-                         error="the signing secret was sealed with another server key "
-                               "(MODELYARD_SECRET_KEY_FILE); not sent")
-        return Outcome(claimed.delivery.id, record, "failed", start)
-    response = sender.post(claimed.url, claimed.body.encode(), headers(claimed))
+    error: str | None
+    if claimed.unreadable_secret:  # another key, or none: retried (another server may
+        # hold the right one), never sent unsigned
+        log.warning("webhook delivery %s not sent: its signing secret cannot be opened "
+                    "with this server's MODELYARD_SECRET_KEY_FILE", claimed.delivery.id)
+        status_code, excerpt, error = None, "", UNREADABLE_SECRET
+    else:
+        response = sender.post(claimed.url, claimed.body.encode(), headers(claimed))
+        status_code, excerpt, error = response.status_code, response.excerpt, response.error
     end = now_ms()
-    ok = response.status_code is not None and 200 <= response.status_code < 300
-    record = Attempt(time=start, status_code=response.status_code, excerpt=response.excerpt,
-                     error=response.error, duration_ms=end - start)
+    ok = status_code is not None and 200 <= status_code < 300
+    record = Attempt(time=start, status_code=status_code, excerpt=excerpt, error=error,
+                     duration_ms=end - start)
     d = claimed.delivery
     wait = backoff_ms * (2 ** d.attempts)
     if ok:

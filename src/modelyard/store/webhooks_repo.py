@@ -21,7 +21,7 @@ from modelyard.domain.webhook_records import (
     WebhookRecord,
 )
 from modelyard.domain.entities import Event
-from modelyard.sealing import SecretBox, UnsealError
+from modelyard.sealing import KeyFile, UnsealError
 from modelyard.store.events_repo import EventRepo
 from modelyard.store.schema import events
 from modelyard.store.schema_webhooks import webhook_deliveries as D
@@ -51,7 +51,7 @@ class SqlWebhookStore:
     """Signing secrets are sealed by ``box`` on the way in and opened when a delivery
     is claimed; the database never holds one in clear."""
 
-    def __init__(self, store: SqlStore, box: SecretBox) -> None:
+    def __init__(self, store: SqlStore, box: KeyFile) -> None:
         self.store, self.box = store, box
 
     def _seal(self, secret: str | None) -> str | None:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import FileEntry, ModelVersion, ParentLink
@@ -46,7 +46,7 @@ _LIVE_BY_NUMBER = _LIVE.where(V.c.version == bindparam("number"))
 _LIVE_BY_ALIAS = _LIVE.join(aliases, and_(aliases.c.model_id == V.c.model_id,
                                           aliases.c.version == V.c.version)
                             ).where(aliases.c.alias == bindparam("alias"))
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (select(version_tags.c.version_id, version_tags.c.key, version_tags.c.value)
             .where(version_tags.c.version_id.in_(_IDS)))
 # Only the aliases that point at one of the versions (not every alias of their models).

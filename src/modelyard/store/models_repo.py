@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,6 +18,11 @@ from modelyard.store.mapping import model_record
 from modelyard.store.readable import models_readable
 from modelyard.store.registry_queries import M, V, models_query, upsert
 from modelyard.store.schema import aliases, model_tags, projects
+
+# Statements of every model write, built once (building one cost more than running it).
+_MODEL_BY_NAME = {deleted: models_query(deleted).where(M.c.name == bindparam("name"))
+                  .order_by(M.c.id.desc()).limit(1) for deleted in (False, True)}
+_UPDATE_MODEL = update(M).where(M.c.id == bindparam("b_model_id"))
 
 MODEL_COLUMNS: dict[str, ColumnElement[object]] = {
     "name": M.c.name,
@@ -62,8 +67,7 @@ class ModelsRepo:
 
     # -- registered models ------------------------------------------------------------
     def model(self, name: str, *, deleted: bool = False) -> ModelRecord | None:
-        q = models_query(deleted).where(M.c.name == name)
-        row = self.conn.execute(q.order_by(M.c.id.desc()).limit(1)).mappings().first()
+        row = self.conn.execute(_MODEL_BY_NAME[deleted], {"name": name}).mappings().first()
         return None if row is None else model_record(row)
 
     def insert_model(self, name: str, project_id: int, description: str, now: int,
@@ -88,8 +92,9 @@ class ModelsRepo:
         so orders concurrent writers on one model."""
         try:
             with self.conn.begin_nested():
-                self.conn.execute(update(M).where(M.c.id == model_id).values(
-                    updated_at=now, updated_by=actor, **values))
+                # The parameters name the columns set (plain values only).
+                self.conn.execute(_UPDATE_MODEL, {"b_model_id": model_id, "updated_at": now,
+                                                  "updated_by": actor, **values})
         except IntegrityError:
             raise AlreadyExists(f"registered model {taken!r} already exists") from None
 

@@ -46,6 +46,11 @@ _LIVE_BY_NUMBER = _LIVE.where(V.c.version == bindparam("number"))
 _LIVE_BY_ALIAS = _LIVE.join(aliases, and_(aliases.c.model_id == V.c.model_id,
                                           aliases.c.version == V.c.version)
                             ).where(aliases.c.alias == bindparam("alias"))
+_VERSION = {deleted: versions_query().where(
+    V.c.model_id == bindparam("model_id"), V.c.version == bindparam("number"),
+    *([] if deleted is None else [V.c.deleted_at.is_not(None) if deleted
+                                  else V.c.deleted_at.is_(None)]))
+    for deleted in (False, True, None)}
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (select(version_tags.c.version_id, version_tags.c.key, version_tags.c.value)
             .where(version_tags.c.version_id.in_(_IDS)))
@@ -100,10 +105,9 @@ class VersionsRepo:
 
     def version(self, model_id: int, number: int, *,
                 deleted: bool | None = False) -> VersionRecord | None:
-        q = versions_query().where(V.c.model_id == model_id, V.c.version == number)
-        if deleted is not None:
-            q = q.where(V.c.deleted_at.is_not(None) if deleted else V.c.deleted_at.is_(None))
-        return self._one(q)
+        row = self.conn.execute(_VERSION[deleted], {"model_id": model_id, "number": number})
+        found = row.mappings().first()
+        return None if found is None else version_record(found)
 
     def live_version(self, name: str, *, number: int | None = None,
                      alias: str | None = None) -> VersionRecord | None:

@@ -51,6 +51,7 @@ _VERSION = {deleted: versions_query().where(
     *([] if deleted is None else [V.c.deleted_at.is_not(None) if deleted
                                   else V.c.deleted_at.is_(None)]))
     for deleted in (False, True, None)}
+_INSERT_VERSION = insert(V)
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (select(version_tags.c.version_id, version_tags.c.key, version_tags.c.value)
             .where(version_tags.c.version_id.in_(_IDS)))
@@ -79,7 +80,7 @@ class VersionsRepo:
                        signature: dict[str, Any] | None, metrics: dict[str, float] | None,
                        files: list[FileEntry], tags: dict[str, str], now: int,
                        actor: str) -> int:
-        res = self.conn.execute(insert(V).values(
+        res = self.conn.execute(_INSERT_VERSION, dict(
             model_id=model_id, version=number, status=status, stage="None",
             description=description, source=source, run_id=run_id,
             flavor=flavor or None,  # unflavored is NULL, so `flavor IS NULL` finds it

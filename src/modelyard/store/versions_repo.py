@@ -52,6 +52,12 @@ _VERSION = {deleted: versions_query().where(
                                   else V.c.deleted_at.is_(None)]))
     for deleted in (False, True, None)}
 _INSERT_VERSION = insert(V)
+# The latest READY version of a model, of any stage or of one (case-insensitive): the
+# mlflow client reads a model (with its latest version per stage) before every alias move.
+_LATEST = (versions_query().where(V.c.model_id == bindparam("model_id"),
+                                  V.c.deleted_at.is_(None), V.c.status == "READY")
+           .order_by(V.c.version.desc()).limit(1))
+_LATEST_IN_STAGE = _LATEST.where(func.lower(V.c.stage) == bindparam("stage"))
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (select(version_tags.c.version_id, version_tags.c.key, version_tags.c.value)
             .where(version_tags.c.version_id.in_(_IDS)))
@@ -125,11 +131,13 @@ class VersionsRepo:
         return self._one(versions_query().where(V.c.id == version_id))
 
     def latest_version(self, model_id: int, stage: str | None = None) -> VersionRecord | None:
-        q = versions_query().where(V.c.model_id == model_id, V.c.deleted_at.is_(None),
-                                   V.c.status == "READY")
-        if stage is not None:
-            q = q.where(func.lower(V.c.stage) == stage.lower())
-        return self._one(q.order_by(V.c.version.desc()).limit(1))
+        if stage is None:
+            row = self.conn.execute(_LATEST, {"model_id": model_id})
+        else:
+            row = self.conn.execute(_LATEST_IN_STAGE,
+                                    {"model_id": model_id, "stage": stage.lower()})
+        found = row.mappings().first()
+        return None if found is None else version_record(found)
 
     def latest_by_stage(self, names: list[str]) -> list[VersionRecord]:
         """For live models named in ``names``: the latest READY version of each stage,

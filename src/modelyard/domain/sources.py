@@ -110,14 +110,20 @@ class SourceService:
             run_id, _, path = source[len("runs:/"):].strip("/").partition("/")
             if not run_id:
                 raise InvalidParameter(f"invalid source {source!r}; use runs:/<run_id>/<path>")
+            # A run of another tracking server (MLflow's registry_uri may differ from its
+            # tracking_uri), or one the actor may not read: the reference is kept, no
+            # file is resolved.  The file listing reads the run under the same rule as
+            # get_run, so it says so itself (no whole run read first: five queries).
             try:
-                self.tracking.get_run(actor, run_id)
+                return self._run_files(actor, run_id, path), run_id
             except NotFound:
-                # A run of another tracking server (MLflow's registry_uri may differ
-                # from its tracking_uri), or one the actor may not read: the reference
-                # is kept, no file is resolved.
                 return [], run_id
-            return self._run_files(actor, run_id, path), run_id
+            except InvalidParameter:
+                try:  # an unknown run wins over a bad path, as it always has
+                    self.tracking.get_run(actor, run_id)
+                except NotFound:
+                    return [], run_id
+                raise
         if source.startswith("models:/"):
             v = self.registry.resolve(actor, parse_ref(source), with_files=True)
             if is_prompt(self.registry.get_model(actor, v.model).tags):

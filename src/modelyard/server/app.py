@@ -20,6 +20,7 @@ from modelyard.server import (
     errors,
     health,
     mlflow_compat,
+    route_cache,
     sso,
     ui,
 )
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     docs.install(app, "/api/v1/openapi.json")
     # The web UI last: its paths never shadow an API route.
     app.include_router(ui.router())
+    route_cache.install(app)
     # Outermost last: every response gets its headers and request id, then the Host
     # check, the cross-site check and the body limits run before any route, and an
     # Idempotency-Key is honoured last, on a request that passed them all.

@@ -13,6 +13,11 @@ from modelyard.store.readable import events_readable
 from modelyard.store.schema import events
 
 
+# Built once: every write appends an event, and building the INSERT cost more than
+# running it.
+_APPEND = insert(events)
+
+
 class EventRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -20,7 +25,7 @@ class EventRepo:
     def append(self, event: NewEvent) -> None:
         e = event
         payload = json.dumps({"before": e.before, "after": e.after}, default=str)
-        self.conn.execute(insert(events).values(
+        self.conn.execute(_APPEND, dict(
             type=e.type, entity_type=e.entity_type, entity_id=e.entity_id, project=e.project,
             actor=e.actor, time=e.time, payload=payload, entity_key=e.entity_key,
             model_id=e.model_id, actor_id=e.actor_id, actor_token=e.actor_token,

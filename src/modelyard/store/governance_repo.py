@@ -153,7 +153,7 @@ class GovernanceRepo:
             self.conn.execute(update(H).where(H.c.id.in_([r.id for r in open_rows]))
                               .values(valid_to=at))
         if version is not None:
-            self.conn.execute(insert(H).values(
+            self.conn.execute(insert(H), dict(
                 model_id=model_id, alias=alias, version=version, valid_from=at, valid_to=None,
                 moved_by=actor, via=via, request_id=request_id))
         return at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from modelyard.domain.entities import Metric
 from modelyard.store.schema_tracking import (
@@ -17,6 +17,12 @@ from modelyard.store.tracking_sql import (
     decode_value,
     encode_value,
 )
+
+
+# Built once: every logged metric reads the run's current latest values of its keys.
+_LATEST_OF = (select(LM.c.key, LM.c.step, LM.c.timestamp, LM.c.value, LM.c.kind)
+              .where(LM.c.run_id == bindparam("run_id"),
+                     LM.c.key.in_(bindparam("keys", expanding=True))))
 
 
 class MetricsRepo(ChildRows):
@@ -39,8 +45,7 @@ class MetricsRepo(ChildRows):
         keys = list(best)
         for i in range(0, len(keys), 500):
             for k, step, ts, value, kind in self.conn.execute(
-                    select(LM.c.key, LM.c.step, LM.c.timestamp, LM.c.value, LM.c.kind)
-                    .where(LM.c.run_id == run_id, LM.c.key.in_(keys[i:i + 500]))):
+                    _LATEST_OF, {"run_id": run_id, "keys": keys[i:i + 500]}):
                 current[k] = (step, ts, value, kind)
         changed = {key: {"step": c[0], "timestamp": c[1], "value": c[2], "kind": c[3]}
                    for key, c in best.items()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import Project, RegisteredModel
@@ -18,6 +18,25 @@ from modelyard.store.mapping import model_record
 from modelyard.store.readable import models_readable
 from modelyard.store.registry_queries import M, V, kind_of, models_query, upsert
 from modelyard.store.schema import aliases, model_tags, projects
+
+# Statements of every model write, built once (building one cost more than running it).
+_MODEL_BY_NAME = {deleted: models_query(deleted).where(M.c.name == bindparam("name"))
+                  .order_by(M.c.id.desc()).limit(1) for deleted in (False, True)}
+_UPDATE_MODEL = update(M).where(M.c.id == bindparam("b_model_id"))
+_BUMP_VERSION = _UPDATE_MODEL.values(next_version=M.c.next_version + 1)
+_TAKEN_VERSION = select(M.c.next_version - 1).where(M.c.id == bindparam("b_model_id"))
+_PROJECT_ID = select(projects.c.id).where(projects.c.name == bindparam("name"))
+_INSERT_MODEL = insert(M)
+_NAMES_LIKE = (select(M.c.name).where(M.c.name_skeleton == bindparam("skeleton"),
+                                      M.c.deleted_id == 0).order_by(M.c.name))
+_MIDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_MODEL_TAGS_OF = (select(model_tags.c.model_id, model_tags.c.key, model_tags.c.value)
+                  .where(model_tags.c.model_id.in_(_MIDS)))
+_MODEL_ALIASES_OF = (select(aliases.c.model_id, aliases.c.alias, aliases.c.version)
+                     .where(aliases.c.model_id.in_(_MIDS)).order_by(aliases.c.alias))
+_LATEST_OF = (select(V.c.model_id, func.max(V.c.version))
+              .where(V.c.model_id.in_(_MIDS), V.c.deleted_at.is_(None))
+              .group_by(V.c.model_id))
 
 MODEL_COLUMNS: dict[str, ColumnElement[object]] = {
     "name": M.c.name,
@@ -35,10 +54,10 @@ class ModelsRepo:
 
     # -- projects ---------------------------------------------------------------------
     def project_id(self, name: str, *, latest: bool = False) -> int | None:
-        q = select(projects.c.id).where(projects.c.name == name)
+        q = _PROJECT_ID
         if latest:  # a locking read sees the newest commit, even under repeatable read
             q = q.with_for_update(read=True)
-        pid = self.conn.execute(q).scalar()
+        pid = self.conn.execute(q, {"name": name}).scalar()
         return None if pid is None else int(pid)
 
     def insert_project(self, name: str, description: str, now: int, actor: str) -> int:
@@ -62,15 +81,14 @@ class ModelsRepo:
 
     # -- registered models ------------------------------------------------------------
     def model(self, name: str, *, deleted: bool = False) -> ModelRecord | None:
-        q = models_query(deleted).where(M.c.name == name)
-        row = self.conn.execute(q.order_by(M.c.id.desc()).limit(1)).mappings().first()
+        row = self.conn.execute(_MODEL_BY_NAME[deleted], {"name": name}).mappings().first()
         return None if row is None else model_record(row)
 
     def insert_model(self, name: str, project_id: int, description: str, now: int,
                      actor: str) -> int:
         try:
             with self.conn.begin_nested():
-                res = self.conn.execute(insert(M).values(
+                res = self.conn.execute(_INSERT_MODEL, dict(
                     name=name, deleted_id=0, project_id=project_id, description=description,
                     next_version=1, created_at=now, updated_at=now, created_by=actor,
                     updated_by=actor, name_skeleton=skeleton_key(name)))
@@ -79,8 +97,7 @@ class ModelsRepo:
         return inserted_id(res)
 
     def model_names_like(self, skeleton: str) -> list[str]:
-        return list(self.conn.execute(select(M.c.name).where(
-            M.c.name_skeleton == skeleton, M.c.deleted_id == 0).order_by(M.c.name)).scalars())
+        return list(self.conn.execute(_NAMES_LIKE, {"skeleton": skeleton}).scalars())
 
     def _update_model(self, model_id: int, now: int, actor: str, values: dict[str, object],
                       taken: str | None = None) -> None:
@@ -88,8 +105,9 @@ class ModelsRepo:
         so orders concurrent writers on one model."""
         try:
             with self.conn.begin_nested():
-                self.conn.execute(update(M).where(M.c.id == model_id).values(
-                    updated_at=now, updated_by=actor, **values))
+                # The parameters name the columns set (plain values only).
+                self.conn.execute(_UPDATE_MODEL, {"b_model_id": model_id, "updated_at": now,
+                                                  "updated_by": actor, **values})
         except IntegrityError:
             raise AlreadyExists(f"registered model {taken!r} already exists") from None
 
@@ -111,10 +129,8 @@ class ModelsRepo:
             taken=name)
 
     def next_version(self, model_id: int) -> int:
-        self.conn.execute(update(M).where(M.c.id == model_id).values(
-            next_version=M.c.next_version + 1))
-        return int(self.conn.execute(
-            select(M.c.next_version - 1).where(M.c.id == model_id)).scalar_one())
+        self.conn.execute(_BUMP_VERSION, {"b_model_id": model_id})
+        return int(self.conn.execute(_TAKEN_VERSION, {"b_model_id": model_id}).scalar_one())
 
     def set_model_tag(self, model_id: int, key: str, value: str) -> None:
         upsert(self.conn, model_tags, {"model_id": model_id, "key": key}, {"value": value})
@@ -133,20 +149,13 @@ class ModelsRepo:
         if not ids:
             return []
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
-        for mid, k, v in self.conn.execute(select(model_tags.c.model_id, model_tags.c.key,
-                                                  model_tags.c.value)
-                                           .where(model_tags.c.model_id.in_(ids))):
+        for mid, k, v in self.conn.execute(_MODEL_TAGS_OF, {"ids": ids}):
             tags[mid][k] = v
         alias_map: dict[int, dict[str, int]] = {i: {} for i in ids}
-        for mid, a, ver in self.conn.execute(select(aliases.c.model_id, aliases.c.alias,
-                                                    aliases.c.version)
-                                             .where(aliases.c.model_id.in_(ids))
-                                             .order_by(aliases.c.alias)):
+        for mid, a, ver in self.conn.execute(_MODEL_ALIASES_OF, {"ids": ids}):
             alias_map[mid][a] = ver
         latest: dict[int, int] = {int(mid): int(n) for mid, n in self.conn.execute(
-            select(V.c.model_id, func.max(V.c.version))
-            .where(V.c.model_id.in_(ids), V.c.deleted_at.is_(None))
-            .group_by(V.c.model_id))}
+            _LATEST_OF, {"ids": ids})}
         return [RegisteredModel(
             name=m.name, project=m.project, description=m.description,
             tags=tags[m.id], aliases=alias_map[m.id], latest_version=latest.get(m.id),

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.entities import FileEntry, Run
@@ -48,6 +48,11 @@ RUN_COLUMNS = {
 
 
 
+# Built once: every tracking call reads its run first.
+_RUN = select(R).where(R.c.run_uuid == bindparam("run_uuid"))
+_RUN_FOR_UPDATE = _RUN.with_for_update()
+
+
 class RunsRepo(ChildRows):
     def insert_run(self, *, run_uuid: str, experiment_id: int, name: str, status: str,
                    start_time: int, user_id: str, parent_run_uuid: str | None) -> int:
@@ -58,10 +63,8 @@ class RunsRepo(ChildRows):
         return inserted_id(res)
 
     def run(self, run_uuid: str, *, lock: bool = False) -> RunRecord | None:
-        q = select(R).where(R.c.run_uuid == run_uuid)
-        if lock:
-            q = q.with_for_update()
-        row = self.conn.execute(q).mappings().first()
+        row = self.conn.execute(_RUN_FOR_UPDATE if lock else _RUN,
+                                {"run_uuid": run_uuid}).mappings().first()
         return None if row is None else run_record(row)
 
     def run_ids_with_prefix(self, prefix: str, limit: int) -> list[str]:

@@ -22,10 +22,14 @@ from modelyard.client.storage_http import HttpStorageReadsMixin
 from modelyard.client.tracking_http import HttpTrackingMixin
 from modelyard.client.uploads import SessionUploads, UploadOptions
 from modelyard.client.verify import verified
+
 from modelyard.client.webhooks_contract import HttpWebhookMixin
 from modelyard.domain.entities import Event, FileEntry, ModelVersion, Page, Project, RegisteredModel
 from modelyard.domain.refs import VersionRef, parse_ref
 from modelyard.errors import ServiceUnavailable
+
+#: POSTs that change nothing (the server ignores a key on them too).
+_READ_ONLY_POSTS = ("/search", "/blobs/missing", "/blobs:locate", "/blobs:batch-read", "/urls")
 
 _raise_for_error = raise_for_error
 
@@ -84,8 +88,8 @@ class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebho
         twice."""
         attempts = 1
         if method == "POST":
-            # A search, or asking for part URLs, changes nothing: no key to keep.
-            if not path.endswith(("/search", "/urls")):
+            # A search, a lookup or asking for URLs changes nothing: no key to keep.
+            if not path.endswith(_READ_ONLY_POSTS):
                 kwargs["headers"] = {"Idempotency-Key": uuid.uuid4().hex,
                                      **kwargs.get("headers", {})}
             attempts += self.retries

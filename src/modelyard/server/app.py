@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     errors.install(app, pages=ui.error_page)
     # First: routes are matched in order, and the ClearML SDK's background calls (about
     # one a second per running script) would otherwise be tried against every other
-    # route first; its paths all start with /clearml, so it shadows nothing.
+    # route first; its paths all start with /clearml, so it shadows nothing (its web
+    # links, at /projects/..., come after the UI).
     app.include_router(clearml_compat.router())
     app.include_router(api_v1.router())
     app.include_router(mlflow_compat.router())
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     docs.install(app, "/api/v1/openapi.json")
     # The web UI last: its paths never shadow an API route.
     app.include_router(ui.router())
+    # ClearML's web links (/projects/...), after the UI, so that they shadow no page.
+    app.include_router(clearml_compat.weblinks.router)
     route_cache.install(app)
     # Outermost last: every response gets its headers and request id, then the Host
     # check, the cross-site check and the body limits run before any route, and an

@@ -31,6 +31,9 @@ WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.05
 # Answers above this size run normally but are not kept (a manifest of many files).
 MAX_KEPT = 8 << 20
+# POSTs that change nothing: a key on them is ignored (nothing to run twice), so their
+# answers (presigned storage URLs, blob bytes) are never written to the database.
+READ_ONLY = ("/search", "/blobs/missing", "/blobs:locate", "/blobs:batch-read", "/urls")
 
 log = logging.getLogger("modelyard.server")
 
@@ -43,7 +46,7 @@ class Idempotency:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         headers = dict(scope.get("headers", ())) if scope["type"] == "http" else {}
         if scope["type"] != "http" or scope["method"] != "POST" or HEADER not in headers \
-                or not scope["path"].startswith(PREFIX):
+                or not scope["path"].startswith(PREFIX) or scope["path"].endswith(READ_ONLY):
             await self.app(scope, receive, send)
             return
         try:

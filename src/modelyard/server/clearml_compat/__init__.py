@@ -29,7 +29,7 @@ from modelyard.server.clearml_compat import (
     models,
     projects,
     tasks,
-    weblinks,
+    weblinks as weblinks,  # the app includes its router after the UI's
     wire,
 )
 from modelyard.server.clearml_compat.projects import Handler
@@ -64,7 +64,6 @@ def router() -> APIRouter:
     r = APIRouter(include_in_schema=False, route_class=wire.ClearmlRoute)
     r.include_router(auth_api.router)
     r.include_router(files.router)
-    r.include_router(weblinks.router)
     for name, handler in HANDLERS.items():
         r.add_api_route(f"{API}/{{version}}/{name}", _endpoint(handler), methods=METHODS)
     r.add_api_route(f"{API}/{{version}}/events.add_batch", add_batch, methods=METHODS)

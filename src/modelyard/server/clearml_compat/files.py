@@ -47,8 +47,11 @@ async def _store(svc: Services, who: Principal, chunks: AsyncIterator[bytes],
 
 
 async def _upload(request: Request) -> JSONResponse:
+    """Every file of the body is stored first; the runs get them only once the body
+    ended well, so a bad or cut-off later part leaves no earlier file visible."""
     svc, who = deps.services(request), deps.principal(request)
     stored: list[dict[str, Any]] = []
+    entries: dict[str, list[FileEntry]] = {}
     content_type = request.headers.get("content-type", "")
     async for field, chunks in multipart.parts(request.stream(), content_type):
         target = parse_task_path(field)
@@ -58,11 +61,12 @@ async def _upload(request: Request) -> JSONResponse:
         run_id, path = target
         await run_in_threadpool(svc.tracking.get_run, who, run_id)
         sha256, size = await _store(svc, who, chunks, svc.settings.max_upload_size)
-        await run_in_threadpool(svc.tracking.add_run_artifacts, who, run_id,
-                                [FileEntry(path, size, sha256)])
+        entries.setdefault(run_id, []).append(FileEntry(path, size, sha256))
         stored.append({"name": field, "size": size, "sha256": sha256})
     if not stored:
         raise InvalidParameter("no file in the upload")
+    for run_id, files in entries.items():
+        await run_in_threadpool(svc.tracking.add_run_artifacts, who, run_id, files)
     return JSONResponse(stored)
 
 

@@ -88,6 +88,8 @@ class _Reader:
                 raise InvalidParameter("multipart part headers are too large")
             if not await self.fill():
                 raise InvalidParameter("the upload ended inside a part's headers")
+        if end > MAX_HEADERS:
+            raise InvalidParameter("multipart part headers are too large")
         head = bytes(self.buf[:end])
         del self.buf[:end + 4]
         return head

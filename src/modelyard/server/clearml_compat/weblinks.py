@@ -52,8 +52,10 @@ def _model_page(svc: Services, who: Principal, model_id: str) -> str:
         registered = doc.get("_version")
         if not isinstance(registered, dict):
             return f"/experiments/{quote(str(doc.get('project') or ''), safe='')}"
-        name, version = registered["model"], registered["version"]
-    return f"/models/{quote(str(name), safe='')}/versions/{int(version)}"
+        name, version = registered.get("model"), registered.get("version")
+    if not name or not str(version).isdigit():  # a document edited out of shape
+        raise NotFound(f"model {model_id!r} has no registered version to show")
+    return f"/models/{quote(str(name), safe='')}/versions/{int(str(version))}"
 
 
 async def model(project: str, model: str, request: Request) -> RedirectResponse:

@@ -149,9 +149,14 @@ def _drop(s3: Any, bucket: str, prefix: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    import argparse
+
     import boto3
 
-    size = int(argv[0]) * MiB if argv else 1024 * MiB
+    parser = argparse.ArgumentParser(description="Uploads against S3 on loopback: direct, "
+                                     "through the server and boto3 alone, in one run.")
+    parser.add_argument("--mib", type=int, default=1024, help="size of the big file")
+    size = parser.parse_args(argv).mib * MiB
     moto, s3_url = start_moto()
     os.environ.update(ENV)
     s3 = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1")

@@ -76,6 +76,18 @@ def object_key(prefix: str, digest: str) -> str:
     return f"{prefix}sha256/{digest[:2]}/{digest[2:]}"
 
 
+def sizes_by_lookup(size_or_none: Callable[[str], int | None],
+                    digests: Iterable[str]) -> dict[str, int]:
+    """The sizes of the blobs an object store holds, asked 16 at a time (missing ones
+    are absent)."""
+    unique = list(dict.fromkeys(digests))
+    for d in unique:
+        check_digest(d)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        found = list(pool.map(size_or_none, unique))
+    return {d: n for d, n in zip(unique, found, strict=True) if n is not None}
+
+
 def missing_by_lookup(has: Callable[[str], bool], digests: Iterable[str]) -> list[str]:
     """The digests (in order, each once) an object store lacks, asked 16 at a time: one
     lookup a blob is a round trip on S3, GCS and Azure alike."""

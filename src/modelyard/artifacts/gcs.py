@@ -20,7 +20,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
-from modelyard.artifacts.base import CHUNK, ChunkReader, missing_by_lookup, object_key, put_file, verify_upload
+from modelyard.artifacts.base import (
+    CHUNK,
+    ChunkReader,
+    missing_by_lookup,
+    object_key,
+    put_file,
+    sizes_by_lookup,
+    verify_upload,
+)
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -175,6 +183,12 @@ class GCSBlobStore:
 
     def missing(self, digests: Iterable[str]) -> list[str]:
         return missing_by_lookup(self.has, digests)
+
+    def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        def size(d: str) -> int | None:
+            blob = self._get(d)
+            return None if blob is None else int(blob.size)
+        return sizes_by_lookup(size, digests)
 
     def size(self, digest: str) -> int:
         blob = self._get(digest)

@@ -21,6 +21,7 @@ from modelyard.artifacts.base import (
     missing_by_lookup,
     object_key,
     put_file,
+    sizes_by_lookup,
     verify_upload,
 )
 from modelyard.domain.validation import check_digest
@@ -159,6 +160,12 @@ class S3BlobStore:
 
     def missing(self, digests: Iterable[str]) -> list[str]:
         return missing_by_lookup(self.has, digests)
+
+    def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        def size(d: str) -> int | None:
+            head = self._head(d)
+            return None if head is None else int(head["ContentLength"])
+        return sizes_by_lookup(size, digests)
 
     def size(self, digest: str) -> int:
         head = self._head(digest)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from modelyard.domain.entities import FileEntry, Principal
+from modelyard.domain.manifests import check_stored
 from modelyard.domain.ports import BlobStore, BlobWriter
 from modelyard.domain.validation import check_digest
 from modelyard.errors import InvalidParameter
@@ -71,16 +72,7 @@ class BlobService:
         """Every file of a manifest is stored, with the size the manifest says.  A
         commit checks with ``domain.manifests.check_blobs_present`` instead, inside its
         write transaction under the blob lock, which is what orders it against gc."""
-        missing = self.store.missing(f.sha256 for f in files)
-        if missing:
-            raise InvalidParameter(
-                f"{len(missing)} file(s) were not uploaded (first: sha256 {missing[0]}); "
-                "upload the missing blobs, then commit again")
-        for f in files:
-            actual = self.store.size(f.sha256)
-            if actual != f.size:
-                raise InvalidParameter(
-                    f"file {f.path!r}: manifest says {f.size} bytes, blob has {actual}")
+        check_stored(self.store, files)
 
     # -- bytes in ---------------------------------------------------------------------
     def check_upload(self, actor: Principal) -> None:

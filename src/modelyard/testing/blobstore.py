@@ -31,6 +31,8 @@ class BlobStoreContract:
         assert not blobs.has(d) and blobs.missing([d, d]) == [d]
         assert _put(blobs, data) == len(data)
         assert blobs.has(d) and blobs.missing([d]) == [] and blobs.size(d) == len(data)
+        other = _digest(b"never stored")
+        assert blobs.sizes([d, other, d]) == {d: len(data)}
         assert b"".join(blobs.read_chunks(d)) == data
         assert b"".join(blobs.read_chunks(d, 10, 20)) == data[10:20]
         with blobs.open(d) as fh:

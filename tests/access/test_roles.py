@@ -4,6 +4,7 @@ REST, the MLflow API and the SDK (both transports).  What an actor may not read 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,13 +76,13 @@ OPERATIONS = {
     "resolve alias": ("viewer", lambda c: c.resolve("fraud@production")),
     "set model tag": ("editor", lambda c: c.set_model_tag("fraud", "k", "v")),
     "describe version": ("editor", lambda c: c.update_version("fraud", 1, "d")),
-    "create model in risk": ("editor", lambda c: c.create_model("new-" + c.uri[-5:] + str(id(c)),
+    "create model in risk": ("editor", lambda c: c.create_model("new-" + uuid.uuid4().hex,
                                                                 project="risk")),
     "move alias": ("maintainer", lambda c: c.set_alias("fraud", "production", 2)),
     "stage": ("maintainer", lambda c: c.transition_stage("fraud", 2, "Staging")),
     "delete version": ("maintainer", lambda c: c.delete_version("fraud", 2)),
     "grant on model": ("maintainer", lambda c: c.grant_role("outsider", "viewer", model="fraud")),
-    "create project": ("root", lambda c: c.create_project("p" + str(id(c)))),
+    "create project": ("root", lambda c: c.create_project("p" + uuid.uuid4().hex[:12])),
 }
 ORDER = ["outsider", "viewer", "editor", "maintainer", "root"]
 

@@ -194,3 +194,38 @@ def test_part_url_checked_before_the_body_is_read(http):  # type: ignore[no-unty
     assert resp.status_code == 400 and "must have" in resp.json()["message"]
     bad = url.replace("signature=", "signature=0")
     assert http.put(bad, content=data[5 * MiB:]).status_code == 403
+
+
+def test_a_part_cut_off_mid_body_is_not_received_and_logs_no_traceback(
+        http, server_url, caplog):  # type: ignore[no-untyped-def]
+    """An interrupted client (killed mid-part): the part is not received, the server
+    logs one line and no traceback, and the re-sent part completes the upload."""
+    import logging
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    data = os.urandom(5 * MiB + 3)
+    s = _open(http, data)
+    parts = _pieces(data, 5 * MiB)
+    url = http.post(f"/api/v1/uploads/{s['upload_id']}/urls", headers=JSON, json={
+        "parts": [{"part": 1, "sha256": hashlib.sha256(parts[0]).hexdigest()}]}).json()
+    target = url["parts"][0]
+    where = urlsplit(server_url)
+    caplog.set_level(logging.INFO)
+    with socket.create_connection((where.hostname, where.port)) as sock:
+        head = (f"PUT {target['url']} HTTP/1.1\r\nHost: {where.netloc}\r\n"
+                f"Content-Length: {len(parts[0])}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in target["headers"].items()) + "\r\n")
+        sock.sendall(head.encode() + parts[0][:MiB])
+    deadline = time.time() + 5
+    while time.time() < deadline and not any("disconnected" in r.getMessage()
+                                             for r in caplog.records):
+        time.sleep(0.05)
+    assert any("disconnected" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert http.get(f"/api/v1/uploads/{s['upload_id']}").json()["received"] == []
+    assert _send(http, s["upload_id"], 1, parts[0]).status_code == 200
+    assert _send(http, s["upload_id"], 2, parts[1]).status_code == 200
+    done = http.post(f"/api/v1/uploads/{s['upload_id']}/complete", headers=JSON)
+    assert done.status_code == 200, done.text

@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                        upload_limit=services.settings.max_upload_size)
     app.add_middleware(RequireNonSimple)
     app.add_middleware(HostCheck, allowed=allowed_hosts)
+    app.add_middleware(errors.ClientGone)
     app.add_middleware(ResponseHeaders)
 
     return app

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from modelyard.server.mlflow_compat.messages import is_mlflow_path, mlflow_message
 from modelyard.errors import ModelyardError, RateLimited, Unauthenticated
@@ -140,3 +141,19 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
         log.error("request %s: unhandled %s on %s %s", request_id.get(),
                   type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return error_response("INTERNAL_ERROR", "internal server error; see the server log", 500)
+
+
+class ClientGone:
+    """The client went away mid-request (an interrupted upload, to be resumed): not a
+    fault of ours, so one line in the log and no traceback; whatever was half-received
+    was never made visible.  Outermost, so that no layer reports it as an error."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except ClientDisconnect:
+            log.info("request %s: the client disconnected during %s %s", request_id.get(),
+                     scope.get("method"), scope.get("path"))

@@ -29,6 +29,7 @@ from modelyard.artifacts.base import (
     sizes_by_lookup,
     verify_upload,
 )
+from modelyard.artifacts.session_methods import ObjectPartSessions
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -134,7 +135,7 @@ class GCSBlobWriter:
         self._remove_parts()
 
 
-class GCSBlobStore:
+class GCSBlobStore(ObjectPartSessions):
     scheme = "gs"
 
     def __init__(self, bucket: Any, prefix: str = "", part_size: int = PART) -> None:
@@ -285,61 +286,11 @@ class GCSBlobStore:
             raise _translate(exc, "partial uploads") from None
         return files, size
 
-    # -- multipart (upload sessions): see ``object_multipart.py`` ----------------------
+    # -- multipart (upload sessions): ``session_methods.py``, ``object_multipart.py`` --
     def _mp(self) -> Any:
         from modelyard.artifacts.object_multipart import GCSMultipart
 
         return GCSMultipart(self)
 
-    def multipart_start(self, upload_id: str, parts: int, *,
-                        part_checksums: bool = True) -> str:
-        if len(upload_id) != 32 or not upload_id.isalnum():
-            raise InvalidParameter("bad upload id")
-        return upload_id
-
-    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
-        try:
-            self._mp().put(handle, part, data)
-        except NotFound:
-            raise
-        except Exception as exc:  # noqa: BLE001 - storage errors are translated here
-            raise _translate(exc, "an upload part") from None
-
-    def multipart_parts(self, handle: str) -> dict[int, int]:
-        try:
-            return dict(self._mp().parts(handle))
-        except NotFound:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise _translate(exc, "an upload session") from None
-
-    def multipart_presign(self, handle: str, part: int, sha256: str | None,
-                          size: int | None, expires_s: int) -> tuple[str, dict[str, str]] | None:
-        try:
-            url, headers = self._mp().presign(handle, part, expires_s)
-        except NotFound:
-            raise
-        except Exception:  # noqa: BLE001 - no signing credentials: the server proxies
-            return None
-        return str(url), dict(headers)
-
-    def multipart_complete(self, handle: str, parts: int, digest: str | None,
-                           size: int | None, max_size: int) -> tuple[str, int]:
-        try:
-            d, n = self._mp().complete(handle, parts, digest, size, max_size)
-            return str(d), int(n)
-        except (DigestMismatch, PayloadTooLarge, NotFound):
-            raise
-        except Exception as exc:  # noqa: BLE001
-            err = _translate(exc, "an upload session")
-            if isinstance(err, NotFound):
-                raise InvalidParameter("a part of the upload is missing") from None
-            raise err from None
-
-    def multipart_abort(self, handle: str) -> None:
-        try:
-            self._mp().abort(handle)
-        except NotFound:
-            return
-        except Exception as exc:  # noqa: BLE001
-            raise _translate(exc, "an upload session") from None
+    def _fault(self, exc: Exception, what: str) -> Exception:
+        return _translate(exc, what)

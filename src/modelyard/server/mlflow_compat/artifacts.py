@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.logged_models import list_folder
+from modelyard.domain.sources import ArtifactSource
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat.common import (
     MlflowRoute,
@@ -61,21 +62,32 @@ def list_artifacts(args: dict[str, Any] = Depends(mlflow_args), s: Services = De
 @router.put(ROOT + "/{path:path}")
 async def upload_artifact(path: str, request: Request, s: Services = Depends(services),
                           who: Principal = Depends(principal)) -> dict[str, Any]:
+    target = upload_target(path, path)
+    sha256, size = await receive_blob(s.blob_service.acting(who), None, request,
+                                      s.settings.max_upload_size)
+    await attach(s, who, target, FileEntry(target.path, size, sha256))
+    return {}
+
+
+def upload_target(path: str, asked: str, leaf: str = "file") -> ArtifactSource:
+    """Where an upload to ``path`` goes: a run's or a logged model's file (a version's
+    files are immutable); ``asked`` is the path as the client gave it."""
     target = parse_artifact_path(path)
     if target is None or not target.path:
         raise InvalidParameter(
-            f"cannot upload to {path!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"
-            "<file> or <experiment_id>/models/<model_id>/artifacts/<file>")
+            f"cannot upload to {asked!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"
+            f"<{leaf}> or <experiment_id>/models/<model_id>/artifacts/<{leaf}>")
     if target.kind == "version":
         raise InvalidParameter("a registered model version is immutable; register a new one")
-    sha256, size = await receive_blob(s.blob_service.acting(who), None, request,
-                                      s.settings.max_upload_size)
-    entry = FileEntry(target.path, size, sha256)
+    return target
+
+
+async def attach(s: Services, who: Principal, target: ArtifactSource, entry: FileEntry) -> None:
+    """Add an uploaded file to the run or logged model it was uploaded to."""
     if target.kind == "run":
         await run_in_threadpool(s.tracking.add_run_artifacts, who, target.key, [entry])
     else:
         await run_in_threadpool(s.logged_models.add_files, who, target.key, [entry])
-    return {}
 
 
 @router.get(ROOT + "/{path:path}")

@@ -30,7 +30,8 @@ from modelyard.server.mlflow_compat.common import (
     services,
 )
 from modelyard.domain.sources import ArtifactSource
-from modelyard.server.mlflow_compat.sources import parse_artifact_path
+from modelyard.server.mlflow_compat.artifacts import attach, upload_target
+from modelyard.server.origin import public_base
 from modelyard.services import Services
 
 router = APIRouter(include_in_schema=False, route_class=MlflowRoute)
@@ -43,14 +44,7 @@ def _target(path: str, args: dict[str, Any]) -> ArtifactSource:
     name = posixpath.basename(get_str(args, "path", "") or "")
     if not name or name in (".", ".."):
         raise InvalidParameter("path must name the file being uploaded")
-    target = parse_artifact_path(posixpath.join(path, name))
-    if target is None or not target.path:
-        raise InvalidParameter(
-            f"cannot upload to {path!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"
-            "<dir> or <experiment_id>/models/<model_id>/artifacts/<dir>")
-    if target.kind == "version":
-        raise InvalidParameter("a registered model version is immutable; register a new one")
-    return target
+    return upload_target(posixpath.join(path, name), path, leaf="dir")
 
 
 def _num_parts(args: dict[str, Any]) -> int:
@@ -68,7 +62,7 @@ def create(path: str, request: Request, args: dict[str, Any] = Depends(mlflow_ar
     session = s.uploads.create_by_parts(who, _num_parts(args))
     targets = s.uploads.part_urls(who, session.id, [(n, None) for n in
                                                     range(1, session.parts + 1)])
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)  # behind a proxy, the address the client reaches
     return {"upload_id": session.id, "credentials": [
         {"url": t.url if t.direct else base + t.url, "part_number": t.part,
          "headers": t.headers} for t in targets]}
@@ -80,11 +74,7 @@ async def complete(path: str, args: dict[str, Any] = Depends(mlflow_args),
                    who: Principal = Depends(principal)) -> dict[str, Any]:
     target = _target(path, args)
     sha256, size = await run_in_threadpool(s.uploads.complete, who, need_str(args, "upload_id"))
-    entry = FileEntry(target.path, size, sha256)
-    if target.kind == "run":
-        await run_in_threadpool(s.tracking.add_run_artifacts, who, target.key, [entry])
-    else:
-        await run_in_threadpool(s.logged_models.add_files, who, target.key, [entry])
+    await attach(s, who, target, FileEntry(target.path, size, sha256))
     return {}
 
 

@@ -22,7 +22,6 @@ import base64
 import hashlib
 import os
 import secrets
-import time
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
@@ -36,6 +35,7 @@ from modelyard.artifacts.base import (
     sizes_by_lookup,
     verify_upload,
 )
+from modelyard.artifacts.object_multipart import copy_and_wait
 from modelyard.artifacts.session_methods import ObjectPartSessions
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
@@ -47,7 +47,6 @@ from modelyard.errors import (
 )
 
 PART = 8 << 20
-COPY_WAIT_S = 600.0
 
 
 def _translate(exc: Exception, what: str) -> Exception:
@@ -109,7 +108,7 @@ class AzureBlobWriter:
                 staged = self.store.container.get_blob_client(self.target)
                 staged.commit_block_list(self.blocks)
                 if self.digest is None:
-                    self._copy(staged, final)
+                    copy_and_wait(staged, final)
             self.digest = actual
             self.done = True
             self._cleanup()
@@ -120,16 +119,6 @@ class AzureBlobWriter:
         except Exception as exc:  # noqa: BLE001
             self.abort()
             raise _translate(exc, "an upload") from None
-
-    def _copy(self, source: Any, final: Any) -> None:
-        final.start_copy_from_url(source.url)
-        deadline = time.monotonic() + COPY_WAIT_S
-        while (status := final.get_blob_properties().copy.status) == "pending":
-            if time.monotonic() > deadline:
-                raise ServiceUnavailable("object storage did not finish a copy in time")
-            time.sleep(0.05)
-        if status != "success":
-            raise ServiceUnavailable(f"object storage copy ended as {status}")
 
     def _cleanup(self) -> None:
         names = [self.marker] + ([self.target] if self.target.endswith(".data") else [])

@@ -19,10 +19,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import time
 from typing import Any
 
 from modelyard.artifacts.base import verify_upload
-from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
+from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge, ServiceUnavailable
 
 
 def _check(handle: str) -> str:
@@ -97,11 +98,12 @@ class GCSMultipart:
                     raise
 
 
-def _azure_copy(source: Any, final: Any, wait_s: float = 600.0) -> None:
-    import time
+#: The longest wait for a copy inside Azure storage to finish.
+COPY_WAIT_S = 600.0
 
-    from modelyard.errors import ServiceUnavailable
 
+def copy_and_wait(source: Any, final: Any, wait_s: float = COPY_WAIT_S) -> None:
+    """Copy one blob to another inside the storage, waiting (bounded) until it is done."""
     final.start_copy_from_url(source.url)
     deadline = time.monotonic() + wait_s
     while (status := final.get_blob_properties().copy.status) == "pending":
@@ -173,7 +175,7 @@ class AzureMultipart:
         actual = h.hexdigest()
         verify_upload(digest, actual, total, size)
         if not self.store.has(actual):
-            _azure_copy(staged, self.store.container.get_blob_client(self.store.key(actual)))
+            copy_and_wait(staged, self.store.container.get_blob_client(self.store.key(actual)))
         staged.delete_blob()
         return actual, total
 

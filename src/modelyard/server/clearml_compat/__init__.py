@@ -33,6 +33,7 @@ from modelyard.server.clearml_compat import (
     wire,
 )
 from modelyard.server.clearml_compat.projects import Handler
+from modelyard.server.origin import public_base
 
 API = "/clearml/api"
 HANDLERS: dict[str, Handler] = {**projects.HANDLERS, **tasks.HANDLERS, **models.HANDLERS}
@@ -40,7 +41,7 @@ METHODS = ["GET", "POST"]
 
 
 def files_base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + files.ROOT
+    return public_base(request) + files.ROOT
 
 
 def _endpoint(handler: Handler) -> Callable[..., Any]:

@@ -265,8 +265,9 @@ class S3BlobStore:
         paginator = self.s3.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for up in page.get("Uploads", []):
-                if up["Initiated"].timestamp() >= older_than or up["Key"].startswith(self.sessions):
-                    continue
+                if (up["Initiated"].timestamp() >= older_than or up["Key"].startswith(self.sessions)
+                        or up.get("ChecksumAlgorithm") == "SHA256"):
+                    continue  # an upload session's (S3Multipart): its expiry removes it
                 last, size = up["Initiated"].timestamp(), 0
                 for parts in self.s3.get_paginator("list_parts").paginate(
                         Bucket=self.bucket, Key=up["Key"], UploadId=up["UploadId"]):
@@ -282,10 +283,16 @@ class S3BlobStore:
 
         return S3Multipart(self)
 
+    #: Sessions of several parts with an announced digest complete on the blob's key.
+    completes_in_place = True
+
+    def in_place(self, handle: str) -> bool:
+        return handle.startswith("mpuk/")
+
     def multipart_start(self, upload_id: str, parts: int, *,
-                        part_checksums: bool = True) -> str:
+                        part_checksums: bool = True, digest: str | None = None) -> str:
         try:
-            return str(self._mp().start(upload_id, parts, part_checksums))
+            return str(self._mp().start(upload_id, parts, part_checksums, digest))
         except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
             raise _translate(exc, "an upload session") from None
 

@@ -1,12 +1,15 @@
 """Blobs in S3-compatible object storage: ``s3://bucket/prefix?endpoint_url=...``.
 
-Keys are ``<prefix>/sha256/ab/cdef...``.  An upload with a known digest streams as a
-multipart upload straight to its final key, hashing as it goes; the upload is
-completed only when the digest and size check out, and aborted otherwise, so no
-object is ever visible half-written.  An upload whose digest is unknown (MLflow's
-artifact PUT) goes to ``<prefix>/tmp/<random>`` and is copied server-side to its
-final key once hashed.  Credentials come from the usual AWS sources (environment,
-profile, instance role); they are never logged or put in an error message.
+Keys are ``<prefix>/sha256/ab/cdef...``.  A blob streamed through the server is hashed
+as it comes: one of up to 8 MiB is stored by one PutObject on its key once its digest
+and size check out (``If-None-Match``: a stored blob is never replaced); a larger one
+with a known digest streams as a multipart upload straight to its key, completed only
+when the digest and size check out and aborted otherwise, so no object is ever
+visible half-written; a larger one whose digest is unknown (MLflow's artifact PUT)
+goes to ``<prefix>/tmp/<random>`` and is copied server-side to its key once hashed.
+Upload sessions are in ``s3_multipart.py``.  Credentials come from the usual AWS
+sources (environment, profile, instance role); they are never logged or put in an
+error message.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
 from modelyard.artifacts.base import (
+    b64_sha256,
     missing_by_lookup,
     object_key,
     put_file,
@@ -45,6 +49,12 @@ def _translate(exc: Exception, what: str) -> Exception:
 
 
 class S3BlobWriter:
+    """A blob streamed to S3.  Up to one part (8 MiB) it is held in memory and stored
+    by one PutObject on its key once its sha256 and size check out (nothing is sent
+    before); a larger one becomes a multipart upload, begun with its first part, on
+    its key when the digest is announced (completed only when it checks out, aborted
+    otherwise) or on a temporary key copied to its key once hashed."""
+
     def __init__(self, store: S3BlobStore, digest: str | None, max_size: int) -> None:
         self.store = store
         self.digest = digest
@@ -54,18 +64,20 @@ class S3BlobWriter:
         self.buf = bytearray()
         self.parts: list[dict[str, Any]] = []
         self.key = store.key(digest) if digest else f"{store.prefix}tmp/{secrets.token_hex(16)}"
-        try:
-            self.upload_id = store.s3.create_multipart_upload(
-                Bucket=store.bucket, Key=self.key)["UploadId"]
-        except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
-            raise _translate(exc, self.key) from None
+        self.upload_id: str | None = None
         self.done = False
 
     def _flush(self) -> None:
+        s3, bucket = self.store.s3, self.store.bucket
+        if self.upload_id is None:
+            try:
+                self.upload_id = s3.create_multipart_upload(Bucket=bucket, Key=self.key)["UploadId"]
+            except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
+                raise _translate(exc, self.key) from None
         data, self.buf = bytes(self.buf), bytearray()
         n = len(self.parts) + 1
-        resp = self.store.s3.upload_part(Bucket=self.store.bucket, Key=self.key,
-                                         UploadId=self.upload_id, PartNumber=n, Body=data)
+        resp = s3.upload_part(Bucket=bucket, Key=self.key, UploadId=self.upload_id,
+                              PartNumber=n, Body=data)
         self.parts.append({"PartNumber": n, "ETag": resp["ETag"]})
 
     def write(self, chunk: bytes) -> None:
@@ -82,7 +94,10 @@ class S3BlobWriter:
         try:
             actual = self.hash.hexdigest()
             verify_upload(self.digest, actual, self.size, expected_size)
-            if self.buf or not self.parts:
+            if self.upload_id is None:  # one part: checked, then stored under its key
+                self._put_small(actual)
+                return self.size
+            if self.buf:
                 self._flush()
             s3, bucket = self.store.s3, self.store.bucket
             s3.complete_multipart_upload(Bucket=bucket, Key=self.key, UploadId=self.upload_id,
@@ -102,10 +117,26 @@ class S3BlobWriter:
             self.abort()
             raise _translate(exc, self.key) from None
 
+    def _put_small(self, actual: str) -> None:
+        """Bytes already verified: written only where no blob is (a stored one is the
+        same bytes, never replaced)."""
+        self.done = True
+        self.digest = actual
+        try:
+            self.store.s3.put_object(Bucket=self.store.bucket, Key=self.store.key(actual),
+                                     Body=bytes(self.buf), ChecksumSHA256=b64_sha256(actual),
+                                     IfNoneMatch="*")
+        except Exception as exc:  # noqa: BLE001
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") not in (
+                    "PreconditionFailed", "412", "ConditionalRequestConflict"):
+                raise
+
     def abort(self) -> None:
         if self.done:
             return
         self.done = True
+        if self.upload_id is None:
+            return
         try:
             self.store.s3.abort_multipart_upload(Bucket=self.store.bucket, Key=self.key,
                                                  UploadId=self.upload_id)

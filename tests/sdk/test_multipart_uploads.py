@@ -36,7 +36,7 @@ def sdk(store_url, tmp_path, live_server):  # type: ignore[no-untyped-def]
     services = Services.from_settings(settings, upgrade=True)
     live_server.switch.app = create_app(settings, services)
     c = HttpClient(live_server.url, uploads=UploadOptions(
-        multipart_threshold=8 * MiB, part_size=5 * MiB, workers=4))
+        multipart_threshold=8 * MiB, part_size=5 * MiB, workers=4, direct_min_size=0))
     yield c, services
     c.close()
     services.close()
@@ -85,6 +85,22 @@ def test_many_small_files_one_version(sdk, tmp_path):  # type: ignore[no-untyped
     v = c.create_version("many", [e for e, _ in files])
     assert len(c.get_version("many", v.version).files or []) == 60
     assert all(services.blobs.has(e.sha256) for e, _ in files)
+
+
+def test_files_under_a_mebibyte_go_through_the_server_by_default(sdk, tmp_path, store_url):  # type: ignore[no-untyped-def]
+    c, services = sdk
+    import httpx
+
+    class Refuse(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("refused", request=request)
+
+    c.upload_options = UploadOptions()  # the defaults
+    c._storage = httpx.Client(transport=Refuse())  # the storage is never tried
+    small = [_file(tmp_path, f"t{i}.bin", 64 * 1024 + i) for i in range(5)]
+    assert c.upload_files(small) == sum(e.size for e, _ in small)
+    assert all(services.blobs.has(e.sha256) for e, _ in small)
+    assert c._proxy_only is False
 
 
 def test_unreachable_storage_falls_back_through_the_server(sdk, tmp_path, store_url):  # type: ignore[no-untyped-def]

@@ -6,6 +6,8 @@
   sha256 bound, or a signed URL of the server's part route) and sent.  A re-run after
   an interrupt continues the same session (the server finds it by digest) and sends
   only the parts the storage does not hold.
+- A file under :attr:`UploadOptions.direct_min_size` (1 MiB) is one streamed PUT to
+  the server, which stores it with one request once hashed.
 - Many small files, when the server transfers directly: sessions and their URLs are
   asked for in batches (:data:`SMALL_BATCH` files a call), the files go straight to
   the storage, and the batch is completed in one call.  Through the server, a small
@@ -33,7 +35,7 @@ import httpx
 
 from modelyard.client.contract import Progress
 from modelyard.domain.entities import FileEntry
-from modelyard.errors import Conflict, ModelyardError, ServiceUnavailable
+from modelyard.errors import Conflict, ModelyardError, NotFound, ServiceUnavailable
 
 #: Small files per batch of sessions (the server takes up to 1000).
 SMALL_BATCH = 500
@@ -51,6 +53,12 @@ class UploadOptions:
     part_size: int = 16 << 20
     workers: int = 8
     direct: bool = True
+    #: Files below this size go through the server even when transfers are direct:
+    #: for a small file the storage's requests cost more than its bytes (a presigned
+    #: PUT to a temporary key, its read-back, a copy and a delete against one PUT by
+    #: the server once it has hashed the bytes), as the Hugging Face Hub sends files
+    #: under its LFS threshold with the commit.  0 sends every file direct.
+    direct_min_size: int = 1 << 20
 
     def __post_init__(self) -> None:
         self.part_size = max(MIN_PART, min(MAX_PART, self.part_size))
@@ -65,6 +73,7 @@ class SessionUploads:
     http: httpx.Client
     _request: Callable[..., Any]
     upload_blob: Callable[..., None]
+    missing_blobs: Callable[[list[str]], list[str]]
     upload_options: UploadOptions
     _storage: httpx.Client | None = None
     _proxy_only = False
@@ -79,13 +88,16 @@ class SessionUploads:
                       workers: int) -> None:
         opts = self.upload_options
         large = [t for t in todo if t[0].size >= opts.multipart_threshold]
-        small = [t for t in todo if t[0].size < opts.multipart_threshold]
+        small = [t for t in todo if opts.direct_min_size <= t[0].size < opts.multipart_threshold]
+        tiny = [t for t in todo if t[0].size < min(opts.direct_min_size, opts.multipart_threshold)]
         if small and len(small) > 1 and opts.direct and not self._proxy_only and \
                 self._server_direct():
             for i in range(0, len(small), SMALL_BATCH):
                 self._send_small(small[i:i + SMALL_BATCH], progress)
-        elif small:
-            self._each(small, lambda t: self.upload_blob(t[0], t[1], progress),
+        else:
+            tiny += small
+        if tiny:
+            self._each(tiny, lambda t: self.upload_blob(t[0], t[1], progress),
                        max(workers, opts.workers))
         for entry, path in large:
             self._upload_multipart(entry, path, progress)
@@ -126,9 +138,18 @@ class SessionUploads:
 
         self._each(jobs, send, self.upload_options.workers * 2)
         ids = [j[0] for j in jobs]
-        if ids:
+        if not ids:
+            return
+        try:
             self._complete("/uploads:complete-batch", sum(e.size for e, _ in group),
                            {"upload_ids": ids})
+        except NotFound:
+            # A retry of a completion cut short (the storage failed part-way): the
+            # sessions that completed are gone.  What is still missing goes through
+            # the server.
+            lacking = set(self.missing_blobs([e.sha256 for e, _ in group]))
+            self._each([t for t in group if t[0].sha256 in lacking],
+                       lambda t: self.upload_blob(t[0], t[1], None), self.upload_options.workers)
 
     # -- one large file ---------------------------------------------------------------
     def _upload_multipart(self, entry: FileEntry, path: Path,

@@ -1,8 +1,10 @@
 """The deployment recipe, run: two server processes on one PostgreSQL database and one
 S3-compatible bucket (moto) behind nginx with ``deploy/nginx.conf``; concurrent
-registrations, alias moves, uploads, and downloads through the proxy and through each
-server: proxied (every byte through a server), direct (presigned URLs straight from
-the bucket) and as parallel ranged reads; then ``fsck`` finds nothing wrong."""
+registrations, alias moves, uploads (through a server, in parts through a server's part
+route, in parts presigned straight to the bucket, and the SDK's defaults) and downloads
+through the proxy and through each server: proxied (every byte through a server),
+direct (presigned URLs straight from the bucket) and as parallel ranged reads; then
+``fsck`` finds nothing wrong."""
 
 from __future__ import annotations
 
@@ -10,20 +12,31 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from modelyard.client.http import HttpClient
+from modelyard.client.uploads import UploadOptions
 from tests.deploy.servers import start_nginx, start_server, stop
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 MODELS = 8
+#: The models with a 9 MiB file (several parts on S3), one per upload mode.
+LARGE = [0, 2, 4, 6]
 
-#: How a registration sends its bytes, by name: keyword arguments of the client.
-#: Direct (presigned) uploads join here once the client has them, e.g.
-#: ``"direct": {...}``; every mode is used, in turn, by the concurrent registrations.
-UPLOAD_MODES: dict[str, dict[str, object]] = {"through the server": {}}
+#: How a registration sends its bytes, by name: the client's upload options.  The 9 MiB
+#: files go in two parts of 5 MiB in the "in parts" modes (through a server's part route,
+#: or presigned straight to the bucket and assembled under the blob's key there).
+UPLOAD_MODES: dict[str, UploadOptions] = {
+    "through the server": UploadOptions(direct=False),
+    "through the server, in parts": UploadOptions(direct=False, multipart_threshold=5 << 20,
+                                                  part_size=5 << 20),
+    "direct, in parts": UploadOptions(multipart_threshold=5 << 20, part_size=5 << 20,
+                                      direct_min_size=0),
+    "defaults": UploadOptions(),
+}
 
 #: How a download reads its bytes: through the server, straight from the bucket, and
 #: either way as parallel ranged reads (the 9 MiB files: two parts of 8 MiB).
@@ -38,7 +51,7 @@ DOWNLOAD_MODES: dict[str, dict[str, object]] = {
 def register(url: str, name: str, source: Path, mode: str) -> tuple[str, int]:
     """Register ``source`` as a new version of ``name`` through ``url``, its bytes sent
     as upload mode ``mode`` says (the one place registrations are made)."""
-    with HttpClient(url, **UPLOAD_MODES[mode]) as c:  # type: ignore[arg-type]
+    with HttpClient(url, uploads=UPLOAD_MODES[mode]) as c:
         v = c.register(name, source)
         return v.model, v.version
 
@@ -48,7 +61,7 @@ def _model(root: Path, i: int) -> Path:
     (d / "weights").mkdir(parents=True)
     (d / "MLmodel").write_text(f"flavor: test\nindex: {i}\n")
     (d / "weights" / "small.bin").write_bytes(os.urandom(20_000))
-    if i % 4 == 0:  # several parts on S3 (parts are 8 MiB)
+    if i in LARGE:
         (d / "weights" / "large.bin").write_bytes(os.urandom(9 * 1024 * 1024 + i))
     return d
 
@@ -69,8 +82,9 @@ def test_two_servers_behind_nginx(db_url: str, s3_url: str, tmp_path: Path) -> N
         modes = list(UPLOAD_MODES)
 
         def first(i: int) -> tuple[str, int]:
-            return register(proxy if i % 2 else direct[i % 4 // 2], f"model-{i}",
-                            sources[i], modes[i % len(modes)])
+            # Each mode sends one large file, half of them through nginx.
+            url = proxy if (i // 2) % 2 else direct[i // 4 % 2]
+            return register(url, f"model-{i}", sources[i], modes[i // 2 % len(modes)])
 
         with ThreadPoolExecutor(4) as pool:
             registered = list(pool.map(first, range(MODELS)))
@@ -112,10 +126,28 @@ def test_two_servers_behind_nginx(db_url: str, s3_url: str, tmp_path: Path) -> N
         # took the bytes from the bucket.
         blob_gets = [line for line in answered.splitlines()
                      if " GET /api/v1/blobs/sha256/" in line]
-        large = MODELS // 4
-        assert len(blob_gets) == large * (1 + 2), blob_gets
-        assert answered.count("POST /api/v1/blobs:locate") == large * 2
+        assert len(blob_gets) == len(LARGE) * (1 + 2), blob_gets
+        assert answered.count("POST /api/v1/blobs:locate") == len(LARGE) * 2
+        # Model 2 went in parts through nginx to a server's part route (two parts).
+        assert answered.count("PUT /api/v1/uploads/") == 2
+        # Model 4's parts went straight to the bucket and were assembled in place (no
+        # copy): its object is the two-part upload itself.
+        s3, bucket = _bucket(s3_url)
+        large4 = _tree(sources[4])["weights/large.bin"]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+        [key] = [k for k in keys if k.endswith(large4[2:])]
+        assert s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"').endswith("-2")
+        assert not [k for k in keys if "/uploads/" in k or "/tmp/" in k]
     finally:
         stop(nginx)
         for proc, _ in servers:
             stop(proc)
+
+
+def _bucket(s3_url: str) -> tuple[Any, str]:
+    import boto3
+    from urllib.parse import parse_qs, urlparse
+
+    parsed = urlparse(s3_url)
+    endpoint = parse_qs(parsed.query)["endpoint_url"][0]
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1"), parsed.netloc

@@ -195,3 +195,28 @@ def test_wrong_bytes_left_under_the_key_give_way_to_right_ones(sdk):  # type: ig
     assert hashlib.sha256(b"".join(services.blobs.read_chunks(digest))).hexdigest() == digest
     # Its bytes verified, the blob is stored for everyone (the dead session's mark is gone).
     assert c._request("POST", "/blobs/missing", json={"digests": [digest]})["missing"] == []
+
+
+def test_small_files_cost_the_storage_one_request_each(sdk, tmp_path, caplog):  # type: ignore[no-untyped-def]
+    """Files under 1 MiB go through the server, which writes each with one conditional
+    PutObject; committing the version a moment later asks the storage nothing more
+    about them (the server remembers what it wrote).  Sent again, nothing is new."""
+    import logging
+
+    from modelyard.client.uploads import UploadOptions
+
+    c, services = sdk
+    c.upload_options = UploadOptions()  # the defaults
+    files = []
+    for i in range(20):
+        p = tmp_path / f"s{i}.bin"
+        p.write_bytes(os.urandom(64 * 1024))
+        files.append((FileEntry(p.name, 64 * 1024, hashlib.sha256(p.read_bytes()).hexdigest()), p))
+    c.create_model("small")
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        assert c.upload_files(files) == 20 * 64 * 1024
+        assert c.create_version("small", [e for e, _ in files]).version == 1
+    storage = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    blob_calls = [m for m in storage if "/blobs/sha256/" in m]
+    assert len(blob_calls) == 20 and all('"PUT ' in m for m in blob_calls), blob_calls
+    assert c.upload_files(files) == 0  # stored already: nothing new

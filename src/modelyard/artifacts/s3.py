@@ -66,6 +66,8 @@ class S3BlobWriter:
         self.key = store.key(digest) if digest else f"{store.prefix}tmp/{secrets.token_hex(16)}"
         self.upload_id: str | None = None
         self.done = False
+        #: After commit: whether the bytes were written (False: the blob was stored).
+        self.created = False
 
     def _flush(self) -> None:
         s3, bucket = self.store.s3, self.store.bucket
@@ -103,10 +105,12 @@ class S3BlobWriter:
             s3.complete_multipart_upload(Bucket=bucket, Key=self.key, UploadId=self.upload_id,
                                          MultipartUpload={"Parts": self.parts})
             self.done = True
+            self.created = True
             if self.digest is None:
                 self.digest = actual
                 final = self.store.key(actual)
-                if not self.store.has(actual):
+                self.created = not self.store.has(actual)
+                if self.created:
                     s3.copy({"Bucket": bucket, "Key": self.key}, bucket, final)
                 s3.delete_object(Bucket=bucket, Key=self.key)
             return self.size
@@ -126,6 +130,7 @@ class S3BlobWriter:
             self.store.s3.put_object(Bucket=self.store.bucket, Key=self.store.key(actual),
                                      Body=bytes(self.buf), ChecksumSHA256=b64_sha256(actual),
                                      IfNoneMatch="*")
+            self.created = True
         except Exception as exc:  # noqa: BLE001
             if getattr(exc, "response", {}).get("Error", {}).get("Code") not in (
                     "PreconditionFailed", "412", "ConditionalRequestConflict"):

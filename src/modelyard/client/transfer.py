@@ -61,13 +61,22 @@ class Transfers(ClientOperations):
                      progress: Progress | None = None, workers: int = 4) -> int:
         """Upload what the registry is missing; returns the bytes sent."""
         by_digest = {entry.sha256: (entry, path) for entry, path in files}
-        missing = self.missing_blobs(list(by_digest))
+        sent, done = self._send_unasked(list(by_digest.values()), progress, workers)
+        rest = [d for d in by_digest if d not in done]
+        missing = self.missing_blobs(rest) if rest else []
         todo = [by_digest[d] for d in missing]
         if progress:
-            already = sum(e.size for e, _ in files) - sum(by_digest[d][0].size for d in missing)
+            already = sum(e.size for e, _ in files if e.sha256 not in done) \
+                - sum(by_digest[d][0].size for d in missing)
             progress(already)
         self._send_missing(todo, progress, workers)
-        return sum(e.size for e, _ in todo)
+        return sent + sum(e.size for e, _ in todo)
+
+    def _send_unasked(self, files: list[tuple[FileEntry, Path]], progress: Progress | None,
+                      workers: int) -> tuple[int, set[str]]:
+        """Send the files for which asking whether they are missing costs more than
+        sending them; returns the bytes stored and the digests handled (none here)."""
+        return 0, set()
 
     def _send_missing(self, todo: list[tuple[FileEntry, Path]], progress: Progress | None,
                       workers: int) -> None:

@@ -84,6 +84,30 @@ class SessionUploads:
                                          limits=httpx.Limits(max_connections=64))
         return self._storage
 
+    def _send_unasked(self, files: list[tuple[FileEntry, Path]], progress: Progress | None,
+                      workers: int) -> tuple[int, set[str]]:
+        """On object storage, files under ``direct_min_size`` are sent through the server
+        without asking first which are missing: asking costs the storage one request a
+        file, as storing does (the server writes only where no blob is, and says which
+        bytes were new)."""
+        opts = self.upload_options
+        tiny = [t for t in files if t[0].size < min(opts.direct_min_size, opts.multipart_threshold)]
+        if not tiny or not opts.direct or self._proxy_only or not self._server_direct():
+            return 0, set()
+
+        def put(t: tuple[FileEntry, Path]) -> bool:
+            entry, path = t
+            data = path.read_bytes()
+            answer = self._request("PUT", f"/blobs/sha256/{entry.sha256}", content=data,
+                                   headers={"Content-Type": "application/octet-stream"})
+            if progress:
+                progress(len(data))
+            return bool(answer.get("created", True))
+
+        created = self._each(tiny, put, max(workers, opts.workers * 2))
+        return (sum(t[0].size for t, new in zip(tiny, created, strict=True) if new),
+                {t[0].sha256 for t in tiny})
+
     def _send_missing(self, todo: list[tuple[FileEntry, Path]], progress: Progress | None,
                       workers: int) -> None:
         opts = self.upload_options

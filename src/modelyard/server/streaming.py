@@ -28,6 +28,14 @@ async def receive_blob(blobs: Any, digest: str | None, request: Request,
                        max_size: int) -> tuple[str, int]:
     """Stream the request body into the blob store; returns (sha256, size).  With
     ``digest`` None the blob is stored under the digest computed from the bytes."""
+    writer, size = await receive_into(blobs, digest, request, max_size)
+    return writer.digest, size
+
+
+async def receive_into(blobs: Any, digest: str | None, request: Request,
+                       max_size: int) -> tuple[Any, int]:
+    """:func:`receive_blob`, answering the committed writer (its ``digest``, and its
+    ``created`` where the store says whether the bytes were new) and the size."""
     if digest is not None:
         check_digest(digest)
     declared = request.headers.get("content-length")
@@ -63,7 +71,7 @@ async def receive_blob(blobs: Any, digest: str | None, request: Request,
         await run_in_threadpool(writer.abort)
         raise
     size = await run_in_threadpool(writer.commit, expected)
-    return writer.digest, size
+    return writer, size
 
 
 async def _settle(pending: asyncio.Future[None] | None) -> None:

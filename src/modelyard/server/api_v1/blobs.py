@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_digest
 from modelyard.server.deps import principal, services
-from modelyard.server.streaming import batch_response, blob_response, receive_blob
+from modelyard.server.streaming import batch_response, blob_response, receive_into
 from modelyard.services import Services
 
 router = APIRouter(tags=["blobs"])
@@ -34,9 +34,11 @@ def missing(body: DigestList, s: Services = Depends(services),
 async def upload(digest: str, request: Request, s: Services = Depends(services),
                  who: Principal = Depends(principal)) -> dict[str, Any]:
     """Stream the body into the blob store; it becomes visible only once its sha256
-    and length are verified.  Re-uploading an existing blob is harmless."""
-    _, size = await receive_blob(s.blob_service.acting(who), digest, request, s.settings.max_upload_size)
-    return {"sha256": digest, "size": size}
+    and length are verified.  Re-uploading an existing blob is harmless: ``created``
+    says whether the bytes were new (false when the store held them already)."""
+    writer, size = await receive_into(s.blob_service.acting(who), digest, request,
+                                      s.settings.max_upload_size)
+    return {"sha256": digest, "size": size, "created": bool(getattr(writer, "created", True))}
 
 
 @router.get("/blobs/sha256/{digest}")

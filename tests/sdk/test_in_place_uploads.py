@@ -220,3 +220,12 @@ def test_small_files_cost_the_storage_one_request_each(sdk, tmp_path, caplog):  
     blob_calls = [m for m in storage if "/blobs/sha256/" in m]
     assert len(blob_calls) == 20 and all('"PUT ' in m for m in blob_calls), blob_calls
     assert c.upload_files(files) == 0  # stored already: nothing new
+
+
+def test_aborting_a_session_cut_short_mid_completion_removes_its_wrong_bytes(sdk):  # type: ignore[no-untyped-def]
+    c, services = sdk
+    digest = hashlib.sha256(b"the blob the client claimed").hexdigest()
+    upload_id = _killed_mid_completion(c, services, os.urandom(11 * MiB), digest)
+    c._request("DELETE", f"/uploads/{upload_id}")
+    assert _keys(services) == []
+    assert c._request("POST", "/blobs/missing", json={"digests": [digest]})["missing"] == [digest]

@@ -401,7 +401,10 @@ class UploadService:
         return done
 
     def abort(self, actor: Principal, upload_id: str) -> None:
-        self._drop(self.get(actor, upload_id))
+        session = self.get(actor, upload_id)
+        if session.verifying_at is not None and session.digest is not None:
+            self.settle_leftover(session)  # its bytes may be under the key: check them first
+        self._drop(session)
 
     def _drop(self, session: UploadSession) -> None:
         self.store.multipart_abort(session.handle)

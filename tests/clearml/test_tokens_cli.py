@@ -46,7 +46,8 @@ def test_token_conf_works_with_the_sdk(server_url: str, services: Services,
     assert out.returncode == 0, out.stderr
     for line in (f"api_server: {server_url}/clearml/api", f"web_server: {server_url}",
                  f"files_server: {server_url}/clearml/files",
-                 f"default_output_uri: {server_url}/clearml/files"):
+                 f"default_output_uri: {server_url}/clearml/files",
+                 "report_use_subprocess: false"):
         assert line in out.stdout
     access, secret = _pair(out.stdout)
     consumed = run_script("consumer.py", clearml_env(server_url, fresh_home(tmp_path, "c"),

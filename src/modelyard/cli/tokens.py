@@ -69,7 +69,9 @@ def clearml_conf(uri: str, token_id: str, token: str) -> str:
             f"  files_server: {base}/clearml/files\n  credentials {{\n"
             f'    "access_key" = "{token_id}"\n    "secret_key" = "{secret}"\n  }}\n}}\n'
             f"sdk {{\n  development {{\n    default_output_uri: {base}/clearml/files\n"
-            f"  }}\n}}")
+            # clearml 2.1 on Linux forks its reporter, which can hang task.close() when
+            # the fork meets its own git probe (README, "Using the clearml SDK").
+            f"    report_use_subprocess: false\n  }}\n}}")
 
 
 @tokens.command("list")

@@ -223,7 +223,7 @@ def main(argv: list[str]) -> int:
     print(f"\nthrough the server / direct: {direct / rows[2][1]:.2f} (target >= 0.70); "
           f"direct / boto3: {floor / direct:.2f} (target >= 0.87)")
     print(f"\ninside the storage, per completed direct upload: sha256 read {read:.2f} s, "
-          f"CopyObject {copy:.2f} s (no longer made: sessions complete in place)")
+          f"CopyObject {copy:.2f} s")
     print(f"\n1,000 files of 64 KiB as one version (hash + upload + commit; target < 5 s): "
           f"SDK default (under 1 MiB through the server) {small:.2f} s, all presigned "
           f"{small_direct:.2f} s; boto3 PutObject alone, 16 at a time: {floor_small:.2f} s")

@@ -21,7 +21,6 @@ from modelyard.domain.guards import (
 )
 from modelyard.config import Settings
 from modelyard.domain.audit import AuditService
-from modelyard.domain.blob_trust import VerifiedBlobs
 from modelyard.domain.blobs import BlobService
 from modelyard.domain.datasets import DatasetService
 from modelyard.domain.dvc import DvcRemoteService
@@ -55,7 +54,7 @@ log = logging.getLogger("modelyard.server")
 class Services:
     settings: Settings
     store: SqlStore
-    blobs: BlobStore  # the store itself (the domain services ask it through VerifiedBlobs)
+    blobs: BlobStore
     clock: Clock
     registry: RegistryService
     gc: GcService
@@ -90,9 +89,7 @@ class Services:
         except BaseException:
             store.dispose()
             raise
-        upload_sessions = SqlUploadStore(store)
-        raw_blobs = open_blob_store(settings.blob_root)
-        blobs = _trusted(raw_blobs, upload_sessions)  # what the domain services are given
+        blobs = open_blob_store(settings.blob_root)
         access = AccessService(store, clock)
         access.external_auth = bool(settings.sso_modes)
         access.session_ttl_ms = settings.session_hours * 3600 * 1000
@@ -101,7 +98,7 @@ class Services:
                                    policy_loader=load_policy)
         tracking = GuardedTracking(store, blobs, clock, access)
         logged_models = GuardedLoggedModels(store, blobs, clock, access)
-        uploads = UploadService(upload_sessions, blobs, clock, blob_service.check_upload,
+        uploads = UploadService(SqlUploadStore(store), blobs, clock, blob_service.check_upload,
                                 ttl_s=settings.upload_session_seconds,
                                 presign_s=settings.presign_seconds,
                                 direct=not settings.proxy_artifacts,
@@ -109,7 +106,7 @@ class Services:
         return cls(
             settings=settings,
             store=store,
-            blobs=raw_blobs,
+            blobs=blobs,
             clock=clock,
             registry=registry,
             gc=GcService(store, blob_service, clock, settings.gc_grace_seconds,
@@ -181,11 +178,3 @@ def users_defined(settings: Settings) -> bool:
         return not services.access.is_open()
     finally:
         services.close()
-
-
-def _trusted(blobs: BlobStore, sessions: SqlUploadStore) -> BlobStore:
-    """A store whose upload sessions complete in place is asked through
-    :class:`VerifiedBlobs` (a digest being verified counts as absent)."""
-    if getattr(blobs, "completes_in_place", False):
-        return VerifiedBlobs(blobs, sessions.verifying)
-    return blobs

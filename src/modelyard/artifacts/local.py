@@ -215,11 +215,8 @@ class LocalBlobStore:
             raise NotFound("upload session does not exist")
         return safe_join(self.uploads_dir, handle)
 
-    def in_place(self, handle: str) -> bool:
-        return False  # renamed into place once verified
-
     def multipart_start(self, upload_id: str, parts: int, *,
-                        part_checksums: bool = True, digest: str | None = None) -> str:
+                        part_checksums: bool = True) -> str:
         make_private_dir(self._session_dir(upload_id))
         return upload_id
 

@@ -132,8 +132,10 @@ class S3BlobWriter:
                                      IfNoneMatch="*")
             self.created = True
         except Exception as exc:  # noqa: BLE001
+            # 412: a blob is stored there (its bytes verified like these); anything
+            # else, 409 "conditional request conflict" included, is a failure to retry.
             if getattr(exc, "response", {}).get("Error", {}).get("Code") not in (
-                    "PreconditionFailed", "412", "ConditionalRequestConflict"):
+                    "PreconditionFailed", "412"):
                 raise
 
     def abort(self) -> None:
@@ -301,9 +303,8 @@ class S3BlobStore:
         paginator = self.s3.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for up in page.get("Uploads", []):
-                if (up["Initiated"].timestamp() >= older_than or up["Key"].startswith(self.sessions)
-                        or up.get("ChecksumAlgorithm") == "SHA256"):
-                    continue  # an upload session's (S3Multipart): its expiry removes it
+                if up["Initiated"].timestamp() >= older_than or up["Key"].startswith(self.sessions):
+                    continue
                 last, size = up["Initiated"].timestamp(), 0
                 for parts in self.s3.get_paginator("list_parts").paginate(
                         Bucket=self.bucket, Key=up["Key"], UploadId=up["UploadId"]):
@@ -319,16 +320,10 @@ class S3BlobStore:
 
         return S3Multipart(self)
 
-    #: Sessions of several parts with an announced digest complete on the blob's key.
-    completes_in_place = True
-
-    def in_place(self, handle: str) -> bool:
-        return handle.startswith("mpuk/")
-
     def multipart_start(self, upload_id: str, parts: int, *,
-                        part_checksums: bool = True, digest: str | None = None) -> str:
+                        part_checksums: bool = True) -> str:
         try:
-            return str(self._mp().start(upload_id, parts, part_checksums, digest))
+            return str(self._mp().start(upload_id, parts, part_checksums))
         except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
             raise _translate(exc, "an upload session") from None
 

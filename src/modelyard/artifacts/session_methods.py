@@ -20,11 +20,8 @@ class ObjectPartSessions:
     def _fault(self, exc: Exception, what: str) -> Exception:
         raise NotImplementedError
 
-    def in_place(self, handle: str) -> bool:
-        return False  # assembled under a temporary name, copied to its key once verified
-
     def multipart_start(self, upload_id: str, parts: int, *,
-                        part_checksums: bool = True, digest: str | None = None) -> str:
+                        part_checksums: bool = True) -> str:
         if len(upload_id) != 32 or not upload_id.isalnum():
             raise InvalidParameter("bad upload id")
         return upload_id

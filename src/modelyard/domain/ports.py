@@ -167,18 +167,10 @@ class BlobStore(Protocol):
 
     # -- multipart (upload sessions, ``domain/uploads.py``) ----------------------------
     def multipart_start(self, upload_id: str, parts: int, *,
-                        part_checksums: bool = True, digest: str | None = None) -> str:
+                        part_checksums: bool = True) -> str:
         """Begin receiving the parts of upload ``upload_id``; returns the store's handle
         of it (kept by the session).  Without ``part_checksums`` the parts will come
-        with no checksum of their own (MLflow's client sends none).  Given the blob's
-        announced ``digest``, a store that writes conditionally may assemble the parts
-        under the blob's own key (:meth:`in_place`) instead of copying them there."""
-        ...
-
-    def in_place(self, handle: str) -> bool:
-        """Whether completing the upload writes the blob's own key before its bytes are
-        verified (only when nothing is stored there: a conditional write).  The domain
-        then counts the digest as absent until the completion has verified it."""
+        with no checksum of their own (MLflow's client sends none)."""
         ...
 
     def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:

@@ -63,9 +63,6 @@ class UploadSession:
     created_by: str
     created_at: int
     expires_at: int
-    #: When the session began completing in place (see ``BlobStore.in_place``): its
-    #: blob's key may hold bytes not verified yet, so the digest counts as absent.
-    verifying_at: int | None = None
 
     def part_length(self, part: int) -> int | None:
         """The exact length part ``part`` (1-based) must have, when the size is known."""
@@ -106,16 +103,6 @@ class UploadRepository(Protocol):
                   now_ms: int) -> UploadSession | None:
         """A session of ``created_by`` for the same blob cut the same way, not expired
         (what a re-run after an interrupt continues)."""
-        ...
-
-    def mark_verifying(self, upload_id: str, now_ms: int) -> None: ...
-
-    def settle(self, digest: str) -> None:
-        """The blob's key holds verified bytes: no session of it is verifying now."""
-        ...
-
-    def verifying(self, digests: list[str]) -> set[str]:
-        """Those of ``digests`` that a session is verifying in place."""
         ...
 
 
@@ -217,8 +204,7 @@ class UploadService:
     def _open(self, actor: Principal, digest: str | None, size: int | None,
               part_size: int | None, parts: int) -> UploadSession:
         upload_id = secrets.token_hex(16)
-        handle = self.store.multipart_start(upload_id, parts, part_checksums=digest is not None,
-                                            digest=digest)
+        handle = self.store.multipart_start(upload_id, parts, part_checksums=digest is not None)
         now = self.clock.now_ms()
         session = UploadSession(upload_id, digest, size, part_size, parts, handle,
                                 secrets.token_hex(32), _owner(actor), now, now + self.ttl_ms)
@@ -322,37 +308,20 @@ class UploadService:
         session = self.get(actor, upload_id)
         held = self.store.multipart_parts(session.handle) if session.parts > 1 else {1: 0}
         lacking = [n for n in range(1, session.parts + 1) if n not in held]
-        # None listed in place may mean the storage assembled them already (a retry of
-        # a completion cut short): the store tells, verifying what the key holds.
-        if lacking and not (not held and self.store.in_place(session.handle)):
+        if lacking:
             raise InvalidParameter(f"{len(lacking)} part(s) not received yet (first: "
                                    f"{lacking[0]}); send them, then complete again")
         try:
-            digest, size = self._assemble(session)
+            digest, size = self.store.multipart_complete(
+                session.handle, session.parts, session.digest, session.size, self.max_size)
         except (DigestMismatch, PayloadTooLarge):
             self._drop(session)
             raise
         except NotFound:
             raise InvalidParameter("a part of the upload is missing; send it, then complete "
                                    "again") from None
-        self._finished(session, digest)
-        return digest, size
-
-    def _assemble(self, session: UploadSession) -> tuple[str, int]:
-        """The store's completion; one in place is marked verifying first, so that from
-        the moment the blob's key may hold its bytes until they are verified, the
-        digest counts as absent (:class:`~modelyard.domain.blob_trust.VerifiedBlobs`).
-        A failure of the storage leaves the mark: the digest stays absent until a
-        retry or :meth:`sweep` has verified or removed the bytes."""
-        if session.digest is not None and self.store.in_place(session.handle):
-            self.repo.mark_verifying(session.id, self.clock.now_ms())
-        return self.store.multipart_complete(session.handle, session.parts, session.digest,
-                                             session.size, self.max_size)
-
-    def _finished(self, session: UploadSession, digest: str) -> None:
         self.repo.delete(session.id)  # the store removed the parts as it completed
-        if session.digest is not None and self.store.in_place(session.handle):
-            self.repo.settle(digest)  # the key's bytes are verified
+        return digest, size
 
     def complete_many(self, actor: Principal, upload_ids: list[str],
                       workers: int = 16) -> list[tuple[str, str, int]]:
@@ -376,9 +345,9 @@ class UploadService:
                     held = self.store.multipart_parts(session.handle)
                     if any(n not in held for n in range(1, session.parts + 1)):
                         raise InvalidParameter(f"upload {session.id}: parts not received")
-                digest, size = self._assemble(session)
-                if self.store.in_place(session.handle):
-                    self.repo.settle(digest)
+                digest, size = self.store.multipart_complete(
+                    session.handle, session.parts, session.digest, session.size,
+                    self.max_size)
             except (DigestMismatch, PayloadTooLarge) as exc:
                 self.store.multipart_abort(session.handle)
                 return exc
@@ -401,37 +370,16 @@ class UploadService:
         return done
 
     def abort(self, actor: Principal, upload_id: str) -> None:
-        session = self.get(actor, upload_id)
-        if session.verifying_at is not None and session.digest is not None:
-            self.settle_leftover(session)  # its bytes may be under the key: check them first
-        self._drop(session)
+        self._drop(self.get(actor, upload_id))
 
     def _drop(self, session: UploadSession) -> None:
         self.store.multipart_abort(session.handle)
         self.repo.delete(session.id)
 
     def sweep(self, *, dry_run: bool = False, limit: int = 1000) -> int:
-        """Abort expired sessions (their parts removed from the storage); their count.
-        One that was completing in place when it stopped is completed again first, so
-        that the bytes it may have left under the blob's key are verified or removed;
-        when the storage cannot be reached, it is kept for the next sweep."""
+        """Abort expired sessions (their parts removed from the storage); their count."""
         expired = self.repo.expired(self.clock.now_ms(), limit)
-        if dry_run:
-            return len(expired)
-        for session in expired:
-            if session.verifying_at is not None and session.digest is not None:
-                try:
-                    self.settle_leftover(session)
-                except ModelyardError:
-                    continue
-            self._drop(session)
+        if not dry_run:
+            for session in expired:
+                self._drop(session)
         return len(expired)
-
-    def settle_leftover(self, session: UploadSession) -> None:
-        try:
-            digest, _ = self.store.multipart_complete(session.handle, session.parts,
-                                                      session.digest, session.size,
-                                                      self.max_size)
-        except (DigestMismatch, PayloadTooLarge, NotFound, InvalidParameter):
-            return  # wrong bytes were removed, or the parts never became the blob
-        self.repo.settle(digest)

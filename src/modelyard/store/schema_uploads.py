@@ -3,9 +3,7 @@ so that any server process can take a part, list the parts or complete it.
 
 ``digest``, ``size`` and ``part_size`` are NULL for a session whose blob is known
 only at the end (MLflow's multipart API); ``handle`` is the blob store's reference
-to the parts; ``secret`` signs the session's part URLs to the server;
-``verifying_at`` is set while a session completes in place (its blob's own key holds
-bytes not verified yet: the digest counts as absent meanwhile).
+to the parts; ``secret`` signs the session's part URLs to the server.
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ upload_sessions = Table(
     Column("created_by", String(256), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
-    Column("verifying_at", BigInteger, nullable=True),
     Index("ix_upload_sessions_expires_at", "expires_at"),
     Index("ix_upload_sessions_digest", "digest"),
     **MYSQL,

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 
 from modelyard.domain.uploads import UploadSession
 from modelyard.store.schema_uploads import upload_sessions as U
 from modelyard.store.sql_store import SqlStore
 
 _COLUMNS = (U.c.id, U.c.digest, U.c.size, U.c.part_size, U.c.parts, U.c.handle, U.c.secret,
-            U.c.created_by, U.c.created_at, U.c.expires_at, U.c.verifying_at)
+            U.c.created_by, U.c.created_at, U.c.expires_at)
 
 
 def _session(row: Any) -> UploadSession:
     return UploadSession(id=row[0], digest=row[1], size=row[2], part_size=row[3], parts=row[4],
                          handle=row[5], secret=row[6], created_by=row[7], created_at=row[8],
-                         expires_at=row[9], verifying_at=row[10])
+                         expires_at=row[9])
 
 
 class SqlUploadStore:
@@ -82,22 +82,3 @@ class SqlUploadStore:
                                         U.c.expires_at > now_ms)
                 .order_by(U.c.created_at.desc()).limit(1)).first()
         return None if row is None else _session(row)
-
-    def mark_verifying(self, upload_id: str, now_ms: int) -> None:
-        with self.store.write() as tx:
-            tx.conn.execute(update(U).where(U.c.id == upload_id).values(verifying_at=now_ms))
-
-    def settle(self, digest: str) -> None:
-        with self.store.write() as tx:
-            tx.conn.execute(update(U).where(U.c.digest == digest, U.c.verifying_at.is_not(None))
-                            .values(verifying_at=None))
-
-    def verifying(self, digests: list[str]) -> set[str]:
-        out: set[str] = set()
-        if not digests:
-            return out
-        with self.store.read() as tx:
-            for i in range(0, len(digests), 500):
-                out.update(tx.conn.execute(select(U.c.digest).where(
-                    U.c.digest.in_(digests[i:i + 500]), U.c.verifying_at.is_not(None))).scalars())
-        return out

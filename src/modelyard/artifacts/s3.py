@@ -153,6 +153,8 @@ class S3BlobWriter:
 
 class S3BlobStore:
     scheme = "s3"
+    #: Its writer stores a small blob only where none is, and says whether it did.
+    writes_once = True
 
     def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
         self.bucket = bucket

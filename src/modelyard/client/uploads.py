@@ -92,7 +92,8 @@ class SessionUploads:
         bytes were new)."""
         opts = self.upload_options
         tiny = [t for t in files if t[0].size < min(opts.direct_min_size, opts.multipart_threshold)]
-        if not tiny or not opts.direct or self._proxy_only or not self._server_direct():
+        if not tiny or not opts.direct or self._proxy_only or not self._server_direct() \
+                or not self._server_config().get("writes_once"):
             return 0, set()
 
         def put(t: tuple[FileEntry, Path]) -> bool:
@@ -133,16 +134,20 @@ class SessionUploads:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelyard-up") as pool:
             return list(pool.map(job, items))
 
-    _direct_known: bool | None = None
+    _config: dict[str, Any] | None = None
+
+    def _server_config(self) -> dict[str, Any]:
+        """The server's upload settings (asked once)."""
+        if self._config is None:
+            try:
+                self._config = dict(self._request("GET", "/uploads:config"))
+            except ModelyardError:  # a server from before upload sessions
+                self._config = {}
+        return self._config
 
     def _server_direct(self) -> bool:
-        """Whether the server hands out storage URLs (asked once)."""
-        if self._direct_known is None:
-            try:
-                self._direct_known = bool(self._request("GET", "/uploads:config")["direct"])
-            except ModelyardError:  # a server from before upload sessions
-                self._direct_known = False
-        return self._direct_known
+        """Whether the server hands out storage URLs."""
+        return bool(self._server_config().get("direct"))
 
     # -- many small files -------------------------------------------------------------
     def _send_small(self, group: list[tuple[FileEntry, Path]], progress: Progress | None) -> None:

@@ -135,6 +135,11 @@ class UploadService:
         self.direct = direct
         self.max_size = max_size
 
+    def writes_once(self) -> bool:
+        """Whether the store's writer stores a blob only where none is (one conditional
+        request) and tells whether it did (``created``)."""
+        return bool(getattr(self.store, "writes_once", False))
+
     def direct_available(self) -> bool:
         """Whether part URLs go to the storage (object storage, direct transfers on)."""
         return self.direct and getattr(self.store, "scheme", "file") != "file"

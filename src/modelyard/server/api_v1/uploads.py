@@ -71,9 +71,11 @@ def target_json(t: PartTarget) -> dict[str, Any]:
 def config(s: Services = Depends(services),
            who: Principal = Depends(principal)) -> dict[str, Any]:
     """What a client needs to plan an upload: whether parts go straight to the storage
-    (``direct``) and the part limits."""
-    return {"direct": s.uploads.direct_available(), "min_part_size": MIN_PART,
-            "max_part_size": MAX_PART, "max_parts": MAX_PARTS}
+    (``direct``), whether a blob PUT to the server writes only where no blob is and
+    says so (``writes_once``: a small file need not be asked about first) and the
+    part limits."""
+    return {"direct": s.uploads.direct_available(), "writes_once": s.uploads.writes_once(),
+            "min_part_size": MIN_PART, "max_part_size": MAX_PART, "max_parts": MAX_PARTS}
 
 
 @router.post("/uploads")

@@ -10,8 +10,15 @@ The workload (each step in a fresh client process, after a warm-up):
 - registry: create models, create versions (source runs:/<id>/model), set aliases, get
   by alias, get version, search registered models over 3 pages, search versions;
 - tracking: log_batch of 1,000 metrics, log_metric, log_param, search_runs;
-- artifacts: log and download a 256 MiB file (MiB/s, best of 3);
+- artifacts: log a 256 MiB file as one PUT (the client's default) and in parallel
+  parts (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true`` and a minimum file size below
+  256 MiB, as a user turns it on; the client's default part size of 10 MiB), and
+  download it (MiB/s, best of 3 each).  Whether the client really sent parts is
+  recorded (a server that cannot take them answers ``mpu/create`` with "not
+  supported" and the client falls back to one PUT);
 - models: register_model + load_model by alias of a logged scikit-learn model.
+
+``--steps`` runs some groups only (registry, tracking, transfer, models).
 
 Prints a Markdown table: latency p50 per call (or MiB/s), and the ratio (how many
 times faster modelyard is than the faster MLflow).  The servers are measured in
@@ -35,7 +42,10 @@ import httpx
 from _common import free_port
 
 HERE = Path(__file__).resolve()
-ENV = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
+# The one-PUT row is the client's default: multipart settings of the caller's shell are
+# dropped (the worker sets them around its multipart uploads only).
+ENV = {**{k: v for k, v in os.environ.items() if "MULTIPART_UPLOAD" not in k},
+       "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "PYTHONWARNINGS": "ignore"}
 
 # (key, label, unit, higher is better)
@@ -51,7 +61,8 @@ STEPS = [
     ("log_metric", "log_metric", "ms", False),
     ("log_param", "log_param", "ms", False),
     ("search_runs", "search_runs (metrics filter, 100 runs)", "ms", False),
-    ("upload_mibs", "log_artifact of 256 MiB", "MiB/s", True),
+    ("upload_mibs", "log_artifact of 256 MiB, one PUT", "MiB/s", True),
+    ("upload_mpu_mibs", "log_artifact of 256 MiB, multipart enabled", "MiB/s", True),
     ("download_mibs", "download_artifacts of 256 MiB", "MiB/s", True),
     ("log_model", "sklearn log_model (pip requirements given)", "ms", False),
     ("register_load", "register_model + set alias + load_model by alias", "ms", False),
@@ -72,15 +83,23 @@ def timed(fn, n: int) -> float:  # type: ignore[no-untyped-def]
     return p50(out)
 
 
-def workload(url: str, scale: float, work: Path) -> dict[str, float]:
+GROUPS = ("registry", "tracking", "transfer", "models")
+MiB = 1 << 20
+# How a user turns on the client's parallel parts for a 256 MiB file: proxied
+# multipart on, and the minimum file size (500 MiB by default) below 256 MiB; the part
+# size stays the client's default (10 MiB, so 26 parts on the client's thread pool).
+MULTIPART_ENV = {"MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "true",
+                 "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE": str(100 * MiB)}
+
+
+def workload(url: str, scale: float, work: Path, steps: tuple[str, ...] = GROUPS
+             ) -> dict[str, float]:
     import warnings
 
     warnings.simplefilter("ignore")
     import mlflow
     from mlflow import MlflowClient
-    from mlflow.entities import Metric
 
-    n = lambda k: max(5, int(k * scale))  # noqa: E731
     mlflow.set_tracking_uri(url)
     c = MlflowClient(url)
     res: dict[str, float] = {}
@@ -89,6 +108,23 @@ def workload(url: str, scale: float, work: Path) -> dict[str, float]:
         c.search_experiments(max_results=1)
 
     exp = c.create_experiment("bench")
+    if "registry" in steps:
+        registry(c, exp, scale, res)
+    if "tracking" in steps:
+        tracking(c, exp, scale, res)
+    if "transfer" in steps:
+        transfer(c, exp, work, res)
+    if "models" in steps:
+        models(c, exp, res)
+    return res
+
+
+def _n(k: int, scale: float) -> int:
+    return max(5, int(k * scale))
+
+
+def registry(c, exp: str, scale: float, res: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    n = lambda k: _n(k, scale)  # noqa: E731
     run_id = c.create_run(exp).info.run_id
     res["create_model"] = timed(lambda i: c.create_registered_model(f"bench-{i:04d}"), n(200))
     for i in range(10):
@@ -119,6 +155,11 @@ def workload(url: str, scale: float, work: Path) -> dict[str, float]:
     res["search_versions"] = timed(lambda i: c.search_model_versions(
         "name = 'bench-0001'" if i % 2 else "tags.k = 'odd'", max_results=100), n(200))
 
+
+def tracking(c, exp: str, scale: float, res: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    from mlflow.entities import Metric
+
+    n = lambda k: _n(k, scale)  # noqa: E731
     batch_run = c.create_run(exp).info.run_id
     now = int(time.time() * 1000)
     res["log_batch_1000"] = timed(lambda i: c.log_batch(batch_run, metrics=[
@@ -131,17 +172,45 @@ def workload(url: str, scale: float, work: Path) -> dict[str, float]:
     res["search_runs"] = timed(lambda i: c.search_runs([exp], "metrics.acc > 0.0",
                                                        max_results=100), n(100))
 
+
+def _count_parts() -> list[int]:
+    """Observe (not change) the client: the number of parts of each multipart upload
+    that completed; an upload the server refused to take in parts adds nothing."""
+    from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
+
+    done: list[int] = []
+    upload = HttpArtifactRepository._try_multipart_upload
+
+    def counted(self, local_file, artifact_path=None):  # type: ignore[no-untyped-def]
+        upload(self, local_file, artifact_path)
+        chunk = int(os.environ.get("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10 * MiB))
+        done.append(-(-os.path.getsize(local_file) // chunk))
+
+    HttpArtifactRepository._try_multipart_upload = counted  # type: ignore[method-assign]
+    return done
+
+
+def transfer(c, exp: str, work: Path, res: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
     big = work / "big.bin"
     with open(big, "wb") as fh:
-        block = os.urandom(1 << 20)
+        block = os.urandom(MiB)
         for i in range(256):
             fh.write(block[i:] + block[:i])
-    up, down = [], []
+    parts = _count_parts()
+    up, up_mpu, down = [], [], []
     for r in range(3):
         rid = c.create_run(exp).info.run_id
         t = time.perf_counter()
         c.log_artifact(rid, str(big), "data")
         up.append(256 / (time.perf_counter() - t))
+        os.environ.update(MULTIPART_ENV)
+        try:
+            t = time.perf_counter()
+            c.log_artifact(rid, str(big), "mpu")
+            up_mpu.append(256 / (time.perf_counter() - t))
+        finally:
+            for key in MULTIPART_ENV:
+                del os.environ[key]
         dst = work / f"dl{r}"
         dst.mkdir()
         t = time.perf_counter()
@@ -149,8 +218,13 @@ def workload(url: str, scale: float, work: Path) -> dict[str, float]:
         down.append(256 / (time.perf_counter() - t))
         shutil.rmtree(dst)
     big.unlink()
-    res["upload_mibs"], res["download_mibs"] = max(up), max(down)
+    res["upload_mibs"], res["upload_mpu_mibs"], res["download_mibs"] = (
+        max(up), max(up_mpu), max(down))
+    res["upload_mpu_parts"] = max(parts, default=0)
 
+
+def models(c, exp: str, res: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    import mlflow
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 
@@ -170,7 +244,6 @@ def workload(url: str, scale: float, work: Path) -> dict[str, float]:
         loaded.predict(X[:2])
         reg_t.append((time.perf_counter() - t) * 1000)
     res["log_model"], res["register_load"] = p50(log_t), p50(reg_t)
-    return res
 
 
 # -- servers ---------------------------------------------------------------------------
@@ -210,13 +283,14 @@ def start(kind: str, work: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
-def measure(kind: str, scale: float, root: Path) -> dict[str, float]:
+def measure(kind: str, scale: float, root: Path, steps: tuple[str, ...] = GROUPS
+            ) -> dict[str, float]:
     work = root / kind
     work.mkdir(parents=True)
     proc, url = start(kind, work)
     try:
         out = subprocess.run([sys.executable, str(HERE), "--worker", url, "--scale", str(scale),
-                              "--work", str(work)], env=ENV, capture_output=True, text=True,
+                              "--work", str(work), "--steps", *steps], env=ENV, capture_output=True, text=True,
                              timeout=3600)
         if out.returncode:
             raise RuntimeError(f"{kind} workload failed:\n{out.stderr[-4000:]}")
@@ -234,22 +308,30 @@ def best(old: dict[str, float] | None, new: dict[str, float]) -> dict[str, float
     one least disturbed)."""
     if old is None:
         return new
-    higher = {key for key, _, _, up in STEPS if up}
+    higher = {key for key, _, _, up in STEPS if up} | {"upload_mpu_parts"}
     return {k: (max if k in higher else min)(old[k], new[k]) for k in new}
 
 
 def report(results: dict[str, dict[str, float]]) -> None:
+    kinds = [k for k in ("modelyard", "mlflow", "mlflow-1") if k in results]
     print("\n| step | modelyard | MLflow as shipped | MLflow --workers 1 | ratio |")
     print("|---|---:|---:|---:|---:|")
     for key, label, unit, higher in STEPS:
+        if key not in results["modelyard"]:
+            continue
         ours = results["modelyard"][key]
-        theirs = [results[k][key] for k in ("mlflow", "mlflow-1") if k in results]
+        theirs = [results[k][key] for k in kinds if k != "modelyard"]
         best = max(theirs) if higher else min(theirs)
         ratio = ours / best if higher else best / ours
         cells = [f"{results[k][key]:.1f} {unit}" if k in results else "-"
                  for k in ("modelyard", "mlflow", "mlflow-1")]
         print(f"| {label} | {' | '.join(cells)} | {ratio:.1f}x |")
     print("\nratio: the faster MLflow's latency / ours (throughput: ours / the faster MLflow's)")
+    if "upload_mpu_parts" in results["modelyard"]:
+        sent = ", ".join(f"{k} {int(results[k]['upload_mpu_parts'])} parts" if
+                         results[k]["upload_mpu_parts"] else f"{k} one PUT (multipart refused)"
+                         for k in kinds)
+        print(f"multipart enabled, what the client did: {sent}")
 
 
 def main() -> int:
@@ -258,11 +340,14 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", default=["modelyard", "mlflow", "mlflow-1"])
     ap.add_argument("--rounds", type=int, default=2,
                     help="rounds over all servers, interleaved; the best of each is kept")
+    ap.add_argument("--steps", nargs="*", choices=GROUPS, default=list(GROUPS),
+                    help="groups of the workload to run (default: all)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(workload(args.worker, args.scale, Path(args.work))))
+        print(json.dumps(workload(args.worker, args.scale, Path(args.work),
+                                    tuple(args.steps))))
         return 0
     root = Path(tempfile.mkdtemp(prefix="bench-mlflow-", dir=os.environ.get("BENCH_DIR")))
     results: dict[str, dict[str, float]] = {}
@@ -270,7 +355,8 @@ def main() -> int:
         for r in range(args.rounds):
             for kind in args.only:
                 t = time.perf_counter()
-                results[kind] = best(results.get(kind), measure(kind, args.scale, root / str(r)))
+                results[kind] = best(results.get(kind), measure(kind, args.scale, root / str(r),
+                                                            tuple(args.steps)))
                 print(f"round {r + 1}, {kind}: done in {time.perf_counter() - t:.0f} s "
                       f"(load average {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
     finally:

@@ -44,6 +44,7 @@ _MODEL_BY_NAME = {deleted: models_query(deleted).where(M.c.name == bindparam("na
 _UPDATE_MODEL = update(M).where(M.c.id == bindparam("b_model_id"))
 _BUMP_VERSION = _UPDATE_MODEL.values(next_version=M.c.next_version + 1)
 _TAKEN_VERSION = select(M.c.next_version - 1).where(M.c.id == bindparam("b_model_id"))
+_BUMP_RETURNING = _BUMP_VERSION.returning(M.c.next_version - 1)
 _PROJECT_ID = select(projects.c.id).where(projects.c.name == bindparam("name"))
 _INSERT_MODEL = insert(M)
 _NAMES_LIKE = (select(M.c.name).where(M.c.name_skeleton == bindparam("skeleton"),
@@ -183,6 +184,9 @@ class ModelsRepo:
             taken=name)
 
     def next_version(self, model_id: int) -> int:
+        if self.conn.dialect.update_returning:  # SQLite, PostgreSQL: one statement
+            return int(self.conn.execute(_BUMP_RETURNING, {"b_model_id": model_id})
+                       .scalar_one())
         self.conn.execute(_BUMP_VERSION, {"b_model_id": model_id})
         return int(self.conn.execute(_TAKEN_VERSION, {"b_model_id": model_id}).scalar_one())
 

@@ -77,6 +77,18 @@ _LATEST = (versions_query().where(V.c.model_id == bindparam("model_id"),
            .order_by(V.c.version.desc()).limit(1))
 _LATEST_IN_STAGE = _LATEST.where(func.lower(V.c.stage) == bindparam("stage"))
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+# The latest READY version of each stage of the live models named (a page of models).
+_LATEST_PER_STAGE = (select(V.c.model_id, V.c.stage, func.max(V.c.version).label("version"))
+                     .join(M, M.c.id == V.c.model_id)
+                     .where(M.c.name.in_(bindparam("names", expanding=True)),
+                            M.c.deleted_id == 0, V.c.deleted_at.is_(None),
+                            V.c.status == "READY")
+                     .group_by(V.c.model_id, V.c.stage).subquery())
+_LATEST_BY_STAGE = (versions_query()
+                    .join(_LATEST_PER_STAGE,
+                          and_(V.c.model_id == _LATEST_PER_STAGE.c.model_id,
+                               V.c.version == _LATEST_PER_STAGE.c.version))
+                    .order_by(M.c.name, V.c.version.desc()))
 # The tags, the aliases and the parents of a page of versions in one statement (one
 # round trip, and one execution's overhead instead of three): rows of
 # (kind, version id, text, text, number, order), in the order each kind had on its
@@ -209,16 +221,8 @@ class VersionsRepo:
         in one query whatever the number of models."""
         if not names:
             return []
-        latest = (select(V.c.model_id, V.c.stage, func.max(V.c.version).label("version"))
-                  .join(M, M.c.id == V.c.model_id)
-                  .where(M.c.name.in_(names), M.c.deleted_id == 0, V.c.deleted_at.is_(None),
-                         V.c.status == "READY")
-                  .group_by(V.c.model_id, V.c.stage).subquery())
-        q = (versions_query()
-             .join(latest, and_(V.c.model_id == latest.c.model_id,
-                                V.c.version == latest.c.version))
-             .order_by(M.c.name, V.c.version.desc()))
-        return [version_record(r) for r in self.conn.execute(q).mappings()]
+        rows = self.conn.execute(_LATEST_BY_STAGE, {"names": names}).mappings()
+        return [version_record(r) for r in rows]
 
     def versions_in_stage(self, model_id: int, stage: str) -> list[VersionRecord]:
         q = versions_query().where(V.c.model_id == model_id, V.c.stage == stage,

@@ -13,7 +13,10 @@ route's permission rule, then the endpoint's own, each once), then runs the endp
 in the thread pool, JSON answer included.  Errors take the same way out as before
 (the route's exception handlers).  A route with anything else (a path parameter, a
 ``Request`` argument, a generator, a sub-dependency) gets FastAPI's handler: the
-function returns None for it.
+function returns None for it.  (FastAPI's optional OpenTelemetry spans of a route's
+dependencies and endpoint, which modelyard does not configure, are not recorded on
+these routes; the request's own span still is.  ``app.dependency_overrides``, which
+modelyard does not use, does not reach them either.)
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def _request_only(dep: Dependant) -> bool:
         return False
     if any(getattr(dep, name) for name in _OTHER_INPUTS + _SPECIAL):
         return False
-    if dep.own_oauth_scopes or dep.request_param_name is None:
+    if dep.own_oauth_scopes or dep.request_param_name is None or not dep.use_cache:
         return False
     return len(inspect.signature(call).parameters) == 1
 

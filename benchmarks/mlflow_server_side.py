@@ -6,8 +6,10 @@ directory) and called as an ASGI app on uvloop with the requests the mlflow clie
 sends, so what is timed is the server's work alone: middleware, routing, dependencies,
 the thread-pool hop, the domain and the SQL, the JSON answer.  ``to_auth`` is the time
 until authentication starts (middleware and routing).  Each figure is the p50 of
-``--calls`` calls after 20 warm-up calls.  (Not a ``bench_*.py``: `run.py` runs the
-client-side benchmarks, which are the targets; this one says where a call's time goes.)
+``--calls`` calls after 20 warm-up calls.  The searches read a page of 100: models
+(of 110 named ``bench-*``), versions (60 tagged) and runs (100 with the metric).
+(Not a ``bench_*.py``: `run.py` runs the client-side benchmarks, which are the
+targets; this one says where a call's time goes.)
 """
 
 from __future__ import annotations
@@ -102,12 +104,22 @@ async def measure(calls: int, only: list[str]) -> None:
     for i in range(50):
         await c("POST", P + "/registered-models/alias",
                 {"name": "bench-0000", "alias": f"a{i}", "version": str(1 + i)})
+    for i in range(1, 110):
+        await c("POST", P + "/registered-models/create", {"name": f"bench-{i:04d}"})
+    searched = [await new_run() for _ in range(100)]
+    for i, found in enumerate(searched):
+        await c("POST", P + "/runs/log-metric", {"run_id": found, "key": "acc",
+                                                 "value": (1 + i) / 200, "timestamp": 1})
     cases: dict[str, Callable[[int], Awaitable[Any]]] = {
         "health": lambda i: c("GET", "/health"),
         "get_by_alias": lambda i: c("GET", P + "/registered-models/alias",
                                     query={"name": "bench-0000", "alias": f"a{i % 50}"}),
         "get_version": lambda i: c("GET", P + "/model-versions/get",
                                    query={"name": "bench-0000", "version": str(1 + i % 50)}),
+        "get_model": lambda i: c("GET", P + "/registered-models/get",
+                                 query={"name": "bench-0000"}),
+        "search_models_page": lambda i: c("GET", P + "/registered-models/search", query={
+            "filter": "name LIKE 'bench-%'", "max_results": 100}),
         "set_alias": lambda i: c("POST", P + "/registered-models/alias", {
             "name": "bench-0000", "alias": f"a{i % 50}", "version": str(1 + i % 60)}),
         "create_version": lambda i: c("POST", P + "/model-versions/create", source),
@@ -121,6 +133,8 @@ async def measure(calls: int, only: list[str]) -> None:
             "step": i}),
         "log_param": lambda i: c("POST", P + "/runs/log-parameter", {
             "run_id": runs[i % 20], "key": f"p{i}", "value": str(i)}),
+        "search_runs": lambda i: c("POST", P + "/runs/search", {
+            "experiment_ids": [exp], "filter": "metrics.acc > 0.0", "max_results": 100}),
     }
     print("| call | server p50 | to authentication p50 |\n|---|---:|---:|")
     for name, case in cases.items():

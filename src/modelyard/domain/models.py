@@ -68,9 +68,9 @@ class ModelOps(ProjectOps):
             self.access.make_maintainer(tx, actor, mid, now)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
-            ev.on_model(tx, now, actor, ev.ModelCreated(description, tags),
-                        find_model(tx, name))
-            return _entity(tx, name)
+            model = find_model(tx, name)  # read once: for the event and the answer
+            ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
+            return tx.registry.model_entity(model)
 
     def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:
         with self.store.read() as tx:

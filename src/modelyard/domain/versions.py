@@ -7,13 +7,21 @@ import math
 from typing import Any
 
 from modelyard.domain import events as ev
-from modelyard.domain.entities import FileEntry, ModelVersion, Page, ParentLink, Principal
+from modelyard.domain.entities import (
+    FileEntry,
+    ModelVersion,
+    Page,
+    ParentLink,
+    Principal,
+    RegisteredModel,
+)
 from modelyard.domain.logged_models import link_model_version
 from modelyard.domain.lookup import find_model, find_version, version_by_id
 from modelyard.domain.manifests import check_blobs_present
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.prompts import check_kind, check_version_tags, tag_limit, with_kind
 from modelyard.domain.ports import Transaction
+from modelyard.domain.records import ModelRecord
 from modelyard.domain.refs import VersionRef, parse_ref, ref_from_parts
 from modelyard.domain.registry_base import RegistryBase
 from modelyard.domain.roles import Permission
@@ -212,10 +220,25 @@ class VersionOps(RegistryBase):
         with self.store.read() as tx:
             model = find_model(tx, name)
             self._allow(actor, Permission.READ, model)
-            policy = self._policy(tx, model)
-            wanted = [policy.canonical(st) for st in stages] if stages else list(policy.stages)
-            found = [tx.registry.latest_version(model.id, st) for st in dict.fromkeys(wanted)]
-            return tx.registry.version_entities([v for v in found if v is not None])
+            return self._latest_in(tx, model, stages)
+
+    def model_with_latest(self, actor: Principal,
+                          name: str) -> tuple[RegisteredModel, list[ModelVersion]]:
+        """:meth:`get_model` and, when it has versions, :meth:`latest_versions` of every
+        stage, in one read (the mlflow client asks for both before every alias move)."""
+        with self.store.read() as tx:
+            model = find_model(tx, name)
+            self._allow(actor, Permission.READ, model)
+            entity = tx.registry.model_entity(model)
+            latest = self._latest_in(tx, model, None) if entity.latest_version else []
+            return entity, latest
+
+    def _latest_in(self, tx: Transaction, model: ModelRecord,
+                   stages: list[str] | None) -> list[ModelVersion]:
+        policy = self._policy(tx, model)
+        wanted = [policy.canonical(st) for st in stages] if stages else list(policy.stages)
+        found = [tx.registry.latest_version(model.id, st) for st in dict.fromkeys(wanted)]
+        return tx.registry.version_entities([v for v in found if v is not None])
 
     def latest_versions_of(self, actor: Principal,
                            names: list[str]) -> dict[str, list[ModelVersion]]:

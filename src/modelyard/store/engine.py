@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from modelyard.errors import InvalidParameter
@@ -88,8 +90,17 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        # On the driver's connection: through ``exec_driver_sql`` the BEGIN cost as much
+        # as a query (SQLAlchemy's execution and event machinery), on every transaction.
+        # A failure (the lock not had within the busy timeout) is wrapped as SQLAlchemy
+        # wraps it, so the store translates it as before.
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        try:
+            cast(sqlite3.Connection, conn.connection.driver_connection).execute(statement)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error,
+                                      hide_parameters=True) from exc
 
     return engine
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from modelyard.domain.entities import Metric
 from modelyard.store.schema_tracking import (
@@ -23,6 +23,10 @@ from modelyard.store.tracking_sql import (
 _LATEST_OF = (select(LM.c.key, LM.c.step, LM.c.timestamp, LM.c.value, LM.c.kind)
               .where(LM.c.run_id == bindparam("run_id"),
                      LM.c.key.in_(bindparam("keys", expanding=True))))
+_INSERT_POINTS = insert(metrics)
+_INSERT_LATEST = insert(LM)
+_UPDATE_LATEST = update(LM).where(LM.c.run_id == bindparam("b_run_id"),
+                                  LM.c.key == bindparam("b_key"))
 
 
 class MetricsRepo(ChildRows):
@@ -40,7 +44,7 @@ class MetricsRepo(ChildRows):
             cand = (m.step, m.timestamp, value, kind)
             if m.key not in best or cand[:3] > best[m.key][:3]:
                 best[m.key] = cand
-        self.conn.execute(insert(metrics), rows)
+        self.conn.execute(_INSERT_POINTS, rows)
         current = {}
         keys = list(best)
         for i in range(0, len(keys), 500):
@@ -50,7 +54,15 @@ class MetricsRepo(ChildRows):
         changed = {key: {"step": c[0], "timestamp": c[1], "value": c[2], "kind": c[3]}
                    for key, c in best.items()
                    if key not in current or c[:3] >= current[key][:3]}
-        self._put(LM, {"run_id": run_id}, changed)
+        # The keys read above are the ones that exist: insert the others, update those
+        # (read first, then write, as ``ChildRows._put`` does, for MySQL's gap locks).
+        new = [{"run_id": run_id, "key": k, **v} for k, v in changed.items()
+               if k not in current]
+        if new:
+            self.conn.execute(_INSERT_LATEST, new)
+        for k, v in changed.items():
+            if k in current:
+                self.conn.execute(_UPDATE_LATEST, {"b_run_id": run_id, "b_key": k, **v})
 
     def metric_history(self, run_id: int, key: str, offset: int, limit: int) -> list[Metric]:
         q = (select(metrics.c.step, metrics.c.timestamp, metrics.c.value, metrics.c.kind)

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, insert, literal, or_, select, union_all
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from modelyard.domain.entities import ModelMetric
 from modelyard.domain.search import And, Compare, Node, Or
@@ -126,6 +137,16 @@ def nulls_last(col: ColumnElement[Any], descending: bool) -> list[ColumnElement[
     return [case((col.is_(None), 1), else_=0).asc(), col.desc() if descending else col.asc()]
 
 
+# Built once (a page of 100 runs built it with 200 literals).
+_RUN_UUIDS: BindParameter[list[str]] = bindparam("run_ids", expanding=True)
+_MI, _MO = run_model_inputs, run_model_outputs
+_MODEL_IO = union_all(
+    select(literal(0).label("side"), _MI.c.run_id, _MI.c.model_id, _MI.c.created_at.label("n"))
+    .where(_MI.c.run_id.in_(_RUN_UUIDS)),
+    select(literal(1).label("side"), _MO.c.run_id, _MO.c.model_id, _MO.c.step.label("n"))
+    .where(_MO.c.run_id.in_(_RUN_UUIDS)))
+
+
 def model_io(conn: Connection, run_ids: list[str]
              ) -> tuple[dict[str, list[str]], dict[str, list[dict[str, Any]]]]:
     """The logged models each run read and produced, in one query."""
@@ -133,13 +154,8 @@ def model_io(conn: Connection, run_ids: list[str]
     outputs: dict[str, list[dict[str, Any]]] = {}
     if not run_ids:
         return inputs, outputs
-    MI, MO = run_model_inputs, run_model_outputs
-    q = union_all(
-        select(literal(0).label("side"), MI.c.run_id, MI.c.model_id, MI.c.created_at.label("n"))
-        .where(MI.c.run_id.in_(run_ids)),
-        select(literal(1).label("side"), MO.c.run_id, MO.c.model_id, MO.c.step.label("n"))
-        .where(MO.c.run_id.in_(run_ids)))
-    for side, run_id, model_id, n in sorted(conn.execute(q), key=lambda r: (r[3], r[2])):
+    rows = conn.execute(_MODEL_IO, {"run_ids": run_ids})
+    for side, run_id, model_id, n in sorted(rows, key=lambda r: (r[3], r[2])):
         if side == 0:
             inputs.setdefault(run_id, []).append(model_id)
         else:

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -12,7 +30,8 @@ from modelyard.domain.names import skeleton_key
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists
-from modelyard.store.rows import inserted_id
+from modelyard.store.rows import inserted_id, statement_savepoint
+from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import model_record
 from modelyard.store.readable import models_readable
@@ -25,18 +44,35 @@ _MODEL_BY_NAME = {deleted: models_query(deleted).where(M.c.name == bindparam("na
 _UPDATE_MODEL = update(M).where(M.c.id == bindparam("b_model_id"))
 _BUMP_VERSION = _UPDATE_MODEL.values(next_version=M.c.next_version + 1)
 _TAKEN_VERSION = select(M.c.next_version - 1).where(M.c.id == bindparam("b_model_id"))
+_BUMP_RETURNING = _BUMP_VERSION.returning(M.c.next_version - 1)
 _PROJECT_ID = select(projects.c.id).where(projects.c.name == bindparam("name"))
 _INSERT_MODEL = insert(M)
 _NAMES_LIKE = (select(M.c.name).where(M.c.name_skeleton == bindparam("skeleton"),
                                       M.c.deleted_id == 0).order_by(M.c.name))
 _MIDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_MODEL_TAGS_OF = (select(model_tags.c.model_id, model_tags.c.key, model_tags.c.value)
-                  .where(model_tags.c.model_id.in_(_MIDS)))
-_MODEL_ALIASES_OF = (select(aliases.c.model_id, aliases.c.alias, aliases.c.version)
-                     .where(aliases.c.model_id.in_(_MIDS)).order_by(aliases.c.alias))
-_LATEST_OF = (select(V.c.model_id, func.max(V.c.version))
-              .where(V.c.model_id.in_(_MIDS), V.c.deleted_at.is_(None))
-              .group_by(V.c.model_id))
+# The tags, the aliases and the latest version number of a page of models in one
+# statement (one execution's overhead instead of three): rows of
+# (kind, model id, text, text, number), tags by key and aliases by name as before.
+_NO_TEXT = cast(null(), String)
+
+
+def _extras_of(match: Callable[[ColumnElement[Any]], ColumnElement[bool]]) -> Any:
+    return union_all(
+        select(literal("t").label("kind"), model_tags.c.model_id.label("mid"),
+               model_tags.c.key.label("a"), model_tags.c.value.label("b"),
+               cast(null(), BigInteger).label("n"))
+        .where(match(model_tags.c.model_id)),
+        select(literal("a"), aliases.c.model_id, aliases.c.alias, _NO_TEXT, aliases.c.version)
+        .where(match(aliases.c.model_id)),
+        select(literal("l"), V.c.model_id, _NO_TEXT, _NO_TEXT, func.max(V.c.version))
+        .where(match(V.c.model_id), V.c.deleted_at.is_(None))
+        .group_by(V.c.model_id),
+    ).order_by(literal_column("kind"), literal_column("mid"), literal_column("a"))
+
+
+_EXTRAS_OF = _extras_of(lambda column: column.in_(_MIDS))
+# One model (a get, a create): no IN list to expand for each call.
+_EXTRAS_OF_ONE = _extras_of(lambda column: column == bindparam("id"))
 
 MODEL_COLUMNS: dict[str, ColumnElement[object]] = {
     "name": M.c.name,
@@ -46,6 +82,25 @@ MODEL_COLUMNS: dict[str, ColumnElement[object]] = {
     "created_by": M.c.created_by,
     "project": projects.c.name,
 }
+
+
+def _model_field(field: Field) -> ColumnElement[object]:
+    if field.kind == "tag":
+        return (select(model_tags.c.value)
+                .where(model_tags.c.model_id == M.c.id, model_tags.c.key == field.key)
+                .scalar_subquery())
+    if field.key == "kind":
+        return kind_of(M.c.id)
+    return MODEL_COLUMNS[field.key]
+
+
+@memoized
+def _search_models(node: Node | None, order: tuple[OrderKey, ...], offset: int, limit: int,
+                   deleted: bool, readable: Readable | None) -> Any:
+    q = models_query(deleted).where(compile_filter(node, _model_field),
+                                    models_readable(readable))
+    q = q.order_by(*compile_order(list(order), _model_field), M.c.name.asc(), M.c.id.asc())
+    return q.offset(offset).limit(limit)
 
 
 class ModelsRepo:
@@ -87,7 +142,7 @@ class ModelsRepo:
     def insert_model(self, name: str, project_id: int, description: str, now: int,
                      actor: str) -> int:
         try:
-            with self.conn.begin_nested():
+            with statement_savepoint(self.conn):
                 res = self.conn.execute(_INSERT_MODEL, dict(
                     name=name, deleted_id=0, project_id=project_id, description=description,
                     next_version=1, created_at=now, updated_at=now, created_by=actor,
@@ -104,7 +159,7 @@ class ModelsRepo:
         """Every write on a model goes through here first, which takes the row lock and
         so orders concurrent writers on one model."""
         try:
-            with self.conn.begin_nested():
+            with statement_savepoint(self.conn):
                 # The parameters name the columns set (plain values only).
                 self.conn.execute(_UPDATE_MODEL, {"b_model_id": model_id, "updated_at": now,
                                                   "updated_by": actor, **values})
@@ -129,6 +184,9 @@ class ModelsRepo:
             taken=name)
 
     def next_version(self, model_id: int) -> int:
+        if self.conn.dialect.update_returning:  # SQLite, PostgreSQL: one statement
+            return int(self.conn.execute(_BUMP_RETURNING, {"b_model_id": model_id})
+                       .scalar_one())
         self.conn.execute(_BUMP_VERSION, {"b_model_id": model_id})
         return int(self.conn.execute(_TAKEN_VERSION, {"b_model_id": model_id}).scalar_one())
 
@@ -144,18 +202,22 @@ class ModelsRepo:
         return self.model_entities([model])[0]
 
     def model_entities(self, models: list[ModelRecord]) -> list[RegisteredModel]:
-        """Entities for a page of models, with three queries for the whole page."""
+        """Entities for a page of models, with one query for the whole page."""
         ids = [m.id for m in models]
         if not ids:
             return []
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
-        for mid, k, v in self.conn.execute(_MODEL_TAGS_OF, {"ids": ids}):
-            tags[mid][k] = v
         alias_map: dict[int, dict[str, int]] = {i: {} for i in ids}
-        for mid, a, ver in self.conn.execute(_MODEL_ALIASES_OF, {"ids": ids}):
-            alias_map[mid][a] = ver
-        latest: dict[int, int] = {int(mid): int(n) for mid, n in self.conn.execute(
-            _LATEST_OF, {"ids": ids})}
+        latest: dict[int, int] = {}
+        found = (self.conn.execute(_EXTRAS_OF_ONE, {"id": ids[0]}) if len(ids) == 1
+                 else self.conn.execute(_EXTRAS_OF, {"ids": ids}))
+        for kind, mid, a, b, n in found:
+            if kind == "t":
+                tags[mid][a] = b
+            elif kind == "a":
+                alias_map[mid][a] = int(n)
+            elif n is not None:
+                latest[int(mid)] = int(n)
         return [RegisteredModel(
             name=m.name, project=m.project, description=m.description,
             tags=tags[m.id], aliases=alias_map[m.id], latest_version=latest.get(m.id),
@@ -165,17 +227,6 @@ class ModelsRepo:
     def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                       *, deleted: bool = False,
                       readable: Readable | None = None) -> list[RegisteredModel]:
-        q = models_query(deleted).where(compile_filter(node, self._model_field),
-                                        models_readable(readable))
-        q = q.order_by(*compile_order(order, self._model_field), M.c.name.asc(), M.c.id.asc())
-        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
+        q = _search_models(node, tuple(order), offset, limit, deleted, readable)
+        rows = self.conn.execute(q).mappings().all()
         return self.model_entities([model_record(r) for r in rows])
-
-    def _model_field(self, field: Field) -> ColumnElement[object]:
-        if field.kind == "tag":
-            return (select(model_tags.c.value)
-                    .where(model_tags.c.model_id == M.c.id, model_tags.c.key == field.key)
-                    .scalar_subquery())
-        if field.key == "kind":
-            return kind_of(M.c.id)
-        return MODEL_COLUMNS[field.key]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from sqlalchemy import CursorResult
+from sqlalchemy import Connection, CursorResult
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -13,3 +14,13 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:  # pragma: no cover - every table has an autoincrement key
         raise RuntimeError("the insert returned no primary key")
     return int(key[0])
+
+
+def statement_savepoint(conn: Connection) -> AbstractContextManager[Any]:
+    """A savepoint around one statement whose failure the caller turns into a domain
+    error (a name taken), so that the transaction stays usable after it.  SQLite
+    undoes only the failed statement and keeps its transaction usable, so there the
+    savepoint (two more statements on every model write) is not taken."""
+    if conn.dialect.name == "sqlite":
+        return nullcontext()
+    return conn.begin_nested()

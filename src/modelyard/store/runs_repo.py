@@ -6,13 +6,30 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import (
+    Double,
+    SmallInteger,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from modelyard.domain.entities import FileEntry, Run
 from modelyard.domain.records import RunRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.store.rows import inserted_id
+from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter
 from modelyard.store.mapping import run_record
 from modelyard.store.model_metrics_sql import model_io
@@ -51,6 +68,72 @@ RUN_COLUMNS = {
 # Built once: every tracking call reads its run first.
 _RUN = select(R).where(R.c.run_uuid == bindparam("run_uuid"))
 _RUN_FOR_UPDATE = _RUN.with_for_update()
+# The tags, params and latest metrics of a page of runs in one statement, built once
+# (a page of 100 runs built three statements of 100 literals each): rows of
+# (kind, run id, key, text, number, metric kind), each kind in key order as before.
+_RUN_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_TAGS_OF = (select(run_tags.c.run_id, run_tags.c.key, run_tags.c.value)
+            .where(run_tags.c.run_id.in_(_RUN_IDS)))
+# The metrics first: their typed columns type the union's (PostgreSQL types a column
+# by its first SELECT's; a bare NULL there would be text), and MySQL cannot CAST to
+# DOUBLE, so the NULLs after them are bare.
+_NO_NUMBER = type_coerce(null(), Double)
+_NO_KIND = type_coerce(null(), SmallInteger)
+_CHILDREN_OF = union_all(
+    select(literal("m").label("kind"), LM.c.run_id.label("rid"), LM.c.key.label("k"),
+           cast(null(), Text).label("text"), LM.c.value.label("num"),
+           LM.c.kind.label("mkind"))
+    .where(LM.c.run_id.in_(_RUN_IDS)),
+    select(literal("t"), run_tags.c.run_id, run_tags.c.key, run_tags.c.value,
+           _NO_NUMBER, _NO_KIND)
+    .where(run_tags.c.run_id.in_(_RUN_IDS)),
+    select(literal("p"), run_params.c.run_id, run_params.c.key, run_params.c.value,
+           _NO_NUMBER, _NO_KIND)
+    .where(run_params.c.run_id.in_(_RUN_IDS)),
+).order_by(literal_column("kind"), literal_column("rid"), literal_column("k"))
+_DV = dataset_versions
+_INPUTS_OF = (select(run_inputs.c.run_id, run_inputs.c.context, run_inputs.c.tags,
+                     datasets.c.name, _DV.c.version, _DV.c.digest, _DV.c.source,
+                     _DV.c.source_type, _DV.c.profile)
+              .select_from(run_inputs.join(_DV, _DV.c.id == run_inputs.c.dataset_version_id)
+                           .join(datasets, datasets.c.id == _DV.c.dataset_id))
+              .where(run_inputs.c.run_id.in_(_RUN_IDS))
+              .order_by(run_inputs.c.created_at, datasets.c.name, _DV.c.version))
+# And every logged param reads the values its keys have.
+_PARAMS_OF = select(run_params.c.key, run_params.c.value).where(
+    run_params.c.run_id == bindparam("run_id"),
+    run_params.c.key.in_(bindparam("keys", expanding=True)))
+_INSERT_PARAMS = insert(run_params)
+
+
+def _run_field(field: Field) -> ColumnElement[Any]:
+    if field.kind == "tag":
+        return (select(run_tags.c.value)
+                .where(run_tags.c.run_id == R.c.id, run_tags.c.key == field.key)
+                .scalar_subquery())
+    if field.kind == "param":
+        return (select(run_params.c.value)
+                .where(run_params.c.run_id == R.c.id, run_params.c.key == field.key)
+                .scalar_subquery())
+    if field.kind == "metric":
+        return (select(LM.c.value)
+                .where(LM.c.run_id == R.c.id, LM.c.key == field.key, LM.c.kind != 1)
+                .scalar_subquery())
+    return RUN_COLUMNS[field.key]
+
+
+@memoized
+def _search_runs(experiment_ids: tuple[int, ...], node: Node | None,
+                 order: tuple[OrderKey, ...], offset: int, limit: int,
+                 deleted: bool | None) -> Any:
+    q = select(R).where(R.c.experiment_id.in_(experiment_ids),
+                        lifecycle_filter(R.c.lifecycle_stage, deleted))
+    q = q.where(compile_filter(node, _run_field))
+    # MLflow's order: the requested keys, then start time (newest first), then the
+    # run id ascending, so that runs started in the same millisecond keep one order.
+    q = q.order_by(*order_missing_last(list(order), _run_field), R.c.start_time.desc(),
+                   R.c.run_uuid.asc())
+    return q.offset(offset).limit(limit)
 
 
 class RunsRepo(ChildRows):
@@ -93,22 +176,22 @@ class RunsRepo(ChildRows):
         params: dict[int, dict[str, str]] = {i: {} for i in ids}
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         mets: dict[int, dict[str, float]] = {i: {} for i in ids}
-        for rid, k, v in self.conn.execute(select(run_tags.c.run_id, run_tags.c.key,
-                                                  run_tags.c.value)
-                                           .where(run_tags.c.run_id.in_(ids))):
-            tags[rid][k] = v
-        inputs = {} if tags_only else self.inputs_of(ids)
-        models_in, models_out = ({}, {}) if tags_only else model_io(
-            self.conn, [r.run_uuid for r in runs])
-        if not tags_only:
-            for rid, k, v in self.conn.execute(select(run_params.c.run_id, run_params.c.key,
-                                                      run_params.c.value)
-                                               .where(run_params.c.run_id.in_(ids))):
-                params[rid][k] = v
-            for rid, k, v, kind in self.conn.execute(
-                    select(LM.c.run_id, LM.c.key, LM.c.value, LM.c.kind)
-                    .where(LM.c.run_id.in_(ids))):
-                mets[rid][k] = decode_value(v, kind)
+        if tags_only:
+            for rid, k, v in self.conn.execute(_TAGS_OF, {"ids": ids}):
+                tags[rid][k] = v
+            inputs: dict[int, list[dict[str, Any]]] = {}
+            models_in: dict[str, list[str]] = {}
+            models_out: dict[str, list[dict[str, Any]]] = {}
+        else:
+            for kind, rid, k, text, num, mkind in self.conn.execute(_CHILDREN_OF, {"ids": ids}):
+                if kind == "t":
+                    tags[rid][k] = text
+                elif kind == "p":
+                    params[rid][k] = text
+                else:
+                    mets[rid][k] = decode_value(num, mkind)
+            inputs = self.inputs_of(ids)
+            models_in, models_out = model_io(self.conn, [r.run_uuid for r in runs])
         return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
                     run_name=r.name, status=r.status, start_time=r.start_time,
                     end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
@@ -120,30 +203,9 @@ class RunsRepo(ChildRows):
 
     def search_runs(self, experiment_ids: list[int], node: Node | None, order: list[OrderKey],
                     offset: int, limit: int, deleted: bool | None) -> list[Run]:
-        q = select(R).where(R.c.experiment_id.in_(experiment_ids),
-                            lifecycle_filter(R.c.lifecycle_stage, deleted))
-        q = q.where(compile_filter(node, self._run_field))
-        # MLflow's order: the requested keys, then start time (newest first), then the
-        # run id ascending, so that runs started in the same millisecond keep one order.
-        q = q.order_by(*order_missing_last(order, self._run_field), R.c.start_time.desc(),
-                       R.c.run_uuid.asc())
-        rows = self.conn.execute(q.offset(offset).limit(limit)).mappings().all()
+        q = _search_runs(tuple(experiment_ids), node, tuple(order), offset, limit, deleted)
+        rows = self.conn.execute(q).mappings().all()
         return self.run_entities([run_record(r) for r in rows])
-
-    def _run_field(self, field: Field) -> ColumnElement[Any]:
-        if field.kind == "tag":
-            return (select(run_tags.c.value)
-                    .where(run_tags.c.run_id == R.c.id, run_tags.c.key == field.key)
-                    .scalar_subquery())
-        if field.kind == "param":
-            return (select(run_params.c.value)
-                    .where(run_params.c.run_id == R.c.id, run_params.c.key == field.key)
-                    .scalar_subquery())
-        if field.kind == "metric":
-            return (select(LM.c.value)
-                    .where(LM.c.run_id == R.c.id, LM.c.key == field.key, LM.c.kind != 1)
-                    .scalar_subquery())
-        return RUN_COLUMNS[field.key]
 
     def child_runs(self, run_uuid: str) -> list[RunRecord]:
         return [run_record(r) for r in self.conn.execute(
@@ -154,13 +216,13 @@ class RunsRepo(ChildRows):
         keys = list(keys)
         out: dict[str, str] = {}
         for i in range(0, len(keys), 500):
-            out.update(self.conn.execute(select(run_params.c.key, run_params.c.value).where(
-                run_params.c.run_id == run_id, run_params.c.key.in_(keys[i:i + 500]))).all())
+            out.update(self.conn.execute(
+                _PARAMS_OF, {"run_id": run_id, "keys": keys[i:i + 500]}).all())
         return out
 
     def insert_params(self, run_id: int, items: dict[str, str]) -> None:
         if items:
-            self.conn.execute(insert(run_params), [
+            self.conn.execute(_INSERT_PARAMS, [
                 {"run_id": run_id, "key": k, "value": v} for k, v in items.items()])
 
     def set_run_tags(self, run_id: int, items: dict[str, str]) -> None:
@@ -224,17 +286,10 @@ class RunsRepo(ChildRows):
         return True
 
     def inputs_of(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        DV = dataset_versions
-        q = (select(run_inputs.c.run_id, run_inputs.c.context, run_inputs.c.tags,
-                    datasets.c.name, DV.c.version, DV.c.digest, DV.c.source,
-                    DV.c.source_type, DV.c.profile)
-             .select_from(run_inputs.join(DV, DV.c.id == run_inputs.c.dataset_version_id)
-                          .join(datasets, datasets.c.id == DV.c.dataset_id))
-             .where(run_inputs.c.run_id.in_(run_ids))
-             .order_by(run_inputs.c.created_at, datasets.c.name, DV.c.version))
+        q = _INPUTS_OF
         out: dict[int, list[dict[str, Any]]] = {}
         for (rid, context, tags, name, version, digest, source, source_type,
-             profile) in self.conn.execute(q):
+             profile) in self.conn.execute(q, {"ids": run_ids}):
             out.setdefault(rid, []).append({
                 "name": name, "version": version, "digest": digest, "source": source,
                 "source_type": source_type, "context": context,

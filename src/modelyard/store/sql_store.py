@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -31,18 +32,52 @@ from modelyard.store.tracking_repo import TrackingRepo
 
 
 class SqlTransaction:
+    """One transaction.  Its repositories are built on first use: a request reads one
+    or two aggregates, and building all ten for each transaction cost more than a
+    statement."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.registry = RegistryRepo(conn)
-        self.events = EventRepo(conn)
-        self.tracking = TrackingRepo(conn)
-        self.datasets = DatasetRepo(conn)
-        self.lineage = LineageRepo(conn)
-        self.logged_models = LoggedModelsRepo(conn)
-        self.access = AccessRepo(conn)
-        self.dvc = DvcRepo(conn)
-        self.governance = GovernanceRepo(conn)
-        self.identity = IdentityRepo(conn)
+
+    @cached_property
+    def registry(self) -> RegistryRepo:
+        return RegistryRepo(self.conn)
+
+    @cached_property
+    def events(self) -> EventRepo:
+        return EventRepo(self.conn)
+
+    @cached_property
+    def tracking(self) -> TrackingRepo:
+        return TrackingRepo(self.conn)
+
+    @cached_property
+    def datasets(self) -> DatasetRepo:
+        return DatasetRepo(self.conn)
+
+    @cached_property
+    def lineage(self) -> LineageRepo:
+        return LineageRepo(self.conn)
+
+    @cached_property
+    def logged_models(self) -> LoggedModelsRepo:
+        return LoggedModelsRepo(self.conn)
+
+    @cached_property
+    def access(self) -> AccessRepo:
+        return AccessRepo(self.conn)
+
+    @cached_property
+    def dvc(self) -> DvcRepo:
+        return DvcRepo(self.conn)
+
+    @cached_property
+    def governance(self) -> GovernanceRepo:
+        return GovernanceRepo(self.conn)
+
+    @cached_property
+    def identity(self) -> IdentityRepo:
+        return IdentityRepo(self.conn)
 
     def referenced_digests(self) -> set[str]:
         """Every blob digest some manifest points at (for garbage collection)."""

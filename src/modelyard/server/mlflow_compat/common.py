@@ -11,18 +11,19 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, _effective_route_context_var
+from starlette.responses import Response
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_int
 from modelyard.errors import InvalidParameter
 from modelyard.server import deps
 from modelyard.server.deps import json_body
+from modelyard.server.mlflow_compat.handler import json_response, lean_handler
 from modelyard.services import Services
 
 
@@ -43,7 +44,7 @@ def _as_json(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     call for a page of versions or runs.  The wrapper keeps the signature, so the
     dependencies are the endpoint's."""
     def wrap(result: Any) -> Any:
-        return JSONResponse(result) if isinstance(result, dict) else result
+        return json_response(result) if isinstance(result, dict) else result
 
     if inspect.iscoroutinefunction(endpoint):
         @functools.wraps(endpoint)
@@ -58,11 +59,22 @@ def _as_json(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class MlflowRoute(APIRoute):
-    """The route class of every MLflow-compatible router (see :func:`_as_json`)."""
+    """The route class of every MLflow-compatible router: answers go out as JSON as
+    they are (:func:`_as_json`), and a route that takes only request-only dependencies
+    gets the lean handler of :mod:`~modelyard.server.mlflow_compat.handler`."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         kwargs["response_model"] = None
         super().__init__(path, _as_json(endpoint), **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        # FastAPI builds the handler once per place the route is included, with that
+        # place's dependencies (the app's authentication first) in ``self.dependant``
+        # or, for an included route, in the context FastAPI is building it for.
+        found = _effective_route_context_var.get()
+        route = found if found is not None and found.original_route is self else self
+        lean = lean_handler(route.dependant, route.status_code)
+        return lean if lean is not None else super().get_route_handler()
 
 
 async def mlflow_args(request: Request) -> dict[str, Any]:

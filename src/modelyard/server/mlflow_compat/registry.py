@@ -57,9 +57,7 @@ def create_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
 @router.get("/registered-models/get")
 def get_registered_model(args: dict[str, Any] = Args, s: Services = Svc,
                          who: Principal = Who) -> dict[str, Any]:
-    name = need_str(args, "name")
-    m = s.registry.get_model(who, name)
-    latest = s.registry.latest_versions(who, name) if m.latest_version else []
+    m, latest = s.registry.model_with_latest(who, need_str(args, "name"))
     return {"registered_model": tr.registered_model(m, latest)}
 
 

@@ -7,9 +7,11 @@ and again (the mlflow client pages through one filter; a dashboard polls one).  
 ``repr`` of its arguments: the filter's parsed tree, the order, the page, what the
 actor may read.  ``repr`` tells ``1`` from ``1.0`` and ``True`` (which compare equal,
 and would bind different values), and works for a filter with a list in it.  A
-statement is immutable, so a remembered one is the same statement built again, and
-SQLAlchemy keeps its compiled form with it.  Bounded; shared by the threads of a
-process, under a lock.
+statement is immutable, so a remembered one is the same statement built again (the
+memo saves building it; SQLAlchemy's compiled cache, on the engine, is keyed by the
+statement's cache key either way).  Bounded in entries, and a key longer than
+:data:`MAX_KEY` characters (a long filter, a long list of ids) is built each time and
+not kept; shared by the threads of a process, under a lock.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, ParamSpec, TypeVar
+
+#: The longest key remembered (longer ones are built each time).
+MAX_KEY = 4096
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,6 +36,8 @@ class StatementMemo(Generic[P, T]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
         key = repr((args, sorted(kwargs.items())))
+        if len(key) > MAX_KEY:
+            return self.build(*args, **kwargs)
         with self._lock:
             found = self._items.get(key)
             if found is not None:

@@ -15,8 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute, _effective_route_context_var
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi import routing as fastapi_routing
+from fastapi.routing import APIRoute
+from fastapi.utils import is_body_allowed_for_status_code
 from starlette.responses import Response
+
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_int
@@ -25,6 +29,11 @@ from modelyard.server import deps
 from modelyard.server.deps import json_body
 from modelyard.server.mlflow_compat.handler import json_response, lean_handler
 from modelyard.services import Services
+
+# FastAPI's own (private): where an included route's dependencies are found.  Another
+# FastAPI without it: every route takes FastAPI's handler.
+_effective_route_context_var: Any = getattr(fastapi_routing, "_effective_route_context_var",
+                                            None)
 
 
 # The same dependencies as ``server/deps.py``, as coroutines: FastAPI runs a plain
@@ -71,10 +80,26 @@ class MlflowRoute(APIRoute):
         # FastAPI builds the handler once per place the route is included, with that
         # place's dependencies (the app's authentication first) in ``self.dependant``
         # or, for an included route, in the context FastAPI is building it for.
+        # Fail closed: the lean handler only where the app's authentication is seen to
+        # be the first dependency, and the answer is the default JSON with a body.
+        if _effective_route_context_var is None:
+            return super().get_route_handler()
         found = _effective_route_context_var.get()
         route = found if found is not None and found.original_route is self else self
+        deps_ = route.dependant.dependencies
+        if (not deps_ or not _is_authenticate(deps_[0].call)
+                or not isinstance(route.response_class, DefaultPlaceholder)
+                or not (route.status_code is None
+                        or is_body_allowed_for_status_code(route.status_code))):
+            return super().get_route_handler()
         lean = lean_handler(route.dependant, route.status_code)
         return lean if lean is not None else super().get_route_handler()
+
+
+def _is_authenticate(call: Any) -> bool:
+    """``server/auth.py``'s ``authenticate`` (named: that module imports this one's)."""
+    return (getattr(call, "__module__", None) == "modelyard.server.auth"
+            and getattr(call, "__name__", None) == "authenticate")
 
 
 async def mlflow_args(request: Request) -> dict[str, Any]:

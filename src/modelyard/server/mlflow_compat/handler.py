@@ -68,7 +68,11 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     bits, say) and a NaN it would write as null go to the standard library as before."""
     if orjson is not None:
         try:
-            body = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+            # What the standard library refuses (a dataclass, a datetime) orjson
+            # refuses too, so that an internal record never goes out by mistake.
+            body = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS
+                                | orjson.OPT_PASSTHROUGH_DATACLASS
+                                | orjson.OPT_PASSTHROUGH_DATETIME)
         except (TypeError, ValueError):
             pass
         else:

@@ -142,3 +142,46 @@ def test_proxy_artifacts_turns_direct_off(s3_url, tmp_path, live_server):  # typ
             assert services.blobs.has(entry.sha256)
     finally:
         services.close()
+
+
+def test_a_batch_completion_cut_short_is_finished_through_the_server(sdk, tmp_path, store_url, live_server):  # type: ignore[no-untyped-def]
+    """The storage fails part-way through completing a batch of small files: the
+    sessions that completed are gone when the client asks again (NotFound), and what
+    is still missing is sent through the server."""
+    if not store_url.startswith(("s3://", "azure://")):
+        pytest.skip("no direct transfers on this store (local folder; GCS emulator)")
+    import json
+
+    import httpx
+
+    _, services = sdk
+
+    class CutShort(httpx.BaseTransport):
+        """Loopback to the server; the first completion of a batch completes only its
+        first half, then answers 503 as a storage failing part-way would."""
+
+        def __init__(self) -> None:
+            self.inner = httpx.HTTPTransport()
+            self.cut = False
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if not self.cut and request.url.path.endswith("/uploads:complete-batch"):
+                self.cut = True
+                ids = json.loads(request.read())["upload_ids"]
+                half = httpx.Request("POST", request.url, json={"upload_ids": ids[:len(ids) // 2]},
+                                     headers={"X-Modelyard-Client": "sdk"})
+                assert self.inner.handle_request(half).status_code == 200
+                return httpx.Response(503, json={"error_code": "TEMPORARILY_UNAVAILABLE",
+                                                 "message": "object storage error"})
+            return self.inner.handle_request(request)
+
+    transport = CutShort()
+    with HttpClient(live_server.url, transport=transport, uploads=UploadOptions(
+            direct_min_size=0)) as c:
+        files = [_file(tmp_path, f"c{i}.bin", 2000 + i) for i in range(6)]
+        c.upload_files(files)
+        assert transport.cut
+        assert c.missing_blobs([e.sha256 for e, _ in files]) == []
+        c.create_model("cut")
+        assert c.create_version("cut", [e for e, _ in files]).version == 1
+    assert all(services.blobs.has(e.sha256) for e, _ in files)

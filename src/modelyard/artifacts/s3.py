@@ -28,6 +28,7 @@ from modelyard.artifacts.base import (
     sizes_by_lookup,
     verify_upload,
 )
+from modelyard.artifacts.s3_multipart import error_code
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
     DigestMismatch,
@@ -42,7 +43,7 @@ CHUNK = 1 << 20
 
 
 def _translate(exc: Exception, what: str) -> Exception:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    code = error_code(exc)
     if code in ("404", "NoSuchKey", "NotFound"):
         return NotFound(f"blob {what} does not exist")
     return ServiceUnavailable(f"object storage error on {what}: {code or type(exc).__name__}")
@@ -134,8 +135,7 @@ class S3BlobWriter:
         except Exception as exc:  # noqa: BLE001
             # 412: a blob is stored there (its bytes verified like these); anything
             # else, 409 "conditional request conflict" included, is a failure to retry.
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") not in (
-                    "PreconditionFailed", "412"):
+            if error_code(exc) not in ("PreconditionFailed", "412"):
                 raise
 
     def abort(self) -> None:

@@ -25,7 +25,8 @@ from modelyard.errors import DigestMismatch, NotFound, PayloadTooLarge
 COPY_ONE_CALL = 5 << 30  # S3's largest CopyObject
 
 
-def _code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
+    """The error code of a botocore error ("" for anything else)."""
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
@@ -73,7 +74,7 @@ class S3Multipart:
                     Bucket=self.store.bucket, Key=key, UploadId=s3_id):
                 out += page.get("Parts", [])
         except Exception as exc:  # noqa: BLE001 - an upload aborted or completed
-            if _code(exc) in ("NoSuchUpload", "404"):
+            if error_code(exc) in ("NoSuchUpload", "404"):
                 return []
             raise
         return out
@@ -85,7 +86,7 @@ class S3Multipart:
         try:
             head = self.s3.head_object(Bucket=self.store.bucket, Key=key)
         except Exception as exc:  # noqa: BLE001
-            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return {}
             raise
         return {1: int(head["ContentLength"])}
@@ -158,6 +159,6 @@ class S3Multipart:
             try:
                 self.s3.abort_multipart_upload(Bucket=self.store.bucket, Key=key, UploadId=s3_id)
             except Exception as exc:  # noqa: BLE001 - completed or aborted already
-                if _code(exc) not in ("NoSuchUpload", "404"):
+                if error_code(exc) not in ("NoSuchUpload", "404"):
                     raise
         self.s3.delete_object(Bucket=self.store.bucket, Key=key)

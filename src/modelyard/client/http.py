@@ -141,6 +141,12 @@ class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebho
         return out
 
     def upload_blob(self, entry: FileEntry, source: Path, progress: Progress | None = None) -> None:
+        self._put_blob(entry, source, progress)
+
+    def _put_blob(self, entry: FileEntry, source: Path,
+                  progress: Progress | None = None) -> dict[str, Any]:
+        """Stream ``source`` to the server as blob ``entry``; the server's answer (its
+        ``created`` says whether the bytes were new, where the store can tell)."""
         def body() -> Iterator[bytes]:
             with open(source, "rb") as fh:
                 while chunk := fh.read(CHUNK):
@@ -148,9 +154,11 @@ class HttpClient(SessionUploads, HttpAccessMixin, HttpGovernanceMixin, HttpWebho
                         progress(len(chunk))
                     yield chunk
 
-        self._request("PUT", f"/blobs/sha256/{entry.sha256}", content=body(),
-                      headers={"Content-Length": str(entry.size),
-                               "Content-Type": "application/octet-stream"})
+        answer: dict[str, Any] = self._request(
+            "PUT", f"/blobs/sha256/{entry.sha256}", content=body(),
+            headers={"Content-Length": str(entry.size),
+                     "Content-Type": "application/octet-stream"})
+        return answer
 
     def iter_blob(self, digest: str) -> Iterator[bytes]:
         return self._stream(f"/blobs/sha256/{digest}")

@@ -64,6 +64,10 @@ class UploadOptions:
         self.part_size = max(MIN_PART, min(MAX_PART, self.part_size))
         self.workers = max(1, min(MAX_WORKERS, self.workers))
 
+    def via_server(self, size: int) -> bool:
+        """Whether a file of ``size`` bytes goes through the server, direct or not."""
+        return size < min(self.direct_min_size, self.multipart_threshold)
+
 
 class SessionUploads:
     """Mixed into :class:`~modelyard.client.http.HttpClient` (which has ``_request``,
@@ -73,6 +77,7 @@ class SessionUploads:
     http: httpx.Client
     _request: Callable[..., Any]
     upload_blob: Callable[..., None]
+    _put_blob: Callable[..., dict[str, Any]]
     missing_blobs: Callable[[list[str]], list[str]]
     upload_options: UploadOptions
     _storage: httpx.Client | None = None
@@ -91,19 +96,12 @@ class SessionUploads:
         file, as storing does (the server writes only where no blob is, and says which
         bytes were new)."""
         opts = self.upload_options
-        tiny = [t for t in files if t[0].size < min(opts.direct_min_size, opts.multipart_threshold)]
-        if not tiny or not opts.direct or self._proxy_only or not self._server_direct() \
-                or not self._server_config().get("writes_once"):
+        tiny = [t for t in files if opts.via_server(t[0].size)]
+        if not tiny or not self._direct_now() or not self._server_config().get("writes_once"):
             return 0, set()
 
         def put(t: tuple[FileEntry, Path]) -> bool:
-            entry, path = t
-            data = path.read_bytes()
-            answer = self._request("PUT", f"/blobs/sha256/{entry.sha256}", content=data,
-                                   headers={"Content-Type": "application/octet-stream"})
-            if progress:
-                progress(len(data))
-            return bool(answer.get("created", True))
+            return bool(self._put_blob(t[0], t[1], progress).get("created", True))
 
         created = self._each(tiny, put, max(workers, opts.workers * 2))
         return (sum(t[0].size for t, new in zip(tiny, created, strict=True) if new),
@@ -114,9 +112,8 @@ class SessionUploads:
         opts = self.upload_options
         large = [t for t in todo if t[0].size >= opts.multipart_threshold]
         small = [t for t in todo if opts.direct_min_size <= t[0].size < opts.multipart_threshold]
-        tiny = [t for t in todo if t[0].size < min(opts.direct_min_size, opts.multipart_threshold)]
-        if small and len(small) > 1 and opts.direct and not self._proxy_only and \
-                self._server_direct():
+        tiny = [t for t in todo if opts.via_server(t[0].size)]
+        if small and len(small) > 1 and self._direct_now():
             for i in range(0, len(small), SMALL_BATCH):
                 self._send_small(small[i:i + SMALL_BATCH], progress)
         else:
@@ -148,6 +145,11 @@ class SessionUploads:
     def _server_direct(self) -> bool:
         """Whether the server hands out storage URLs."""
         return bool(self._server_config().get("direct"))
+
+    def _direct_now(self) -> bool:
+        """Whether this client sends to the storage: allowed, not fallen back to the
+        server, and the server hands out storage URLs."""
+        return self.upload_options.direct and not self._proxy_only and self._server_direct()
 
     # -- many small files -------------------------------------------------------------
     def _send_small(self, group: list[tuple[FileEntry, Path]], progress: Progress | None) -> None:

@@ -23,12 +23,12 @@ from urllib.parse import parse_qs, urlparse
 from modelyard.artifacts.base import (
     CHUNK,
     ChunkReader,
-    missing_by_lookup,
     object_key,
     put_file,
     sizes_by_lookup,
     verify_upload,
 )
+from modelyard.artifacts.listing import missing_of, sizes_of
 from modelyard.artifacts.session_methods import ObjectPartSessions
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
@@ -142,6 +142,7 @@ class GCSBlobStore(ObjectPartSessions):
         self.bucket = bucket
         self.part_size = part_size
         self.prefix = (prefix.strip("/") + "/") if prefix.strip("/") else ""
+        self.list_page_size = 1000  # keys a presence listing asks for at once
 
     @classmethod
     def from_url(cls, url: str) -> GCSBlobStore:
@@ -183,13 +184,29 @@ class GCSBlobStore(ObjectPartSessions):
         return self._get(digest) is not None
 
     def missing(self, digests: Iterable[str]) -> list[str]:
-        return missing_by_lookup(self.has, digests)
+        return missing_of(digests, self.sizes)
 
     def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        """By ordered listings where the digests are many (``listing.py``), else one
+        lookup each."""
+        return sizes_of(digests, self.key, self._page, self._sizes_by_lookup)
+
+    def _sizes_by_lookup(self, digests: Iterable[str]) -> dict[str, int]:
         def size(d: str) -> int | None:
             blob = self._get(d)
             return None if blob is None else int(blob.size)
         return sizes_by_lookup(size, digests)
+
+    def _page(self, first: str) -> tuple[list[tuple[str, int]], bool]:
+        """One page of blob keys from ``first`` on (``start_offset`` is inclusive)."""
+        try:
+            it = self.bucket.list_blobs(prefix=f"{self.prefix}sha256/", start_offset=first,
+                                        max_results=self.list_page_size)
+            page = next(it.pages, None)
+            entries = [(b.name, int(b.size)) for b in page] if page is not None else []
+            return entries, it.next_page_token is not None
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "the blob listing") from None
 
     def size(self, digest: str) -> int:
         blob = self._get(digest)

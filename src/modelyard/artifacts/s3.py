@@ -22,12 +22,12 @@ from urllib.parse import parse_qs, urlparse
 
 from modelyard.artifacts.base import (
     b64_sha256,
-    missing_by_lookup,
     object_key,
     put_file,
     sizes_by_lookup,
     verify_upload,
 )
+from modelyard.artifacts.listing import missing_of, sizes_of
 from modelyard.artifacts.s3_multipart import error_code
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
@@ -161,6 +161,7 @@ class S3BlobStore:
         self.prefix = (prefix.strip("/") + "/") if prefix.strip("/") else ""
         self.s3 = client
         self.sessions = f"{self.prefix}uploads/"
+        self.list_page_size = 1000  # keys a presence listing asks for at once (S3's most)
 
     @classmethod
     def from_url(cls, url: str) -> S3BlobStore:
@@ -199,13 +200,30 @@ class S3BlobStore:
         return self._head(digest) is not None
 
     def missing(self, digests: Iterable[str]) -> list[str]:
-        return missing_by_lookup(self.has, digests)
+        return missing_of(digests, self.sizes)
 
     def sizes(self, digests: Iterable[str]) -> dict[str, int]:
+        """By ordered listings where the digests are many (``listing.py``), else one
+        ``HEAD`` each."""
+        return sizes_of(digests, self.key, self._page, self._sizes_by_head)
+
+    def _sizes_by_head(self, digests: Iterable[str]) -> dict[str, int]:
         def size(d: str) -> int | None:
             head = self._head(d)
             return None if head is None else int(head["ContentLength"])
         return sizes_by_lookup(size, digests)
+
+    def _page(self, first: str) -> tuple[list[tuple[str, int]], bool]:
+        """One page of blob keys from ``first`` on (``StartAfter`` is exclusive: start
+        after ``first`` less its last character, which sorts before it)."""
+        try:
+            resp = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=f"{self.prefix}sha256/",
+                                           StartAfter=first[:-1],
+                                           MaxKeys=self.list_page_size)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, "the blob listing") from None
+        entries = [(o["Key"], int(o["Size"])) for o in resp.get("Contents", [])]
+        return entries, bool(resp.get("IsTruncated"))
 
     def size(self, digest: str) -> int:
         head = self._head(digest)

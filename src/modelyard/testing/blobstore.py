@@ -38,6 +38,24 @@ class BlobStoreContract:
         with blobs.open(d) as fh:
             assert fh.read() == data
 
+    @pytest.mark.parametrize("page", [1000, 7, 40])
+    def test_sizes_and_missing_of_many(self, blobs: Any, page: int) -> None:
+        """Many digests at once (where a store lists its keys in order instead of
+        asking about each: pages of one, several and too few wanted keys each)."""
+        if hasattr(blobs, "list_page_size"):
+            blobs.list_page_size = page
+        elif page != 1000:
+            pytest.skip("this store asks about each blob")
+        held = [os.urandom(100 + i) for i in range(60)]
+        for data in held:
+            _put(blobs, data)
+        absent = [_digest(b"absent %d" % i) for i in range(45)]
+        wanted = [_digest(d) for d in held[::2]] + absent
+        sizes = blobs.sizes(wanted + wanted[:3])
+        assert sizes == {_digest(d): len(d) for d in held[::2]}
+        assert blobs.missing(list(reversed(wanted))) == list(reversed(absent))
+        assert blobs.sizes(absent) == {} and blobs.missing([]) == []
+
     def test_large_multi_part_upload(self, blobs: Any) -> None:
         data = os.urandom(20 * 1024 * 1024 + 5)
         assert _put(blobs, data) == len(data)

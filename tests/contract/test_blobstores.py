@@ -53,6 +53,10 @@ def test_s3_url_options_validated():
         S3BlobStore.from_url("s3:///nobucket")
     with pytest.raises(InvalidParameter):
         S3BlobStore.from_url("s3://b/p?bogus=1")
+    with pytest.raises(InvalidParameter):
+        S3BlobStore.from_url("s3://b/p?listing=maybe")
+    assert S3BlobStore.from_url("s3://b/p?listing=off&region=us-east-1").list_page_size == 0
+    assert S3BlobStore.from_url("s3://b/p?region=us-east-1").list_page_size == 1000
 
 
 

@@ -1,4 +1,5 @@
-"""Blobs in Google Cloud Storage: ``gs://bucket/prefix[?project=..&endpoint=..&anonymous=1]``.
+"""Blobs in Google Cloud Storage:
+``gs://bucket/prefix[?project=..&endpoint=..&anonymous=1&listing=on|off]``.
 
 Keys are ``<prefix>sha256/ab/cdef...``, as on every store.  A blob that fits in one
 part (8 MiB) is hashed in memory and written to its final key in one request, once its
@@ -28,7 +29,7 @@ from modelyard.artifacts.base import (
     sizes_by_lookup,
     verify_upload,
 )
-from modelyard.artifacts.listing import missing_of, sizes_of
+from modelyard.artifacts.listing import missing_of, page_size_option, sizes_of
 from modelyard.artifacts.session_methods import ObjectPartSessions
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
@@ -142,7 +143,7 @@ class GCSBlobStore(ObjectPartSessions):
         self.bucket = bucket
         self.part_size = part_size
         self.prefix = (prefix.strip("/") + "/") if prefix.strip("/") else ""
-        self.list_page_size = 1000  # keys a presence listing asks for at once
+        self.list_page_size = 1000  # keys a presence listing asks for at once; 0: none
 
     @classmethod
     def from_url(cls, url: str) -> GCSBlobStore:
@@ -155,7 +156,7 @@ class GCSBlobStore(ObjectPartSessions):
         if not parsed.netloc:
             raise InvalidParameter("a GCS URL needs a bucket: gs://bucket/prefix")
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        unknown = set(query) - {"project", "endpoint", "anonymous"}
+        unknown = set(query) - {"project", "endpoint", "anonymous", "listing"}
         if unknown:
             raise InvalidParameter(f"unknown GCS URL options: {', '.join(sorted(unknown))}")
         options: dict[str, Any] = {}
@@ -168,7 +169,9 @@ class GCSBlobStore(ObjectPartSessions):
             anonymous: Any = credentials.AnonymousCredentials
             options["credentials"] = anonymous()
         client = storage.Client(project=query.get("project"), **options)
-        return cls(client.bucket(parsed.netloc), parsed.path)
+        store = cls(client.bucket(parsed.netloc), parsed.path)
+        store.list_page_size = page_size_option(query)
+        return store
 
     def key(self, digest: str) -> str:
         return object_key(self.prefix, digest)
@@ -189,7 +192,8 @@ class GCSBlobStore(ObjectPartSessions):
     def sizes(self, digests: Iterable[str]) -> dict[str, int]:
         """By ordered listings where the digests are many (``listing.py``), else one
         lookup each."""
-        return sizes_of(digests, self.key, self._page, self._sizes_by_lookup)
+        return sizes_of(digests, self.key, self._page if self.list_page_size else None,
+                        self._sizes_by_lookup)
 
     def _sizes_by_lookup(self, digests: Iterable[str]) -> dict[str, int]:
         def size(d: str) -> int | None:
@@ -206,7 +210,9 @@ class GCSBlobStore(ObjectPartSessions):
             entries = [(b.name, int(b.size)) for b in page] if page is not None else []
             return entries, it.next_page_token is not None
         except Exception as exc:  # noqa: BLE001
-            raise _translate(exc, "the blob listing") from None
+            # A missing bucket is a broken store, not an absent blob.
+            raise ServiceUnavailable("object storage error on the blob listing: "
+                                     f"{type(exc).__name__}") from None
 
     def size(self, digest: str) -> int:
         blob = self._get(digest)

@@ -11,33 +11,52 @@ on AWS S3, MinIO, Ceph and GCS, as a ``HEAD`` is, so what it says under the lock
 what a ``HEAD`` would say.
 
 A listing is worth it only where the wanted keys are dense among the stored ones: a
-fresh bucket, or a commit whose blobs are many.  A page that settles fewer than
-:data:`DENSE` wanted keys (the store holds far more blobs than the commit names) ends
-the listing, and the rest are asked one by one as before, so the cost is never more
-than one wasted page.  :data:`DENSE` is also where a listing (priced on AWS as 12.5
-``HEAD``s) becomes the cheaper request.
+fresh bucket, or a commit whose blobs are many.  Pages come one after another (each
+starts where the last one ended) while lookups go 16 at a time, so a page must settle
+at least :data:`DENSE` wanted keys, about what four rounds of lookups settle in the
+time of a listing of 1,000 keys (and past the price of one: AWS prices a listing as
+12.5 ``HEAD``s); a page that settles fewer (the store holds far more blobs than the
+commit names) ends the listing, and the rest are asked one by one as before, so the
+cost is never more than one wasted page.
+
+A page is trusted only as far as it can be: one that is not in ascending order (S3
+Express directory buckets list unordered), or that is empty while saying more
+follows, settles nothing, and the rest are asked one by one.  A store that ignores the
+start key or the page size answers correctly, only more slowly.  A store whose
+listings lag behind writes or deletes must not use this: ``?listing=off`` on its URL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from modelyard.errors import InvalidParameter
+
 #: Fewer wanted blobs than this are asked one by one (16 at a time, as fast).
 LIST_MIN = 16
 #: A page must settle at least this many wanted keys for the listing to go on.
-DENSE = 16
+DENSE = 64
 
 # page(first) -> (the listed keys with their sizes, in order, from at least ``first``;
 #                 whether the listing went on past the last of them)
 Page = Callable[[str], tuple[list[tuple[str, int]], bool]]
 
 
-def sizes_of(digests: Iterable[str], key: Callable[[str], str], page: Page,
+def page_size_option(query: dict[str, str]) -> int:
+    """The ``listing`` option of a store URL: ``on`` (the default, pages of 1,000 keys)
+    or ``off`` (one lookup a blob, for a store whose listings lag)."""
+    value = query.get("listing", "on").lower()
+    if value not in ("on", "off"):
+        raise InvalidParameter("the listing option of a storage URL is 'on' or 'off'")
+    return 1000 if value == "on" else 0
+
+
+def sizes_of(digests: Iterable[str], key: Callable[[str], str], page: Page | None,
              lookup: Callable[[Iterable[str]], dict[str, int]]) -> dict[str, int]:
     """The sizes of the blobs held among ``digests`` (by digest): ordered listings where
-    they are many, else ``lookup`` (one request a blob)."""
+    they are many (and ``page`` is given), else ``lookup`` (one request a blob)."""
     unique = list(dict.fromkeys(digests))
-    if len(unique) < LIST_MIN:
+    if len(unique) < LIST_MIN or page is None:
         return lookup(unique)
     return sizes_by_listing({key(d): d for d in unique}, page, lookup)
 
@@ -61,7 +80,12 @@ def sizes_by_listing(wanted: dict[str, str], page: Page,
     while i < len(keys):
         entries, more = page(keys[i])
         listed = dict(entries)
-        last = entries[-1][0] if more and entries else None  # None: to the end
+        if any(a[0] >= b[0] for a, b in zip(entries, entries[1:], strict=False)):
+            last: str | None = ""  # not in order: it settles nothing
+        elif more:
+            last = entries[-1][0] if entries else ""  # an empty page settles nothing
+        else:
+            last = None  # the listing went to the end
         start = i
         while i < len(keys) and (last is None or keys[i] <= last):
             if keys[i] in listed:

@@ -27,7 +27,7 @@ from modelyard.artifacts.base import (
     sizes_by_lookup,
     verify_upload,
 )
-from modelyard.artifacts.listing import missing_of, sizes_of
+from modelyard.artifacts.listing import missing_of, page_size_option, sizes_of
 from modelyard.artifacts.s3_multipart import error_code
 from modelyard.domain.validation import check_digest
 from modelyard.errors import (
@@ -161,11 +161,12 @@ class S3BlobStore:
         self.prefix = (prefix.strip("/") + "/") if prefix.strip("/") else ""
         self.s3 = client
         self.sessions = f"{self.prefix}uploads/"
-        self.list_page_size = 1000  # keys a presence listing asks for at once (S3's most)
+        # Keys a presence listing asks for at once (S3's most); 0: no listings.
+        self.list_page_size = 1000
 
     @classmethod
     def from_url(cls, url: str) -> S3BlobStore:
-        """``s3://bucket/prefix?endpoint_url=...&region=...``."""
+        """``s3://bucket/prefix?endpoint_url=...&region=...&listing=on|off``."""
         import boto3
         from botocore.config import Config
 
@@ -173,14 +174,16 @@ class S3BlobStore:
         if not parsed.netloc:
             raise InvalidParameter("an S3 URL needs a bucket: s3://bucket/prefix")
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        unknown = set(query) - {"endpoint_url", "region"}
+        unknown = set(query) - {"endpoint_url", "region", "listing"}
         if unknown:
             raise InvalidParameter(f"unknown S3 URL options: {', '.join(sorted(unknown))}")
         client = boto3.client("s3", endpoint_url=query.get("endpoint_url"),
                               region_name=query.get("region"),
                               config=Config(retries={"max_attempts": 5, "mode": "standard"},
                                             max_pool_connections=32))
-        return cls(parsed.netloc, parsed.path, client)
+        store = cls(parsed.netloc, parsed.path, client)
+        store.list_page_size = page_size_option(query)
+        return store
 
     def key(self, digest: str) -> str:
         return object_key(self.prefix, digest)
@@ -205,7 +208,8 @@ class S3BlobStore:
     def sizes(self, digests: Iterable[str]) -> dict[str, int]:
         """By ordered listings where the digests are many (``listing.py``), else one
         ``HEAD`` each."""
-        return sizes_of(digests, self.key, self._page, self._sizes_by_head)
+        return sizes_of(digests, self.key, self._page if self.list_page_size else None,
+                        self._sizes_by_head)
 
     def _sizes_by_head(self, digests: Iterable[str]) -> dict[str, int]:
         def size(d: str) -> int | None:
@@ -221,7 +225,9 @@ class S3BlobStore:
                                            StartAfter=first[:-1],
                                            MaxKeys=self.list_page_size)
         except Exception as exc:  # noqa: BLE001
-            raise _translate(exc, "the blob listing") from None
+            raise ServiceUnavailable(
+                "object storage error on the blob listing: "
+                f"{error_code(exc) or type(exc).__name__}") from None
         entries = [(o["Key"], int(o["Size"])) for o in resp.get("Contents", [])]
         return entries, bool(resp.get("IsTruncated"))
 

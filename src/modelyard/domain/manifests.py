@@ -24,7 +24,9 @@ def check_blobs_present(tx: Transaction, blobs: BlobStore, files: Sequence[FileE
 
 def check_stored(blobs: BlobStore, files: Sequence[FileEntry]) -> None:
     """Every file's blob is stored with the file's size: one look a blob (on object
-    storage a round trip each, asked 16 at a time), which also refreshes its time."""
+    storage a round trip each, asked 16 at a time, or on S3 and GCS ordered listings
+    for many: ``artifacts/listing.py``), which also refreshes its time where the store
+    keeps one."""
     sizes = blobs.sizes(f.sha256 for f in files)
     missing = list(dict.fromkeys(f.sha256 for f in files if f.sha256 not in sizes))
     if missing:

@@ -88,3 +88,26 @@ def test_no_delayed_ack_stall_on_kept_alive_connections(mc: MlflowClient) -> Non
         mc.set_registered_model_alias("nodelay", f"a{i % 5}", "1")
         samples.append(time.perf_counter() - t)
     assert statistics.median(samples) < 0.035, samples
+
+
+@pytest.mark.parametrize("project", ["default", "team-a"])
+def test_a_created_model_answers_as_it_is_read_back(http: httpx.Client, project: str,
+                                                     mc: MlflowClient) -> None:
+    """The answer to create is the model as stored (in the default project it is built
+    from what was written, elsewhere read back): the same fields as a get, on the MLflow
+    API and the native one."""
+    if project == "default":
+        tags = [{"key": "team", "value": "vision"}, {"key": "empty", "value": ""}]
+        made = http.post("/api/2.0/mlflow/registered-models/create", json={
+            "name": "created-m", "description": "a model", "tags": tags}).json()
+        got = http.get("/api/2.0/mlflow/registered-models/get", params={"name": "created-m"})
+        assert made == got.json() and made["registered_model"]["user_id"]
+        assert mc.get_registered_model("created-m").tags == {"team": "vision", "empty": ""}
+    else:
+        assert http.post("/api/v1/projects", json={"name": project}).status_code == 201
+    native = http.post("/api/v1/models", json={"name": f"created-{project}", "project": project,
+                                               "description": "d", "tags": {"a": "1"}})
+    assert native.status_code == 201, native.text
+    assert native.json() == http.get(f"/api/v1/models/created-{project}").json()
+    assert native.json()["model"]["project"] == project
+    assert native.json()["model"]["tags"] == {"a": "1"}

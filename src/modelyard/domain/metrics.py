@@ -59,6 +59,7 @@ class MetricOps(TrackingBase):
         """Each metric, with the logged model it was logged for (MLflow 3's ``model_id``,
         ``dataset_name``, ``dataset_digest``), if any."""
         out = []
+        keys: set[str] = set()  # keys checked already: a batch repeats a few keys
         for m in items:
             model: object = None
             if isinstance(m, dict):
@@ -68,8 +69,11 @@ class MetricOps(TrackingBase):
                 key, value, step, ts = m.key, m.value, m.step, m.timestamp
             else:
                 raise InvalidParameter("each metric must be a Metric or {key, value, step, timestamp}")
-            key = check_metric_key(key)
-            point = Metric(key=key, value=_float(value, key), step=check_int(step or 0, "step"),
+            if type(key) is not str or key not in keys:
+                key = check_metric_key(key)
+                keys.add(key)
+            point = Metric(key=key, value=_float(value, key),
+                           step=check_int(step or 0, "step"),
                            timestamp=check_int(ts, "timestamp") if ts else now)
             ref = None
             if model is not None and isinstance(m, dict):

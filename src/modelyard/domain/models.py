@@ -8,6 +8,7 @@ from modelyard.domain.lookup import find_model
 from modelyard.domain.names import lookalike_of, skeleton_key
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.ports import Transaction
+from modelyard.domain.records import ModelRecord
 from modelyard.domain.projects import DEFAULT_PROJECT, ProjectOps
 from modelyard.domain.prompts import check_kind, with_kind
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
@@ -68,9 +69,18 @@ class ModelOps(ProjectOps):
             self.access.make_maintainer(tx, actor, mid, now)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
-            model = find_model(tx, name)  # read once: for the event and the answer
+            if (project or DEFAULT_PROJECT) != DEFAULT_PROJECT:
+                model = find_model(tx, name)  # the project's name as stored
+                ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
+                return tx.registry.model_entity(model)
+            # In the default project every field of the new model is known: not read back.
+            model = ModelRecord(id=mid, name=name, project_id=pid, project=DEFAULT_PROJECT,
+                                description=description, created_at=now, updated_at=now,
+                                created_by=actor.name, updated_by=actor.name, deleted=False)
             ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
-            return tx.registry.model_entity(model)
+            return RegisteredModel(name=name, project=DEFAULT_PROJECT, description=description,
+                                   tags=dict(tags), created_at=now, updated_at=now,
+                                   created_by=actor.name, updated_by=actor.name)
 
     def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:
         with self.store.read() as tx:

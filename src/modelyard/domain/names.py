@@ -69,12 +69,18 @@ def _prototypes() -> dict[str, str]:
     return out
 
 
+@cache
+def _translation() -> dict[int, str]:
+    """:func:`_prototypes` as a table for ``str.translate``."""
+    return {ord(ch): proto for ch, proto in _prototypes().items()}
+
+
 def skeleton(name: str) -> str:
     """The confusable skeleton of ``name``: equal for names a reader cannot tell apart."""
-    table = _prototypes()
+    table = _translation()
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name))
     for _ in range(8):  # a prototype's characters may have prototypes of their own
-        mapped = unicodedata.normalize("NFD", "".join(table.get(ch, ch) for ch in text))
+        mapped = unicodedata.normalize("NFD", text.translate(table))
         if mapped == text:
             break
         text = mapped

@@ -24,6 +24,8 @@ DEFAULT_HISTORY_PAGE = 25_000
 
 
 def _float(value: object, key: str) -> float:
+    if type(value) is float:  # the usual case, first
+        return value
     if isinstance(value, bool):
         raise InvalidParameter(f"metric {key!r}: value must be a number")
     if isinstance(value, (int, float)):

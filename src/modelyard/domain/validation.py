@@ -33,6 +33,8 @@ _RESERVED_ALIAS = re.compile(r"^(v\d+|latest)$", re.IGNORECASE)
 
 
 def _has_control(text: str) -> bool:
+    if text.isascii():  # the usual name: ASCII's only such characters are Cc, unprintable
+        return not text.isprintable()
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
 
 
@@ -190,6 +192,8 @@ def check_int(value: object, what: str, *, minimum: int = INT64_MIN,
     """The one rule for an integer from a request: an int, an integral float or a
     string of ASCII digits, within ``minimum``..``maximum`` (by default the range of
     a signed 64-bit column).  Anything else is a 400 naming the field."""
+    if type(value) is int and minimum <= value <= maximum:  # the usual case, first
+        return value
     number: int | None = None
     if isinstance(value, bool):
         number = None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, func, insert, select, update
 
 from modelyard.domain.entities import Metric
+from modelyard.store.bulk import insert_rows
 from modelyard.store.schema_tracking import (
     metrics,
 )
@@ -23,7 +24,7 @@ from modelyard.store.tracking_sql import (
 _LATEST_OF = (select(LM.c.key, LM.c.step, LM.c.timestamp, LM.c.value, LM.c.kind)
               .where(LM.c.run_id == bindparam("run_id"),
                      LM.c.key.in_(bindparam("keys", expanding=True))))
-_INSERT_POINTS = insert(metrics)
+_POINT_COLUMNS = ("run_id", "key", "step", "timestamp", "value", "kind")
 _INSERT_LATEST = insert(LM)
 _UPDATE_LATEST = update(LM).where(LM.c.run_id == bindparam("b_run_id"),
                                   LM.c.key == bindparam("b_key"))
@@ -39,12 +40,11 @@ class MetricsRepo(ChildRows):
         best: dict[str, tuple[int, int, float, int]] = {}
         for m in items:
             value, kind = encode_value(m.value)
-            rows.append({"run_id": run_id, "key": m.key, "step": m.step,
-                         "timestamp": m.timestamp, "value": value, "kind": kind})
+            rows.append((run_id, m.key, m.step, m.timestamp, value, kind))
             cand = (m.step, m.timestamp, value, kind)
             if m.key not in best or cand[:3] > best[m.key][:3]:
                 best[m.key] = cand
-        self.conn.execute(_INSERT_POINTS, rows)
+        insert_rows(self.conn, metrics, _POINT_COLUMNS, rows)
         current = {}
         keys = list(best)
         for i in range(0, len(keys), 500):

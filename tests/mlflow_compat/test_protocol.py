@@ -93,9 +93,9 @@ def test_no_delayed_ack_stall_on_kept_alive_connections(mc: MlflowClient) -> Non
 @pytest.mark.parametrize("project", ["default", "team-a"])
 def test_a_created_model_answers_as_it_is_read_back(http: httpx.Client, project: str,
                                                      mc: MlflowClient) -> None:
-    """The answer to create is the model as stored (in the default project it is built
-    from what was written, elsewhere read back): the same fields as a get, on the MLflow
-    API and the native one."""
+    """The answer to create is the model as stored (untagged in the default project it
+    is built from what was written, else read back): the same fields as a get, on the
+    MLflow API and the native one."""
     if project == "default":
         tags = [{"key": "team", "value": "vision"}, {"key": "empty", "value": ""}]
         made = http.post("/api/2.0/mlflow/registered-models/create", json={
@@ -103,6 +103,10 @@ def test_a_created_model_answers_as_it_is_read_back(http: httpx.Client, project:
         got = http.get("/api/2.0/mlflow/registered-models/get", params={"name": "created-m"})
         assert made == got.json() and made["registered_model"]["user_id"]
         assert mc.get_registered_model("created-m").tags == {"team": "vision", "empty": ""}
+        plain = http.post("/api/2.0/mlflow/registered-models/create",
+                          json={"name": "created-plain"}).json()
+        assert plain == http.get("/api/2.0/mlflow/registered-models/get",
+                                 params={"name": "created-plain"}).json()
     else:
         assert http.post("/api/v1/projects", json={"name": project}).status_code == 201
     native = http.post("/api/v1/models", json={"name": f"created-{project}", "project": project,

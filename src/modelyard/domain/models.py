@@ -69,17 +69,19 @@ class ModelOps(ProjectOps):
             self.access.make_maintainer(tx, actor, mid, now)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
-            if (project or DEFAULT_PROJECT) != DEFAULT_PROJECT:
-                model = find_model(tx, name)  # the project's name as stored
+            if tags or (project or DEFAULT_PROJECT) != DEFAULT_PROJECT:
+                # Read back: the project's name as stored, and the tags as the database
+                # keeps them (MySQL compares keys without their trailing spaces).
+                model = find_model(tx, name)
                 ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
                 return tx.registry.model_entity(model)
-            # In the default project every field of the new model is known: not read back.
+            # Untagged, in the default project: every field is known, not read back.
             model = ModelRecord(id=mid, name=name, project_id=pid, project=DEFAULT_PROJECT,
                                 description=description, created_at=now, updated_at=now,
                                 created_by=actor.name, updated_by=actor.name, deleted=False)
             ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
             return RegisteredModel(name=name, project=DEFAULT_PROJECT, description=description,
-                                   tags=dict(tags), created_at=now, updated_at=now,
+                                   created_at=now, updated_at=now,
                                    created_by=actor.name, updated_by=actor.name)
 
     def get_model(self, actor: Principal, name: str, *, deleted: bool = False) -> RegisteredModel:

@@ -18,7 +18,6 @@ DEFAULT_PROJECT = "default"
 
 class ProjectOps(RegistryBase):
     _default_seen = False
-    _default_id: int | None = None  # the default project's id, once seen (never deleted)
 
     def _ensure_default_project(self, actor: Principal) -> None:
         """Create the default project, if it is missing, in a transaction of its own,
@@ -28,13 +27,10 @@ class ProjectOps(RegistryBase):
         if self._default_seen:
             return
         with self.store.write() as tx:
-            pid = self._project_id(tx, DEFAULT_PROJECT, actor)
-        self._default_id = pid
+            self._project_id(tx, DEFAULT_PROJECT, actor)
         self._default_seen = True
 
     def _project_id(self, tx: Transaction, name: str, actor: Principal) -> int:
-        if name == DEFAULT_PROJECT and self._default_id is not None:
-            return self._default_id  # seen committed, and projects are never deleted
         pid = tx.registry.project_id(name)
         if pid is not None:
             return pid

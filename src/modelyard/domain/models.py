@@ -57,7 +57,8 @@ class ModelOps(ProjectOps):
         name = check_name(name, "model name")
         description = check_description(description)
         tags = check_tags(tags)
-        if (project or DEFAULT_PROJECT) == DEFAULT_PROJECT:
+        in_default = (project or DEFAULT_PROJECT) == DEFAULT_PROJECT
+        if in_default:
             self._ensure_default_project(actor)
         with self.store.write() as tx:
             now = self.clock.now_ms()
@@ -69,17 +70,17 @@ class ModelOps(ProjectOps):
             self.access.make_maintainer(tx, actor, mid, now)
             for k, v in tags.items():
                 tx.registry.set_model_tag(mid, k, v)
-            if tags or (project or DEFAULT_PROJECT) != DEFAULT_PROJECT:
-                # Read back: the project's name as stored, and the tags as the database
-                # keeps them (MySQL compares keys without their trailing spaces).
-                model = find_model(tx, name)
-                ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
-                return tx.registry.model_entity(model)
-            # Untagged, in the default project: every field is known, not read back.
-            model = ModelRecord(id=mid, name=name, project_id=pid, project=DEFAULT_PROJECT,
-                                description=description, created_at=now, updated_at=now,
-                                created_by=actor.name, updated_by=actor.name, deleted=False)
+            # Untagged, in the default project, every field is known: not read back.
+            # Else read back: the project's name as stored, and the tags as the
+            # database keeps them (MySQL compares keys without their trailing spaces).
+            read_back = bool(tags) or not in_default
+            model = find_model(tx, name) if read_back else ModelRecord(
+                id=mid, name=name, project_id=pid, project=DEFAULT_PROJECT,
+                description=description, created_at=now, updated_at=now,
+                created_by=actor.name, updated_by=actor.name, deleted=False)
             ev.on_model(tx, now, actor, ev.ModelCreated(description, tags), model)
+            if read_back:
+                return tx.registry.model_entity(model)
             return RegisteredModel(name=name, project=DEFAULT_PROJECT, description=description,
                                    created_at=now, updated_at=now,
                                    created_by=actor.name, updated_by=actor.name)

@@ -34,8 +34,9 @@ _MARKS = str.maketrans("", "", "\u200e\u200f")
 
 
 @cache
-def _prototypes() -> dict[str, str]:
-    """Every character of the confusables data -> its class's prototype."""
+def _prototypes() -> dict[int, str]:
+    """Every character of the confusables data (its code point, as ``str.translate``
+    takes it) -> its class's prototype."""
     raw = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text(
         encoding="utf-8")
     table: dict[str, list[dict[str, str]]] = json.loads(raw)
@@ -47,7 +48,7 @@ def _prototypes() -> dict[str, str]:
             if node and other and node != other:
                 edges.setdefault(node, set()).add(other)
                 edges.setdefault(other, set()).add(node)
-    out: dict[str, str] = {}
+    out: dict[int, str] = {}
     seen: set[str] = set()
     for start in edges:
         if start in seen:
@@ -65,19 +66,13 @@ def _prototypes() -> dict[str, str]:
         proto = longer[0] if longer else hubs[0] if hubs else min(group)
         for node in group:
             if len(node) == 1 and node != proto:
-                out[node] = proto
+                out[ord(node)] = proto
     return out
-
-
-@cache
-def _translation() -> dict[int, str]:
-    """:func:`_prototypes` as a table for ``str.translate``."""
-    return {ord(ch): proto for ch, proto in _prototypes().items()}
 
 
 def skeleton(name: str) -> str:
     """The confusable skeleton of ``name``: equal for names a reader cannot tell apart."""
-    table = _translation()
+    table = _prototypes()
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name))
     for _ in range(8):  # a prototype's characters may have prototypes of their own
         mapped = unicodedata.normalize("NFD", text.translate(table))

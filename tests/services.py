@@ -8,7 +8,13 @@ missing service fails the run.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
 
 import pytest
 import sqlalchemy as sa
@@ -36,6 +42,7 @@ def worker_db_name(suffix: str = "") -> str:
 
 def drop_server_db(kind: str, suffix: str = "") -> None:
     name = worker_db_name(suffix)
+    _forget(name)
     admin_url = PG_ADMIN if kind == "postgresql" else MY_ADMIN
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -51,6 +58,7 @@ def drop_server_db(kind: str, suffix: str = "") -> None:
 def create_server_db(kind: str, suffix: str = "") -> str:
     """Create (or recreate) this worker's database, empty; returns its URL."""
     name = worker_db_name(suffix)
+    _forget(name)
     admin_url = PG_ADMIN if kind == "postgresql" else MY_ADMIN
     try:
         engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT",
@@ -70,25 +78,82 @@ def create_server_db(kind: str, suffix: str = "") -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+# One engine per server database for the run: a test's reset is then one connection's
+# few statements, not an engine and a connection set up each time.
+_ENGINES: dict[str, sa.Engine] = {}
+
+
+def _engine(url: str) -> sa.Engine:
+    if url not in _ENGINES:
+        _ENGINES[url] = sa.create_engine(url)
+    return _ENGINES[url]
+
+
+def _forget(database: str) -> None:
+    """Close the pooled connections to ``database`` before it is dropped."""
+    for url in [u for u in _ENGINES if sa.engine.make_url(u).database == database]:
+        _ENGINES.pop(url).dispose()
+
+
+def _used_tables(conn: sa.Connection, tables: list[str], quote: str) -> set[str]:
+    """The tables a test left rows in, or whose id counter it moved (so that every
+    test sees ids from 1, as on a new SQLite file): emptying only those makes a reset
+    cost what the test touched, not the whole schema (a MariaDB TRUNCATE re-creates
+    the table: about 20 ms each)."""
+    probe = " UNION ALL ".join(f"(SELECT '{t}' FROM {quote}{t}{quote} LIMIT 1)" for t in tables)
+    used = {row[0] for row in conn.exec_driver_sql(probe)}
+    if conn.dialect.name == "postgresql":
+        moved = conn.exec_driver_sql(
+            "SELECT t.relname FROM pg_sequences q"
+            " JOIN pg_class s ON s.relname = q.sequencename AND s.relkind = 'S'"
+            " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+            " JOIN pg_class t ON t.oid = d.refobjid"
+            " WHERE q.schemaname = current_schema() AND q.last_value IS NOT NULL")
+    else:
+        moved = conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = DATABASE() AND auto_increment > 1")
+    return used | ({row[0] for row in moved} & set(tables))
+
+
 def truncate_all(url: str) -> None:
+    """Empty every table of the schema (ids restart from 1)."""
     from modelyard.store.schema import metadata
 
-    engine = sa.create_engine(url)
+    engine = _engine(url)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                 + " RESTART IDENTITY CASCADE")
+            used = _used_tables(conn, tables, '"')
+            if used:
+                conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in sorted(used))
+                                     + " RESTART IDENTITY CASCADE")
         else:
-            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
-            for t in tables:
-                conn.exec_driver_sql(f"TRUNCATE TABLE `{t}`")
-            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
-    engine.dispose()
+            used = _used_tables(conn, tables, "`")
+            if used:
+                conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+                for t in sorted(used):
+                    conn.exec_driver_sql(f"TRUNCATE TABLE `{t}`")
+                conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
 
 
 def migrate_database(url: str) -> None:
-    """Bring a test database to the newest schema, as `modelyard db upgrade` does."""
+    """Bring a test database to the newest schema, as `modelyard db upgrade` does.
+
+    A new SQLite file is a copy of one migrated once per process (the migrations take
+    about 0.35 s; the copy a millisecond); the copy is made with SQLite's backup API,
+    so it is the database, not a file that may lack its write-ahead log."""
+    target = sa.engine.make_url(url)
+    if (target.get_backend_name() == "sqlite" and target.database
+            and target.database != ":memory:" and not os.path.exists(target.database)):
+        with closing(sqlite3.connect(_sqlite_template())) as src, \
+                closing(sqlite3.connect(target.database)) as dst:
+            src.backup(dst)
+        return
+    _upgrade(url)
+
+
+def _upgrade(url: str) -> None:
     from modelyard.store.sql_store import SqlStore
 
     store = SqlStore(url)
@@ -96,3 +161,12 @@ def migrate_database(url: str) -> None:
         store.upgrade()
     finally:
         store.dispose()
+
+
+@functools.cache
+def _sqlite_template() -> str:
+    folder = tempfile.mkdtemp(prefix="modelyard-template-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, "meta.db")
+    _upgrade(f"sqlite:///{path}")
+    return path

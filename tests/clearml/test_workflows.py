@@ -41,7 +41,11 @@ def test_defaults_capture_a_joblib_dump(server_url: str, services: Services,
     assert run.tags["clearml.status"] == "completed"
 
 
+# A minute of the SDK's own timing, so one backend: the embedded default, where the
+# background reporter's concurrent writes meet SQLite's single writer.  The other
+# workflows here run on every backend.
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_minute_of_background_reporting(server_url: str, services: Services,
                                           run_script: Runner, tmp_path: Path) -> None:
     done = run_script("autocapture.py", clearml_env(server_url, fresh_home(tmp_path, "a")),

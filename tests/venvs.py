@@ -15,10 +15,15 @@ from pathlib import Path
 from tests.services import unavailable
 
 
+def cache_root() -> Path:
+    """Where the tests keep what they build once per machine (venvs, mypy's cache)."""
+    return Path(os.environ.get("MODELYARD_CLIENT_VENVS")
+                or Path.home() / ".cache" / "modelyard")
+
+
 def client_venv(name: str, packages: list[str]) -> Path:
     """The python of a venv called ``name`` holding ``packages``, built on first use."""
-    root = Path(os.environ.get("MODELYARD_CLIENT_VENVS")
-                or Path.home() / ".cache" / "modelyard")
+    root = cache_root()
     venv = root / f"venv-{name}"
     python = venv / "bin" / "python"
     root.mkdir(parents=True, exist_ok=True)

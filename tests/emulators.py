@@ -6,7 +6,6 @@ under ``$MODELYARD_CLIENT_VENVS`` or ``~/.cache/modelyard``)."""
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from tests.live import free_port
 from tests.services import unavailable
+from tests.venvs import cache_root
 
 AZURITE_VERSION = "3.37.0"
 # Azurite's well-known development account: published by Microsoft for the emulator,
@@ -40,8 +40,7 @@ def gcs_emulator() -> Iterator[str]:
 
 
 def _azurite_bin() -> Path:
-    root = Path(os.environ.get("MODELYARD_CLIENT_VENVS")
-                or Path.home() / ".cache" / "modelyard") / f"azurite-{AZURITE_VERSION}"
+    root = cache_root() / f"azurite-{AZURITE_VERSION}"
     binary = root / "node_modules" / ".bin" / "azurite-blob"
     root.mkdir(parents=True, exist_ok=True)
     with open(f"{root}.lock", "w") as lock:

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import tempfile
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -85,7 +86,7 @@ _ENGINES: dict[str, sa.Engine] = {}
 
 def _engine(url: str) -> sa.Engine:
     if url not in _ENGINES:
-        _ENGINES[url] = sa.create_engine(url)
+        _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True)
     return _ENGINES[url]
 
 
@@ -110,6 +111,9 @@ def _used_tables(conn: sa.Connection, tables: list[str], quote: str) -> set[str]
             " JOIN pg_class t ON t.oid = d.refobjid"
             " WHERE q.schemaname = current_schema() AND q.last_value IS NOT NULL")
     else:
+        if not getattr(conn.dialect, "is_mariadb", False):
+            # MySQL 8 caches these figures for a day; MariaDB reads the live counter.
+            conn.exec_driver_sql("SET SESSION information_schema_stats_expiry = 0")
         moved = conn.exec_driver_sql(
             "SELECT table_name FROM information_schema.tables"
             " WHERE table_schema = DATABASE() AND auto_increment > 1")
@@ -146,6 +150,9 @@ def migrate_database(url: str) -> None:
     target = sa.engine.make_url(url)
     if (target.get_backend_name() == "sqlite" and target.database
             and target.database != ":memory:" and not os.path.exists(target.database)):
+        path = Path(target.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # as the store makes it
         with closing(sqlite3.connect(_sqlite_template())) as src, \
                 closing(sqlite3.connect(target.database)) as dst:
             src.backup(dst)

@@ -96,12 +96,13 @@ def _forget(database: str) -> None:
         _ENGINES.pop(url).dispose()
 
 
-def _used_tables(conn: sa.Connection, tables: list[str], quote: str) -> set[str]:
+def _used_tables(conn: sa.Connection, tables: list[str]) -> list[str]:
     """The tables a test left rows in, or whose id counter it moved (so that every
     test sees ids from 1, as on a new SQLite file): emptying only those makes a reset
     cost what the test touched, not the whole schema (a MariaDB TRUNCATE re-creates
     the table: about 20 ms each)."""
-    probe = " UNION ALL ".join(f"(SELECT '{t}' FROM {quote}{t}{quote} LIMIT 1)" for t in tables)
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    probe = " UNION ALL ".join(f"(SELECT '{t}' FROM {quote(t)} LIMIT 1)" for t in tables)
     used = {row[0] for row in conn.exec_driver_sql(probe)}
     if conn.dialect.name == "postgresql":
         moved = conn.exec_driver_sql(
@@ -117,7 +118,7 @@ def _used_tables(conn: sa.Connection, tables: list[str], quote: str) -> set[str]
         moved = conn.exec_driver_sql(
             "SELECT table_name FROM information_schema.tables"
             " WHERE table_schema = DATABASE() AND auto_increment > 1")
-    return used | ({row[0] for row in moved} & set(tables))
+    return sorted(used | ({row[0] for row in moved} & set(tables)))
 
 
 def truncate_all(url: str) -> None:
@@ -126,19 +127,19 @@ def truncate_all(url: str) -> None:
 
     engine = _engine(url)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
+    quote = engine.dialect.identifier_preparer.quote_identifier
     with engine.begin() as conn:
+        used = _used_tables(conn, tables)
+        if not used:
+            return
         if engine.dialect.name == "postgresql":
-            used = _used_tables(conn, tables, '"')
-            if used:
-                conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in sorted(used))
-                                     + " RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t) for t in used)
+                                 + " RESTART IDENTITY CASCADE")
         else:
-            used = _used_tables(conn, tables, "`")
-            if used:
-                conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
-                for t in sorted(used):
-                    conn.exec_driver_sql(f"TRUNCATE TABLE `{t}`")
-                conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+            for t in used:
+                conn.exec_driver_sql(f"TRUNCATE TABLE {quote(t)}")
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
 
 
 def migrate_database(url: str) -> None:
@@ -154,7 +155,7 @@ def migrate_database(url: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # as the store makes it
         with closing(sqlite3.connect(_sqlite_template())) as src, \
-                closing(sqlite3.connect(target.database)) as dst:
+                closing(sqlite3.connect(path)) as dst:
             src.backup(dst)
         return
     _upgrade(url)

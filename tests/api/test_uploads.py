@@ -23,6 +23,15 @@ def settings(db_url: str, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
                          environ={})
 
 
+def _handle(services: Any, upload_id: str) -> str:
+    """The storage's name of a session (a local folder's is ``<id>-<parts>``)."""
+    from modelyard.store.uploads_repo import SqlUploadStore
+
+    session = SqlUploadStore(services.store).get(upload_id)
+    assert session is not None
+    return session.handle
+
+
 def _open(http: Any, data: bytes, part_size: int = 5 * MiB) -> dict[str, Any]:
     resp = http.post("/api/v1/uploads", headers=JSON, json={
         "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "part_size": part_size})
@@ -119,9 +128,10 @@ def test_abort_removes_parts(http, services):  # type: ignore[no-untyped-def]
     data = os.urandom(6 * MiB)
     s = _open(http, data)
     assert _send(http, s["upload_id"], 1, data[:5 * MiB]).status_code == 200
+    handle = _handle(services, s["upload_id"])
     assert http.delete(f"/api/v1/uploads/{s['upload_id']}", headers={"X-Modelyard-Client": "test"}).status_code == 200
     assert http.get(f"/api/v1/uploads/{s['upload_id']}").status_code == 404
-    assert services.blobs.multipart_parts(s["upload_id"]) == {}
+    assert services.blobs.multipart_parts(handle) == {}
 
 
 def test_expired_sessions_are_gone_and_gc_aborts_them(http, services, tmp_path):  # type: ignore[no-untyped-def]
@@ -135,12 +145,13 @@ def test_expired_sessions_are_gone_and_gc_aborts_them(http, services, tmp_path):
     data = os.urandom(6 * MiB)
     s = _open(http, data)
     assert _send(http, s["upload_id"], 1, data[:5 * MiB]).status_code == 200
+    handle = _handle(services, s["upload_id"])
     later = UploadService(SqlUploadStore(services.store), services.blobs, Later(),
                           services.blob_service.check_upload)
     assert later.sweep(dry_run=True) == 1
-    assert services.blobs.multipart_parts(s["upload_id"]) != {}
+    assert services.blobs.multipart_parts(handle) != {}
     assert later.sweep() == 1
-    assert services.blobs.multipart_parts(s["upload_id"]) == {}
+    assert services.blobs.multipart_parts(handle) == {}
     assert http.get(f"/api/v1/uploads/{s['upload_id']}").status_code == 404
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 from collections.abc import Iterable, Iterator
@@ -24,6 +23,7 @@ from typing import BinaryIO
 
 from modelyard.artifacts.paths import safe_join
 from modelyard.artifacts.base import put_file, verify_upload
+from modelyard.artifacts.local_parts import LocalPartSessions
 from modelyard.domain.validation import check_digest
 from modelyard.errors import NotFound, PayloadTooLarge
 
@@ -95,6 +95,7 @@ class LocalBlobStore:
         self.uploads_dir = self.root / "uploads"
         for folder in (self.root, self.tmp_dir, self.root / "sha256", self.uploads_dir):
             make_private_dir(folder)
+        self._parts = LocalPartSessions(self.uploads_dir, self.blob_path)
 
     def blob_path(self, digest: str) -> Path:
         check_digest(digest)
@@ -209,36 +210,16 @@ class LocalBlobStore:
         return files, size
 
 
-    # -- multipart: part files under <root>/uploads/<upload id>/ ------------------------
-    def _session_dir(self, handle: str) -> Path:
-        if len(handle) != 32 or not handle.isalnum():
-            raise NotFound("upload session does not exist")
-        return safe_join(self.uploads_dir, handle)
-
+    # -- multipart: parts written in place under <root>/uploads/ (local_parts) --------
     def multipart_start(self, upload_id: str, parts: int, *,
                         part_checksums: bool = True) -> str:
-        make_private_dir(self._session_dir(upload_id))
-        return upload_id
+        return self._parts.start(upload_id, parts)
 
     def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
-        folder = self._session_dir(handle)
-        if not folder.is_dir():
-            raise NotFound("upload session does not exist")
-        tmp = folder / f"{part:05d}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PART_MODE)
-        try:
-            with open(fd, "wb", buffering=0) as fh:
-                fh.write(data)
-            os.replace(tmp, folder / f"{part:05d}.part")
-        finally:
-            tmp.unlink(missing_ok=True)
+        self._parts.put(handle, part, data)  # the caller checked ``sha256`` already
 
     def multipart_parts(self, handle: str) -> dict[int, int]:
-        folder = self._session_dir(handle)
-        if not folder.is_dir():
-            return {}
-        return {int(f.name[:5]): f.stat().st_size for f in folder.iterdir()
-                if f.name.endswith(".part") and f.name[:5].isdigit()}
+        return self._parts.received(handle)
 
     def multipart_presign(self, handle: str, part: int, sha256: str | None,
                           size: int | None, expires_s: int) -> tuple[str, dict[str, str]] | None:
@@ -246,28 +227,12 @@ class LocalBlobStore:
 
     def multipart_complete(self, handle: str, parts: int, digest: str | None,
                            size: int | None, max_size: int) -> tuple[str, int]:
-        """The part files are concatenated into one partial upload, hashed as they are
-        copied; it is renamed into place only when the sha256 and size match."""
-        folder = self._session_dir(handle)
-        w = self.writer(digest, max_size)
-        try:
-            for n in range(1, parts + 1):
-                with open(folder / f"{n:05d}.part", "rb", buffering=0) as fh:
-                    while chunk := fh.read(4 * CHUNK):
-                        w.write(chunk)
-        except FileNotFoundError:
-            w.abort()
-            raise NotFound("a part of the upload is missing") from None
-        except BaseException:
-            w.abort()
-            raise
-        written = w.commit(size)
-        assert w.digest is not None
-        shutil.rmtree(folder, ignore_errors=True)
-        return w.digest, written
+        """Every part is already in place in one file: it is hashed (once), verified
+        and renamed to the blob's path."""
+        return self._parts.complete(handle, digest, size, max_size)
 
     def multipart_abort(self, handle: str) -> None:
-        shutil.rmtree(self._session_dir(handle), ignore_errors=True)
+        self._parts.abort(handle)
 
 
 def make_private_dir(folder: Path) -> None:

@@ -92,3 +92,19 @@ class MultipartContract:
         digest = hashlib.sha256(data).hexdigest()
         assert blobs.multipart_complete(handle, 2, digest, len(data), 1 << 30) == (digest, len(data))
         assert b"".join(blobs.read_chunks(digest)) == data
+
+    def test_part_sent_again_replaces_it_whole(self, blobs: Any) -> None:
+        """A part sent twice (a retry) holds the second copy, and a last part sent again
+        shorter leaves nothing of the first copy behind."""
+        data = os.urandom(PART + 3000)
+        first, second = _pieces(data)
+        handle = blobs.multipart_start(secrets.token_hex(16), 2)
+        junk = os.urandom(len(first))
+        blobs.multipart_put(handle, 2, second + b"x" * 500, hashlib.sha256(second).hexdigest())
+        blobs.multipart_put(handle, 1, junk, hashlib.sha256(junk).hexdigest())
+        blobs.multipart_put(handle, 1, first, hashlib.sha256(first).hexdigest())
+        blobs.multipart_put(handle, 2, second, hashlib.sha256(second).hexdigest())
+        assert blobs.multipart_parts(handle) == {1: len(first), 2: len(second)}
+        digest = hashlib.sha256(data).hexdigest()
+        assert blobs.multipart_complete(handle, 2, digest, len(data), 1 << 30) == (digest, len(data))
+        assert b"".join(blobs.read_chunks(digest)) == data

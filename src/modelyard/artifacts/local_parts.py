@@ -1,0 +1,255 @@
+"""Multipart uploads into a local folder, each part written in place.
+
+A session is the folder ``<root>/uploads/<upload id>-<parts>/`` (its handle is
+``<upload id>-<parts>``).  Its parts are written straight into one file, ``data``, at
+their offsets, so completion reads the bytes once (to hash them) and renames the file
+into place: no second copy of a large upload.  To know a part's offset, every part but
+the last has one size, learnt from the first of them to arrive (the file ``size``);
+a part of another size is refused.  The last part arrives before that size is known
+when the parts come out of order: it then waits in the file ``last`` and is copied in
+at completion.
+
+What was received is told by markers, ``NNNNN.len`` (the part's length), written
+atomically after the part's bytes and removed before a part is written again, so a
+part cut off half-way is missing, never present with half its bytes.
+
+Writers of one part are serialised by ``flock`` on ``NNNNN.lock``; every writer then
+holds ``data`` shared and completion holds it exclusive, so completion sees no part
+half-written and a part sent after completion finds the session gone (checked by the
+inode of the file it locked).  A failed completion leaves the session as it was, to be
+completed again or aborted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from modelyard.artifacts.base import verify_upload
+from modelyard.errors import InvalidParameter, NotFound, PayloadTooLarge
+
+HASH_CHUNK = 8 << 20
+FILE_MODE = 0o600
+DONE_MODE = 0o400
+MAX_PARTS = 10_000
+# fsync of an assembled upload runs here while the caller's thread hashes it.
+_SYNCER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="modelyard-fsync")
+
+
+def _gone() -> NotFound:
+    return NotFound("upload session does not exist")
+
+
+class LocalPartSessions:
+    """The multipart methods of :class:`~modelyard.artifacts.local.LocalBlobStore`."""
+
+    def __init__(self, uploads_dir: Path, blob_path: Callable[[str], Path]) -> None:
+        self.uploads_dir = uploads_dir
+        self._blob_path = blob_path
+
+    # -- handles ----------------------------------------------------------------------
+    def _session(self, handle: str) -> tuple[Path, int]:
+        upload_id, _, parts = handle.partition("-")
+        if (len(upload_id) != 32 or not upload_id.isalnum() or not parts.isdigit()
+                or not 1 <= int(parts) <= MAX_PARTS or parts != str(int(parts))):
+            raise _gone()
+        return self.uploads_dir / handle, int(parts)
+
+    def start(self, upload_id: str, parts: int) -> str:
+        handle = f"{upload_id}-{parts}"
+        folder, _ = self._session(handle)
+        folder.mkdir(mode=0o700)
+        fd = os.open(folder / "data", os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        os.close(fd)
+        return handle
+
+    # -- parts ------------------------------------------------------------------------
+    def put(self, handle: str, part: int, data: bytes) -> None:
+        folder, parts = self._session(handle)
+        if not 1 <= part <= parts:
+            raise InvalidParameter(f"part must be between 1 and {parts}")
+        if part < parts and not data:
+            raise InvalidParameter("only the last part may be empty")
+        try:
+            self._put(folder, parts, part, data)
+        except (FileNotFoundError, NotADirectoryError):
+            raise _gone() from None  # aborted while the part was written
+
+    def _put(self, folder: Path, parts: int, part: int, data: bytes) -> None:
+        last = part == parts
+        if parts == 1:  # one part: the session's own lock is enough
+            with _locked(folder / "data", os.O_WRONLY, fcntl.LOCK_EX) as fd:
+                self._write(folder, fd, part, data, 0)
+            return
+        with _locked(folder / f"{part:05d}.lock", os.O_WRONLY | os.O_CREAT, fcntl.LOCK_EX), \
+                _locked(folder / "data", os.O_WRONLY, fcntl.LOCK_SH) as fd:
+            size = _read_int(folder / "size")
+            if not last:
+                if size is None:
+                    size = _settle_size(folder, len(data))
+                if len(data) != size:
+                    raise InvalidParameter(
+                        f"part {part} has {len(data)} bytes; on this server every part but "
+                        f"the last has one size, and this upload's is {size}")
+                self._write(folder, fd, part, data, (part - 1) * size)
+            elif size is None:
+                self._write_aside(folder, part, data)
+            else:  # in place now that the size is known; a copy set aside is stale
+                self._write(folder, fd, part, data, (part - 1) * size, stale_aside=True)
+
+    def _write(self, folder: Path, fd: int, part: int, data: bytes, offset: int, *,
+               stale_aside: bool = False) -> None:
+        marker = folder / f"{part:05d}.len"
+        marker.unlink(missing_ok=True)
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(fd, view, offset)
+            view, offset = view[n:], offset + n
+        if stale_aside:
+            (folder / "last").unlink(missing_ok=True)
+        _write_atomic(marker, str(len(data)))
+
+    def _write_aside(self, folder: Path, part: int, data: bytes) -> None:
+        marker = folder / f"{part:05d}.len"
+        marker.unlink(missing_ok=True)
+        _write_atomic(folder / "last", data)
+        _write_atomic(marker, str(len(data)))
+
+    def received(self, handle: str) -> dict[int, int]:
+        folder, parts = self._session(handle)
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            return {}
+        out = {}
+        for name in names:
+            if name.endswith(".len") and name[:5].isdigit() and len(name) == 9:
+                length = _read_int(folder / name)
+                if length is not None:
+                    out[int(name[:5])] = length
+        return out
+
+    # -- the end ----------------------------------------------------------------------
+    def complete(self, handle: str, digest: str | None, size: int | None,
+                 max_size: int) -> tuple[str, int]:
+        """Check that every part is there, hash the file, verify, and rename it to the
+        blob's path; the session is removed only then."""
+        folder, parts = self._session(handle)
+        with _locked(folder / "data", os.O_RDWR, fcntl.LOCK_EX) as fd:
+            held = self.received(handle)
+            if any(n not in held for n in range(1, parts + 1)):
+                raise NotFound("a part of the upload is missing")
+            part_size = held[1] if parts > 1 else 0
+            if any(held[n] != part_size for n in range(1, parts)):
+                raise InvalidParameter("the parts of the upload do not have one size")
+            total = (parts - 1) * part_size + held[parts]
+            if total > max_size:
+                raise PayloadTooLarge(f"blob is larger than the limit of {max_size} bytes")
+            aside = folder / "last"
+            if aside.exists():
+                _copy_in(aside, fd, (parts - 1) * part_size)
+            os.ftruncate(fd, total)
+            synced = _SYNCER.submit(os.fsync, fd)
+            try:
+                actual = _sha256(fd, total)
+            finally:
+                synced.result()
+            verify_upload(digest, actual, total, size)
+            final = self._blob_path(actual)
+            final.parent.mkdir(mode=0o700, exist_ok=True)
+            os.fchmod(fd, DONE_MODE)
+            os.replace(folder / "data", final)
+        shutil.rmtree(folder, ignore_errors=True)
+        return actual, total
+
+    def abort(self, handle: str) -> None:
+        folder, _ = self._session(handle)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _locked(path: Path, flags: int, how: int) -> Iterator[int]:
+    """``path`` opened and flocked; NotFound when the session is gone, before or while
+    waiting for the lock (completion renamed ``data`` or removed the folder)."""
+    try:
+        fd = os.open(path, flags | os.O_CLOEXEC, FILE_MODE)
+    except (FileNotFoundError, NotADirectoryError):
+        raise _gone() from None
+    try:
+        fcntl.flock(fd, how)
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise _gone()
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _settle_size(folder: Path, length: int) -> int:
+    """The parts' one size: ``length``, unless another part set it first."""
+    tmp = folder / f"size.{secrets.token_hex(4)}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    tmp.write_text(str(length))
+    try:
+        os.link(tmp, folder / "size")
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    size = _read_int(folder / "size")
+    if size is None:
+        raise _gone()
+    return size
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _write_atomic(path: Path, content: str | bytes) -> None:
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    raw = content.encode() if isinstance(content, str) else content
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _copy_in(src: Path, fd: int, offset: int) -> None:
+    with open(src, "rb", buffering=0) as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            view = memoryview(chunk)
+            while view:
+                n = os.pwrite(fd, view, offset)
+                view, offset = view[n:], offset + n
+
+
+def _sha256(fd: int, total: int) -> str:
+    h = hashlib.sha256()
+    buf = bytearray(HASH_CHUNK)
+    view = memoryview(buf)
+    offset = 0
+    while offset < total:
+        n = os.preadv(fd, [view[:min(HASH_CHUNK, total - offset)]], offset)
+        if n == 0:
+            raise NotFound("a part of the upload is missing")
+        h.update(view[:n])
+        offset += n
+    return h.hexdigest()

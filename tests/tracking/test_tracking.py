@@ -184,6 +184,21 @@ def test_run_artifacts_and_register_model_without_copy(client, tmp_path, model_d
             client.list_run_artifacts(run.run_id, bad)
 
 
+def test_run_artifact_folders_named_like_sql_wildcards(client, tmp_path):
+    """A folder's files are matched by a LIKE on the path: ``_`` and ``%`` in a folder
+    name are literal characters there, on every database."""
+    run = client.create_run("0")
+    f = tmp_path / "f.txt"
+    f.write_text("x")
+    folders = ["a_b", "axb", "a%b", "azzb", "a_bc", "a_/b", "a/b"]
+    for folder in folders:
+        client.log_artifact(run.run_id, f, folder)
+    for folder in folders:
+        got = [e.path for e in client.run_artifact_files(run.run_id, folder)]
+        assert got == [f"{folder}/f.txt"], folder
+    assert [e.path for e in client.run_artifact_files(run.run_id, "a")] == ["a/b/f.txt"]
+
+
 def test_compare_runs(client):
     a, b = client.create_run("0"), client.create_run("0")
     client.log_batch(a.run_id, metrics=[{"key": "auc", "value": 0.9}],

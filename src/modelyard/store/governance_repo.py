@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelyard.domain.governance_records import (
@@ -31,13 +31,16 @@ P, T, D, H = project_policies, transition_requests, request_decisions, alias_his
 V, M = model_versions, registered_models
 
 
+_POLICY = select(P).where(P.c.project_id == bindparam("project_id"))
+
+
 class GovernanceRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     # -- policies ---------------------------------------------------------------------
     def policy(self, project_id: int) -> tuple[str, dict[str, Any], int, str] | None:
-        r = self.conn.execute(select(P).where(P.c.project_id == project_id)).mappings().first()
+        r = self.conn.execute(_POLICY, {"project_id": project_id}).mappings().first()
         if r is None:
             return None
         return r["source"], json.loads(r["data"]), int(r["updated_at"]), r["updated_by"]

@@ -68,6 +68,14 @@ RUN_COLUMNS = {
 # Built once: every tracking call reads its run first.
 _RUN = select(R).where(R.c.run_uuid == bindparam("run_uuid"))
 _RUN_FOR_UPDATE = _RUN.with_for_update()
+_ARTIFACTS = (select(run_artifacts.c.path, run_artifacts.c.size, run_artifacts.c.sha256)
+              .where(run_artifacts.c.run_id == bindparam("run_id"))
+              .order_by(run_artifacts.c.path))
+# A file at ``prefix`` or under it: LIKE with "/" as the escape character, as
+# SQLAlchemy's ``startswith(autoescape=True)`` renders it (the same on every database).
+_ARTIFACTS_UNDER = _ARTIFACTS.where(or_(
+    run_artifacts.c.path == bindparam("prefix"),
+    run_artifacts.c.path.like(bindparam("pattern"), escape="/")))
 # The tags, params and latest metrics of a page of runs in one statement, built once
 # (a page of 100 runs built three statements of 100 literals each): rows of
 # (kind, run id, key, text, number, metric kind), each kind in key order as before.
@@ -255,13 +263,12 @@ class RunsRepo(ChildRows):
 
     def artifacts(self, run_id: int, prefix: str = "") -> list[FileEntry]:
         """Every file under ``prefix`` (a folder path, without trailing slash)."""
-        q = select(run_artifacts.c.path, run_artifacts.c.size, run_artifacts.c.sha256).where(
-            run_artifacts.c.run_id == run_id)
         if prefix:
-            q = q.where(or_(run_artifacts.c.path == prefix,
-                            run_artifacts.c.path.startswith(prefix + "/", autoescape=True)))
-        return [FileEntry(path=p, size=s, sha256=d)
-                for p, s, d in self.conn.execute(q.order_by(run_artifacts.c.path))]
+            rows = self.conn.execute(_ARTIFACTS_UNDER, {
+                "run_id": run_id, "prefix": prefix, "pattern": _like_prefix(prefix + "/")})
+        else:
+            rows = self.conn.execute(_ARTIFACTS, {"run_id": run_id})
+        return [FileEntry(path=p, size=s, sha256=d) for p, s, d in rows]
 
     def delete_artifacts(self, run_id: int, paths: list[str]) -> None:
         hashes = [path_hash(p) for p in paths]
@@ -296,3 +303,8 @@ class RunsRepo(ChildRows):
                 "tags": json.loads(tags) if tags else {},
                 "profile": json.loads(profile) if profile else None})
         return out
+
+
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern (escape character "/") matching what starts with ``prefix``."""
+    return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"

@@ -72,6 +72,7 @@ _VERSION = {deleted: versions_query().where(
 _INSERT_VERSION = insert(V)
 # The latest READY version of a model, of any stage or of one (case-insensitive): the
 # mlflow client reads a model (with its latest version per stage) before every alias move.
+_VERSION_BY_ID = versions_query().where(V.c.id == bindparam("id"))
 _LATEST = (versions_query().where(V.c.model_id == bindparam("model_id"),
                                   V.c.deleted_at.is_(None), V.c.status == "READY")
            .order_by(V.c.version.desc()).limit(1))
@@ -205,7 +206,8 @@ class VersionsRepo:
         return None if found is None else version_record(found)
 
     def version_by_id(self, version_id: int) -> VersionRecord | None:
-        return self._one(versions_query().where(V.c.id == version_id))
+        found = self.conn.execute(_VERSION_BY_ID, {"id": version_id}).mappings().first()
+        return None if found is None else version_record(found)
 
     def latest_version(self, model_id: int, stage: str | None = None) -> VersionRecord | None:
         if stage is None:

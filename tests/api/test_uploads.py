@@ -240,3 +240,34 @@ def test_a_part_cut_off_mid_body_is_not_received_and_logs_no_traceback(
     assert _send(http, s["upload_id"], 2, parts[1]).status_code == 200
     done = http.post(f"/api/v1/uploads/{s['upload_id']}/complete", headers=JSON)
     assert done.status_code == 200, done.text
+
+
+def test_a_session_of_the_old_local_layout_is_opened_anew(http, services):  # type: ignore[no-untyped-def]
+    """A session opened by a release that kept a file a part (its handle is the upload
+    id) cannot be resumed: asking again drops it, its folder included, and opens a
+    new session that completes."""
+    import dataclasses
+    import secrets
+
+    from modelyard.store.uploads_repo import SqlUploadStore
+
+    data = os.urandom(6 * MiB)
+    s = _open(http, data)
+    repo = SqlUploadStore(services.store)
+    new = repo.get(s["upload_id"])
+    assert new is not None
+    services.blobs.multipart_abort(new.handle)
+    repo.delete(new.id)
+    old_id = secrets.token_hex(16)
+    repo.insert(dataclasses.replace(new, id=old_id, handle=old_id))
+    old_folder = services.blobs.uploads_dir / old_id
+    old_folder.mkdir()
+    (old_folder / "00001.part").write_bytes(data[:5 * MiB])
+
+    again = _open(http, data)
+    assert again["upload_id"] != old_id and not old_folder.exists()
+    assert repo.get(old_id) is None
+    for n, piece in enumerate(_pieces(data, 5 * MiB), 1):
+        assert _send(http, again["upload_id"], n, piece).status_code == 200
+    done = http.post(f"/api/v1/uploads/{again['upload_id']}/complete", headers=JSON)
+    assert done.status_code == 200 and done.json()["sha256"] == hashlib.sha256(data).hexdigest()

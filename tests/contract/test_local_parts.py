@@ -71,7 +71,106 @@ def test_a_missing_part_keeps_the_session(blobs: LocalBlobStore) -> None:
     assert b"".join(blobs.read_chunks(digest)) == data
 
 
-@pytest.mark.parametrize("handle", ["0" * 32, "../../etc-1", f"{'a' * 32}-0",
+def test_a_last_part_sent_again_shorter_leaves_no_tail(blobs: LocalBlobStore) -> None:
+    """Written in place both times (the size is known): the file is cut to the parts'
+    length at completion."""
+    first, last = os.urandom(64 * KiB), os.urandom(10)
+    handle = blobs.multipart_start(secrets.token_hex(16), 2)
+    _put(blobs, handle, 1, first)
+    _put(blobs, handle, 2, os.urandom(500))
+    _put(blobs, handle, 2, last)
+    digest, size = blobs.multipart_complete(handle, 2, None, None, 1 << 30)
+    assert size == len(first) + 10 and digest == hashlib.sha256(first + last).hexdigest()
+    assert blobs.size(digest) == size
+
+
+def test_a_part_cut_off_half_way_is_missing(blobs: LocalBlobStore,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fails half-way through a part sent again: the part is missing (not
+    held with half its bytes), and sending it again completes the upload."""
+    data = os.urandom(100 * KiB)
+    handle = blobs.multipart_start(secrets.token_hex(16), 2)
+    _put(blobs, handle, 1, data[:64 * KiB])
+    _put(blobs, handle, 2, data[64 * KiB:])
+    real = os.pwrite
+
+    def half_then_fail(fd: int, buf: bytes, offset: int) -> int:
+        real(fd, memoryview(buf)[:len(buf) // 2], offset)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", half_then_fail)
+    with pytest.raises(OSError):
+        _put(blobs, handle, 1, os.urandom(64 * KiB))
+    monkeypatch.undo()
+    assert blobs.multipart_parts(handle) == {2: len(data) - 64 * KiB}
+    _put(blobs, handle, 1, data[:64 * KiB])
+    digest = hashlib.sha256(data).hexdigest()
+    assert blobs.multipart_complete(handle, 2, digest, None, 1 << 30) == (digest, len(data))
+
+
+def test_an_abort_racing_parts_and_completion(blobs: LocalBlobStore) -> None:
+    """An abort while parts arrive and the upload completes: every call either works
+    or says the session does not exist; a blob, if one is made, is whole; nothing is
+    left of the session."""
+    size = 256 * KiB
+    pieces = [os.urandom(size) for _ in range(3)]
+    data = b"".join(pieces)
+    for i in range(12):
+        handle = blobs.multipart_start(secrets.token_hex(16), 3)
+        for n in (1, 3):
+            _put(blobs, handle, n, pieces[n - 1])
+        _put(blobs, handle, 2, pieces[1])
+        errors: list[BaseException] = []
+
+        def attempt(call: object) -> None:
+            try:
+                call()  # type: ignore[operator]
+            except NotFound:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - the test reports it
+                errors.append(exc)  # noqa: B023 - joined in this loop
+
+        calls = [lambda: _put(blobs, handle, 2, pieces[1]),  # noqa: B023
+                 lambda: blobs.multipart_complete(handle, 3, None, None, 1 << 30),  # noqa: B023
+                 lambda: blobs.multipart_abort(handle),  # noqa: B023
+                 lambda: _put(blobs, handle, 3, pieces[2])]  # noqa: B023
+        calls.insert(i % 4, calls.pop(2))  # the abort at each place in turn
+        threads = [threading.Thread(target=attempt, args=(c,)) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert blobs.multipart_parts(handle) == {}
+        assert os.listdir(blobs.uploads_dir) == []
+        for digest, _ in blobs.iter_blobs():
+            assert digest == hashlib.sha256(data).hexdigest()
+            assert b"".join(blobs.read_chunks(digest)) == data
+
+
+def test_a_session_of_the_old_layout_can_be_removed(blobs: LocalBlobStore) -> None:
+    old = secrets.token_hex(16)
+    (blobs.uploads_dir / old).mkdir()
+    (blobs.uploads_dir / old / "00001.part").write_bytes(b"x")
+    with pytest.raises(NotFound):
+        blobs.multipart_parts(old)
+    with pytest.raises(NotFound):
+        _put(blobs, old, 1, b"x")
+    blobs.multipart_abort(old)
+    assert os.listdir(blobs.uploads_dir) == []
+
+
+def test_a_removal_cut_short_is_finished_by_the_sweep(blobs: LocalBlobStore) -> None:
+    trash = blobs.uploads_dir / ".trash-0123456789abcdef"
+    trash.mkdir()
+    (trash / "data").write_bytes(b"y" * 100)
+    assert blobs.sweep_temp(0, dry_run=True) == (1, 100)
+    assert trash.exists()
+    assert blobs.sweep_temp(0) == (1, 100)
+    assert not trash.exists()
+
+
+@pytest.mark.parametrize("handle", ["../../etc-1", f"{'a' * 32}-10001", f"{'a' * 32}-0",
                                     f"{'a' * 32}-01", f"{'a' * 32}-x", f"{'a' * 31}/-1"])
 def test_bad_handles_do_not_exist(blobs: LocalBlobStore, handle: str) -> None:
     for call in (lambda: _put(blobs, handle, 1, b"x"), lambda: blobs.multipart_parts(handle),

@@ -194,8 +194,9 @@ class LocalBlobStore:
 
     def sweep_temp(self, older_than: float, *, dry_run: bool = False) -> tuple[int, int]:
         """Partial uploads last written before ``older_than`` (epoch seconds): count and
-        bytes, removed unless ``dry_run``.  One written to since is in flight: kept."""
-        files = size = 0
+        bytes, removed unless ``dry_run``.  One written to since is in flight: kept.
+        An upload session's removal cut short by a killed process is finished too."""
+        files, size = self._parts.sweep_trash(dry_run=dry_run)
         for f in self.tmp_dir.iterdir():
             try:
                 st = f.stat()
@@ -229,7 +230,7 @@ class LocalBlobStore:
                            size: int | None, max_size: int) -> tuple[str, int]:
         """Every part is already in place in one file: it is hashed (once), verified
         and renamed to the blob's path."""
-        return self._parts.complete(handle, digest, size, max_size)
+        return self._parts.complete(handle, parts, digest, size, max_size)
 
     def multipart_abort(self, handle: str) -> None:
         self._parts.abort(handle)

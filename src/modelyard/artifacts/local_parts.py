@@ -22,11 +22,12 @@ completed again or aborted.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
+import re
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,10 +36,19 @@ from pathlib import Path
 from modelyard.artifacts.base import verify_upload
 from modelyard.errors import InvalidParameter, NotFound, PayloadTooLarge
 
+if sys.platform != "win32":  # the server's local folder needs POSIX locks and pwrite
+    import fcntl
+
 HASH_CHUNK = 8 << 20
 FILE_MODE = 0o600
 DONE_MODE = 0o400
-MAX_PARTS = 10_000
+#: ``<upload id>-<parts>``: an upload id is 32 hex digits, parts 1 to 10,000.
+_HANDLE = re.compile(r"[0-9a-f]{32}-([1-9][0-9]{0,4})")
+#: The handle of a session opened before this layout (its folder held a file a part).
+_OLD_HANDLE = re.compile(r"[0-9a-f]{32}")
+#: Where a session's folder is moved to be removed: whoever resolves a path in it later
+#: finds nothing, and a removal cut short is finished by ``sweep_trash``.
+TRASH = ".trash-"
 # fsync of an assembled upload runs here while the caller's thread hashes it.
 _SYNCER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="modelyard-fsync")
 
@@ -56,16 +66,18 @@ class LocalPartSessions:
 
     # -- handles ----------------------------------------------------------------------
     def _session(self, handle: str) -> tuple[Path, int]:
-        upload_id, _, parts = handle.partition("-")
-        if (len(upload_id) != 32 or not upload_id.isalnum() or not parts.isdigit()
-                or not 1 <= int(parts) <= MAX_PARTS or parts != str(int(parts))):
+        found = _HANDLE.fullmatch(handle)
+        if found is None or int(found[1]) > 10_000:
             raise _gone()
-        return self.uploads_dir / handle, int(parts)
+        return self.uploads_dir / handle, int(found[1])
 
     def start(self, upload_id: str, parts: int) -> str:
+        if not 1 <= parts <= 10_000:
+            raise InvalidParameter("an upload has 1 to 10000 parts")
         handle = f"{upload_id}-{parts}"
         folder, _ = self._session(handle)
-        folder.mkdir(mode=0o700)
+        folder.mkdir()
+        os.chmod(folder, 0o700)  # whatever the umask
         fd = os.open(folder / "data", os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         os.close(fd)
         return handle
@@ -123,6 +135,10 @@ class LocalPartSessions:
         _write_atomic(marker, str(len(data)))
 
     def received(self, handle: str) -> dict[int, int]:
+        """Part number -> length of the parts held; NotFound for a session of the old
+        layout, which cannot be resumed (its caller opens a new one)."""
+        if _OLD_HANDLE.fullmatch(handle):
+            raise _gone()
         folder, parts = self._session(handle)
         try:
             names = os.listdir(folder)
@@ -137,13 +153,25 @@ class LocalPartSessions:
         return out
 
     # -- the end ----------------------------------------------------------------------
-    def complete(self, handle: str, digest: str | None, size: int | None,
+    def complete(self, handle: str, parts: int, digest: str | None, size: int | None,
                  max_size: int) -> tuple[str, int]:
         """Check that every part is there, hash the file, verify, and rename it to the
-        blob's path; the session is removed only then."""
-        folder, parts = self._session(handle)
+        blob's path; the session is removed only then.  An abort while this runs wins:
+        NotFound, and nothing visible."""
+        folder, held_parts = self._session(handle)
+        if parts != held_parts:
+            raise InvalidParameter(f"this upload has {held_parts} parts, not {parts}")
+        try:
+            digest_and_size = self._complete(folder, parts, digest, size, max_size)
+        except (FileNotFoundError, NotADirectoryError):
+            raise _gone() from None
+        self._remove(folder)
+        return digest_and_size
+
+    def _complete(self, folder: Path, parts: int, digest: str | None, size: int | None,
+                  max_size: int) -> tuple[str, int]:
         with _locked(folder / "data", os.O_RDWR, fcntl.LOCK_EX) as fd:
-            held = self.received(handle)
+            held = self.received(folder.name)
             if any(n not in held for n in range(1, parts + 1)):
                 raise NotFound("a part of the upload is missing")
             part_size = held[1] if parts > 1 else 0
@@ -164,14 +192,42 @@ class LocalPartSessions:
             verify_upload(digest, actual, total, size)
             final = self._blob_path(actual)
             final.parent.mkdir(mode=0o700, exist_ok=True)
-            os.fchmod(fd, DONE_MODE)
+            os.utime(fd)  # the blob's age (gc's grace period) starts now
             os.replace(folder / "data", final)
-        shutil.rmtree(folder, ignore_errors=True)
+            os.fchmod(fd, DONE_MODE)
         return actual, total
 
     def abort(self, handle: str) -> None:
+        """Remove the session (one of the old layout too); harmless when it is gone."""
+        if _OLD_HANDLE.fullmatch(handle):
+            self._remove(self.uploads_dir / handle)
+            return
         folder, _ = self._session(handle)
-        shutil.rmtree(folder, ignore_errors=True)
+        self._remove(folder)
+
+    def _remove(self, folder: Path) -> None:
+        """Move the folder aside first: a part or a completion that comes later, or is
+        under way, finds no session, and creates nothing in a folder being removed."""
+        trash = self.uploads_dir / f"{TRASH}{secrets.token_hex(8)}"
+        try:
+            os.rename(folder, trash)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def sweep_trash(self, *, dry_run: bool = False) -> tuple[int, int]:
+        """Sessions whose removal was cut short (a killed process): their count and
+        bytes, removed unless ``dry_run``."""
+        count = size = 0
+        for entry in os.scandir(self.uploads_dir):
+            if not entry.name.startswith(TRASH):
+                continue
+            count += 1
+            for root, _, files in os.walk(entry.path):
+                size += sum(os.stat(os.path.join(root, f)).st_size for f in files)
+            if not dry_run:
+                shutil.rmtree(entry.path, ignore_errors=True)
+        return count, size
 
 
 @contextmanager
@@ -196,10 +252,15 @@ def _locked(path: Path, flags: int, how: int) -> Iterator[int]:
 
 
 def _settle_size(folder: Path, length: int) -> int:
-    """The parts' one size: ``length``, unless another part set it first."""
+    """The parts' one size: ``length``, unless another part set it first.  Written to
+    disk before it is linked in: it outlives a power loss whole or not at all."""
     tmp = folder / f"size.{secrets.token_hex(4)}.tmp"
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    tmp.write_text(str(length))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.write(fd, str(length).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     try:
         os.link(tmp, folder / "size")
     except FileExistsError:
@@ -243,11 +304,11 @@ def _copy_in(src: Path, fd: int, offset: int) -> None:
 
 def _sha256(fd: int, total: int) -> str:
     h = hashlib.sha256()
-    buf = bytearray(HASH_CHUNK)
+    buf = bytearray(max(1, min(HASH_CHUNK, total)))
     view = memoryview(buf)
     offset = 0
     while offset < total:
-        n = os.preadv(fd, [view[:min(HASH_CHUNK, total - offset)]], offset)
+        n = os.preadv(fd, [view[:min(len(buf), total - offset)]], offset)
         if n == 0:
             raise NotFound("a part of the upload is missing")
         h.update(view[:n])

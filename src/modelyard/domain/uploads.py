@@ -164,7 +164,7 @@ class UploadService:
         if check_exists:
             live = self.repo.find_live(_owner(actor), digest, size, part_size,
                                        self.clock.now_ms())
-            if live is not None:
+            if live is not None and self._resumable(live):
                 return live
         return self._open(actor, digest, size, part_size, parts)
 
@@ -377,8 +377,21 @@ class UploadService:
     def abort(self, actor: Principal, upload_id: str) -> None:
         self._drop(self.get(actor, upload_id))
 
+    def _resumable(self, session: UploadSession) -> bool:
+        """Whether the storage still holds the session (one it lost, or one opened by
+        an older release that it cannot resume, is dropped: the caller opens anew)."""
+        try:
+            self.store.multipart_parts(session.handle)
+        except NotFound:
+            self._drop(session)
+            return False
+        return True
+
     def _drop(self, session: UploadSession) -> None:
-        self.store.multipart_abort(session.handle)
+        try:
+            self.store.multipart_abort(session.handle)
+        except NotFound:
+            pass  # the storage holds nothing of it
         self.repo.delete(session.id)
 
     def sweep(self, *, dry_run: bool = False, limit: int = 1000) -> int:

@@ -37,6 +37,7 @@ __all__ = [
     "Conflict",
     "DigestMismatch",
     "IdempotencyKeyReused",
+    "InsufficientStorage",
     "InvalidParameter",
     "ModelyardError",
     "NotFound",
@@ -147,6 +148,13 @@ class ServiceUnavailable(ModelyardError):
     http_status = 503
 
 
+class InsufficientStorage(ModelyardError):
+    """The storage is full (or over its quota): nothing of the write was kept."""
+
+    code = "RESOURCE_EXHAUSTED"  # MLflow's name for it
+    http_status = 507
+
+
 _BY_CODE: dict[str, type[ModelyardError]] = {
     cls.code: cls
     for cls in (
@@ -164,6 +172,7 @@ _BY_CODE: dict[str, type[ModelyardError]] = {
         RateLimited,
         NotImplementedByServer,
         ServiceUnavailable,
+        InsufficientStorage,
     )
 }
 

@@ -69,6 +69,31 @@ def test_upload_above_limit_refused(http):
     assert http.post("/api/v1/blobs/missing", json={"digests": [digest]}).json()["missing"]
 
 
+def test_a_full_disk_is_a_507_and_leaves_nothing(http, services, monkeypatch):
+    """The disk refuses the write (ENOSPC, here from fsync as on a thin volume): a 507
+    with MLflow's code for it and the request id, no server path; nothing stored,
+    no partial file left; the same upload works once there is room."""
+    import errno
+    import os
+
+    data = b"z" * 300_000
+    digest = hashlib.sha256(data).hexdigest()
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    resp = http.put(f"/api/v1/blobs/sha256/{digest}", content=data)
+    _err(resp, 507, "RESOURCE_EXHAUSTED")
+    assert resp.json()["request_id"] and "storage is full" in resp.json()["message"]
+    assert str(services.blobs.root) not in resp.text
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert os.listdir(services.blobs.tmp_dir) == []
+    assert http.post("/api/v1/blobs/missing", json={"digests": [digest]}).json()["missing"]
+    assert http.put(f"/api/v1/blobs/sha256/{digest}", content=data).status_code < 300
+
+
 def test_truncated_upload_leaves_nothing(http, server_url, services):
     data = b"y" * 100_000
     digest = hashlib.sha256(data).hexdigest()

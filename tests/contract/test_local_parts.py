@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from modelyard.artifacts.local import LocalBlobStore
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InsufficientStorage, InvalidParameter, NotFound
 
 KiB = 1 << 10
 
@@ -99,7 +99,7 @@ def test_a_part_cut_off_half_way_is_missing(blobs: LocalBlobStore,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "pwrite", half_then_fail)
-    with pytest.raises(OSError):
+    with pytest.raises(InsufficientStorage):
         _put(blobs, handle, 1, os.urandom(64 * KiB))
     monkeypatch.undo()
     assert blobs.multipart_parts(handle) == {2: len(data) - 64 * KiB}

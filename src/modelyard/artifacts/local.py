@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from modelyard.artifacts.paths import safe_join
 from modelyard.artifacts.base import put_file, verify_upload
-from modelyard.artifacts.local_parts import LocalPartSessions
+from modelyard.artifacts.local_parts import LocalPartSessions, disk_full
 from modelyard.domain.validation import check_digest
 from modelyard.errors import NotFound, PayloadTooLarge
 
@@ -55,14 +55,20 @@ class LocalBlobWriter:
         if self.size > self.max_size:
             self.abort()
             raise PayloadTooLarge(f"blob is larger than the limit of {self.max_size} bytes")
-        if len(chunk) >= PARALLEL_HASH:
-            # Hash in a helper thread while this one writes: both release the GIL.
-            pending = _HASHER.submit(self.hash.update, chunk)
-            self.fh.write(chunk)
-            pending.result()
-        else:
-            self.hash.update(chunk)
-            self.fh.write(chunk)
+        try:
+            if len(chunk) >= PARALLEL_HASH:
+                # Hash in a helper thread while this one writes: both release the GIL.
+                pending = _HASHER.submit(self.hash.update, chunk)
+                try:
+                    self.fh.write(chunk)
+                finally:
+                    pending.result()
+            else:
+                self.hash.update(chunk)
+                self.fh.write(chunk)
+        except OSError as exc:
+            self.abort()
+            raise disk_full(exc) or exc from None
 
     def commit(self, expected_size: int | None = None) -> int:
         try:
@@ -76,6 +82,9 @@ class LocalBlobWriter:
             final.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             os.replace(self.tmp, final)
             return self.size
+        except OSError as exc:
+            self.abort()
+            raise disk_full(exc) or exc from None
         except BaseException:
             self.abort()
             raise

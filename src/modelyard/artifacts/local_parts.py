@@ -22,6 +22,7 @@ completed again or aborted.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -34,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from modelyard.artifacts.base import verify_upload
-from modelyard.errors import InvalidParameter, NotFound, PayloadTooLarge
+from modelyard.errors import InsufficientStorage, InvalidParameter, NotFound, PayloadTooLarge
 
 if sys.platform != "win32":  # the server's local folder needs POSIX locks and pwrite
     import fcntl
@@ -55,6 +56,14 @@ _SYNCER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="modelyard-fsync"
 
 def _gone() -> NotFound:
     return NotFound("upload session does not exist")
+
+
+def disk_full(exc: OSError) -> InsufficientStorage | None:
+    """The error to answer for a write the disk refused for lack of space, else None."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientStorage("the storage folder is full (or over its quota); "
+                                   "nothing of this write was kept")
+    return None
 
 
 class LocalPartSessions:
@@ -93,6 +102,8 @@ class LocalPartSessions:
             self._put(folder, parts, part, data)
         except (FileNotFoundError, NotADirectoryError):
             raise _gone() from None  # aborted while the part was written
+        except OSError as exc:  # the part's marker was removed first: it is missing
+            raise disk_full(exc) or exc from None
 
     def _put(self, folder: Path, parts: int, part: int, data: bytes) -> None:
         last = part == parts
@@ -165,6 +176,8 @@ class LocalPartSessions:
             digest_and_size = self._complete(folder, parts, digest, size, max_size)
         except (FileNotFoundError, NotADirectoryError):
             raise _gone() from None
+        except OSError as exc:  # nothing was renamed: the session is as it was
+            raise disk_full(exc) or exc from None
         self._remove(folder)
         return digest_and_size
 

@@ -44,6 +44,8 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 
 _GENERIC_5XX = {
     "TEMPORARILY_UNAVAILABLE": "the service is temporarily unavailable; retry later",
+    "RESOURCE_EXHAUSTED": "the server's storage is full; nothing was stored; retry once "
+                            "space is freed",
 }
 
 

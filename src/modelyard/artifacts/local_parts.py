@@ -43,6 +43,8 @@ if sys.platform != "win32":  # the server's local folder needs POSIX locks and p
 HASH_CHUNK = 8 << 20
 FILE_MODE = 0o600
 DONE_MODE = 0o400
+#: The most parts of a session (as ``domain/uploads.py`` allows).
+_MAX_PARTS = 10_000
 #: ``<upload id>-<parts>``: an upload id is 32 hex digits, parts 1 to 10,000.
 _HANDLE = re.compile(r"[0-9a-f]{32}-([1-9][0-9]{0,4})")
 #: The handle of a session opened before this layout (its folder held a file a part).
@@ -76,13 +78,13 @@ class LocalPartSessions:
     # -- handles ----------------------------------------------------------------------
     def _session(self, handle: str) -> tuple[Path, int]:
         found = _HANDLE.fullmatch(handle)
-        if found is None or int(found[1]) > 10_000:
+        if found is None or int(found[1]) > _MAX_PARTS:
             raise _gone()
         return self.uploads_dir / handle, int(found[1])
 
     def start(self, upload_id: str, parts: int) -> str:
-        if not 1 <= parts <= 10_000:
-            raise InvalidParameter("an upload has 1 to 10000 parts")
+        if not 1 <= parts <= _MAX_PARTS:
+            raise InvalidParameter(f"an upload has 1 to {_MAX_PARTS} parts")
         handle = f"{upload_id}-{parts}"
         folder, _ = self._session(handle)
         folder.mkdir()
@@ -122,27 +124,23 @@ class LocalPartSessions:
                         f"part {part} has {len(data)} bytes; on this server every part but "
                         f"the last has one size, and this upload's is {size}")
                 self._write(folder, fd, part, data, (part - 1) * size)
-            elif size is None:
-                self._write_aside(folder, part, data)
+            elif size is None:  # the last part, before the size is known: set aside
+                self._write(folder, fd, part, data, None)
             else:  # in place now that the size is known; a copy set aside is stale
                 self._write(folder, fd, part, data, (part - 1) * size, stale_aside=True)
 
-    def _write(self, folder: Path, fd: int, part: int, data: bytes, offset: int, *,
+    def _write(self, folder: Path, fd: int, part: int, data: bytes, offset: int | None, *,
                stale_aside: bool = False) -> None:
+        """The part's bytes at ``offset`` of ``data``, or in the side file ``last`` when
+        None, between removing its marker and writing it anew."""
         marker = folder / f"{part:05d}.len"
         marker.unlink(missing_ok=True)
-        view = memoryview(data)
-        while view:
-            n = os.pwrite(fd, view, offset)
-            view, offset = view[n:], offset + n
+        if offset is None:
+            _write_atomic(folder / "last", data)
+        else:
+            _pwrite_all(fd, data, offset)
         if stale_aside:
             (folder / "last").unlink(missing_ok=True)
-        _write_atomic(marker, str(len(data)))
-
-    def _write_aside(self, folder: Path, part: int, data: bytes) -> None:
-        marker = folder / f"{part:05d}.len"
-        marker.unlink(missing_ok=True)
-        _write_atomic(folder / "last", data)
         _write_atomic(marker, str(len(data)))
 
     def received(self, handle: str) -> dict[int, int]:
@@ -306,13 +304,18 @@ def _write_atomic(path: Path, content: str | bytes) -> None:
     os.replace(tmp, path)
 
 
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
 def _copy_in(src: Path, fd: int, offset: int) -> None:
     with open(src, "rb", buffering=0) as fh:
         while chunk := fh.read(HASH_CHUNK):
-            view = memoryview(chunk)
-            while view:
-                n = os.pwrite(fd, view, offset)
-                view, offset = view[n:], offset + n
+            _pwrite_all(fd, chunk, offset)
+            offset += len(chunk)
 
 
 def _sha256(fd: int, total: int) -> str:

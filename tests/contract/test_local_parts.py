@@ -220,3 +220,85 @@ def test_racing_copies_of_a_part_and_completion(blobs: LocalBlobStore, part: int
         [(digest, got)] = done
         assert got == 3 * size and digest in wholes
         assert hashlib.sha256(b"".join(blobs.read_chunks(digest))).hexdigest() == digest
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The bytes each ``os.preadv`` returns from now on."""
+    counted: list[int] = []
+    real = os.preadv
+
+    def preadv(fd: int, buffers: list[memoryview], offset: int) -> int:
+        n = real(fd, buffers, offset)
+        counted.append(n)
+        return n
+
+    monkeypatch.setattr(os, "preadv", preadv)
+    return counted
+
+
+def test_completion_reads_only_what_was_not_hashed_as_parts_landed(
+        blobs: LocalBlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts hashed in order as they land (out of order too): completion reads the
+    last part alone, and the digest is the whole file's."""
+    pieces = [os.urandom(64 * KiB) for _ in range(4)] + [os.urandom(10)]
+    handle = blobs.multipart_start(secrets.token_hex(16), 5)
+    for n in (2, 5, 1, 4, 3):
+        _put(blobs, handle, n, pieces[n - 1])
+    reads = _count_reads(monkeypatch)
+    digest = hashlib.sha256(b"".join(pieces)).hexdigest()
+    assert blobs.multipart_complete(handle, 5, digest, None, 1 << 30) == (digest, 4 * 64 * KiB + 10)
+    assert sum(reads) == 10
+    assert b"".join(blobs.read_chunks(digest)) == b"".join(pieces)
+
+
+@pytest.mark.parametrize("other_server", [False, True])
+def test_a_part_sent_again_after_it_was_hashed(blobs: LocalBlobStore, tmp_path: Path,
+                                               other_server: bool) -> None:
+    """A part written again, by this server or by another one on the same folder,
+    after this one hashed it: the blob is the new bytes, under their digest."""
+    pieces = [os.urandom(64 * KiB) for _ in range(3)]
+    handle = blobs.multipart_start(secrets.token_hex(16), 3)
+    for n in (1, 2, 3):
+        _put(blobs, handle, n, pieces[n - 1])
+    again = os.urandom(64 * KiB)
+    writer = LocalBlobStore(str(tmp_path / "blobs")) if other_server else blobs
+    _put(writer, handle, 1, again)
+    data = again + pieces[1] + pieces[2]
+    digest, size = blobs.multipart_complete(handle, 3, None, None, 1 << 30)
+    assert (digest, size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert b"".join(blobs.read_chunks(digest)) == data
+
+
+def test_parts_sent_at_once_in_any_order(blobs: LocalBlobStore) -> None:
+    """Sixteen parts from four threads in a shuffled order, some twice with other
+    bytes first: each blob is exactly the last bytes of every part."""
+    size = 64 * KiB
+    for round_ in range(6):
+        pieces = [os.urandom(size) for _ in range(15)] + [os.urandom(size // 3)]
+        order = [(n, pieces[n - 1]) for n in range(1, 17)]
+        secrets.SystemRandom().shuffle(order)
+        first = [(n, os.urandom(len(p))) for n, p in order[:4]]  # overwritten below
+        handle = blobs.multipart_start(secrets.token_hex(16), 16)
+        for n, wrong in first:
+            _put(blobs, handle, n, wrong)
+        queue = list(reversed(order))
+        lock = threading.Lock()
+
+        def send() -> None:
+            while True:
+                with lock:  # noqa: B023 - joined in this loop
+                    if not queue:  # noqa: B023
+                        return
+                    n, piece = queue.pop()  # noqa: B023
+                _put(blobs, handle, n, piece)  # noqa: B023
+
+        threads = [threading.Thread(target=send) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        data = b"".join(pieces)
+        digest = hashlib.sha256(data).hexdigest()
+        assert blobs.multipart_complete(handle, 16, None, None, 1 << 30) == (digest, len(data)), \
+            f"round {round_}"
+        assert b"".join(blobs.read_chunks(digest)) == data

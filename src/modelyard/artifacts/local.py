@@ -225,7 +225,7 @@ class LocalBlobStore:
                         part_checksums: bool = True) -> str:
         return self._parts.start(upload_id, parts)
 
-    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str | None) -> None:
         self._parts.put(handle, part, data)  # the caller checked ``sha256`` already
 
     def multipart_parts(self, handle: str) -> dict[int, int]:

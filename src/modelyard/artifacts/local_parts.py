@@ -9,9 +9,11 @@ a part of another size is refused.  The last part arrives before that size is kn
 when the parts come out of order: it then waits in the file ``last`` and is copied in
 at completion.
 
-What was received is told by markers, ``NNNNN.len`` (the part's length), written
-atomically after the part's bytes and removed before a part is written again, so a
-part cut off half-way is missing, never present with half its bytes.
+What was received is told by markers, ``NNNNN.len`` (the part's length and a token
+new with every write), written atomically after the part's bytes and removed before a
+part is written again, so a part cut off half-way is missing, never present with half
+its bytes.  The process that writes the parts hashes them in order as they become
+whole (``running_hash``), so that completion reads only what was not hashed yet.
 
 Writers of one part are serialised by ``flock`` on ``NNNNN.lock``; every writer then
 holds ``data`` shared and completion holds it exclusive, so completion sees no part
@@ -23,7 +25,6 @@ completed again or aborted.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import secrets
@@ -35,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from modelyard.artifacts.base import verify_upload
+from modelyard.artifacts.running_hash import RunningHashes, sha256_from
 from modelyard.errors import InsufficientStorage, InvalidParameter, NotFound, PayloadTooLarge
 
 if sys.platform != "win32":  # the server's local folder needs POSIX locks and pwrite
@@ -74,6 +76,7 @@ class LocalPartSessions:
     def __init__(self, uploads_dir: Path, blob_path: Callable[[str], Path]) -> None:
         self.uploads_dir = uploads_dir
         self._blob_path = blob_path
+        self._hashes = RunningHashes()
 
     # -- handles ----------------------------------------------------------------------
     def _session(self, handle: str) -> tuple[Path, int]:
@@ -114,7 +117,7 @@ class LocalPartSessions:
                 self._write(folder, fd, part, data, 0)
             return
         with _locked(folder / f"{part:05d}.lock", os.O_WRONLY | os.O_CREAT, fcntl.LOCK_EX), \
-                _locked(folder / "data", os.O_WRONLY, fcntl.LOCK_SH) as fd:
+                _locked(folder / "data", os.O_RDWR, fcntl.LOCK_SH) as fd:
             size = _read_int(folder / "size")
             if not last:
                 if size is None:
@@ -124,6 +127,8 @@ class LocalPartSessions:
                         f"part {part} has {len(data)} bytes; on this server every part but "
                         f"the last has one size, and this upload's is {size}")
                 self._write(folder, fd, part, data, (part - 1) * size)
+                self._hashes.feed(folder.name, fd, parts, size,
+                                  lambda n: _marker(folder, n)[1])
             elif size is None:  # the last part, before the size is known: set aside
                 self._write(folder, fd, part, data, None)
             else:  # in place now that the size is known; a copy set aside is stale
@@ -141,7 +146,7 @@ class LocalPartSessions:
             _pwrite_all(fd, data, offset)
         if stale_aside:
             (folder / "last").unlink(missing_ok=True)
-        _write_atomic(marker, str(len(data)))
+        _write_atomic(marker, f"{len(data)} {secrets.token_hex(8)}")
 
     def received(self, handle: str) -> dict[int, int]:
         """Part number -> length of the parts held; NotFound for a session of the old
@@ -156,7 +161,7 @@ class LocalPartSessions:
         out = {}
         for name in names:
             if name.endswith(".len") and name[:5].isdigit() and len(name) == 9:
-                length = _read_int(folder / name)
+                length, _ = _marker(folder, int(name[:5]))
                 if length is not None:
                     out[int(name[:5])] = length
         return out
@@ -195,9 +200,10 @@ class LocalPartSessions:
             if aside.exists():
                 _copy_in(aside, fd, (parts - 1) * part_size)
             os.ftruncate(fd, total)
+            hasher, start = self._hashes.take(folder.name, lambda n: _marker(folder, n)[1])
             synced = _SYNCER.submit(os.fsync, fd)
             try:
-                actual = _sha256(fd, total)
+                actual = sha256_from(hasher, fd, start, total)
             finally:
                 synced.result()
             verify_upload(digest, actual, total, size)
@@ -219,6 +225,7 @@ class LocalPartSessions:
     def _remove(self, folder: Path) -> None:
         """Move the folder aside first: a part or a completion that comes later, or is
         under way, finds no session, and creates nothing in a folder being removed."""
+        self._hashes.drop(folder.name)
         trash = self.uploads_dir / f"{TRASH}{secrets.token_hex(8)}"
         try:
             os.rename(folder, trash)
@@ -284,6 +291,16 @@ def _settle_size(folder: Path, length: int) -> int:
     return size
 
 
+def _marker(folder: Path, part: int) -> tuple[int | None, str | None]:
+    """A part's length and token from its marker; (None, None) while the part is not
+    whole.  A marker of an older server holds no token: its part is hashed at the end."""
+    try:
+        length, _, token = (folder / f"{part:05d}.len").read_text().partition(" ")
+        return int(length), token or None
+    except (FileNotFoundError, ValueError):
+        return None, None
+
+
 def _read_int(path: Path) -> int | None:
     try:
         return int(path.read_text())
@@ -316,17 +333,3 @@ def _copy_in(src: Path, fd: int, offset: int) -> None:
         while chunk := fh.read(HASH_CHUNK):
             _pwrite_all(fd, chunk, offset)
             offset += len(chunk)
-
-
-def _sha256(fd: int, total: int) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(max(1, min(HASH_CHUNK, total)))
-    view = memoryview(buf)
-    offset = 0
-    while offset < total:
-        n = os.preadv(fd, [view[:min(len(buf), total - offset)]], offset)
-        if n == 0:
-            raise NotFound("a part of the upload is missing")
-        h.update(view[:n])
-        offset += n
-    return h.hexdigest()

@@ -353,7 +353,7 @@ class S3BlobStore:
         except Exception as exc:  # noqa: BLE001 - botocore errors are translated here
             raise _translate(exc, "an upload session") from None
 
-    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str | None) -> None:
         try:
             self._mp().put(handle, part, data, sha256)
         except NotFound:

@@ -56,14 +56,15 @@ class S3Multipart:
                                                 **extra)["UploadId"]
         return f"{'mpu' if part_checksums else 'mpun'}/{upload_id}/{s3_id}"
 
-    def put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+    def put(self, handle: str, part: int, data: bytes, sha256: str | None) -> None:
         """A part through the server, with its checksum (which S3 checks)."""
         kind, key, s3_id = self._parse(handle)
+        extra = {}
+        if not handle.startswith("mpun/"):  # the parts of an "mpun" upload carry none
+            extra["ChecksumSHA256"] = b64_sha256(sha256 or hashlib.sha256(data).hexdigest())
         if kind == "put":
-            self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=data,
-                               ChecksumSHA256=b64_sha256(sha256))
+            self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=data, **extra)
         else:
-            extra = {} if handle.startswith("mpun/") else {"ChecksumSHA256": b64_sha256(sha256)}
             self.s3.upload_part(Bucket=self.store.bucket, Key=key, UploadId=s3_id,
                                 PartNumber=part, Body=data, **extra)
 

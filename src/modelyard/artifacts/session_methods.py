@@ -26,7 +26,7 @@ class ObjectPartSessions:
             raise InvalidParameter("bad upload id")
         return upload_id
 
-    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str | None) -> None:
         try:
             self._mp().put(handle, part, data)
         except NotFound:

@@ -173,9 +173,11 @@ class BlobStore(Protocol):
         with no checksum of their own (MLflow's client sends none)."""
         ...
 
-    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str) -> None:
+    def multipart_put(self, handle: str, part: int, data: bytes, sha256: str | None) -> None:
         """Store part ``part`` (1-based; sent again, it replaces the first), whose
-        sha256 the caller checked; the storage checks it again where it can."""
+        sha256 the caller checked; the storage checks it again where it can.  None
+        when nobody announced one: a storage that takes parts with a checksum computes
+        it, the others store the part as it is (the whole is verified at completion)."""
         ...
 
     def multipart_parts(self, handle: str) -> dict[int, int]:

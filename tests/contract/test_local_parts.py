@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.artifacts import running_hash
 from modelyard.artifacts.local import LocalBlobStore
 from modelyard.errors import InsufficientStorage, InvalidParameter, NotFound
 
@@ -302,3 +303,41 @@ def test_parts_sent_at_once_in_any_order(blobs: LocalBlobStore) -> None:
         assert blobs.multipart_complete(handle, 16, None, None, 1 << 30) == (digest, len(data)), \
             f"round {round_}"
         assert b"".join(blobs.read_chunks(digest)) == data
+
+
+def test_a_session_pushed_out_of_the_table_is_not_hashed_again_by_each_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More sessions at once than one process follows: a session pushed out is hashed
+    at completion, not again from its start by every part that comes after."""
+    monkeypatch.setattr(running_hash, "LIMIT", 2)
+    blobs = LocalBlobStore(str(tmp_path / "blobs"))
+    sessions = [(blobs.multipart_start(secrets.token_hex(16), 9),
+                 [os.urandom(16 * KiB) for _ in range(9)]) for _ in range(4)]
+    reads = _count_reads(monkeypatch)
+    for n in range(1, 10):  # part n of every session in turn
+        for handle, pieces in sessions:
+            _put(blobs, handle, n, pieces[n - 1])
+    assert sum(reads) <= 4 * 9 * 16 * KiB  # each byte hashed once at most
+    for handle, pieces in sessions:
+        data = b"".join(pieces)
+        assert blobs.multipart_complete(handle, 9, None, None, 1 << 30)[0] == \
+            hashlib.sha256(data).hexdigest()
+
+
+def test_a_part_that_fills_the_first_gap_hashes_a_bounded_amount(
+        blobs: LocalBlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part 1 sent last: its writer hashes its own part and a bounded amount of the
+    others; completion hashes the rest, and the digest is the whole file's."""
+    monkeypatch.setattr(running_hash, "BUDGET", 2 * 64 * KiB)
+    blobs = LocalBlobStore(str(blobs.root))
+    pieces = [os.urandom(64 * KiB) for _ in range(8)]
+    handle = blobs.multipart_start(secrets.token_hex(16), 8)
+    for n in range(8, 1, -1):
+        _put(blobs, handle, n, pieces[n - 1])
+    reads = _count_reads(monkeypatch)
+    _put(blobs, handle, 1, pieces[0])
+    assert sum(reads) == 3 * 64 * KiB  # its own part and two more
+    reads.clear()
+    digest = hashlib.sha256(b"".join(pieces)).hexdigest()
+    assert blobs.multipart_complete(handle, 8, digest, None, 1 << 30)[0] == digest
+    assert sum(reads) == 5 * 64 * KiB

@@ -127,7 +127,7 @@ class LocalPartSessions:
                         f"part {part} has {len(data)} bytes; on this server every part but "
                         f"the last has one size, and this upload's is {size}")
                 self._write(folder, fd, part, data, (part - 1) * size)
-                self._hashes.feed(folder.name, fd, parts, size,
+                self._hashes.feed(folder.name, fd, part, parts, size,
                                   lambda n: _marker(folder, n)[1])
             elif size is None:  # the last part, before the size is known: set aside
                 self._write(folder, fd, part, data, None)

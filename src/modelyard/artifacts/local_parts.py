@@ -36,13 +36,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from modelyard.artifacts.base import verify_upload
-from modelyard.artifacts.running_hash import RunningHashes, sha256_from
+from modelyard.artifacts.running_hash import HASH_CHUNK, RunningHashes, TokenOf, sha256_from
 from modelyard.errors import InsufficientStorage, InvalidParameter, NotFound, PayloadTooLarge
 
 if sys.platform != "win32":  # the server's local folder needs POSIX locks and pwrite
     import fcntl
 
-HASH_CHUNK = 8 << 20
 FILE_MODE = 0o600
 DONE_MODE = 0o400
 #: The most parts of a session (as ``domain/uploads.py`` allows).
@@ -127,8 +126,7 @@ class LocalPartSessions:
                         f"part {part} has {len(data)} bytes; on this server every part but "
                         f"the last has one size, and this upload's is {size}")
                 self._write(folder, fd, part, data, (part - 1) * size)
-                self._hashes.feed(folder.name, fd, part, parts, size,
-                                  lambda n: _marker(folder, n)[1])
+                self._hashes.feed(folder.name, fd, part, parts, size, _tokens(folder))
             elif size is None:  # the last part, before the size is known: set aside
                 self._write(folder, fd, part, data, None)
             else:  # in place now that the size is known; a copy set aside is stale
@@ -200,7 +198,7 @@ class LocalPartSessions:
             if aside.exists():
                 _copy_in(aside, fd, (parts - 1) * part_size)
             os.ftruncate(fd, total)
-            hasher, start = self._hashes.take(folder.name, lambda n: _marker(folder, n)[1])
+            hasher, start = self._hashes.take(folder.name, _tokens(folder))
             synced = _SYNCER.submit(os.fsync, fd)
             try:
                 actual = sha256_from(hasher, fd, start, total)
@@ -299,6 +297,11 @@ def _marker(folder: Path, part: int) -> tuple[int | None, str | None]:
         return int(length), token or None
     except (FileNotFoundError, ValueError):
         return None, None
+
+
+def _tokens(folder: Path) -> TokenOf:
+    """The session's part -> marker token, as the running hash asks for them."""
+    return lambda part: _marker(folder, part)[1]
 
 
 def _read_int(path: Path) -> int | None:

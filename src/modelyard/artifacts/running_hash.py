@@ -34,7 +34,7 @@ LIMIT = 256
 #: fills the first gap of many does not hold its client for all of them (the rest is
 #: hashed by later writers, or at completion).
 BUDGET = 256 << 20
-_CHUNK = 8 << 20
+HASH_CHUNK = 8 << 20  # the reads that hash (and copy) a local upload
 
 #: A part's marker token, or None while the part is not whole (``local_parts``).
 TokenOf = Callable[[int], str | None]
@@ -153,7 +153,7 @@ class RunningHashes:
 
 
 def _update(hasher: Any, fd: int, offset: int, length: int) -> None:
-    buf = bytearray(max(1, min(_CHUNK, length)))
+    buf = bytearray(max(1, min(HASH_CHUNK, length)))
     view = memoryview(buf)
     end = offset + length
     while offset < end:

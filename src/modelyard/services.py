@@ -134,10 +134,12 @@ class Services:
     def delivery_worker(self) -> DeliveryWorker:
         """The webhook delivery worker of a server process (started by the app)."""
         s = self.settings
-        return DeliveryWorker(self.webhooks.webhooks, self.webhooks.sender, self.clock,
-                              WorkerConfig(timeout=s.webhook_timeout_seconds,
-                                           retry_for_s=s.webhook_retry_seconds,
-                                           backoff_s=s.webhook_backoff_ms / 1000))
+        worker = DeliveryWorker(self.webhooks.webhooks, self.webhooks.sender, self.clock,
+                                WorkerConfig(timeout=s.webhook_timeout_seconds,
+                                             retry_for_s=s.webhook_retry_seconds,
+                                             backoff_s=s.webhook_backoff_ms / 1000))
+        self.webhooks.on_change(worker.wake)
+        return worker
 
     def close(self) -> None:
         self.store.dispose()

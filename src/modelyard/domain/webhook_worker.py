@@ -1,6 +1,8 @@
 """The delivery worker inside each server process.
 
-Every ``poll`` seconds it turns new events into deliveries (``scan``: one process wins
+Every ``poll`` seconds while some webhook is active (every ``idle_poll`` seconds while
+none is, or at once when this process creates or turns one on) it turns new events into
+deliveries (``scan``: one process wins
 each batch, by the cursor's conditional UPDATE) and claims due deliveries under a lease
 (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL/MySQL, a conditional UPDATE on
 SQLite), then sends them from a small thread pool.  Several server processes on one
@@ -29,6 +31,12 @@ log = logging.getLogger("modelyard.webhooks")
 @dataclass(frozen=True)
 class WorkerConfig:
     poll: float = 0.05
+    # With no active webhook there is nothing to scan for: a server nobody subscribed to
+    # would otherwise run two queries twenty times a second, on every server process.
+    # A webhook created here wakes the worker at once; one created through another
+    # server is seen within this time, and misses nothing: its cursor starts at the
+    # events that were there when it was created.
+    idle_poll: float = 1.0
     timeout: float = 10.0
     retry_for_s: float = 3600.0
     backoff_s: float = 1.0
@@ -42,6 +50,8 @@ class DeliveryWorker:
         self.webhooks, self.sender, self.clock, self.config = webhooks, sender, clock, config
         self.owner = uuid.uuid4().hex
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._idle = False  # no active webhook at the last turn
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(config.threads, thread_name_prefix="webhook")
 
@@ -49,8 +59,13 @@ class DeliveryWorker:
         self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """Run a turn now (a webhook was created or changed in this process)."""
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -66,11 +81,14 @@ class DeliveryWorker:
                 log.warning("webhook worker error: %s", type(exc).__name__)
                 busy = 0
             if not busy:
-                self._stop.wait(self.config.poll)
+                self._wake.wait(self.config.idle_poll if self._idle else self.config.poll)
+                self._wake.clear()
 
     def run_once(self) -> int:
         """Scan, claim and send once; answers how many deliveries were sent."""
-        for webhook in self.webhooks.active():
+        active = self.webhooks.active()
+        self._idle = not active
+        for webhook in active:
             self.webhooks.scan(webhook, self.config.batch, partial(_build, webhook))
         lease_ms = int((self.config.timeout + 30) * 1000)
         claimed = self.webhooks.claim(self.owner, self.clock.now_ms(), lease_ms,

@@ -90,6 +90,16 @@ class WebhookService:
                  sender: Sender, clock: Clock) -> None:
         self.store, self.webhooks, self.access = store, webhooks, access
         self.sender, self.clock = sender, clock
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after a webhook is created or changed here (the delivery
+        worker of this process, which polls slowly while no webhook is active)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def _require(self, actor: Principal, project: str | None) -> None:
         if project is None:
@@ -133,9 +143,12 @@ class WebhookService:
         self._require(actor, project or None)
         u, s = self._check(url, secret)
         names = webhook_events.check_events(events)
-        return self.webhooks.create(name=check_text(name, "name", 256), url=u, events=names, project=project or None,
+        made = self.webhooks.create(name=check_text(name, "name", 256), url=u, events=names,
+                                    project=project or None,
                                     description=check_text(description, "description", 4096),
                                     secret=s, created_by=actor.name, now=self.clock.now_ms())
+        self._changed()
+        return made
 
     def list_webhooks(self, actor: Principal) -> list[WebhookRecord]:
         if self.access.sees_everything(actor):
@@ -167,6 +180,7 @@ class WebhookService:
                                    now=self.clock.now_ms())
         if out is None:
             raise NotFound(f"webhook {found.id} does not exist")
+        self._changed()
         return out
 
     def delete(self, actor: Principal, webhook_id: str | int) -> None:

@@ -8,9 +8,11 @@ project's name (``project``), dataset version rows with their dataset's name
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Result, Row, RowMapping
 
 from modelyard.domain.records import (
     DatasetRecord,
@@ -34,15 +36,42 @@ def model_record(r: RowMapping) -> ModelRecord:
         created_by=r["created_by"], updated_by=r["updated_by"], deleted=r["deleted_id"] != 0)
 
 
-def version_record(r: RowMapping) -> VersionRecord:
-    return VersionRecord(
-        id=int(r["id"]), model_id=int(r["model_id"]), model=r["model_name"],
-        version=int(r["version"]), status=r["status"], stage=r["stage"],
-        description=r["description"], source=r["source"], run_id=r["run_id"],
-        flavor=r["flavor"], signature=_json(r["signature"]), metrics=_json(r["metrics"]) or {},
-        size=int(r["size"]), file_count=int(r["file_count"]), created_at=r["created_at"],
-        updated_at=r["updated_at"], created_by=r["created_by"], updated_by=r["updated_by"],
-        deleted_at=r["deleted_at"])
+# The columns of a version row, in the order of VersionRecord's fields.
+_VERSION_COLUMNS = ("id", "model_id", "model_name", "version", "status", "stage",
+                    "description", "source", "run_id", "flavor", "signature", "metrics",
+                    "size", "file_count", "created_at", "updated_at", "created_by",
+                    "updated_by", "deleted_at")
+
+
+def version_records(result: Result[Any]) -> list[VersionRecord]:
+    """Every row of ``result`` (version rows with their model's name) as a record.  The
+    columns are found by name once per result and each row is read by position: a
+    RowMapping's lookup by name, nineteen a row, was half of turning a page of 100
+    versions into entities."""
+    read = _version_reader(result)
+    return [read(row) for row in result]
+
+
+def first_version_record(result: Result[Any]) -> VersionRecord | None:
+    """The first row of ``result`` as :func:`version_records` reads it, or None."""
+    read = _version_reader(result)
+    row = result.first()
+    return None if row is None else read(row)
+
+
+def _version_reader(result: Result[Any]) -> Callable[[Row[Any]], VersionRecord]:
+    keys = list(result.keys())
+    pick = itemgetter(*(keys.index(k) for k in _VERSION_COLUMNS))
+
+    def read(row: Row[Any]) -> VersionRecord:
+        (i, mid, name, v, status, stage, description, source, run_id, flavor, signature,
+         metrics, size, file_count, created_at, updated_at, created_by, updated_by,
+         deleted_at) = pick(row)
+        return VersionRecord(
+            int(i), int(mid), name, int(v), status, stage, description, source, run_id,
+            flavor, _json(signature), _json(metrics) or {}, int(size), int(file_count),
+            created_at, updated_at, created_by, updated_by, deleted_at)
+    return read
 
 
 def experiment_record(r: RowMapping) -> ExperimentRecord:

@@ -33,7 +33,7 @@ from modelyard.errors import InvalidParameter
 from modelyard.store.rows import inserted_id
 from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter, compile_order
-from modelyard.store.mapping import version_record
+from modelyard.store.mapping import first_version_record, version_records
 from modelyard.store.readable import models_readable
 from modelyard.store.registry_queries import M, V, kind_of, upsert, versions_query
 from modelyard.store.schema import aliases, projects, version_files, version_parents, version_tags
@@ -156,8 +156,7 @@ class VersionsRepo:
         self.conn = conn
 
     def _one(self, q: Any) -> VersionRecord | None:
-        row = self.conn.execute(q).mappings().first()
-        return None if row is None else version_record(row)
+        return first_version_record(self.conn.execute(q))
 
     def insert_version(self, model_id: int, number: int, *, status: str, description: str,
                        source: str, run_id: str | None, flavor: str | None,
@@ -190,9 +189,8 @@ class VersionsRepo:
 
     def version(self, model_id: int, number: int, *,
                 deleted: bool | None = False) -> VersionRecord | None:
-        row = self.conn.execute(_VERSION[deleted], {"model_id": model_id, "number": number})
-        found = row.mappings().first()
-        return None if found is None else version_record(found)
+        return first_version_record(
+            self.conn.execute(_VERSION[deleted], {"model_id": model_id, "number": number}))
 
     def live_version(self, name: str, *, number: int | None = None,
                      alias: str | None = None) -> VersionRecord | None:
@@ -202,12 +200,10 @@ class VersionsRepo:
             row = self.conn.execute(_LIVE_BY_ALIAS, {"name": name, "alias": alias})
         else:
             row = self.conn.execute(_LIVE_BY_NUMBER, {"name": name, "number": number})
-        found = row.mappings().first()
-        return None if found is None else version_record(found)
+        return first_version_record(row)
 
     def version_by_id(self, version_id: int) -> VersionRecord | None:
-        found = self.conn.execute(_VERSION_BY_ID, {"id": version_id}).mappings().first()
-        return None if found is None else version_record(found)
+        return first_version_record(self.conn.execute(_VERSION_BY_ID, {"id": version_id}))
 
     def latest_version(self, model_id: int, stage: str | None = None) -> VersionRecord | None:
         if stage is None:
@@ -215,21 +211,19 @@ class VersionsRepo:
         else:
             row = self.conn.execute(_LATEST_IN_STAGE,
                                     {"model_id": model_id, "stage": stage.lower()})
-        found = row.mappings().first()
-        return None if found is None else version_record(found)
+        return first_version_record(row)
 
     def latest_by_stage(self, names: list[str]) -> list[VersionRecord]:
         """For live models named in ``names``: the latest READY version of each stage,
         in one query whatever the number of models."""
         if not names:
             return []
-        rows = self.conn.execute(_LATEST_BY_STAGE, {"names": names}).mappings()
-        return [version_record(r) for r in rows]
+        return version_records(self.conn.execute(_LATEST_BY_STAGE, {"names": names}))
 
     def versions_in_stage(self, model_id: int, stage: str) -> list[VersionRecord]:
         q = versions_query().where(V.c.model_id == model_id, V.c.stage == stage,
                                    V.c.deleted_at.is_(None))
-        return [version_record(r) for r in self.conn.execute(q).mappings()]
+        return version_records(self.conn.execute(q))
 
     def _update(self, version_id: int, now: int, actor: str, values: dict[str, Any]) -> None:
         self.conn.execute(update(V).where(V.c.id == version_id).values(
@@ -306,8 +300,7 @@ class VersionsRepo:
                         *, deleted: bool = False,
                         readable: Readable | None = None) -> list[ModelVersion]:
         q = _search_versions(node, tuple(order), offset, limit, deleted, readable)
-        rows = self.conn.execute(q).mappings().all()
-        return self.version_entities([version_record(r) for r in rows])
+        return self.version_entities(version_records(self.conn.execute(q)))
 
     # -- garbage collection -----------------------------------------------------------
     def purge_deleted(self, before: int) -> tuple[int, int]:

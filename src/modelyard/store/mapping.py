@@ -59,9 +59,15 @@ def first_version_record(result: Result[Any]) -> VersionRecord | None:
     return None if row is None else read(row)
 
 
+# The positions of _VERSION_COLUMNS by a result's column names (a few queries' worth).
+_PICKS: dict[tuple[str, ...], Callable[[Row[Any]], tuple[Any, ...]]] = {}
+
+
 def _version_reader(result: Result[Any]) -> Callable[[Row[Any]], VersionRecord]:
-    keys = list(result.keys())
-    pick = itemgetter(*(keys.index(k) for k in _VERSION_COLUMNS))
+    keys = tuple(result.keys())
+    pick = _PICKS.get(keys)
+    if pick is None:
+        pick = _PICKS[keys] = itemgetter(*(keys.index(k) for k in _VERSION_COLUMNS))
 
     def read(row: Row[Any]) -> VersionRecord:
         (i, mid, name, v, status, stage, description, source, run_id, flavor, signature,

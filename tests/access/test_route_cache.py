@@ -56,3 +56,54 @@ def test_wrong_method_and_parameter_paths_are_routed_as_always(app, server_url: 
     assert ("PUT", "", SEARCH) not in chosen
     assert not any("none-such" in path for _, _, path in chosen)
     assert ("GET", "", "/health") in chosen
+
+
+def test_a_path_with_parameters_goes_to_the_one_route_that_takes_it(  # type: ignore[no-untyped-def]
+        app, server_url: str, admin_token: str) -> None:
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    blob = "/api/v1/blobs/sha256/" + "0" * 64
+    with httpx.Client(base_url=server_url, headers=auth) as http:
+        before = http.request("PATCH", blob)  # a method no route takes there
+        for name in ("fraud", "a b", "churn"):
+            assert http.post("/api/v1/models", json={"name": name}).status_code in (200, 201)
+        first = http.get("/api/v1/models/fraud")
+        assert first.status_code == 200
+        assert id_of_route(app, "/api/v1/models/{name}")  # remembered by its route
+        for name in ("fraud", "a b", "churn"):  # other values, straight to the route
+            got = http.get(f"/api/v1/models/{name}")
+            assert got.status_code == 200, got.text
+            assert got.json()["model"]["name"] == name
+        assert http.get("/api/v1/models/none-such").status_code == 404
+        # The remembered route still authenticates and checks its rule.
+        assert httpx.get(server_url + "/api/v1/models/fraud").status_code == 401
+        assert http.get(blob).status_code == 404
+        assert id_of_route(app, "/api/v1/blobs/sha256/{digest}")
+        after = http.request("PATCH", blob)  # refused as before
+        assert (after.status_code, after.json()["error_code"]) == (
+            before.status_code, before.json()["error_code"])
+    assert not _cache(app).chosen.keys() & {("GET", "", "/api/v1/models/churn")}
+
+
+def test_a_path_two_routes_take_is_routed_in_order(app, server_url: str) -> None:  # type: ignore[no-untyped-def]
+    """MLflow's UI prefix has a catch-all route after the real ones: once the catch-all
+    was chosen for an unknown path, a real path it also takes still reaches its own
+    route (the first in order), not the remembered one."""
+    with httpx.Client(base_url=server_url) as http:
+        unknown = http.get("/ajax-api/2.0/mlflow/none-such/endpoint")
+        assert unknown.status_code == 404
+        assert unknown.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+        assert id_of_route(app, "/ajax-api/2.0/mlflow/{rest:path}")
+        again = http.get("/ajax-api/2.0/mlflow/other/unknown")  # the catch-all alone
+        assert again.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+        real = http.get("/ajax-api/2.0/mlflow/registered-models/search")
+        assert real.status_code == 200, real.text
+        assert "error_code" not in real.json()
+
+
+def id_of_route(app, path: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the route of ``path`` (its template) was remembered."""
+    from fastapi.routing import iter_route_contexts
+
+    routes = {id(ctx.original_route) for ctx in iter_route_contexts(app.routes)
+              if ctx.path == path}
+    return bool(routes & _cache(app).templates.keys())

@@ -17,24 +17,54 @@ entries and are handed to the route directly.  Routes with path parameters, a pa
 route accepts (404, 405) and anything but HTTP are routed as always.  The table of
 routes is fixed once the app serves (``create_app`` builds it), and a cached path is a
 literal one route matches, so the table stays as small as the number of fixed routes.
+
+A path with parameters (``/api/v1/blobs/sha256/{digest}``, every model's own pages) is
+new nearly every time, so it cannot be remembered by its text.  Instead, the route
+chosen for such a path is remembered, and a later request is handed to it directly
+only when it is the one route of the whole app whose pattern takes that path for that
+method: the router takes the first route that does, and when exactly one does, that
+is the one, whatever the order.  Routes are read once, on the first request with
+parameters, through FastAPI's public ``iter_route_contexts``: each with its full path,
+its pattern and its methods.  A route whose pattern is not known (none in this app)
+turns the shortcut off, as does a root path (a server mounted under a prefix).  The check looks at the routes whose path starts with the
+same literal text as the request (a string comparison each) and runs the pattern of
+those alone.  For a blob's PUT, sampled under 1,000 uploads of 64 KiB, choosing the
+route had been 14% of the server's time.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
+from fastapi.routing import iter_route_contexts
 from starlette.routing import Route
 
 # The scope entries the router sets while it chooses a route (Starlette's, FastAPI's).
 _ROUTING_KEYS = ("router", "endpoint", "route", "fastapi")
 
 
+class _Pattern(NamedTuple):
+    """One route of the app as the check of a path with parameters sees it."""
+
+    head: str  # its path up to the first parameter: a path it takes starts so
+    regex: re.Pattern[str]
+    methods: frozenset[str] | None  # None: every method
+    convertors: dict[str, Any]
+    route: Any  # what the router puts in the scope as "route" when it chooses it
+
+
 class RouteCache:
     """ASGI wrapper of an app's router: see the module docs."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, router: Any) -> None:
         self.app = app
+        self.router = router  # whose routes ``app`` chooses from
         self.chosen: dict[tuple[str, str, str], dict[str, Any]] = {}
+        # Routes with parameters the router chose at least once: their scope entries.
+        self.templates: dict[int, dict[str, Any]] = {}
+        self._patterns: list[_Pattern] | None = None
+        self._shortcut = True
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -43,11 +73,16 @@ class RouteCache:
         key = (scope["method"], scope.get("root_path", ""), scope["path"])
         entries = self.chosen.get(key)
         if entries is not None:
-            for name, value in entries.items():
-                scope[name] = dict(value) if isinstance(value, dict) else value
-            scope["path_params"] = {}
+            self._enter(scope, entries, {})
             await entries["route"].handle(scope, receive, send)
             return
+        if self.templates and not scope.get("root_path"):
+            found = self._only_route(scope)
+            if found is not None:
+                entries, params = found
+                self._enter(scope, entries, params)
+                await entries["route"].handle(scope, receive, send)
+                return
         seen = False
 
         async def noting(message: Any) -> None:
@@ -60,15 +95,68 @@ class RouteCache:
 
         await self.app(scope, receive, noting)
 
+    @staticmethod
+    def _enter(scope: Any, entries: dict[str, Any], params: dict[str, Any]) -> None:
+        for name, value in entries.items():
+            scope[name] = dict(value) if isinstance(value, dict) else value
+        scope["path_params"] = params
+
+    def _only_route(self, scope: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The remembered entries of the one route of the app that takes this path and
+        method, with the path's parameters; None when none does, several do, or the
+        one that does was not chosen by the router before."""
+        patterns = self._routes()
+        if patterns is None:
+            return None
+        path, method = scope["path"], scope["method"]  # (no root path: see the caller)
+        match: tuple[_Pattern, re.Match[str]] | None = None
+        for p in patterns:
+            if not path.startswith(p.head) or (p.methods is not None and method not in p.methods):
+                continue
+            found = p.regex.match(path)
+            if found is None:
+                continue
+            if match is not None:
+                return None  # two routes take it: the router's order decides
+            match = (p, found)
+        if match is None:
+            return None
+        p, found = match
+        entries = self.templates.get(id(p.route))
+        if entries is None:
+            return None
+        params = {k: p.convertors[k].convert(v) for k, v in found.groupdict().items()}
+        return entries, params
+
+    def _routes(self) -> list[_Pattern] | None:
+        if self._patterns is None and self._shortcut:
+            patterns = []
+            for ctx in iter_route_contexts(self.router.routes):
+                path, regex = ctx.path, getattr(ctx, "path_regex", None)
+                if not isinstance(path, str) or not isinstance(regex, re.Pattern):
+                    self._shortcut = False  # a route this check cannot judge
+                    return None
+                methods = ctx.methods
+                patterns.append(_Pattern(path.split("{", 1)[0], regex,
+                                         frozenset(methods) if methods else None,
+                                         dict(getattr(ctx, "param_convertors", None) or {}),
+                                         ctx.original_route))
+            self._patterns = patterns
+        return self._patterns
+
     def _remember(self, key: tuple[str, str, str], scope: Any) -> None:
         route = scope.get("route")
-        if (not isinstance(route, Route) or route.param_convertors or scope.get("path_params")
+        if (not isinstance(route, Route)
                 or (route.methods is not None and key[0] not in route.methods)):
             return
         # A copy: FastAPI keeps only routing state under "fastapi" (the included router,
         # the route's context with the app's dependencies, form limits).
-        self.chosen[key] = {name: dict(scope[name]) if isinstance(scope[name], dict)
-                            else scope[name] for name in _ROUTING_KEYS if name in scope}
+        entries = {name: dict(scope[name]) if isinstance(scope[name], dict)
+                   else scope[name] for name in _ROUTING_KEYS if name in scope}
+        if route.param_convertors or scope.get("path_params"):
+            self.templates.setdefault(id(route), entries)
+        else:
+            self.chosen[key] = entries
 
 
 def install(app: Any) -> None:
@@ -76,4 +164,4 @@ def install(app: Any) -> None:
     router = app.router
     if router.middleware_stack != router.app:
         return  # the router has middleware of its own: route as always
-    router.middleware_stack = RouteCache(router.app)
+    router.middleware_stack = RouteCache(router.app, router)

@@ -1,6 +1,7 @@
 """The remembered route choice (server/route_cache.py) changes nothing a client sees: a
 fixed path asked again still goes through the app's authentication and the route's
-rule, a wrong method is still refused, and paths with parameters are routed as always."""
+rule, a wrong method is still refused, and a path with parameters reaches the route
+the router would choose, also where two routes take it."""
 
 from __future__ import annotations
 

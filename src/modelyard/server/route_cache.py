@@ -1,5 +1,6 @@
-"""Route selection remembered per fixed path: a request to a path without parameters goes
-straight to the route the router chose for it the first time.
+"""Route selection remembered: a request to a path without parameters goes straight to
+the route the router chose for it the first time, and one with parameters to the route
+chosen before for its kind of path when no other route could take it.
 
 FastAPI finds a request's route by trying every route of every included router in
 order, and with routers included in routers it tries the same routes again on the way
@@ -13,10 +14,11 @@ parameters the choice can only ever be the same one.
 routed as always; the scope entries the router set when it chose (the route, its
 endpoint, the router and FastAPI's own routing state) are kept when the chosen route
 has no parameters and accepts the method; the next requests get a copy of those
-entries and are handed to the route directly.  Routes with path parameters, a path no
-route accepts (404, 405) and anything but HTTP are routed as always.  The table of
-routes is fixed once the app serves (``create_app`` builds it), and a cached path is a
-literal one route matches, so the table stays as small as the number of fixed routes.
+entries and are handed to the route directly.  A path no route accepts (404, 405) and
+anything but HTTP are routed as always.  The table of routes is fixed once the app
+serves (``create_app`` builds it, and nothing adds, removes or reorders a route
+afterwards: both shortcuts rely on it), and a cached path is a literal one route
+matches, so the table stays as small as the number of fixed routes.
 
 A path with parameters (``/api/v1/blobs/sha256/{digest}``, every model's own pages) is
 new nearly every time, so it cannot be remembered by its text.  Instead, the route
@@ -24,9 +26,10 @@ chosen for such a path is remembered, and a later request is handed to it direct
 only when it is the one route of the whole app whose pattern takes that path for that
 method: the router takes the first route that does, and when exactly one does, that
 is the one, whatever the order.  Routes are read once, on the first request with
-parameters, through FastAPI's public ``iter_route_contexts``: each with its full path,
-its pattern and its methods.  A route whose pattern is not known (none in this app)
-turns the shortcut off, as does a root path (a server mounted under a prefix).  The check looks at the routes whose path starts with the
+parameters was remembered, through FastAPI's public ``iter_route_contexts``: each with
+its full path, its pattern and its methods.  A route whose pattern is not known (none
+in this app), or one route object included at two places (the entries kept from one
+place would carry that place's dependencies to the other), turns the shortcut off, as does a root path (a server mounted under a prefix).  The check looks at the routes whose path starts with the
 same literal text as the request (a string comparison each) and runs the pattern of
 those alone.  For a blob's PUT, sampled under 1,000 uploads of 64 KiB, choosing the
 route had been 14% of the server's time.
@@ -131,7 +134,12 @@ class RouteCache:
     def _routes(self) -> list[_Pattern] | None:
         if self._patterns is None and self._shortcut:
             patterns = []
+            seen: set[int] = set()
             for ctx in iter_route_contexts(self.router.routes):
+                if id(ctx.original_route) in seen:
+                    self._shortcut = False  # one route at two places: see the module docs
+                    return None
+                seen.add(id(ctx.original_route))
                 path, regex = ctx.path, getattr(ctx, "path_regex", None)
                 if not isinstance(path, str) or not isinstance(regex, re.Pattern):
                     self._shortcut = False  # a route this check cannot judge

@@ -108,3 +108,37 @@ def id_of_route(app, path: str) -> bool:  # type: ignore[no-untyped-def]
     routes = {id(ctx.original_route) for ctx in iter_route_contexts(app.routes)
               if ctx.path == path}
     return bool(routes & _cache(app).templates.keys())
+
+
+def test_a_route_included_at_two_places_keeps_each_place_s_dependencies() -> None:
+    """One router included twice shares its route objects: what was kept from one place
+    must not stand in for the other, whose own dependency refuses the request."""
+    import asyncio
+
+    from fastapi import APIRouter, Depends, FastAPI, HTTPException
+
+    from modelyard.server import route_cache
+
+    def refuse() -> None:
+        raise HTTPException(status_code=403, detail="refused here")
+
+    items = APIRouter()
+
+    @items.get("/items/{item}")
+    def get_item(item: str) -> dict[str, str]:
+        return {"item": item}
+
+    app = FastAPI()
+    app.include_router(items, prefix="/open")
+    app.include_router(items, prefix="/closed", dependencies=[Depends(refuse)])
+    route_cache.install(app)
+
+    async def calls() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            for _ in range(2):
+                assert (await http.get("/open/items/a")).json() == {"item": "a"}
+                assert (await http.get("/open/items/b")).json() == {"item": "b"}
+                assert (await http.get("/closed/items/a")).status_code == 403
+
+    asyncio.run(calls())

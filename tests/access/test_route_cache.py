@@ -69,7 +69,7 @@ def test_a_path_with_parameters_goes_to_the_one_route_that_takes_it(  # type: ig
             assert http.post("/api/v1/models", json={"name": name}).status_code in (200, 201)
         first = http.get("/api/v1/models/fraud")
         assert first.status_code == 200
-        assert id_of_route(app, "/api/v1/models/{name}")  # remembered by its route
+        assert remembered(app, "/api/v1/models/{name}")  # remembered by its route
         for name in ("fraud", "a b", "churn"):  # other values, straight to the route
             got = http.get(f"/api/v1/models/{name}")
             assert got.status_code == 200, got.text
@@ -78,7 +78,7 @@ def test_a_path_with_parameters_goes_to_the_one_route_that_takes_it(  # type: ig
         # The remembered route still authenticates and checks its rule.
         assert httpx.get(server_url + "/api/v1/models/fraud").status_code == 401
         assert http.get(blob).status_code == 404
-        assert id_of_route(app, "/api/v1/blobs/sha256/{digest}")
+        assert remembered(app, "/api/v1/blobs/sha256/{digest}")
         after = http.request("PATCH", blob)  # refused as before
         assert (after.status_code, after.json()["error_code"]) == (
             before.status_code, before.json()["error_code"])
@@ -93,7 +93,7 @@ def test_a_path_two_routes_take_is_routed_in_order(app, server_url: str) -> None
         unknown = http.get("/ajax-api/2.0/mlflow/none-such/endpoint")
         assert unknown.status_code == 404
         assert unknown.json()["error_code"] == "ENDPOINT_NOT_FOUND"
-        assert id_of_route(app, "/ajax-api/2.0/mlflow/{rest:path}")
+        assert remembered(app, "/ajax-api/2.0/mlflow/{rest:path}")
         again = http.get("/ajax-api/2.0/mlflow/other/unknown")  # the catch-all alone
         assert again.json()["error_code"] == "ENDPOINT_NOT_FOUND"
         real = http.get("/ajax-api/2.0/mlflow/registered-models/search")
@@ -101,7 +101,7 @@ def test_a_path_two_routes_take_is_routed_in_order(app, server_url: str) -> None
         assert "error_code" not in real.json()
 
 
-def id_of_route(app, path: str) -> bool:  # type: ignore[no-untyped-def]
+def remembered(app, path: str) -> bool:  # type: ignore[no-untyped-def]
     """Whether the route of ``path`` (its template) was remembered."""
     from fastapi.routing import iter_route_contexts
 

@@ -1,13 +1,13 @@
 """The delivery worker inside each server process.
 
 Every ``poll`` seconds while some webhook is active (every ``idle_poll`` seconds while
-none is, or at once when this process creates or turns one on) it turns new events into
-deliveries (``scan``: one process wins
-each batch, by the cursor's conditional UPDATE) and claims due deliveries under a lease
-(``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL/MySQL, a conditional UPDATE on
-SQLite), then sends them from a small thread pool.  Several server processes on one
-database deliver each event once: a delivery belongs to whoever holds its lease, and a
-lease that outlives a dead process expires so another picks the delivery up.
+none is, or at once when this process creates or changes one) it turns new events into
+deliveries (``scan``: one process wins each batch, by the cursor's conditional UPDATE)
+and claims due deliveries under a lease (``SELECT ... FOR UPDATE SKIP LOCKED`` on
+PostgreSQL/MySQL, a conditional UPDATE on SQLite), then sends them from a small thread
+pool.  Several server processes on one database deliver each event once: a delivery
+belongs to whoever holds its lease, and a lease that outlives a dead process expires so
+another picks the delivery up.
 """
 
 from __future__ import annotations

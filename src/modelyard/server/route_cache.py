@@ -25,14 +25,16 @@ new nearly every time, so it cannot be remembered by its text.  Instead, the rou
 chosen for such a path is remembered, and a later request is handed to it directly
 only when it is the one route of the whole app whose pattern takes that path for that
 method: the router takes the first route that does, and when exactly one does, that
-is the one, whatever the order.  Routes are read once, on the first request with
-parameters was remembered, through FastAPI's public ``iter_route_contexts``: each with
-its full path, its pattern and its methods.  A route whose pattern is not known (none
-in this app), or one route object included at two places (the entries kept from one
-place would carry that place's dependencies to the other), turns the shortcut off, as does a root path (a server mounted under a prefix).  The check looks at the routes whose path starts with the
-same literal text as the request (a string comparison each) and runs the pattern of
-those alone.  For a blob's PUT, sampled under 1,000 uploads of 64 KiB, choosing the
-route had been 14% of the server's time.
+is the one, whatever the order.  The routes are read once, when the first request
+with parameters arrives after such a route was remembered, through FastAPI's public
+``iter_route_contexts``: each with its full path, its pattern and its methods.  A
+route whose pattern is not known (none in this app), or one route object included at
+two places (the entries kept from one place would carry that place's dependencies to
+the other), turns the shortcut off, as does a root path (a server mounted under a
+prefix).  The check looks at the routes whose path starts with the same literal text
+as the request (a string comparison each) and runs the pattern of those alone.  For a
+blob's PUT, sampled under 1,000 uploads of 64 KiB, choosing the route had been 14% of
+the server's time.
 """
 
 from __future__ import annotations

@@ -45,9 +45,9 @@ _VERSION_COLUMNS = ("id", "model_id", "model_name", "version", "status", "stage"
 
 def version_records(result: Result[Any]) -> list[VersionRecord]:
     """Every row of ``result`` (version rows with their model's name) as a record.  The
-    columns are found by name once per result and each row is read by position: a
-    RowMapping's lookup by name, nineteen a row, was half of turning a page of 100
-    versions into entities."""
+    columns' positions are found by name once per set of column names (a query's) and
+    each row is read by position: a RowMapping's lookup by name, nineteen a row, was
+    half of turning a page of 100 versions into records."""
     read = _version_reader(result)
     return [read(row) for row in result]
 

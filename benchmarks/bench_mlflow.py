@@ -57,6 +57,7 @@ STEPS = [
     ("get_version", "get_model_version", "ms", False),
     ("search_models_3_pages", "search_registered_models, 3 pages of 100", "ms", False),
     ("search_versions", "search_model_versions (100 matches)", "ms", False),
+    ("create_run", "create_run", "ms", False),
     ("log_batch_1000", "log_batch of 1,000 metrics", "ms", False),
     ("log_metric", "log_metric", "ms", False),
     ("log_param", "log_param", "ms", False),
@@ -160,6 +161,8 @@ def tracking(c, exp: str, scale: float, res: dict[str, float]) -> None:  # type:
     from mlflow.entities import Metric
 
     n = lambda k: _n(k, scale)  # noqa: E731
+    other = c.create_experiment("bench-create-run")  # search_runs's experiment stays as it was
+    res["create_run"] = timed(lambda i: c.create_run(other, run_name=f"r{i}"), n(500))
     batch_run = c.create_run(exp).info.run_id
     now = int(time.time() * 1000)
     res["log_batch_1000"] = timed(lambda i: c.log_batch(batch_run, metrics=[

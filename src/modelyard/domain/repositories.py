@@ -11,6 +11,7 @@ from modelyard.domain.entities import (
     Event,
     FileEntry,
     ModelVersion,
+    ParentLink,
     Project,
     RegisteredModel,
 )
@@ -68,8 +69,9 @@ class ModelRepository(Protocol):
         """Soft-delete or restore; restoring raises AlreadyExists if the name is taken."""
         ...
 
-    def next_version(self, model_id: int) -> int:
-        """The next version number, without gaps (under the model's row lock)."""
+    def take_version(self, model_id: int, now: int, actor: str) -> int:
+        """The next version number, without gaps; marks the model updated and takes
+        its row lock, as :meth:`touch_model` does, in the same statement."""
         ...
 
     def set_model_tag(self, model_id: int, key: str, value: str) -> None: ...
@@ -88,11 +90,14 @@ class ModelRepository(Protocol):
 
 
 class VersionRepository(Protocol):
-    def insert_version(self, model_id: int, number: int, *, status: str, description: str,
-                       source: str, run_id: str | None, flavor: str | None,
+    def insert_version(self, model_id: int, number: int, *, model_name: str, status: str,
+                       stage: str = "None", description: str, source: str,
+                       run_id: str | None, flavor: str | None,
                        signature: dict[str, Any] | None, metrics: dict[str, float] | None,
                        files: list[FileEntry], tags: dict[str, str], now: int,
-                       actor: str) -> int: ...
+                       actor: str) -> VersionRecord:
+        """The version with its files and tags; the record a read of it would give."""
+        ...
 
     def add_parent(self, version_id: int, parent_id: int, relation: str) -> None: ...
 
@@ -135,6 +140,12 @@ class VersionRepository(Protocol):
 
     def version_entities(self, versions: list[VersionRecord], *,
                          with_files: bool = False) -> list[ModelVersion]: ...
+
+    def new_version_entity(self, version: VersionRecord, tags: dict[str, str],
+                           parents: list[tuple[int, ParentLink]]) -> ModelVersion:
+        """The entity of a version inserted in this transaction, from what was written
+        (``parents``: each parent's version id and link), as a read would give it."""
+        ...
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                         *, deleted: bool = False,

@@ -73,10 +73,15 @@ class RunOps(TrackingBase):
             rid = tx.tracking.insert_run(run_uuid=run_uuid, experiment_id=exp.id,
                                          name=run_name, status="RUNNING", start_time=start,
                                          user_id=user, parent_run_uuid=parent_run_id)
-            tx.tracking.set_run_tags(rid, tag_items)
+            tx.tracking.insert_run_tags(rid, tag_items)
             ev.record(tx, now, actor, ev.RunCreated(str(exp.id), run_name, parent_run_id), "run",
                       run_uuid)
-            return tx.tracking.run_entity(self._run_row(tx, run_uuid))
+        # The run as a read of it gives it, from what was written: nothing logged yet,
+        # tags in key order.
+        return Run(run_id=run_uuid, experiment_id=str(exp.id), run_name=run_name,
+                   status="RUNNING", start_time=start, end_time=None, lifecycle_stage="active",
+                   user_id=user, tags=dict(sorted(tag_items.items())),
+                   parent_run_id=parent_run_id)
 
     def get_run(self, actor: Principal, run_id: str, *, tags_only: bool = False) -> Run:
         """The run; ``tags_only``: its attributes and tags, with no params, metrics or

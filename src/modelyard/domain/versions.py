@@ -84,26 +84,23 @@ class VersionOps(RegistryBase):
             model = find_model(tx, name)
             self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
-            tx.registry.touch_model(model.id, now, actor.name)
-            number = tx.registry.next_version(model.id)
-            vid = tx.registry.insert_version(
-                model.id, number, status="READY", description=description, source=source,
-                run_id=run_id, flavor=flavor, signature=signature, metrics=metrics,
-                files=files, tags=tags, now=now, actor=actor.name)
-            initial = self._policy(tx, model).initial
-            if initial != "None":
-                tx.registry.update_version(vid, now, actor.name, stage=initial)
-            for parent, relation in self._parents(tx, actor, parents):
-                tx.registry.add_parent(vid, parent, relation)
+            number = tx.registry.take_version(model.id, now, actor.name)
+            record = tx.registry.insert_version(
+                model.id, number, model_name=model.name, status="READY",
+                stage=self._policy(tx, model).initial, description=description,
+                source=source, run_id=run_id, flavor=flavor, signature=signature,
+                metrics=metrics, files=files, tags=tags, now=now, actor=actor.name)
+            links = self._parents(tx, actor, parents)
+            for parent_id, link in links:
+                tx.registry.add_parent(record.id, parent_id, link.relation)
             if logged_model:
                 link_model_version(tx, logged_model, model.name, number)
-            record = version_by_id(tx, vid)
             ev.on_version(tx, now, actor,
                           ev.VersionCreated(len(files), record.size, run_id, source), model, record)
-            return tx.registry.version_entity(record)
+            return tx.registry.new_version_entity(record, tags, links)
 
     def _parents(self, tx: Transaction, actor: Principal,
-                 parents: list[ParentSpec] | None) -> list[tuple[int, str]]:
+                 parents: list[ParentSpec] | None) -> list[tuple[int, ParentLink]]:
         out = []
         for p in parents or []:
             if isinstance(p, str):
@@ -117,7 +114,8 @@ class VersionOps(RegistryBase):
                 raise InvalidParameter(f"relation must be one of {', '.join(RELATIONS)}")
             parent_model, version = find_version(tx, self.policy, ref)
             self._allow(actor, Permission.READ, parent_model)
-            out.append((version.id, relation))
+            out.append((version.id, ParentLink(model=parent_model.name, version=version.version,
+                                               relation=relation)))
         return out
 
     def get_version(self, actor: Principal, name: str, version: int | str, *,

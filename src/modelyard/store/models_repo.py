@@ -157,12 +157,17 @@ class ModelsRepo:
     def _update_model(self, model_id: int, now: int, actor: str, values: dict[str, object],
                       taken: str | None = None) -> None:
         """Every write on a model goes through here first, which takes the row lock and
-        so orders concurrent writers on one model."""
+        so orders concurrent writers on one model.  ``taken``: the name the write may
+        collide with (a rename, a restore), which needs a savepoint on PostgreSQL and
+        MySQL to turn the collision into AlreadyExists; any other write cannot collide."""
+        # The parameters name the columns set (plain values only).
+        params = {"b_model_id": model_id, "updated_at": now, "updated_by": actor, **values}
+        if taken is None:
+            self.conn.execute(_UPDATE_MODEL, params)
+            return
         try:
             with statement_savepoint(self.conn):
-                # The parameters name the columns set (plain values only).
-                self.conn.execute(_UPDATE_MODEL, {"b_model_id": model_id, "updated_at": now,
-                                                  "updated_by": actor, **values})
+                self.conn.execute(_UPDATE_MODEL, params)
         except IntegrityError:
             raise AlreadyExists(f"registered model {taken!r} already exists") from None
 
@@ -183,11 +188,12 @@ class ModelsRepo:
             "deleted_id": model_id if deleted else 0, "deleted_at": now if deleted else None},
             taken=name)
 
-    def next_version(self, model_id: int) -> int:
+    def take_version(self, model_id: int, now: int, actor: str) -> int:
+        # The model is marked updated by the same statement (touch_model's row lock).
+        params = {"b_model_id": model_id, "updated_at": now, "updated_by": actor}
         if self.conn.dialect.update_returning:  # SQLite, PostgreSQL: one statement
-            return int(self.conn.execute(_BUMP_RETURNING, {"b_model_id": model_id})
-                       .scalar_one())
-        self.conn.execute(_BUMP_VERSION, {"b_model_id": model_id})
+            return int(self.conn.execute(_BUMP_RETURNING, params).scalar_one())
+        self.conn.execute(_BUMP_VERSION, params)
         return int(self.conn.execute(_TAKEN_VERSION, {"b_model_id": model_id}).scalar_one())
 
     def set_model_tag(self, model_id: int, key: str, value: str) -> None:

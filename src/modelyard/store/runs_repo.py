@@ -31,6 +31,7 @@ from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.store.rows import inserted_id
 from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter
+from modelyard.store.bulk import insert_rows
 from modelyard.store.mapping import run_record
 from modelyard.store.model_metrics_sql import model_io
 from modelyard.store.schema_tracking import (
@@ -235,6 +236,11 @@ class RunsRepo(ChildRows):
 
     def set_run_tags(self, run_id: int, items: dict[str, str]) -> None:
         self._put(run_tags, {"run_id": run_id}, {k: {"value": v} for k, v in items.items()})
+
+    def insert_run_tags(self, run_id: int, items: dict[str, str]) -> None:
+        # No look for keys that exist first, as set_run_tags does: a new run has none.
+        insert_rows(self.conn, run_tags, ("run_id", "key", "value"),
+                    [(run_id, k, v) for k, v in items.items()])
 
     def delete_run_tag(self, run_id: int, key: str) -> bool:
         res = self.conn.execute(delete(run_tags).where(run_tags.c.run_id == run_id,

@@ -158,19 +158,24 @@ class VersionsRepo:
     def _one(self, q: Any) -> VersionRecord | None:
         return first_version_record(self.conn.execute(q))
 
-    def insert_version(self, model_id: int, number: int, *, status: str, description: str,
-                       source: str, run_id: str | None, flavor: str | None,
+    def insert_version(self, model_id: int, number: int, *, model_name: str, status: str,
+                       stage: str = "None", description: str, source: str,
+                       run_id: str | None, flavor: str | None,
                        signature: dict[str, Any] | None, metrics: dict[str, float] | None,
                        files: list[FileEntry], tags: dict[str, str], now: int,
-                       actor: str) -> int:
+                       actor: str) -> VersionRecord:
+        """Insert the version (its files and tags too) and answer the record that a read
+        of it would give, built from the values written (no read back)."""
+        signature_json = json.dumps(signature) if signature is not None else None
+        metrics_json = json.dumps(metrics) if metrics else None
+        size = sum(f.size for f in files)
         res = self.conn.execute(_INSERT_VERSION, dict(
-            model_id=model_id, version=number, status=status, stage="None",
+            model_id=model_id, version=number, status=status, stage=stage,
             description=description, source=source, run_id=run_id,
             flavor=flavor or None,  # unflavored is NULL, so `flavor IS NULL` finds it
-            signature=json.dumps(signature) if signature is not None else None,
-            metrics=json.dumps(metrics) if metrics else None,
-            size=sum(f.size for f in files), file_count=len(files),
-            created_at=now, updated_at=now, created_by=actor, updated_by=actor))
+            signature=signature_json, metrics=metrics_json, size=size,
+            file_count=len(files), created_at=now, updated_at=now, created_by=actor,
+            updated_by=actor))
         vid = inserted_id(res)
         if files:
             self.conn.execute(insert(version_files), [
@@ -179,7 +184,15 @@ class VersionsRepo:
         if tags:
             self.conn.execute(insert(version_tags), [
                 {"version_id": vid, "key": k, "value": v} for k, v in tags.items()])
-        return vid
+        # What a read answers: the JSON columns decoded (a tuple comes back a list).
+        return VersionRecord(
+            id=vid, model_id=model_id, model=model_name, version=number, status=status,
+            stage=stage, description=description, source=source, run_id=run_id,
+            flavor=flavor or None,
+            signature=json.loads(signature_json) if signature_json is not None else None,
+            metrics=json.loads(metrics_json) if metrics_json is not None else {},
+            size=size, file_count=len(files), created_at=now, updated_at=now,
+            created_by=actor, updated_by=actor, deleted_at=None)
 
     def add_parent(self, version_id: int, parent_id: int, relation: str) -> None:
         if version_id == parent_id:
@@ -285,16 +298,18 @@ class VersionsRepo:
                 alias_names.setdefault(vid, []).append(a)
             else:
                 parents[vid].append(ParentLink(model=a, version=int(n), relation=b))
-        return [ModelVersion(
-            model=v.model, version=v.version, status=v.status, stage=v.stage,
-            description=v.description, tags=tags[v.id],
-            aliases=alias_names.get(v.id, []),
-            source=v.source, run_id=v.run_id, flavor=v.flavor, signature=v.signature,
-            metrics=dict(v.metrics), size=v.size, file_count=v.file_count,
-            files=self.files(v.id) if with_files else None, parents=parents[v.id],
-            created_at=v.created_at, updated_at=v.updated_at,
-            created_by=v.created_by, updated_by=v.updated_by,
-            deleted=v.deleted_at is not None) for v in versions]
+        return [_entity(v, tags[v.id], alias_names.get(v.id, []), parents[v.id],
+                        self.files(v.id) if with_files else None) for v in versions]
+
+    @staticmethod
+    def new_version_entity(version: VersionRecord, tags: dict[str, str],
+                           parents: list[tuple[int, ParentLink]]) -> ModelVersion:
+        """The entity of a version this transaction inserted (``parents``: each parent's
+        version id and link), as :meth:`version_entities` would read it back, with no
+        query: tags in key order, parents in id order, and no alias (an alias names a
+        version that existed when it was set)."""
+        return _entity(version, dict(sorted(tags.items())), [],
+                       [link for _, link in sorted(parents, key=lambda p: p[0])], None)
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                         *, deleted: bool = False,
@@ -326,3 +341,14 @@ class VersionsRepo:
 
     def referenced_digests(self) -> set[str]:
         return set(self.conn.execute(select(version_files.c.sha256).distinct()).scalars())
+
+
+def _entity(v: VersionRecord, tags: dict[str, str], alias_names: list[str],
+            parents: list[ParentLink], files: list[FileEntry] | None) -> ModelVersion:
+    return ModelVersion(
+        model=v.model, version=v.version, status=v.status, stage=v.stage,
+        description=v.description, tags=tags, aliases=alias_names, source=v.source,
+        run_id=v.run_id, flavor=v.flavor, signature=v.signature, metrics=dict(v.metrics),
+        size=v.size, file_count=v.file_count, files=files, parents=parents,
+        created_at=v.created_at, updated_at=v.updated_at, created_by=v.created_by,
+        updated_by=v.updated_by, deleted=v.deleted_at is not None)

@@ -15,9 +15,10 @@ import pytest
 
 from modelyard.domain.names import skeleton_key
 from modelyard.domain.ports import MetadataStore
+from modelyard.domain.entities import ParentLink
 from modelyard.domain.records import NewEvent
 from modelyard.errors import AlreadyExists
-from modelyard.testing.metadata_base import FILES, _model, _run, _version
+from modelyard.testing.metadata_base import FILES, _model, _run, _version, _version_record
 from modelyard.testing.metadata_tracking import TrackingStoreContract
 
 __all__ = ["FILES", "MetadataStoreContract", "_model", "_run", "_version"]
@@ -171,23 +172,36 @@ class MetadataStoreContract(TrackingStoreContract):
     def test_version_record_round_trip(self, store: MetadataStore) -> None:
         with store.write() as tx:
             mid = _model(tx)
-            vid, n = _version(tx, mid, description="first", source="runs:/x/model",
-                              run_id="r" * 32, flavor="onnx", signature={"inputs": [1]},
-                              metrics={"auc": 0.9}, files=FILES, tags={"k": "v"})
+            parent = _version_record(tx, mid)
+            written = _version_record(
+                tx, mid, description="first", source="runs:/x/model", run_id="r" * 32,
+                flavor="onnx", signature={"inputs": [1], "t": (2, 3)},
+                metrics={"auc": 0.9}, files=FILES, tags={"k": "v", "B": "1", "a": "2"})
+            tx.registry.add_parent(written.id, parent.id, "derived_from")
+            link = ParentLink(model="fraud", version=parent.version)
+            new_entity = tx.registry.new_version_entity(
+                written, {"k": "v", "B": "1", "a": "2"}, [(parent.id, link)])
+            vid, n = written.id, written.version
         with store.read() as tx:
             v = tx.registry.version_by_id(vid)
             assert v is not None
+            # What the insert answered is what a read gives (the tuple comes back a list).
+            assert written == v
+            read = tx.registry.version_entity(v)
+            assert read == new_entity
+            assert list(read.tags) == list(new_entity.tags) == ["B", "a", "k"]
             assert (v.model_id, v.model, v.version, v.status, v.stage) == (
                 mid, "fraud", n, "READY", "None")
             assert (v.signature, v.metrics, v.size, v.file_count) == (
-                {"inputs": [1]}, {"auc": 0.9}, 13, 2)
+                {"inputs": [1], "t": [2, 3]}, {"auc": 0.9}, 13, 2)
             assert tx.registry.version(mid, n) == v
             assert tx.registry.live_version("fraud", number=n) == v
             assert tx.registry.files(vid) == FILES
             assert tx.registry.file(vid, "conf/MLmodel") == FILES[1]
             assert tx.registry.file(vid, "nope") is None
             e = tx.registry.version_entity(v, with_files=True)
-            assert (e.model, e.version, e.tags, e.files) == ("fraud", n, {"k": "v"}, FILES)
+            assert (e.model, e.version, e.tags, e.files) == (
+                "fraud", n, {"k": "v", "B": "1", "a": "2"}, FILES)
 
     def test_stage_latest_and_soft_delete(self, store: MetadataStore) -> None:
         with store.write() as tx:

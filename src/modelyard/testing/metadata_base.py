@@ -6,6 +6,7 @@ from typing import Any
 
 from modelyard.domain.entities import FileEntry
 from modelyard.domain.ports import Transaction
+from modelyard.domain.records import VersionRecord
 
 FILES = [FileEntry("model.onnx", 10, "a" * 64), FileEntry("conf/MLmodel", 3, "b" * 64)]
 
@@ -18,14 +19,22 @@ def _model(tx: Transaction, name: str = "fraud", now: int = 1000) -> int:
 
 
 def _version(tx: Transaction, model_id: int, now: int = 2000, **kw: Any) -> tuple[int, int]:
-    tx.registry.touch_model(model_id, now, "alice")
-    number = tx.registry.next_version(model_id)
+    """A new version of the model: its id and number."""
+    record = _version_record(tx, model_id, now, **kw)
+    return record.id, record.version
+
+
+def _version_record(tx: Transaction, model_id: int, now: int = 2000,
+                    **kw: Any) -> VersionRecord:
+    """A new version of the model (named ``model_name``, "fraud" unless given): the
+    record the store answers for it."""
+    number = tx.registry.take_version(model_id, now, "alice")
     args: dict[str, Any] = {
-        "status": "READY", "description": "", "source": "", "run_id": None, "flavor": "",
-        "signature": None, "metrics": None, "files": [], "tags": {}, "now": now,
-        "actor": "alice"}
+        "model_name": "fraud", "status": "READY", "description": "", "source": "",
+        "run_id": None, "flavor": "", "signature": None, "metrics": None, "files": [],
+        "tags": {}, "now": now, "actor": "alice"}
     args.update(kw)
-    return tx.registry.insert_version(model_id, number, **args), number
+    return tx.registry.insert_version(model_id, number, **args)
 
 
 def _run(tx: Transaction, uuid: str = "r" * 32, experiment_id: int = 0) -> int:

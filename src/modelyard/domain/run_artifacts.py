@@ -73,8 +73,10 @@ class RunArtifactOps(TrackingBase):
     def run_artifact_files(self, actor: Principal, run_id: str, prefix: str = "") -> list[FileEntry]:
         prefix = self._artifact_path(prefix)
         with self.store.read() as tx:
-            row = self._run_row(tx, run_id)
-            return tx.tracking.artifacts(row.id, prefix)
+            files = tx.tracking.run_files(self._check_run_id(run_id), prefix)
+        if files is None:
+            raise NotFound(f"run {run_id!r} does not exist")
+        return files
 
     def run_artifact_entry(self, actor: Principal, run_id: str, path: str) -> FileEntry:
         path = self._artifact_path(path)

@@ -91,11 +91,15 @@ class TrackingBase:
         with self.store.write() as tx:
             tx.tracking.ensure_default(self.clock.now_ms())
 
-    def _run_row(self, tx: Transaction, run_id: object, *, active: bool = False,
-                 lock: bool = False) -> RunRecord:
+    @staticmethod
+    def _check_run_id(run_id: object) -> str:
         if not isinstance(run_id, str) or not run_id or len(run_id) > 32:
             raise InvalidParameter(f"invalid run id {run_id!r}")
-        row = tx.tracking.run(run_id, lock=lock)
+        return run_id
+
+    def _run_row(self, tx: Transaction, run_id: object, *, active: bool = False,
+                 lock: bool = False) -> RunRecord:
+        row = tx.tracking.run(self._check_run_id(run_id), lock=lock)
         if row is None:
             raise NotFound(f"run {run_id!r} does not exist")
         if active and row.lifecycle_stage != "active":

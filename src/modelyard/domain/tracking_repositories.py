@@ -107,6 +107,11 @@ class RunRepository(Protocol):
 
     def artifacts(self, run_id: int, prefix: str = "") -> list[FileEntry]: ...
 
+    def run_files(self, run_uuid: str, prefix: str = "") -> list[FileEntry] | None:
+        """The artifacts of the run ``run_uuid`` under ``prefix`` (None: no such run),
+        in one round trip."""
+        ...
+
     def delete_artifacts(self, run_id: int, paths: list[str]) -> None:
         """Remove the run's entries of ``paths`` (the run's reference only; the blobs
         stay for every other manifest, and gc reclaims the unreferenced)."""

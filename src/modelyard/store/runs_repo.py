@@ -10,6 +10,7 @@ from sqlalchemy import (
     Double,
     SmallInteger,
     Text,
+    and_,
     bindparam,
     cast,
     delete,
@@ -74,9 +75,18 @@ _ARTIFACTS = (select(run_artifacts.c.path, run_artifacts.c.size, run_artifacts.c
               .order_by(run_artifacts.c.path))
 # A file at ``prefix`` or under it: LIKE with "/" as the escape character, as
 # SQLAlchemy's ``startswith(autoescape=True)`` renders it (the same on every database).
-_ARTIFACTS_UNDER = _ARTIFACTS.where(or_(
-    run_artifacts.c.path == bindparam("prefix"),
-    run_artifacts.c.path.like(bindparam("pattern"), escape="/")))
+_UNDER_PREFIX = or_(run_artifacts.c.path == bindparam("prefix"),
+                    run_artifacts.c.path.like(bindparam("pattern"), escape="/"))
+_ARTIFACTS_UNDER = _ARTIFACTS.where(_UNDER_PREFIX)
+# The files of a run named by its id, with the run's row: no row, no run; one row
+# without a path, a run without files (one statement where the run and then its
+# files took two).
+_RUN_FILES = {under: select(R.c.id, run_artifacts.c.path, run_artifacts.c.size,
+                            run_artifacts.c.sha256)
+              .select_from(R.outerjoin(run_artifacts, and_(
+                  run_artifacts.c.run_id == R.c.id, *([_UNDER_PREFIX] if under else []))))
+              .where(R.c.run_uuid == bindparam("run_uuid"))
+              .order_by(run_artifacts.c.path) for under in (False, True)}
 # The tags, params and latest metrics of a page of runs in one statement, built once
 # (a page of 100 runs built three statements of 100 literals each): rows of
 # (kind, run id, key, text, number, metric kind), each kind in key order as before.
@@ -275,6 +285,17 @@ class RunsRepo(ChildRows):
         else:
             rows = self.conn.execute(_ARTIFACTS, {"run_id": run_id})
         return [FileEntry(path=p, size=s, sha256=d) for p, s, d in rows]
+
+    def run_files(self, run_uuid: str, prefix: str = "") -> list[FileEntry] | None:
+        """What :meth:`artifacts` answers for the run ``run_uuid``; None if there is no
+        such run."""
+        params = {"run_uuid": run_uuid}
+        if prefix:
+            params.update(prefix=prefix, pattern=_like_prefix(prefix + "/"))
+        rows = self.conn.execute(_RUN_FILES[bool(prefix)], params).all()
+        if not rows:
+            return None
+        return [FileEntry(path=p, size=s, sha256=d) for _, p, s, d in rows if p is not None]
 
     def delete_artifacts(self, run_id: int, paths: list[str]) -> None:
         hashes = [path_hash(p) for p in paths]

@@ -78,6 +78,18 @@ class TrackingStoreContract:
             assert [f.path for f in tx.tracking.artifacts(rid)] == ["conf/MLmodel", "model.onnx"]
             assert [f.path for f in tx.tracking.artifacts(rid, "conf")] == ["conf/MLmodel"]
             assert tx.referenced_digests() == {"b" * 64, "c" * 64}
+            # By the run's id, in one statement: the same files; [] for a run without
+            # files (or none under the prefix), None for no run.
+            for prefix in ("", "conf", "model.onnx", "con", "nope", "%", "_onf"):
+                assert tx.tracking.run_files("r" * 32, prefix) == tx.tracking.artifacts(
+                    rid, prefix), prefix
+            assert tx.tracking.run_files("r" * 32, "nope") == []
+            assert tx.tracking.run_files("q" * 32) is None
+        with store.write() as tx:
+            _run(tx, "e" * 32)
+        with store.read() as tx:
+            assert tx.tracking.run_files("e" * 32) == []
+            assert tx.tracking.run_files("e" * 32, "conf") == []
 
     # -- datasets, lineage, logged models, events -------------------------------------
     def test_datasets_versions_and_inputs(self, store: MetadataStore) -> None:

@@ -280,8 +280,8 @@ class RunsRepo(ChildRows):
     def artifacts(self, run_id: int, prefix: str = "") -> list[FileEntry]:
         """Every file under ``prefix`` (a folder path, without trailing slash)."""
         if prefix:
-            rows = self.conn.execute(_ARTIFACTS_UNDER, {
-                "run_id": run_id, "prefix": prefix, "pattern": _like_prefix(prefix + "/")})
+            rows = self.conn.execute(_ARTIFACTS_UNDER, {"run_id": run_id,
+                                                        **_under_params(prefix)})
         else:
             rows = self.conn.execute(_ARTIFACTS, {"run_id": run_id})
         return [FileEntry(path=p, size=s, sha256=d) for p, s, d in rows]
@@ -289,9 +289,7 @@ class RunsRepo(ChildRows):
     def run_files(self, run_uuid: str, prefix: str = "") -> list[FileEntry] | None:
         """What :meth:`artifacts` answers for the run ``run_uuid``; None if there is no
         such run."""
-        params = {"run_uuid": run_uuid}
-        if prefix:
-            params.update(prefix=prefix, pattern=_like_prefix(prefix + "/"))
+        params = {"run_uuid": run_uuid, **(_under_params(prefix) if prefix else {})}
         rows = self.conn.execute(_RUN_FILES[bool(prefix)], params).all()
         if not rows:
             return None
@@ -330,6 +328,11 @@ class RunsRepo(ChildRows):
                 "tags": json.loads(tags) if tags else {},
                 "profile": json.loads(profile) if profile else None})
         return out
+
+
+def _under_params(prefix: str) -> dict[str, str]:
+    """The parameters of ``_UNDER_PREFIX`` for the folder ``prefix``."""
+    return {"prefix": prefix, "pattern": _like_prefix(prefix + "/")}
 
 
 def _like_prefix(prefix: str) -> str:

@@ -27,10 +27,12 @@ def receiver() -> Iterator[Receiver]:
 def start_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
     procs: list[subprocess.Popen[bytes]] = []
 
-    def start(db_url: str, workers: int = 1, allow: str = "127.0.0.1") -> str:
+    def start(db_url: str, workers: int = 1, allow: str = "127.0.0.1",
+              timeout_s: int = 1) -> str:
         port = free_port()
         env = dict(os.environ, MODELYARD_WEBHOOK_BACKOFF_MS="200",
-                   MODELYARD_WEBHOOK_TIMEOUT_SECONDS="1", MODELYARD_WEBHOOK_RETRY_SECONDS="30")
+                   MODELYARD_WEBHOOK_TIMEOUT_SECONDS=str(timeout_s),
+                   MODELYARD_WEBHOOK_RETRY_SECONDS="30")
         proc = subprocess.Popen(
             [sys.executable, "-m", "modelyard.cli", "server", "--port", str(port),
              "--workers", str(workers), "--home", str(tmp_path / "home"),

@@ -69,9 +69,11 @@ class ModelRepository(Protocol):
         """Soft-delete or restore; restoring raises AlreadyExists if the name is taken."""
         ...
 
-    def take_version(self, model_id: int, now: int, actor: str) -> int:
-        """The next version number, without gaps; marks the model updated and takes
-        its row lock, as :meth:`touch_model` does, in the same statement."""
+    def take_version(self, model_id: int, now: int, actor: str) -> tuple[int, str] | None:
+        """The next version number, without gaps, and the model's name as it is under
+        the row lock (a rename may have committed since the model was read); marks the
+        model updated and takes its row lock, as :meth:`touch_model` does, in the same
+        statement.  None if the model has been deleted meanwhile."""
         ...
 
     def set_model_tag(self, model_id: int, key: str, value: str) -> None: ...

@@ -4,6 +4,7 @@ describe, tag, delete and restore; the latest version per stage; a version's fil
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from modelyard.domain import events as ev
@@ -84,7 +85,11 @@ class VersionOps(RegistryBase):
             model = find_model(tx, name)
             self._allow(actor, Permission.WRITE, model)
             now = self.clock.now_ms()
-            number = tx.registry.take_version(model.id, now, actor.name)
+            taken = tx.registry.take_version(model.id, now, actor.name)
+            if taken is None:  # deleted since it was read
+                raise NotFound(f"registered model {name!r} does not exist")
+            number, current = taken
+            model = replace(model, name=current)
             record = tx.registry.insert_version(
                 model.id, number, model_name=model.name, status="READY",
                 stage=self._policy(tx, model).initial, description=description,

@@ -6,7 +6,10 @@
   0700 and a new database file 0600 whatever the umask (SQLite gives its ``-wal`` and
   ``-shm`` files the mode of the database).
 - PostgreSQL: ``postgresql://`` uses psycopg 3.
-- MySQL/MariaDB: ``mysql://`` uses PyMySQL, utf8mb4.
+- MySQL/MariaDB: ``mysql://`` uses PyMySQL, utf8mb4, and each connection strict
+  (``STRICT_TRANS_TABLES`` added to the server's mode): a server configured
+  non-strict would otherwise cut an over-long value to fit and store it silently,
+  where the answer, built from the values written, would show it whole.
 """
 
 from __future__ import annotations
@@ -57,10 +60,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
                                  "max_overflow": pool_size * 2, "pool_recycle": 3600}
     if backend == "mysql":
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-        return create_engine(parsed, **kwargs)
+        return create_engine(parsed, connect_args={"init_command": _STRICT}, **kwargs)
     if backend == "postgresql":
         return create_engine(parsed, **kwargs)
     raise InvalidParameter(f"unsupported database {backend!r}: use sqlite, postgresql or mysql")
+
+
+# Run by the driver as each connection opens (after a ``sql_mode`` of the URL's).
+_STRICT = ("SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode), "
+           "@@SESSION.sql_mode, CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), "
+           "'STRICT_TRANS_TABLES'))")
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -15,7 +15,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     null,
     select,
     union_all,
@@ -42,9 +41,13 @@ from modelyard.store.schema import aliases, model_tags, projects
 _MODEL_BY_NAME = {deleted: models_query(deleted).where(M.c.name == bindparam("name"))
                   .order_by(M.c.id.desc()).limit(1) for deleted in (False, True)}
 _UPDATE_MODEL = update(M).where(M.c.id == bindparam("b_model_id"))
-_BUMP_VERSION = _UPDATE_MODEL.values(next_version=M.c.next_version + 1)
-_TAKEN_VERSION = select(M.c.next_version - 1).where(M.c.id == bindparam("b_model_id"))
-_BUMP_RETURNING = _BUMP_VERSION.returning(M.c.next_version - 1)
+# Only a live model takes a number; the name is read under the row lock the UPDATE
+# takes (a rename that committed since the model was looked up is what the version
+# belongs to).
+_BUMP_VERSION = (update(M).where(M.c.id == bindparam("b_model_id"), M.c.deleted_id == 0)
+                 .values(next_version=M.c.next_version + 1))
+_TAKEN_VERSION = select(M.c.next_version - 1, M.c.name).where(M.c.id == bindparam("b_model_id"))
+_BUMP_RETURNING = _BUMP_VERSION.returning(M.c.next_version - 1, M.c.name)
 _PROJECT_ID = select(projects.c.id).where(projects.c.name == bindparam("name"))
 _INSERT_MODEL = insert(M)
 _NAMES_LIKE = (select(M.c.name).where(M.c.name_skeleton == bindparam("skeleton"),
@@ -52,7 +55,8 @@ _NAMES_LIKE = (select(M.c.name).where(M.c.name_skeleton == bindparam("skeleton")
 _MIDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 # The tags, the aliases and the latest version number of a page of models in one
 # statement (one execution's overhead instead of three): rows of
-# (kind, model id, text, text, number), tags by key and aliases by name as before.
+# (kind, model id, text, text, number), in no order: Python sorts tags by key and
+# aliases by name (code points, whatever the database's collation would do).
 _NO_TEXT = cast(null(), String)
 
 
@@ -67,7 +71,7 @@ def _extras_of(match: Callable[[ColumnElement[Any]], ColumnElement[bool]]) -> An
         select(literal("l"), V.c.model_id, _NO_TEXT, _NO_TEXT, func.max(V.c.version))
         .where(match(V.c.model_id), V.c.deleted_at.is_(None))
         .group_by(V.c.model_id),
-    ).order_by(literal_column("kind"), literal_column("mid"), literal_column("a"))
+    )
 
 
 _EXTRAS_OF = _extras_of(lambda column: column.in_(_MIDS))
@@ -188,13 +192,16 @@ class ModelsRepo:
             "deleted_id": model_id if deleted else 0, "deleted_at": now if deleted else None},
             taken=name)
 
-    def take_version(self, model_id: int, now: int, actor: str) -> int:
+    def take_version(self, model_id: int, now: int, actor: str) -> tuple[int, str] | None:
         # The model is marked updated by the same statement (touch_model's row lock).
         params = {"b_model_id": model_id, "updated_at": now, "updated_by": actor}
         if self.conn.dialect.update_returning:  # SQLite, PostgreSQL: one statement
-            return int(self.conn.execute(_BUMP_RETURNING, params).scalar_one())
-        self.conn.execute(_BUMP_VERSION, params)
-        return int(self.conn.execute(_TAKEN_VERSION, {"b_model_id": model_id}).scalar_one())
+            row = self.conn.execute(_BUMP_RETURNING, params).first()
+        elif self.conn.execute(_BUMP_VERSION, params).rowcount != 1:
+            row = None
+        else:
+            row = self.conn.execute(_TAKEN_VERSION, {"b_model_id": model_id}).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
 
     def set_model_tag(self, model_id: int, key: str, value: str) -> None:
         upsert(self.conn, model_tags, {"model_id": model_id, "key": key}, {"value": value})
@@ -226,7 +233,8 @@ class ModelsRepo:
                 latest[int(mid)] = int(n)
         return [RegisteredModel(
             name=m.name, project=m.project, description=m.description,
-            tags=tags[m.id], aliases=alias_map[m.id], latest_version=latest.get(m.id),
+            tags=dict(sorted(tags[m.id].items())), aliases=dict(sorted(alias_map[m.id].items())),
+            latest_version=latest.get(m.id),
             created_at=m.created_at, updated_at=m.updated_at,
             created_by=m.created_by, updated_by=m.updated_by, deleted=m.deleted) for m in models]
 

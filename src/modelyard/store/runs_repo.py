@@ -16,7 +16,6 @@ from sqlalchemy import (
     delete,
     insert,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -89,7 +88,8 @@ _RUN_FILES = {under: select(R.c.id, run_artifacts.c.path, run_artifacts.c.size,
               .order_by(run_artifacts.c.path) for under in (False, True)}
 # The tags, params and latest metrics of a page of runs in one statement, built once
 # (a page of 100 runs built three statements of 100 literals each): rows of
-# (kind, run id, key, text, number, metric kind), each kind in key order as before.
+# (kind, run id, key, text, number, metric kind), in no order: each kind is sorted by
+# key in Python (code points, whatever the database's collation would do).
 _RUN_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (select(run_tags.c.run_id, run_tags.c.key, run_tags.c.value)
             .where(run_tags.c.run_id.in_(_RUN_IDS)))
@@ -109,7 +109,7 @@ _CHILDREN_OF = union_all(
     select(literal("p"), run_params.c.run_id, run_params.c.key, run_params.c.value,
            _NO_NUMBER, _NO_KIND)
     .where(run_params.c.run_id.in_(_RUN_IDS)),
-).order_by(literal_column("kind"), literal_column("rid"), literal_column("k"))
+)
 _DV = dataset_versions
 _INPUTS_OF = (select(run_inputs.c.run_id, run_inputs.c.context, run_inputs.c.tags,
                      datasets.c.name, _DV.c.version, _DV.c.digest, _DV.c.source,
@@ -214,8 +214,9 @@ class RunsRepo(ChildRows):
         return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
                     run_name=r.name, status=r.status, start_time=r.start_time,
                     end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
-                    user_id=r.user_id, params=params[r.id], metrics=mets[r.id],
-                    tags=tags[r.id], parent_run_id=r.parent_run_uuid,
+                    user_id=r.user_id, params=_by_key(params[r.id]),
+                    metrics=_by_key(mets[r.id]), tags=_by_key(tags[r.id]),
+                    parent_run_id=r.parent_run_uuid,
                     inputs=inputs.get(r.id, []), deleted_at=r.deleted_at,
                     model_inputs=models_in.get(r.run_uuid, []),
                     model_outputs=models_out.get(r.run_uuid, [])) for r in runs]
@@ -338,3 +339,7 @@ def _under_params(prefix: str) -> dict[str, str]:
 def _like_prefix(prefix: str) -> str:
     """A LIKE pattern (escape character "/") matching what starts with ``prefix``."""
     return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _by_key(values: dict[str, Any]) -> dict[str, Any]:
+    return dict(sorted(values.items()))

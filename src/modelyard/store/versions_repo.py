@@ -17,7 +17,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     null,
     select,
     union_all,
@@ -92,8 +91,8 @@ _LATEST_BY_STAGE = (versions_query()
                     .order_by(M.c.name, V.c.version.desc()))
 # The tags, the aliases and the parents of a page of versions in one statement (one
 # round trip, and one execution's overhead instead of three): rows of
-# (kind, version id, text, text, number, order), in the order each kind had on its
-# own (tags by key, aliases by name, parents by parent id).
+# (kind, version id, text, text, number, order), in no order: Python sorts them (tags
+# by key, aliases by name, parents by parent id), as the database's collation may not.
 _NO_TEXT = cast(null(), String)
 _NO_NUMBER = cast(null(), BigInteger)
 
@@ -115,8 +114,7 @@ def _extras_of(match: Callable[[ColumnElement[Any]], ColumnElement[bool]]) -> An
         .select_from(version_parents.join(V, V.c.id == version_parents.c.parent_id)
                      .join(M, M.c.id == V.c.model_id))
         .where(match(version_parents.c.version_id)),
-    ).order_by(literal_column("kind"), literal_column("vid"), literal_column("o"),
-               literal_column("a"))
+    )
 
 
 _EXTRAS_OF = _extras_of(lambda column: column.in_(_IDS))
@@ -288,18 +286,19 @@ class VersionsRepo:
             return []
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         alias_names: dict[int, list[str]] = {}
-        parents: dict[int, list[ParentLink]] = {i: [] for i in ids}
+        parents: dict[int, list[tuple[int, ParentLink]]] = {i: [] for i in ids}
         found = (self.conn.execute(_EXTRAS_OF_ONE, {"id": ids[0]}) if len(ids) == 1
                  else self.conn.execute(_EXTRAS_OF, {"ids": ids}))
-        for kind, vid, a, b, n, _ in found:
+        for kind, vid, a, b, n, o in found:
             if kind == "t":
                 tags[vid][a] = b
             elif kind == "a":
                 alias_names.setdefault(vid, []).append(a)
             else:
-                parents[vid].append(ParentLink(model=a, version=int(n), relation=b))
-        return [_entity(v, tags[v.id], alias_names.get(v.id, []), parents[v.id],
-                        self.files(v.id) if with_files else None) for v in versions]
+                parents[vid].append((int(o), ParentLink(model=a, version=int(n), relation=b)))
+        return [_entity(v, _by_key(tags[v.id]), sorted(alias_names.get(v.id, ())),
+                        _by_id(parents[v.id]), self.files(v.id) if with_files else None)
+                for v in versions]
 
     @staticmethod
     def new_version_entity(version: VersionRecord, tags: dict[str, str],
@@ -308,8 +307,7 @@ class VersionsRepo:
         version id and link), as :meth:`version_entities` would read it back, with no
         query: tags in key order, parents in id order, and no alias (an alias names a
         version that existed when it was set)."""
-        return _entity(version, dict(sorted(tags.items())), [],
-                       [link for _, link in sorted(parents, key=lambda p: p[0])], None)
+        return _entity(version, _by_key(tags), [], _by_id(parents), None)
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                         *, deleted: bool = False,
@@ -341,6 +339,16 @@ class VersionsRepo:
 
     def referenced_digests(self) -> set[str]:
         return set(self.conn.execute(select(version_files.c.sha256).distinct()).scalars())
+
+
+def _by_key(tags: dict[str, str]) -> dict[str, str]:
+    """Tags in code-point order of their keys, whatever the database's collation would
+    sort them by (a read and a create's answer list them alike)."""
+    return dict(sorted(tags.items()))
+
+
+def _by_id(parents: list[tuple[int, ParentLink]]) -> list[ParentLink]:
+    return [link for _, link in sorted(parents, key=lambda p: p[0])]
 
 
 def _entity(v: VersionRecord, tags: dict[str, str], alias_names: list[str],

@@ -70,6 +70,13 @@ class MetadataStoreContract(TrackingStoreContract):
             assert (m.description, m.updated_at, m.updated_by) == ("new", 1300, "bob")
             e = tx.registry.model_entity(m)
             assert e.name == "card-fraud" and e.tags == {"team": "fraud"}
+        with store.write() as tx:  # keys in code-point order, whatever the collation
+            for key in ("b", "Z", "a"):
+                tx.registry.set_model_tag(mid, key, "x")
+        with store.read() as tx:
+            m = tx.registry.model("card-fraud")
+            assert m is not None
+            assert list(tx.registry.model_entity(m).tags) == ["Z", "a", "b", "team"]
 
     def test_soft_delete_frees_the_name_and_restore_conflicts(self, store: MetadataStore) -> None:
         with store.write() as tx:
@@ -125,6 +132,11 @@ class MetadataStoreContract(TrackingStoreContract):
         with store.write() as tx:
             other = _model(tx, "other")
             assert _version(tx, other)[1] == 1
+        with store.write() as tx:  # the number comes with the name under the row lock
+            tx.registry.rename_model(other, "renamed", 4000, "bob")
+            assert tx.registry.take_version(other, 4001, "bob") == (2, "renamed")
+            tx.registry.set_model_deleted(other, True, 4002, "bob")
+            assert tx.registry.take_version(other, 4003, "bob") is None  # deleted: none
 
     def test_concurrent_registrations_get_consecutive_numbers(self, store: MetadataStore) -> None:
         with store.write() as tx:

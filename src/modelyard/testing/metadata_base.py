@@ -28,7 +28,9 @@ def _version_record(tx: Transaction, model_id: int, now: int = 2000,
                     **kw: Any) -> VersionRecord:
     """A new version of the model (named ``model_name``, "fraud" unless given): the
     record the store answers for it."""
-    number = tx.registry.take_version(model_id, now, "alice")
+    taken = tx.registry.take_version(model_id, now, "alice")
+    assert taken is not None
+    number = taken[0]
     args: dict[str, Any] = {
         "model_name": "fraud", "status": "READY", "description": "", "source": "",
         "run_id": None, "flavor": "", "signature": None, "metrics": None, "files": [],

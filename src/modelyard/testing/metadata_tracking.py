@@ -43,7 +43,7 @@ class TrackingStoreContract:
         with store.write() as tx:
             rid = _run(tx)
             tx.tracking.update_run(rid, status="FINISHED", end_time=9)
-            tx.tracking.insert_params(rid, {"lr": "0.1"})
+            tx.tracking.insert_params(rid, {"lr": "0.1", "Lr": "1", "a": "2"})
             tx.tracking.set_run_tags(rid, {"t": "1"})
             tx.tracking.set_run_tags(rid, {"t": "2"})
             tx.tracking.insert_metrics(rid, [Metric("loss", 1.0, 0, 1), Metric("loss", 0.5, 1, 2),
@@ -56,7 +56,8 @@ class TrackingStoreContract:
                 "FINISHED", 9, 0, "active")
             assert tx.tracking.params_of(rid, ["lr", "x"]) == {"lr": "0.1"}
             run = tx.tracking.run_entity(r)
-            assert run.params == {"lr": "0.1"} and run.tags == {"t": "2"}
+            assert run.params == {"lr": "0.1", "Lr": "1", "a": "2"} and run.tags == {"t": "2"}
+            assert list(run.params) == ["Lr", "a", "lr"]  # code points, not the collation
             assert run.metrics["loss"] == 0.5 and math.isnan(run.metrics["odd"])
             assert run.metrics["big"] == math.inf
             assert [m.value for m in tx.tracking.metric_history(rid, "loss", 0, 10)] == [1.0, 0.5]

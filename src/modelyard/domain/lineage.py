@@ -34,7 +34,7 @@ from modelyard.domain.entities import (
     Principal,
 )
 from modelyard.domain.lifecycle import DEFAULT_POLICY, StagePolicy
-from modelyard.domain.lookup import find_model, find_version, version_by_id
+from modelyard.domain.lookup import find_model, find_version, model_missing, version_by_id
 from modelyard.domain.ports import Clock, MetadataStore, SystemClock, Transaction
 from modelyard.domain.records import RunRecord
 from modelyard.domain.refs import parse_ref, ref_from_parts
@@ -81,7 +81,7 @@ class LineageService:
         with self.store.write() as tx:
             mrec, vrec = find_version(tx, self.policy, ref_from_parts(model, version))
             if not shows(tx, mrec.name):
-                raise NotFound(f"registered model {mrec.name!r} does not exist")
+                raise NotFound(model_missing(mrec.name))
             now = self.clock.now_ms()
             dep_id = uuid.uuid4().hex
             tx.lineage.insert_deployment(dep_id, vrec.id, endpoint, environment, now,
@@ -167,7 +167,7 @@ class LineageService:
                 else:
                     mrec = find_model(tx, model)
                 if not shows(tx, mrec.name):
-                    raise NotFound(f"registered model {mrec.name!r} does not exist")
+                    raise NotFound(model_missing(mrec.name))
                 model_id = mrec.id
             elif version is not None:
                 raise InvalidParameter("version needs model")

@@ -13,6 +13,11 @@ from modelyard.domain.validation import nfc
 from modelyard.errors import InvalidParameter, NotFound
 
 
+def model_missing(name: str) -> str:
+    """What a NotFound says of a registered model that is not there (or not shown)."""
+    return f"registered model {name!r} does not exist"
+
+
 def find_model(tx: Transaction, name: object, *, deleted: bool = False) -> ModelRecord:
     if not isinstance(name, str) or not name:
         raise InvalidParameter("model name must be a non-empty string")
@@ -20,8 +25,7 @@ def find_model(tx: Transaction, name: object, *, deleted: bool = False) -> Model
     if model is None and nfc(name) != name:  # names are stored in NFC
         model = tx.registry.model(unicodedata.normalize("NFC", name), deleted=deleted)
     if model is None:
-        what = "deleted registered model" if deleted else "registered model"
-        raise NotFound(f"{what} {name!r} does not exist")
+        raise NotFound(f"deleted {model_missing(name)}" if deleted else model_missing(name))
     return model
 
 

@@ -20,6 +20,7 @@ from modelyard.domain.authn import AuthnOps
 from modelyard.domain.access_events import ACCESS_ENTITY_TYPES
 from modelyard.domain.access_records import Readable
 from modelyard.domain.entities import Event, Principal
+from modelyard.domain.lookup import model_missing
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.roles import Permission, Role
 from modelyard.errors import NotFound, PermissionDenied, Unauthenticated
@@ -113,7 +114,7 @@ class PermissionOps(AuthnOps):
 
     def require_model(self, actor: Principal, permission: Permission, model: ModelRecord) -> None:
         self.require(actor, permission, project_id=model.project_id, model_id=model.id,
-                     hide=f"registered model {model.name!r} does not exist")
+                     hide=model_missing(model.name))
 
     def default_project_id(self) -> int | None:
         found = self._default.get("")

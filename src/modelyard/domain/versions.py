@@ -17,7 +17,7 @@ from modelyard.domain.entities import (
     RegisteredModel,
 )
 from modelyard.domain.logged_models import link_model_version
-from modelyard.domain.lookup import find_model, find_version, version_by_id
+from modelyard.domain.lookup import find_model, find_version, model_missing, version_by_id
 from modelyard.domain.manifests import check_blobs_present
 from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.prompts import check_kind, check_version_tags, tag_limit, with_kind
@@ -87,7 +87,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             taken = tx.registry.take_version(model.id, now, actor.name)
             if taken is None:  # deleted since it was read
-                raise NotFound(f"registered model {name!r} does not exist")
+                raise NotFound(model_missing(name))
             number, current = taken
             model = replace(model, name=current)
             record = tx.registry.insert_version(

@@ -29,7 +29,7 @@ from modelyard.domain.names import skeleton_key
 from modelyard.domain.records import ModelRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import AlreadyExists
-from modelyard.store.rows import inserted_id, statement_savepoint
+from modelyard.store.rows import by_key, inserted_id, statement_savepoint
 from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import model_record
@@ -233,7 +233,7 @@ class ModelsRepo:
                 latest[int(mid)] = int(n)
         return [RegisteredModel(
             name=m.name, project=m.project, description=m.description,
-            tags=dict(sorted(tags[m.id].items())), aliases=dict(sorted(alias_map[m.id].items())),
+            tags=by_key(tags[m.id]), aliases=by_key(alias_map[m.id]),
             latest_version=latest.get(m.id),
             created_at=m.created_at, updated_at=m.updated_at,
             created_by=m.created_by, updated_by=m.updated_by, deleted=m.deleted) for m in models]

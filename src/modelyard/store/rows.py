@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, CursorResult
+
+V = TypeVar("V")
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -14,6 +16,12 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:  # pragma: no cover - every table has an autoincrement key
         raise RuntimeError("the insert returned no primary key")
     return int(key[0])
+
+
+def by_key(values: dict[str, V]) -> dict[str, V]:
+    """A mapping in code-point order of its keys: reads order tag, alias, param and
+    metric keys here rather than in SQL, where a database's collation would decide."""
+    return dict(sorted(values.items()))
 
 
 def statement_savepoint(conn: Connection) -> AbstractContextManager[Any]:

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from modelyard.domain.entities import FileEntry, Run
 from modelyard.domain.records import RunRecord
 from modelyard.domain.search import Field, Node, OrderKey
-from modelyard.store.rows import inserted_id
+from modelyard.store.rows import by_key, inserted_id
 from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter
 from modelyard.store.bulk import insert_rows
@@ -214,8 +214,8 @@ class RunsRepo(ChildRows):
         return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
                     run_name=r.name, status=r.status, start_time=r.start_time,
                     end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
-                    user_id=r.user_id, params=_by_key(params[r.id]),
-                    metrics=_by_key(mets[r.id]), tags=_by_key(tags[r.id]),
+                    user_id=r.user_id, params=by_key(params[r.id]),
+                    metrics=by_key(mets[r.id]), tags=by_key(tags[r.id]),
                     parent_run_id=r.parent_run_uuid,
                     inputs=inputs.get(r.id, []), deleted_at=r.deleted_at,
                     model_inputs=models_in.get(r.run_uuid, []),
@@ -339,7 +339,3 @@ def _under_params(prefix: str) -> dict[str, str]:
 def _like_prefix(prefix: str) -> str:
     """A LIKE pattern (escape character "/") matching what starts with ``prefix``."""
     return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-
-
-def _by_key(values: dict[str, Any]) -> dict[str, Any]:
-    return dict(sorted(values.items()))

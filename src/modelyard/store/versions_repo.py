@@ -29,7 +29,7 @@ from modelyard.domain.entities import FileEntry, ModelVersion, ParentLink
 from modelyard.domain.records import VersionRecord
 from modelyard.domain.search import Field, Node, OrderKey
 from modelyard.errors import InvalidParameter
-from modelyard.store.rows import inserted_id
+from modelyard.store.rows import by_key, inserted_id
 from modelyard.store.statement_memo import memoized
 from modelyard.store.filters import compile_filter, compile_order
 from modelyard.store.mapping import first_version_record, version_records
@@ -296,7 +296,7 @@ class VersionsRepo:
                 alias_names.setdefault(vid, []).append(a)
             else:
                 parents[vid].append((int(o), ParentLink(model=a, version=int(n), relation=b)))
-        return [_entity(v, _by_key(tags[v.id]), sorted(alias_names.get(v.id, ())),
+        return [_entity(v, by_key(tags[v.id]), sorted(alias_names.get(v.id, ())),
                         _by_id(parents[v.id]), self.files(v.id) if with_files else None)
                 for v in versions]
 
@@ -307,7 +307,7 @@ class VersionsRepo:
         version id and link), as :meth:`version_entities` would read it back, with no
         query: tags in key order, parents in id order, and no alias (an alias names a
         version that existed when it was set)."""
-        return _entity(version, _by_key(tags), [], _by_id(parents), None)
+        return _entity(version, by_key(tags), [], _by_id(parents), None)
 
     def search_versions(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                         *, deleted: bool = False,
@@ -339,12 +339,6 @@ class VersionsRepo:
 
     def referenced_digests(self) -> set[str]:
         return set(self.conn.execute(select(version_files.c.sha256).distinct()).scalars())
-
-
-def _by_key(tags: dict[str, str]) -> dict[str, str]:
-    """Tags in code-point order of their keys, whatever the database's collation would
-    sort them by (a read and a create's answer list them alike)."""
-    return dict(sorted(tags.items()))
 
 
 def _by_id(parents: list[tuple[int, ParentLink]]) -> list[ParentLink]:

@@ -81,6 +81,11 @@ def test_errors_are_one_line_and_exit_nonzero(folder, tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     proc = run("versions", "download", "nope@prod", str(tmp_path / "x"), uri=folder, ok=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    proc = run("versions", "list", "nope", uri=folder, ok=False)  # a typo, not an empty table
+    assert proc.returncode == 1 and "'nope' does not exist" in proc.stderr
+    assert json.loads(run("--json", "versions", "list", "exists", uri=folder).stdout)[
+        "versions"] == []  # a model without versions lists none
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
     proc = run("models", "list", uri="http://127.0.0.1:9", ok=False)
     assert proc.returncode == 1 and "cannot reach" in proc.stderr
     proc = run("models", "list", "--filter", "name ==== 1", uri=folder, ok=False)

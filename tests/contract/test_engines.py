@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from modelyard.errors import InsufficientStorage
 from modelyard.store.engine import make_engine
+from modelyard.store.sql_store import SqlStore
+from modelyard.testing.metadata_base import _model
 
 
 @pytest.mark.parametrize("db_url", ["mysql"], indirect=True)
@@ -24,3 +28,40 @@ def test_mysql_connections_are_strict_on_a_non_strict_server(db_url: str) -> Non
             assert conn.exec_driver_sql("SELECT COUNT(*) FROM short_text").scalar_one() == 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_a_full_database_is_said_so_and_keeps_nothing_of_the_write(db_url: str) -> None:
+    store = SqlStore(db_url)
+    try:
+        with store.write() as tx:
+            kept = _model(tx, "kept")
+        with (pytest.raises(InsufficientStorage, match="metadata database is full"),
+              store.write() as tx):
+            _model(tx, "lost")
+            _fill(store, tx.conn)
+        with store.read() as tx:  # the store still answers; the failed write left nothing
+            found = tx.registry.model("kept")
+            assert found is not None and found.id == kept
+            assert tx.registry.model("lost") is None
+    finally:
+        store.dispose()
+
+
+def _fill(store: SqlStore, conn: Connection) -> None:
+    """Make the database itself refuse a write for lack of room, each its own way."""
+    if store.dialect == "sqlite":  # a page limit of the database file: SQLITE_FULL
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+        conn.exec_driver_sql(f"PRAGMA max_page_count = {pages + 1}")
+        conn.exec_driver_sql("CREATE TABLE filler (v BLOB)")
+        for _ in range(50):
+            conn.exec_driver_sql("INSERT INTO filler (v) VALUES (zeroblob(65536))")
+    elif store.dialect == "postgresql":  # what the server raises on a full disk (53100)
+        conn.exec_driver_sql("DO $$ BEGIN RAISE EXCEPTION 'could not extend file' "
+                             "USING ERRCODE = 'disk_full'; END $$")
+    else:  # a MEMORY table past its size limit: "The table is full" (1114)
+        conn.exec_driver_sql("SET SESSION max_heap_table_size = 16384")
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE filler (v VARCHAR(255)) ENGINE=MEMORY")
+        for _ in range(1000):
+            conn.exec_driver_sql(f"INSERT INTO filler (v) VALUES ('{'x' * 255}')")
+    raise AssertionError("the database took every write")

@@ -97,8 +97,11 @@ def configure_uploads(c: object, part_size_mib: int | None, parallel: int | None
 def list_(ctx: click.Context, name: str, max_results: int, page_token: str | None,
           deleted: bool) -> None:
     """List the versions of NAME, newest first."""
-    page = client(ctx).search_versions(f"name = {quote(name)}", ["version DESC"], max_results,
-                                       page_token, deleted)
+    registry = client(ctx)
+    page = registry.search_versions(f"name = {quote(name)}", ["version DESC"], max_results,
+                                    page_token, deleted)
+    if not page.items and page_token is None and not deleted:
+        registry.get_model(name)  # no versions, or no such model: say which
     _print_versions(ctx, page)
 
 

@@ -1,5 +1,6 @@
 """A failed connection to the metadata database, said in one line a person can act on:
-``cannot connect to PostgreSQL at db:5432: database "x" does not exist``.
+``cannot connect to PostgreSQL at db:5432: database "x" does not exist``; and a database
+that refused a write for lack of space.
 
 The driver's own text is matched, never shown whole: no SQLAlchemy wording, no URL, no
 password reaches the message."""
@@ -41,6 +42,28 @@ def connect_failure(url: str, error: BaseException | None) -> str | None:
         if found:
             return f"cannot connect to {where(url)}: {template.format(*found.groups())}"
     return None
+
+
+# What each driver raises when the database's disk (or its quota) is full: SQLite's
+# SQLITE_FULL, PostgreSQL's SQLSTATE class 53100 (disk_full), MySQL's ER_DISK_FULL,
+# ER_RECORD_FILE_FULL ("the table is full") and OS error 28 (ENOSPC) inside a message.
+_SQLITE_FULL = 13
+_PG_DISK_FULL = "53100"
+_MYSQL_FULL = (1021, 1114)
+
+
+def database_full(error: BaseException | None) -> bool:
+    """Whether ``error`` (a driver's exception) says the database has no room left."""
+    if error is None:
+        return False
+    if getattr(error, "sqlite_errorcode", None) == _SQLITE_FULL:
+        return True
+    if getattr(error, "sqlstate", None) == _PG_DISK_FULL:
+        return True
+    args = getattr(error, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL_FULL:
+        return True
+    return "No space left on device" in str(error)
 
 
 def where(url: str) -> str:

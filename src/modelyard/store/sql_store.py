@@ -15,9 +15,9 @@ from functools import cached_property
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from modelyard.errors import ModelyardError, ServiceUnavailable
+from modelyard.errors import InsufficientStorage, ModelyardError, ServiceUnavailable
 from modelyard.store import locks_repo, migrate
-from modelyard.store.connect_errors import connect_failure, where
+from modelyard.store.connect_errors import connect_failure, database_full, where
 from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.access_repo import AccessRepo
 from modelyard.store.identity_repo import IdentityRepo
@@ -129,12 +129,15 @@ class SqlStore:
                     yield SqlTransaction(conn)
         except ModelyardError:
             raise
-        except OperationalError as exc:
-            raise ServiceUnavailable(
-                connect_failure(self.url, exc.orig)
-                or f"database error on {where(self.url)}; try again"
-            ) from exc
         except DBAPIError as exc:
+            if database_full(exc.orig):  # the transaction was rolled back whole
+                raise InsufficientStorage("the metadata database is full (or over its "
+                                          "quota); nothing of this write was kept") from exc
+            if isinstance(exc, OperationalError):
+                raise ServiceUnavailable(
+                    connect_failure(self.url, exc.orig)
+                    or f"database error on {where(self.url)}; try again"
+                ) from exc
             raise ModelyardError(f"database error: {type(exc.orig).__name__}") from exc
 
     def read(self) -> AbstractContextManager[SqlTransaction]:

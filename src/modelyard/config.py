@@ -41,7 +41,8 @@ class Settings:
         "",
         "MODELYARD_ARTIFACTS_URI",
         "Where blobs are stored: a local folder, file:// URL, "
-        "s3://bucket/prefix[?endpoint_url=...&region=...], gs://bucket/prefix[?project=...] "
+        "s3://bucket/prefix[?endpoint_url=...&region=...&listing=off], "
+        "gs://bucket/prefix[?project=...&listing=off] "
         "or azure://container/prefix?account=NAME (credentials from the usual AWS, Google "
         "or Azure sources). Empty: <home>/blobs.",
     )
@@ -110,6 +111,12 @@ class Settings:
         "or the lineage are read.",
     )
     log_level: str = _field("info", "MODELYARD_LOG_LEVEL", "Server log level.")
+    access_log: bool = _field(
+        False,
+        "MODELYARD_ACCESS_LOG",
+        "Log one line per request at info level: client address, method, path (never the "
+        "query string), status, duration and request id.",
+    )
     oidc_issuer: str = _field(
         "",
         "MODELYARD_OIDC_ISSUER",

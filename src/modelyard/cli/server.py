@@ -26,6 +26,8 @@ from modelyard.hostcheck import is_loopback
               type=click.Choice(["critical", "error", "warning", "info", "debug", "trace"],
                                 case_sensitive=False),
               help="Server log level (default info, or $MODELYARD_LOG_LEVEL).")
+@click.option("--access-log", is_flag=True, default=None,
+              help="Log one line per request: method, path, status, duration, request id.")
 @click.option("--allow-webhook-hosts", default=None,
               help="Comma-separated hosts, addresses or networks webhooks may reach besides "
                    "public addresses (e.g. 127.0.0.1 or 10.0.0.0/8).")

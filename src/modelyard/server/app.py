@@ -26,6 +26,7 @@ from modelyard.server import (
     sso,
     ui,
 )
+from modelyard.server.access_log import AccessLog
 from modelyard.server.api_v1.idempotency import Idempotency
 from modelyard.server.csrf import RequireNonSimple
 from modelyard.server.headers import ResponseHeaders
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequireNonSimple)
     app.add_middleware(HostCheck, allowed=allowed_hosts)
     app.add_middleware(errors.ClientGone)
+    if services.settings.access_log:  # inside ResponseHeaders, which sets the request id
+        app.add_middleware(AccessLog)
     app.add_middleware(ResponseHeaders)
 
     return app

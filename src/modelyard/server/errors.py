@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -145,6 +146,15 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
         return error_response("INTERNAL_ERROR", "internal server error; see the server log", 500)
 
 
+def logged_path(scope: Any) -> str:
+    """A request's path for a log line: as sent (percent-encoded), without the query
+    string (a presigned signature or a token must not reach a log), and any character
+    outside printable ASCII quoted, so that no path can forge a line."""
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else str(scope.get("path", ""))
+    return "".join(c if " " < c < "\x7f" else quote(c) for c in path.partition("?")[0])
+
+
 class ClientGone:
     """The client went away mid-request (an interrupted upload, to be resumed): not a
     fault of ours, so one line in the log and no traceback; whatever was half-received
@@ -158,4 +168,4 @@ class ClientGone:
             await self.app(scope, receive, send)
         except ClientDisconnect:
             log.info("request %s: the client disconnected during %s %s", request_id.get(),
-                     scope.get("method"), scope.get("path"))
+                     scope.get("method"), logged_path(scope))

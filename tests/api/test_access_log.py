@@ -5,6 +5,7 @@ the query string."""
 from __future__ import annotations
 
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -94,7 +95,7 @@ def test_each_request_is_one_line_with_its_request_id_and_without_its_query(
     rid = answer.headers["x-request-id"]
     line = logged.wait_for(f"rid={rid}")[-1]
     assert '"GET /api/2.0/mlflow/registered-models/get" 404 ' in line
-    assert "INFO modelyard.access: 127.0.0.1 " in line
+    assert " modelyard.access INFO 127.0.0.1 " in line
     assert line.rstrip().endswith(f"rid={rid}")
     assert CANARY not in line and "token" not in line
 
@@ -111,6 +112,34 @@ def test_a_path_cannot_forge_a_log_line(logged: Server) -> None:
     assert line.startswith(tuple("0123456789")), line  # the line is ours, from its start
     assert "%0A" in line and '"GET /forged" 200' not in line
     assert not any(seen.startswith("127.0.0.1") for seen in lines)
+
+
+def _send_raw(port: int, request: bytes, *, read: bool = True) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        if read:
+            conn.recv(65536)
+
+
+def test_a_quote_in_the_path_is_quoted(logged: Server) -> None:
+    _send_raw(logged.port, b'GET /api/v1/models/a"b\\c HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    line = logged.wait_for("/api/v1/models/a")[-1]
+    assert '"GET /api/v1/models/a%22b%5Cc" 404 ' in line, line
+
+
+def test_a_client_gone_before_its_answer_is_499(tmp_path: Path) -> None:
+    """Also under --log-level warning: the access log is its own choice."""
+    server = Server(tmp_path / "home", "--access-log", "--log-level", "warning")
+    try:
+        _send_raw(server.port, b"POST /api/2.0/mlflow/registered-models/create HTTP/1.1\r\n"
+                  b"Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 1000\r\n\r\n{\"name\": ", read=False)
+        line = server.wait_for("registered-models/create")[-1]
+        assert '"POST /api/2.0/mlflow/registered-models/create" 499 ' in line, line
+        assert httpx.get(f"{server.url}/api/2.0/mlflow/registered-models/get",
+                         params={"name": "m"}).status_code == 404  # nothing was created
+    finally:
+        server.stop()
 
 
 def test_no_access_lines_unless_asked(tmp_path: Path) -> None:

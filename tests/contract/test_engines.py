@@ -65,3 +65,18 @@ def _fill(store: SqlStore, conn: Connection) -> None:
         for _ in range(1000):
             conn.exec_driver_sql(f"INSERT INTO filler (v) VALUES ('{'x' * 255}')")
     raise AssertionError("the database took every write")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_an_error_whose_values_read_like_a_full_disk_is_not_one(db_url: str) -> None:
+    """A constraint error carries the row's values in its text; only codes are read."""
+    store = SqlStore(db_url)
+    try:
+        with pytest.raises(Exception) as raised, store.write() as tx:
+            tx.conn.exec_driver_sql("CREATE TEMPORARY TABLE once (v VARCHAR(64) PRIMARY KEY)")
+            for _ in range(2):
+                tx.conn.exec_driver_sql("INSERT INTO once (v) VALUES "
+                                        "('No space left on device (Errcode: 28)')")
+        assert not isinstance(raised.value, InsufficientStorage)
+    finally:
+        store.dispose()

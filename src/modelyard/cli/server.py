@@ -53,10 +53,12 @@ def server(host: str | None, port: int | None, home: str | None,
            insecure: bool, log_level: str | None, **more: str | bool | None) -> None:
     """Run the registry server (REST API, MLflow-compatible API)."""
     import uvicorn
+    import uvicorn.config
     from uvicorn.supervisors import Multiprocess
 
     from modelyard.config import Settings
     from modelyard.extras import check_backend_dependencies
+    from modelyard.server.access_log import log_config
     from modelyard.server.asgi import ServerApp
     from modelyard.server.origin import check_public_url
     from modelyard.services import start_up, users_defined
@@ -94,6 +96,8 @@ def server(host: str | None, port: int | None, home: str | None,
     config = uvicorn.Config(ServerApp(settings), factory=True, host=settings.host,
                             port=settings.port, workers=settings.workers,
                             log_level=settings.log_level, access_log=False,
+                            log_config=log_config(uvicorn.config.LOGGING_CONFIG,
+                                                  settings.log_level, settings.access_log),
                             proxy_headers=False, server_header=False)
     if settings.workers <= 1:
         uvicorn.Server(config).run()

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from modelyard.config import Settings
-from modelyard.server import access_log
 from modelyard.server.app import create_app
 
 
@@ -24,7 +23,6 @@ class ServerApp:
 
     def __call__(self) -> FastAPI:
         settings = self.settings
-        access_log.configure(settings.log_level)
         hosts = [h.strip() for h in settings.allowed_hosts.split(",") if h.strip()]
         allowed = None if "*" in hosts else [settings.host, *hosts]
         return create_app(settings, allowed_hosts=allowed)

@@ -15,7 +15,6 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -74,6 +73,16 @@ def _auth_headers(exc: ModelyardError) -> dict[str, str] | None:
     return None
 
 
+def shown_message(exc: ModelyardError) -> str:
+    """What a client is told of ``exc``: its message, or for a fault of the server
+    (5xx) only what failed in general terms, the detail going to the log under the
+    request's id (a database's or a storage's text can name hosts and values)."""
+    if exc.http_status < 500:
+        return exc.message
+    log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
+    return _GENERIC_5XX.get(exc.code, "internal server error; see the server log")
+
+
 async def send_error(send: Any, status: int, code: str, message: str) -> None:
     """Answer an error from ASGI middleware, in the same shape as the handlers."""
     body = json.dumps(error_body(code, message)).encode()
@@ -105,19 +114,14 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
 
     @app.exception_handler(ModelyardError)
     async def _domain(request: Request, exc: ModelyardError) -> Response:
-        shown = exc.message if exc.http_status < 500 else _GENERIC_5XX.get(
-            exc.code, "internal server error; see the server log")
+        # The cause's traceback is not logged: a driver's exception text can hold
+        # values of the statement; the message is written to be logged.
+        shown = shown_message(exc)
         found = as_page(request, exc.http_status, exc.code, shown)
         if found is not None:
-            if exc.http_status >= 500:
-                log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
             return found
         if exc.http_status >= 500:
-            # The cause's traceback is not logged: a driver's exception text can hold
-            # values of the statement; the message is written to be logged.
-            log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
-            return error_response(exc.code, _GENERIC_5XX.get(
-                exc.code, "internal server error; see the server log"), exc.http_status)
+            return error_response(exc.code, shown, exc.http_status)
         message = exc.message
         if is_mlflow_path(request.url.path):
             message = mlflow_message(message)
@@ -142,17 +146,21 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("request %s: unhandled %s on %s %s", request_id.get(),
-                  type(exc).__name__, request.method, request.url.path, exc_info=exc)
+                  type(exc).__name__, request.method, logged_path(request.scope), exc_info=exc)
         return error_response("INTERNAL_ERROR", "internal server error; see the server log", 500)
 
 
 def logged_path(scope: Any) -> str:
     """A request's path for a log line: as sent (percent-encoded), without the query
-    string (a presigned signature or a token must not reach a log), and any character
-    outside printable ASCII quoted, so that no path can forge a line."""
-    raw = scope.get("raw_path")
-    path = raw.decode("latin-1") if raw else str(scope.get("path", ""))
-    return "".join(c if " " < c < "\x7f" else quote(c) for c in path.partition("?")[0])
+    string (a presigned signature or a token must not reach a log), and every byte
+    outside printable ASCII, and the quote and backslash, as ``%XX``, so that no path
+    can forge a line or end a quoted field."""
+    raw = scope.get("raw_path") or str(scope.get("path", "")).encode()
+    return "".join(chr(b) if 0x20 < b < 0x7F and b not in _QUOTED else f"%{b:02X}"
+                   for b in raw.partition(b"?")[0])
+
+
+_QUOTED = frozenset(b'"\\')
 
 
 class ClientGone:

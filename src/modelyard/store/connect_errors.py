@@ -44,12 +44,16 @@ def connect_failure(url: str, error: BaseException | None) -> str | None:
     return None
 
 
-# What each driver raises when the database's disk (or its quota) is full: SQLite's
-# SQLITE_FULL, PostgreSQL's SQLSTATE class 53100 (disk_full), MySQL's ER_DISK_FULL,
-# ER_RECORD_FILE_FULL ("the table is full") and OS error 28 (ENOSPC) inside a message.
+# What each driver raises when the database's disk is full: SQLite's SQLITE_FULL,
+# PostgreSQL's SQLSTATE 53100 (disk_full), MySQL's ER_DISK_FULL and ER_RECORD_FILE_FULL
+# ("the table is full"), and MySQL's file-write and storage-engine errors when the OS
+# error they carry is 28 (ENOSPC).  Only the codes are read: a message's text can hold
+# a user's values (a duplicate key's, a failing row's).
 _SQLITE_FULL = 13
 _PG_DISK_FULL = "53100"
 _MYSQL_FULL = (1021, 1114)
+_MYSQL_OS_ERROR = (3, 1030)  # "Error writing file .. (Errcode: 28 ..)", "Got error 28 .."
+_ENOSPC = re.compile(r"(?:Errcode: |Got error )28\b")
 
 
 def database_full(error: BaseException | None) -> bool:
@@ -61,9 +65,12 @@ def database_full(error: BaseException | None) -> bool:
     if getattr(error, "sqlstate", None) == _PG_DISK_FULL:
         return True
     args = getattr(error, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _MYSQL_FULL:
+    if not args or not isinstance(args[0], int):
+        return False
+    if args[0] in _MYSQL_FULL:
         return True
-    return "No space left on device" in str(error)
+    return (args[0] in _MYSQL_OS_ERROR and len(args) > 1
+            and bool(_ENOSPC.search(str(args[1]))))
 
 
 def where(url: str) -> str:

@@ -90,6 +90,9 @@ class SqlTransaction:
         locks_repo.hold(self.conn, "gc", exclusive=exclusive)
 
 
+_FULL = "the metadata database is full; nothing of this transaction was kept"
+
+
 class SqlStore:
     """Opening a store touches no schema: call :meth:`upgrade` (``modelyard db upgrade``,
     server start-up, the embedded default's first open) or :meth:`require_head`."""
@@ -114,6 +117,8 @@ class SqlStore:
         try:
             yield
         except OperationalError as exc:
+            if database_full(exc.orig):
+                raise InsufficientStorage(_FULL) from None
             raise ServiceUnavailable(
                 connect_failure(self.url, exc.orig)
                 or f"cannot connect to {where(self.url)}"
@@ -131,8 +136,7 @@ class SqlStore:
             raise
         except DBAPIError as exc:
             if database_full(exc.orig):  # the transaction was rolled back whole
-                raise InsufficientStorage("the metadata database is full (or over its "
-                                          "quota); nothing of this write was kept") from exc
+                raise InsufficientStorage(_FULL) from exc
             if isinstance(exc, OperationalError):
                 raise ServiceUnavailable(
                     connect_failure(self.url, exc.orig)

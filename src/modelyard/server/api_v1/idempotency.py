@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from modelyard.domain.idempotency import IdempotencyService, StoredAnswer, fingerprint
 from modelyard.errors import ModelyardError
 from modelyard.server.deps import principal
-from modelyard.server.errors import send_error
+from modelyard.server.errors import send_error, shown_message
 
 HEADER = b"idempotency-key"
 PREFIX = "/api/v1/"
@@ -67,7 +67,7 @@ class Idempotency:
                 waited += POLL_SECONDS
                 begin = await run_in_threadpool(self.service.begin, who, key, route, digest)
         except ModelyardError as exc:
-            await send_error(send, exc.http_status, exc.code, exc.message)
+            await send_error(send, exc.http_status, exc.code, shown_message(exc))
             return
         if begin.action == "wait":
             await send_error(send, 409, "INVALID_STATE",

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
-from modelyard.server.errors import request_id
+from modelyard.server.errors import request_id, shown_message
 
 API_VERSION = "2.23"
 log = logging.getLogger("modelyard.server")
@@ -59,7 +59,7 @@ def error(path: str, exc: ModelyardError) -> JSONResponse:
     status = _STATUS.get(exc.code, 500 if exc.http_status >= 500 else 400)
     subcode = _NOT_FOUND_SUBCODE.get(name.split(".")[0], 0) \
         if exc.code == "RESOURCE_DOES_NOT_EXIST" else 0
-    msg = exc.message if status < 500 else "internal server error; see the server log"
+    msg = shown_message(exc)  # a 5xx: in general terms, the detail in the log
     headers = {"X-Request-Id": request_id.get()} if request_id.get() else None
     # The envelope the SDK reads, and beside it the fields every modelyard error has.
     body = {"meta": meta(path, status, subcode, f"{exc.code}: {msg}"), "data": {},

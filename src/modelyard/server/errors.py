@@ -42,6 +42,8 @@ _STATUS_CODES = {
 # The id of the request being handled (set by ``server/headers.py``).
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
+# What a client is told of a fault of the server that has no message of its own.
+UNEXPECTED = "internal server error; see the server log"
 _GENERIC_5XX = {
     "TEMPORARILY_UNAVAILABLE": "the service is temporarily unavailable; retry later",
     "RESOURCE_EXHAUSTED": "the server's storage is full; nothing was stored; retry once "
@@ -80,7 +82,7 @@ def shown_message(exc: ModelyardError) -> str:
     if exc.http_status < 500:
         return exc.message
     log.error("request %s: %s: %s", request_id.get(), exc.code, exc.message)
-    return _GENERIC_5XX.get(exc.code, "internal server error; see the server log")
+    return _GENERIC_5XX.get(exc.code, UNEXPECTED)
 
 
 async def send_error(send: Any, status: int, code: str, message: str) -> None:
@@ -147,7 +149,10 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("request %s: unhandled %s on %s %s", request_id.get(),
                   type(exc).__name__, request.method, logged_path(request.scope), exc_info=exc)
-        return error_response("INTERNAL_ERROR", "internal server error; see the server log", 500)
+        return error_response("INTERNAL_ERROR", UNEXPECTED, 500)
+
+
+_QUOTED = frozenset(b'"\\')  # bytes a logged path writes as %XX besides the unprintable
 
 
 def logged_path(scope: Any) -> str:
@@ -158,9 +163,6 @@ def logged_path(scope: Any) -> str:
     raw = scope.get("raw_path") or str(scope.get("path", "")).encode()
     return "".join(chr(b) if 0x20 < b < 0x7F and b not in _QUOTED else f"%{b:02X}"
                    for b in raw.partition(b"?")[0])
-
-
-_QUOTED = frozenset(b'"\\')
 
 
 class ClientGone:

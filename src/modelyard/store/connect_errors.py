@@ -47,8 +47,9 @@ def connect_failure(url: str, error: BaseException | None) -> str | None:
 # What each driver raises when the database's disk is full: SQLite's SQLITE_FULL,
 # PostgreSQL's SQLSTATE 53100 (disk_full), MySQL's ER_DISK_FULL and ER_RECORD_FILE_FULL
 # ("the table is full"), and MySQL's file-write and storage-engine errors when the OS
-# error they carry is 28 (ENOSPC).  Only the codes are read: a message's text can hold
-# a user's values (a duplicate key's, a failing row's).
+# error they carry is 28 (ENOSPC).  Codes decide; of a message's text only the OS error
+# number of those two MySQL errors is read (other messages can hold a user's values: a
+# duplicate key's, a failing row's).
 _SQLITE_FULL = 13
 _PG_DISK_FULL = "53100"
 _MYSQL_FULL = (1021, 1114)

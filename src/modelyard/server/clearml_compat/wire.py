@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
-from modelyard.server.errors import request_id, shown_message
+from modelyard.server.errors import UNEXPECTED, request_id, shown_message
 
 API_VERSION = "2.23"
 log = logging.getLogger("modelyard.server")
@@ -54,12 +54,14 @@ def ok(path: str, data: dict[str, Any]) -> JSONResponse:
     return JSONResponse({"meta": meta(path), "data": data})
 
 
-def error(path: str, exc: ModelyardError) -> JSONResponse:
+def error(path: str, exc: ModelyardError, shown: str | None = None) -> JSONResponse:
+    """The envelope of ``exc``; ``shown``: the message, when the fault was logged
+    already (otherwise :func:`shown_message` decides, and logs a 5xx)."""
     name, _ = _endpoint_of(path)
     status = _STATUS.get(exc.code, 500 if exc.http_status >= 500 else 400)
     subcode = _NOT_FOUND_SUBCODE.get(name.split(".")[0], 0) \
         if exc.code == "RESOURCE_DOES_NOT_EXIST" else 0
-    msg = shown_message(exc)  # a 5xx: in general terms, the detail in the log
+    msg = shown if shown is not None else shown_message(exc)
     headers = {"X-Request-Id": request_id.get()} if request_id.get() else None
     # The envelope the SDK reads, and beside it the fields every modelyard error has.
     body = {"meta": meta(path, status, subcode, f"{exc.code}: {msg}"), "data": {},
@@ -83,7 +85,7 @@ class ClearmlRoute(APIRoute):
             except Exception as exc:  # an envelope, or the SDK retries forever
                 log.error("request %s: unhandled %s on %s", request_id.get(),
                           type(exc).__name__, request.url.path, exc_info=exc)
-                return error(request.url.path, ModelyardError("internal server error"))
+                return error(request.url.path, ModelyardError(UNEXPECTED), UNEXPECTED)
         return envelope
 
 

@@ -231,12 +231,12 @@ class ModelsRepo:
                 alias_map[mid][a] = int(n)
             elif n is not None:
                 latest[int(mid)] = int(n)
-        return [RegisteredModel(
-            name=m.name, project=m.project, description=m.description,
-            tags=by_key(tags[m.id]), aliases=by_key(alias_map[m.id]),
-            latest_version=latest.get(m.id),
-            created_at=m.created_at, updated_at=m.updated_at,
-            created_by=m.created_by, updated_by=m.updated_by, deleted=m.deleted) for m in models]
+        return [RegisteredModel.assembled({
+            "name": m.name, "project": m.project, "description": m.description,
+            "tags": by_key(tags[m.id]), "aliases": by_key(alias_map[m.id]),
+            "latest_version": latest.get(m.id), "created_at": m.created_at,
+            "updated_at": m.updated_at, "created_by": m.created_by,
+            "updated_by": m.updated_by, "deleted": m.deleted}) for m in models]
 
     def search_models(self, node: Node | None, order: list[OrderKey], offset: int, limit: int,
                       *, deleted: bool = False,

@@ -211,15 +211,15 @@ class RunsRepo(ChildRows):
                     mets[rid][k] = decode_value(num, mkind)
             inputs = self.inputs_of(ids)
             models_in, models_out = model_io(self.conn, [r.run_uuid for r in runs])
-        return [Run(run_id=r.run_uuid, experiment_id=str(r.experiment_id),
-                    run_name=r.name, status=r.status, start_time=r.start_time,
-                    end_time=r.end_time, lifecycle_stage=r.lifecycle_stage,
-                    user_id=r.user_id, params=by_key(params[r.id]),
-                    metrics=by_key(mets[r.id]), tags=by_key(tags[r.id]),
-                    parent_run_id=r.parent_run_uuid,
-                    inputs=inputs.get(r.id, []), deleted_at=r.deleted_at,
-                    model_inputs=models_in.get(r.run_uuid, []),
-                    model_outputs=models_out.get(r.run_uuid, [])) for r in runs]
+        return [Run.assembled({
+            "run_id": r.run_uuid, "experiment_id": str(r.experiment_id), "run_name": r.name,
+            "status": r.status, "start_time": r.start_time, "end_time": r.end_time,
+            "lifecycle_stage": r.lifecycle_stage, "user_id": r.user_id,
+            "params": by_key(params[r.id]), "metrics": by_key(mets[r.id]),
+            "tags": by_key(tags[r.id]), "parent_run_id": r.parent_run_uuid,
+            "inputs": inputs.get(r.id, []), "deleted_at": r.deleted_at,
+            "model_inputs": models_in.get(r.run_uuid, []),
+            "model_outputs": models_out.get(r.run_uuid, [])}) for r in runs]
 
     def search_runs(self, experiment_ids: list[int], node: Node | None, order: list[OrderKey],
                     offset: int, limit: int, deleted: bool | None) -> list[Run]:

@@ -347,10 +347,12 @@ def _by_id(parents: list[tuple[int, ParentLink]]) -> list[ParentLink]:
 
 def _entity(v: VersionRecord, tags: dict[str, str], alias_names: list[str],
             parents: list[ParentLink], files: list[FileEntry] | None) -> ModelVersion:
-    return ModelVersion(
-        model=v.model, version=v.version, status=v.status, stage=v.stage,
-        description=v.description, tags=tags, aliases=alias_names, source=v.source,
-        run_id=v.run_id, flavor=v.flavor, signature=v.signature, metrics=dict(v.metrics),
-        size=v.size, file_count=v.file_count, files=files, parents=parents,
-        created_at=v.created_at, updated_at=v.updated_at, created_by=v.created_by,
-        updated_by=v.updated_by, deleted=v.deleted_at is not None)
+    return ModelVersion.assembled({
+        "model": v.model, "version": v.version, "status": v.status, "stage": v.stage,
+        "description": v.description, "tags": tags, "aliases": alias_names,
+        "source": v.source, "run_id": v.run_id, "flavor": v.flavor,
+        "signature": v.signature, "metrics": dict(v.metrics), "size": v.size,
+        "file_count": v.file_count, "files": files, "parents": parents,
+        "created_at": v.created_at, "updated_at": v.updated_at,
+        "created_by": v.created_by, "updated_by": v.updated_by,
+        "deleted": v.deleted_at is not None})

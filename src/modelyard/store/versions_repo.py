@@ -342,6 +342,8 @@ class VersionsRepo:
 
 
 def _by_id(parents: list[tuple[int, ParentLink]]) -> list[ParentLink]:
+    if not parents:  # most versions: no sort, no key function
+        return []
     return [link for _, link in sorted(parents, key=lambda p: p[0])]
 
 

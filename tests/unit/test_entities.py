@@ -39,3 +39,27 @@ def test_assembling_refuses_a_missing_or_unknown_field() -> None:
     values["colour"] = "red"
     with pytest.raises(TypeError, match=r"unknown \['colour'\]"):
         ModelVersion.assembled(values)
+
+
+def test_a_version_record_is_assembled_as_constructed_and_never_written_as_json() -> None:
+    from modelyard.domain.assembly import assembled
+    from modelyard.domain.records import VersionRecord
+    from modelyard.server.mlflow_compat.handler import json_response
+
+    built = VersionRecord(
+        id=1, model_id=2, model="fraud", version=3, status="READY", stage="None",
+        description="", source="", run_id=None, flavor=None, signature=None, metrics={},
+        size=0, file_count=0, created_at=1, updated_at=1, created_by="a", updated_by="a",
+        deleted_at=None)
+    assert assembled(VersionRecord, _values(built)) == built
+    assert built != tuple(_values(built).values())  # a record, not a tuple
+    with pytest.raises(TypeError):  # an internal record never goes out by mistake
+        json_response({"model_version": built})
+
+
+def test_a_class_with_slots_is_not_assembled() -> None:
+    from modelyard.domain.assembly import assembled
+    from modelyard.domain.records import ModelRecord
+
+    with pytest.raises(TypeError, match="cannot be assembled"):
+        assembled(ModelRecord, {})

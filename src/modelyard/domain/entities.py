@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
+from modelyard.domain.assembly import assembled
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -31,26 +33,9 @@ class _Wire:
 
     @classmethod
     def assembled(cls, values: dict[str, Any]) -> Self:
-        """The entity of ``values``, one value for every field and nothing else, as the
-        constructor builds it but in a sixth of its time: a frozen dataclass's
-        ``__init__`` sets each field through ``object.__setattr__``, about 3 us for a
-        version's 21 fields, and a store builds a page of 100 versions or runs per
-        search.  For the stores' read paths; anything else calls the constructor."""
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            found = dataclasses.fields(cast("type[DataclassInstance]", cls))
-            names = _FIELD_NAMES[cls] = frozenset(f.name for f in found)
-        if values.keys() != names:
-            raise TypeError(f"{cls.__name__} needs exactly its fields; "
-                            f"missing {sorted(names - values.keys())}, "
-                            f"unknown {sorted(values.keys() - names)}")
-        entity = object.__new__(cls)
-        entity.__dict__.update(values)
-        return entity
-
-
-# The field names of each entity class that has been assembled (a handful).
-_FIELD_NAMES: dict[type, frozenset[str]] = {}
+        """The entity of ``values`` (every field's value), built without the
+        constructor, for the stores' read paths (:mod:`modelyard.domain.assembly`)."""
+        return assembled(cls, values)
 
 
 @dataclass(frozen=True)

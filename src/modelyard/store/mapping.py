@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Result, Row, RowMapping
 
+from modelyard.domain.assembly import assembled
 from modelyard.domain.records import (
     DatasetRecord,
     DatasetVersionRecord,
@@ -73,10 +74,14 @@ def _version_reader(result: Result[Any]) -> Callable[[Row[Any]], VersionRecord]:
         (i, mid, name, v, status, stage, description, source, run_id, flavor, signature,
          metrics, size, file_count, created_at, updated_at, created_by, updated_by,
          deleted_at) = pick(row)
-        return VersionRecord(
-            int(i), int(mid), name, int(v), status, stage, description, source, run_id,
-            flavor, _json(signature), _json(metrics) or {}, int(size), int(file_count),
-            created_at, updated_at, created_by, updated_by, deleted_at)
+        return assembled(VersionRecord, {
+            "id": int(i), "model_id": int(mid), "model": name, "version": int(v),
+            "status": status, "stage": stage, "description": description,
+            "source": source, "run_id": run_id, "flavor": flavor,
+            "signature": _json(signature), "metrics": _json(metrics) or {},
+            "size": int(size), "file_count": int(file_count), "created_at": created_at,
+            "updated_at": updated_at, "created_by": created_by,
+            "updated_by": updated_by, "deleted_at": deleted_at})
     return read
 
 

@@ -8,6 +8,7 @@ before its workers open their own services (which only check the schema)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from modelyard.artifacts.registry import open_blob_store
@@ -152,8 +153,9 @@ def _sender(settings: Settings) -> SafeSender:
 
 def start_up(settings: Settings) -> None:
     """What a server does once before it serves: upgrade the schema (when ``auto_migrate``
-    is on; otherwise refuse a database not at the newest schema) and remove the partial
-    uploads a killed process left behind."""
+    is on; otherwise refuse a database not at the newest schema), then start removing
+    the partial uploads a killed process left behind, beside serving (an unreachable
+    storage would otherwise hold ``/health`` back through the client's retries)."""
     ensure_key(settings.secret_key_path)
     store = SqlStore(settings.database_url)
     try:
@@ -163,11 +165,21 @@ def start_up(settings: Settings) -> None:
             store.require_head()  # refused here, once, before any worker starts
     finally:
         store.dispose()
+    threading.Thread(target=_sweep_stale_uploads, args=(settings,),
+                     name="modelyard-sweep", daemon=True).start()
+
+
+def _sweep_stale_uploads(settings: Settings) -> None:
+    """Only what is older than ``stale_upload_seconds`` goes, so uploads in progress on
+    this server or another are left alone."""
     try:
         files, size = open_blob_store(settings.blob_root).sweep_temp(
             time.time() - settings.stale_upload_seconds)
     except ModelyardError as exc:  # the storage is checked again by every request
         log.warning("stale partial uploads not swept: %s", exc.code)
+        return
+    except Exception as exc:  # noqa: BLE001 - one line, not a thread's traceback
+        log.warning("stale partial uploads not swept: %s", type(exc).__name__)
         return
     if files:
         log.info("removed %d stale partial uploads (%d bytes)", files, size)

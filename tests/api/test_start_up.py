@@ -1,6 +1,8 @@
 """A server starts serving whatever its storage does: the sweep of stale partial
 uploads at start-up runs beside serving, so a storage that accepts connections and
-never answers (a dropped route, a hung proxy) does not hold ``/health`` back."""
+never answers (a dropped route, a hung proxy) does not hold ``/health`` back; and
+``/ready`` says so within its deadline (5 s), each probe, instead of waiting for the
+storage client's timeouts and retries."""
 
 from __future__ import annotations
 
@@ -40,6 +42,12 @@ def test_serves_while_the_storage_hangs(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the server did not answer /health"
                 time.sleep(0.1)
         assert resp.status_code == 200
+        for _ in range(3):  # the later probes wait on the check still running
+            started = time.monotonic()
+            ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=30)
+            assert time.monotonic() - started < 10
+            assert ready.status_code == 503
+            assert ready.json()["checks"] == {"database": "ok", "storage": "TIMEOUT"}
     finally:
         proc.terminate()
         proc.wait(15)

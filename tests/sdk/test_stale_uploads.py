@@ -86,6 +86,9 @@ def test_partial_upload_of_a_killed_server_is_reported_and_removed(tmp_path):
 
     proc = _start_server(home, port)  # start-up removes the stale part only
     try:
+        deadline = time.time() + 10  # the sweep runs beside serving
+        while _parts(home) != [in_flight] and time.time() < deadline:
+            time.sleep(0.05)
         assert _parts(home) == [in_flight]
         assert httpx.put(f"http://127.0.0.1:{port}/api/v1/blobs/sha256/{digest}",
                          content=data, timeout=30).status_code == 200

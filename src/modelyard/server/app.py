@@ -4,10 +4,10 @@ route tables, which hold none of an app's (see :func:`_routers`)."""
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.util import find_spec
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -42,16 +42,12 @@ log = logging.getLogger("modelyard.server")
 #: operator's instrumentation sets global providers it records every request's query
 #: string in a span (a signed part URL's ``signature``, names, filters) and unhandled
 #: exceptions with their stack traces in its logs, where the server's own logs hold
-#: neither (tests/api/test_telemetry.py).
+#: neither (tests/api/test_telemetry.py).  Told by the module, not by the signature of
+#: ``FastAPI``, which an instrumentation's subclass may hide behind ``**kwargs``.
 _NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False,
                  "operation_spans": False, "auto_configure": False}
-
-
-@functools.cache
-def _fastapi_options() -> dict[str, Any]:
-    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
-        return {"telemetry": _NO_TELEMETRY}
-    return {}
+_FASTAPI_OPTIONS: dict[str, Any] = (
+    {"telemetry": _NO_TELEMETRY} if find_spec("fastapi.telemetry") else {})
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None,
@@ -79,7 +75,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
         # Every route, of every adapter: its rule, then the credential (server/auth.py).
         dependencies=[Depends(auth.authenticate)],
-        **_fastapi_options(),
+        **_FASTAPI_OPTIONS,
     )
     app.state.services = services
     # Single sign-on: the OIDC client fetches the issuer's documents lazily, on first use.

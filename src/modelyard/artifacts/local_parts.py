@@ -239,11 +239,22 @@ class LocalPartSessions:
             if not entry.name.startswith(TRASH):
                 continue
             count += 1
-            for root, _, files in os.walk(entry.path):
-                size += sum(os.stat(os.path.join(root, f)).st_size for f in files)
+            size += _tree_size(entry.path)
             if not dry_run:
                 shutil.rmtree(entry.path, ignore_errors=True)
         return count, size
+
+
+def _tree_size(top: str) -> int:
+    """Bytes of the files under ``top``; a file gone meanwhile counts nothing."""
+    size = 0
+    for root, _, files in os.walk(top):
+        for name in files:
+            try:
+                size += os.lstat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                pass
+    return size
 
 
 @contextmanager

@@ -177,10 +177,12 @@ class S3BlobStore:
         unknown = set(query) - {"endpoint_url", "region", "listing"}
         if unknown:
             raise InvalidParameter(f"unknown S3 URL options: {', '.join(sorted(unknown))}")
-        client = boto3.client("s3", endpoint_url=query.get("endpoint_url"),
-                              region_name=query.get("region"),
-                              config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                                            max_pool_connections=32))
+        # A session of its own: boto3's default session is not safe to share between
+        # threads creating clients (the start-up sweep runs beside serving).
+        client = boto3.session.Session().client(
+            "s3", endpoint_url=query.get("endpoint_url"), region_name=query.get("region"),
+            config=Config(retries={"max_attempts": 5, "mode": "standard"},
+                          max_pool_connections=32))
         store = cls(parsed.netloc, parsed.path, client)
         store.list_page_size = page_size_option(query)
         return store

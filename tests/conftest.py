@@ -59,8 +59,11 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    """The composition root on ``settings``; it migrates explicitly, as a server's
-    start-up does (a no-op on a database at the newest schema)."""
+    """The composition root on ``settings``; it migrates explicitly and has its secret
+    key, as a server's start-up does (a no-op on a database at the newest schema)."""
+    from modelyard.sealing import ensure_key
+
+    ensure_key(settings.secret_key_path)
     s = Services.from_settings(settings, upgrade=True)
     yield s
     s.close()

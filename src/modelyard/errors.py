@@ -44,6 +44,7 @@ __all__ = [
     "NotImplementedByServer",
     "PayloadTooLarge",
     "PermissionDenied",
+    "RangeNotSatisfiable",
     "RateLimited",
     "ServiceUnavailable",
     "Unauthenticated",
@@ -71,6 +72,16 @@ class ModelyardError(Exception):
 class InvalidParameter(ModelyardError, ValueError):
     code = "INVALID_PARAMETER_VALUE"
     http_status = 400
+
+
+class RangeNotSatisfiable(InvalidParameter):
+    """A ``Range`` that no byte of the blob is in; answered 416 with the size."""
+
+    http_status = 416
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"requested range is not satisfiable: the blob has {size} bytes")
+        self.size = size
 
 
 class DigestMismatch(InvalidParameter):

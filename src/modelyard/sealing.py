@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -39,12 +40,20 @@ class SecretBox:
         if len(key) != 32:
             raise ValueError("the secret key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._key = key
         self.key_id = hashlib.sha256(key).hexdigest()[:8]
 
     def seal(self, plain: str) -> str:
         nonce = secrets.token_bytes(12)
         sealed = self._aead.encrypt(nonce, plain.encode(), self.key_id.encode())
         return f"{PREFIX}{self.key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def mac(self, purpose: bytes, data: bytes) -> bytes:
+        """HMAC-SHA256 of ``data`` under a key derived from this one for ``purpose``."""
+        return hmac.new(self._mac_key(purpose), data, hashlib.sha256).digest()
+
+    def _mac_key(self, purpose: bytes) -> bytes:
+        return hmac.new(self._key, b"modelyard-mac\x00" + purpose, hashlib.sha256).digest()
 
     def open(self, stored: str) -> str:
         if not stored.startswith(PREFIX):

@@ -73,6 +73,9 @@ class Services:
     dvc_remote: DvcRemoteService
     webhooks: WebhookService
     uploads: UploadService
+    #: The server's secret key (``secret_key_file``): seals stored secrets and signs
+    #: the login tokens of the ClearML API.
+    keys: KeyFile
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
@@ -90,6 +93,8 @@ class Services:
         except BaseException:
             store.dispose()
             raise
+        keys = KeyFile(settings.secret_key_path,
+                       create=settings.embedded and not settings.secret_key_file)
         blobs = open_blob_store(settings.blob_root)
         access = AccessService(store, clock)
         access.external_auth = bool(settings.sso_modes)
@@ -126,10 +131,10 @@ class Services:
             access=access,
             health=HealthService(store, blobs),
             dvc_remote=DvcRemoteService(store, blobs, access, clock),
-            webhooks=WebhookService(store, SqlWebhookStore(store, KeyFile(
-                settings.secret_key_path, create=settings.embedded and not settings.secret_key_file)), access,
+            webhooks=WebhookService(store, SqlWebhookStore(store, keys), access,
                                     _sender(settings), clock),
             uploads=uploads,
+            keys=keys,
         )
 
     def delivery_worker(self) -> DeliveryWorker:

@@ -116,3 +116,31 @@ def test_ajax_api_mirror(mlflow_url: str, mc: MlflowClient, tmp_path: Path) -> N
                       json={"path": "x.bin", "upload_id": resp.json()["upload_id"], "parts": []})
     assert done.status_code == 200, done.text
     assert [f.path for f in mc.list_artifacts(run.info.run_id)] == ["x.bin"]
+
+
+def test_odd_part_counts_and_parts_too_small(mlflow_url: str, mc: MlflowClient,
+                                             services) -> None:  # type: ignore[no-untyped-def]
+    """More parts than one batch of URLs (1,000) is one create; a count that is not an
+    integer, or beyond the most parts an upload has, is a 400; parts below the
+    storage's minimum are the client's error (400), never a 503 to retry."""
+    with mlflow.start_run() as run:
+        pass
+    root = f"{mlflow_url}/api/2.0/mlflow-artifacts/mpu"
+    where = f"0/{run.info.run_id}/artifacts/dir"
+    many = httpx.post(f"{root}/create/{where}", json={"path": "f.bin", "num_parts": 1001},
+                      timeout=60)
+    assert many.status_code == 200, many.text
+    assert [c["part_number"] for c in many.json()["credentials"]] == list(range(1, 1002))
+    for bad in (10_001, True, 1.5, "x", [1]):
+        r = httpx.post(f"{root}/create/{where}", json={"path": "f.bin", "num_parts": bad})
+        assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE", bad
+    two = httpx.post(f"{root}/create/{where}", json={"path": "f.bin", "num_parts": 2}).json()
+    for cred in two["credentials"]:
+        assert httpx.put(cred["url"], content=b"0123456789",
+                         headers=cred["headers"]).status_code == 200
+    done = httpx.post(f"{root}/complete/{where}",
+                      json={"path": "f.bin", "upload_id": two["upload_id"], "parts": []})
+    if services.settings.artifacts_uri.startswith("s3://"):
+        assert done.status_code == 400 and "5 MiB" in done.json()["message"], done.text
+    else:  # the local folder has no minimum part size
+        assert done.status_code == 200, done.text

@@ -28,3 +28,19 @@ def test_mlflow_client_gets_lookalikes_refused(mlflow_url: str, mc: MlflowClient
     mlflow.set_experiment("churn")
     with pytest.raises(MlflowException, match="'churn'"):
         mc.create_experiment("\u0441hurn")
+
+
+@pytest.mark.parametrize("name", ["sp ace", "100%", "mod\u00e8le"])
+def test_a_name_that_needs_encoding_downloads(mlflow_url: str, mc: MlflowClient,
+                                              tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """``get-download-uri`` quotes the name; the client sends that path back in a
+    listing's query and in each file's URL, and both find the version."""
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "weights.txt").write_text("w")
+    with mlflow.start_run() as run:
+        mlflow.log_artifacts(str(tmp_path / "model"), "model")
+    mc.create_registered_model(name)
+    mc.create_model_version(name, f"runs:/{run.info.run_id}/model", run.info.run_id)
+    got = mlflow.artifacts.download_artifacts(f"models:/{name}/1", dst_path=str(tmp_path / "o"))
+    assert (tmp_path / "o" / "weights.txt").read_text() == "w" or any(
+        p.name == "weights.txt" for p in (tmp_path / "o").rglob("*")), got

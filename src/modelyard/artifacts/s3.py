@@ -394,6 +394,13 @@ class S3BlobStore:
         except KeyError:
             raise InvalidParameter("a part of the upload is missing") from None
         except Exception as exc:  # noqa: BLE001
+            code = error_code(exc)
+            if code == "EntityTooSmall":  # the client's fault: 400, not a retry
+                raise InvalidParameter("every part of an upload but the last needs at least "
+                                       "5 MiB (the storage's minimum)") from None
+            if code in ("InvalidPart", "InvalidPartOrder"):
+                raise InvalidParameter("a part of the upload is missing or was replaced "
+                                       "meanwhile; send it again") from None
             raise _translate(exc, "an upload session") from None
 
     def multipart_abort(self, handle: str) -> None:

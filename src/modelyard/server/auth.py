@@ -33,7 +33,8 @@ from modelyard.server.sso import credentials as sso
 from modelyard.server.sso.oidc import looks_like_jwt
 from modelyard.services import Services
 
-CLEARML_PATHS = ("/clearml/api/", "/clearml/files")
+CLEARML_API = "/clearml/api/"
+CLEARML_PATHS = (CLEARML_API, "/clearml/files")
 
 
 def _full_paths(app: FastAPI) -> dict[int, str]:
@@ -66,6 +67,12 @@ def route_rule(request: Request) -> Rule | None:
 def _credential(request: Request, services: Services, address: str) -> Principal | None:
     header = request.headers.get("authorization")
     if not header:
+        if request.url.path.startswith(CLEARML_API):
+            # The clearml SDK always sends its token.  A browser's session (cookie or
+            # proxy header) is not taken here: ClearML's calls answer GET with their
+            # fields in the query string, so a link on another site could make any
+            # change as a signed-in user.
+            return None
         return (sso.from_proxy(request, services, address)
                 or sso.from_cookie(request, services, address))
     scheme, _, value = header.partition(" ")
@@ -73,7 +80,7 @@ def _credential(request: Request, services: Services, address: str) -> Principal
     access = services.access
     if scheme.lower() == "bearer" and value:
         if request.url.path.startswith(CLEARML_PATHS) and jwt_token.looks_like_jwt(value):
-            value = jwt_token.inner_token(value)  # the ClearML SDK's login token
+            value = jwt_token.inner_token(services.keys, value)  # the SDK's login token
         elif looks_like_jwt(value) and sso.oidc_client(request) is not None:
             return sso.from_jwt(request, services, value, address)
         return access.authenticate_token(value, address=address)

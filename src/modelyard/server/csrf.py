@@ -68,6 +68,6 @@ class RequireNonSimple:
                 await send_error(
                     send, 400, "INVALID_PARAMETER_VALUE",
                     f"{scope['method']} requests need a JSON body (content-type: "
-                    "application/json) or an X-Modelyard-Client header")
+                    "application/json) or an X-Modelyard-Client header", scope.get("path", ""))
                 return
         await self.app(scope, receive, send)

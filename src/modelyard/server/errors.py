@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from modelyard.server.mlflow_compat.messages import is_mlflow_path, mlflow_message
-from modelyard.errors import ModelyardError, RateLimited, Unauthenticated
+from modelyard.errors import ModelyardError, RangeNotSatisfiable, RateLimited, Unauthenticated
 
 log = logging.getLogger("modelyard.server")
 
@@ -67,11 +67,14 @@ def error_response(code: str, message: str, status: int,
 
 
 def _auth_headers(exc: ModelyardError) -> dict[str, str] | None:
-    """``WWW-Authenticate`` on a 401 (the schemes we accept), ``Retry-After`` on a 429."""
+    """``WWW-Authenticate`` on a 401 (the schemes we accept), ``Retry-After`` on a 429,
+    the size on a 416."""
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="modelyard", Basic realm="modelyard"'}
     if isinstance(exc, RateLimited):
         return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, RangeNotSatisfiable):
+        return {"Content-Range": f"bytes */{exc.size}"}
     return None
 
 
@@ -85,9 +88,19 @@ def shown_message(exc: ModelyardError) -> str:
     return _GENERIC_5XX.get(exc.code, UNEXPECTED)
 
 
-async def send_error(send: Any, status: int, code: str, message: str) -> None:
-    """Answer an error from ASGI middleware, in the same shape as the handlers."""
-    body = json.dumps(error_body(code, message)).encode()
+#: Protocols with an error envelope of their own, for the errors middleware answers:
+#: path prefix -> the body of (path, status, code, message).  Each adapter adds its own.
+ENVELOPES: dict[str, Callable[[str, int, str, str], dict[str, Any]]] = {}
+
+
+async def send_error(send: Any, status: int, code: str, message: str, path: str = "") -> None:
+    """Answer an error from ASGI middleware, in the same shape as the handlers (the
+    protocol's own envelope for a ``path`` of an adapter that has one)."""
+    content = error_body(code, message)
+    for prefix, envelope in ENVELOPES.items():
+        if path.startswith(prefix):
+            content = envelope(path, status, code, message)
+    body = json.dumps(content).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})

@@ -71,7 +71,7 @@ class BodyLimit:
         if declared is not None and declared > limit:
             await send_error(send, 413, "REQUEST_LIMIT_EXCEEDED",
                              f"request body of {declared} bytes is larger than the limit "
-                             f"of {limit} bytes")
+                             f"of {limit} bytes", scope.get("path", ""))
             return
         received = 0
         exceeded = False
@@ -98,7 +98,8 @@ class BodyLimit:
                     and message["status"] != 413:
                 replaced = True
                 await send_error(send, 413, "REQUEST_LIMIT_EXCEEDED",
-                                 f"request body is larger than the limit of {limit} bytes")
+                                 f"request body is larger than the limit of {limit} bytes",
+                                 scope.get("path", ""))
                 return
             if replaced:
                 return

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +17,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from modelyard.domain.validation import check_digest
-from modelyard.errors import InvalidParameter, PayloadTooLarge
+from modelyard.errors import InvalidParameter, PayloadTooLarge, RangeNotSatisfiable
 
 # Chunks from the socket are gathered to this size before one write in a worker
 # thread (hashing releases the GIL), so the event loop never blocks on disk.
@@ -91,12 +93,15 @@ class BlobFileResponse(FileResponse):
 def blob_response(blobs: Any, digest: str, request: Request, filename: str | None = None) -> Response:
     headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest,
                "Cache-Control": "private, max-age=31536000, immutable"}
+    asked = request.headers.get("range")
     local = blobs.local_path(digest)
-    if local is not None:
+    if local is not None and (not asked or parse_range(asked, os.stat(local).st_size)):
+        # Starlette serves the whole file, or the one range checked here; a Range that
+        # is ignored here (invalid, or several) is not left to its own answer.
         return BlobFileResponse(local, media_type="application/octet-stream", headers=headers,
-                            filename=filename, content_disposition_type="attachment")
+                                filename=filename, content_disposition_type="attachment")
     size = blobs.size(digest)
-    start, end = _range(request.headers.get("range"), size)
+    start, end = parse_range(asked, size) or (0, size)
     if start or end != size:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
@@ -142,20 +147,27 @@ def batch_response(batch: Any) -> Response:
                              headers={"Cache-Control": "no-store"})
 
 
-def _range(header: str | None, size: int) -> tuple[int, int]:
-    if not header or not header.startswith("bytes=") or "," in header:
-        return 0, size
-    first, _, last = header[6:].partition("-")
-    try:
-        if not first:
-            return max(0, size - int(last)), size
-        start = int(first)
-        end = int(last) + 1 if last else size
-    except ValueError:
-        return 0, size
-    if start >= size or end <= start:
-        raise InvalidParameter("requested range is not satisfiable")
-    return start, min(end, size)
+_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """[start, end) of a single byte range (RFC 9110, 14.1.2), or None to send the
+    whole blob: no header, several ranges, or one that is not a valid range (which a
+    server may ignore).  A valid range that no byte is in: RangeNotSatisfiable (416)."""
+    found = _RANGE.fullmatch((header or "").strip())
+    if found is None or found.group(0) == "bytes=-":
+        return None
+    first, last = found.groups()
+    if not first:  # the last N bytes
+        if int(last) == 0 or size == 0:
+            raise RangeNotSatisfiable(size)
+        return max(0, size - int(last)), size
+    start = int(first)
+    if last and int(last) < start:
+        return None  # not a valid range: ignored
+    if start >= size:
+        raise RangeNotSatisfiable(size)
+    return start, min(int(last) + 1, size) if last else size
 
 
 def verified_blob_response(blobs: Any, digest: str, request: Request,

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.uploads import MAX_PART, MAX_PARTS, MIN_PART, PartTarget, UploadSession
+from modelyard.domain.validation import is_ascii_int
 from modelyard.errors import InvalidParameter, PayloadTooLarge
 from modelyard.server.deps import principal, services
 from modelyard.services import Services
@@ -132,7 +133,7 @@ async def put_part(upload_id: str, part: int, request: Request, response: Respon
                    s: Services = Depends(services)) -> dict[str, Any]:
     q = request.query_params
     expires, signature = q.get("expires", ""), q.get("signature", "")
-    if not expires.isdigit() or not signature:
+    if not is_ascii_int(expires) or len(expires) > 18 or not signature:
         raise InvalidParameter("a part URL needs expires and signature (ask POST "
                                f"/api/v1/uploads/{upload_id}/urls)")
     sha256 = q.get("sha256") or None
@@ -140,7 +141,7 @@ async def put_part(upload_id: str, part: int, request: Request, response: Respon
                                       expires=int(expires), signature=signature, sha256=sha256)
     want = session.part_length(part)
     declared = request.headers.get("content-length", "")
-    if want is not None and declared.isdigit() and int(declared) != want:
+    if want is not None and is_ascii_int(declared) and int(declared) != want:
         raise InvalidParameter(f"part {part} must have {want} bytes, not {declared}")
     data = await read_part(request, MAX_PART if want is None else want)
     etag = await run_in_threadpool(s.uploads.put_part_signed, session, part, data, sha256)

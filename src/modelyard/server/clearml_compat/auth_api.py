@@ -12,17 +12,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from modelyard.errors import Unauthenticated
+from modelyard.sealing import KeyFile
 from modelyard.server import deps
 from modelyard.server.clearml_compat import jwt_token, wire
 
 router = APIRouter(route_class=wire.ClearmlRoute, include_in_schema=False)
 
 
-def _token_of(header: str) -> str:
+def _token_of(keys: KeyFile, header: str) -> str:
     scheme, _, value = header.partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
-        return jwt_token.inner_token(value) if jwt_token.looks_like_jwt(value) else value
+        return jwt_token.inner_token(keys, value) if jwt_token.looks_like_jwt(value) else value
     if scheme.lower() == "basic" and value:
         try:
             access, sep, secret = base64.b64decode(value, validate=True).decode().partition(":")
@@ -37,6 +38,6 @@ def _token_of(header: str) -> str:
 async def login(request: Request) -> JSONResponse:
     services, who = deps.services(request), deps.principal(request)
     token = "" if services.access.is_open() else \
-        _token_of(request.headers.get("authorization", ""))
-    return wire.ok(request.url.path, {"token": jwt_token.issue(token, who.name,
+        _token_of(services.keys, request.headers.get("authorization", ""))
+    return wire.ok(request.url.path, {"token": jwt_token.issue(services.keys, token, who.name,
                                                                wire.API_VERSION)})

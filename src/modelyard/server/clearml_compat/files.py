@@ -47,8 +47,9 @@ async def _store(svc: Services, who: Principal, chunks: AsyncIterator[bytes],
 
 
 async def _upload(request: Request) -> JSONResponse:
-    """Every file of the body is stored first; the runs get them only once the body
-    ended well, so a bad or cut-off later part leaves no earlier file visible."""
+    """Every file of the body is stored first; the task's run gets them only once the
+    body ended well, in one write, so a bad or cut-off later part leaves no earlier file
+    visible (the SDK sends one file an upload; one upload names one task)."""
     svc, who = deps.services(request), deps.principal(request)
     stored: list[dict[str, Any]] = []
     entries: dict[str, list[FileEntry]] = {}
@@ -59,13 +60,15 @@ async def _upload(request: Request) -> JSONResponse:
             raise InvalidParameter(
                 f"cannot store {field!r}: paths are <project>/<task name>.<task id>/...")
         run_id, path = target
+        if entries and run_id not in entries:  # one task's files per upload, in one write
+            raise InvalidParameter("the files of one upload go to one task")
         await run_in_threadpool(svc.tracking.get_run, who, run_id)
         sha256, size = await _store(svc, who, chunks, svc.settings.max_upload_size)
         entries.setdefault(run_id, []).append(FileEntry(path, size, sha256))
         stored.append({"name": field, "size": size, "sha256": sha256})
     if not stored:
         raise InvalidParameter("no file in the upload")
-    for run_id, files in entries.items():
+    for run_id, files in entries.items():  # one
         await run_in_threadpool(svc.tracking.add_run_artifacts, who, run_id, files)
     return JSONResponse(stored)
 

@@ -20,6 +20,8 @@ import secrets
 from typing import Any
 
 from modelyard.domain.entities import FileEntry, ModelVersion, Principal
+from modelyard.domain.roles import Permission
+from modelyard.domain.validation import is_ascii_int
 from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.clearml_compat import docs
 from modelyard.server.clearml_compat.paths import parse_task_path, url_path
@@ -38,7 +40,7 @@ def new_id(project: str) -> str:
 
 def _split(model_id: str) -> tuple[str, str]:
     key, sep, project = model_id.rpartition("p")
-    if not sep or not key or not project.isdigit() or not all(
+    if not sep or not key or not is_ascii_int(project) or len(project) > 18 or not all(
             c in "0123456789abcdef" for c in key):
         raise NotFound(f"model {model_id!r} does not exist")
     return key, project
@@ -86,6 +88,14 @@ def drafts(svc: Services, who: Principal, project: str) -> list[dict[str, Any]]:
             if isinstance(doc, dict):
                 out.append(doc)
     return out
+
+
+def require_writable(svc: Services, who: Principal, doc: dict[str, Any]) -> None:
+    """That ``who`` may change the document (write access to its project's
+    experiment), checked before anything of a change is written."""
+    _, project = _split(str(doc["id"]))
+    svc.access.require_experiment(who, Permission.WRITE, int(project),
+                                  hide=f"model {doc['id']!r} does not exist")
 
 
 def save(svc: Services, who: Principal, doc: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from modelyard.domain.entities import Principal
 from modelyard.errors import InvalidParameter, NotFound, NotImplementedByServer
 from modelyard.server.clearml_compat import docs, modeldocs, query
 from modelyard.server.clearml_compat.projects import Handler, all_projects
-from modelyard.server.clearml_compat.wire import need, s, strings
+from modelyard.server.clearml_compat.wire import flag, need, s, section, strings
 from modelyard.services import Services
 
 BASE = "__files_base"  # injected by the router: this server's files URL
@@ -25,12 +25,13 @@ def create(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any
         "id": modeldocs.new_id(project), "name": s(args, "name") or "Anonymous model",
         "uri": s(args, "uri"), "comment": s(args, "comment"),
         "tags": strings(args, "tags") or [], "system_tags": strings(args, "system_tags") or [],
-        "framework": s(args, "framework"), "design": args.get("design") or {},
-        "labels": args.get("labels") or {}, "project": project, "task": s(args, "task"),
-        "parent": s(args, "parent") or None, "ready": bool(args.get("ready")),
-        "created": now, "last_update": now, "user": who.name, "company": "modelyard",
-        "metadata": {},
+        "framework": s(args, "framework"), "design": section(args.get("design"), "design"),
+        "labels": section(args.get("labels"), "labels"), "project": project,
+        "task": s(args, "task"), "parent": s(args, "parent") or None,
+        "ready": flag(args, "ready"), "created": now, "last_update": now, "user": who.name,
+        "company": "modelyard", "metadata": {},
     }
+    modeldocs.require_writable(svc, who, doc)  # before its weights become a version
     modeldocs.sync(svc, who, doc)
     modeldocs.save(svc, who, doc)
     return {"id": doc["id"], "created": True}
@@ -54,15 +55,24 @@ def edit(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     changed = []
     for key in modeldocs.FIELDS:
         if key in args and args[key] is not None and key != "project":
-            if key in ("tags", "system_tags"):
-                doc[key] = strings(args, key) or []
-            else:
-                doc[key] = args[key]
+            doc[key] = _field(args, key)
             changed.append(key)
     doc["last_update"] = docs.now_iso()
+    modeldocs.require_writable(svc, who, doc)  # before an edit reaches its version
     modeldocs.sync(svc, who, doc)
     modeldocs.save(svc, who, doc)
     return {"updated": 1, "fields": {k: True for k in changed}}
+
+
+def _field(args: dict[str, Any], key: str) -> Any:
+    """A model field in the shape its readers expect; anything else is refused."""
+    if key in ("tags", "system_tags"):
+        return strings(args, key) or []
+    if key in ("design", "labels", "metadata"):
+        return section(args[key], key)
+    if key == "ready":
+        return flag(args, key)
+    return s(args, key) or (None if key == "parent" else "")
 
 
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +99,7 @@ def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
                 native = modeldocs.native_doc(svc, who, v, base)
                 if projects is None or native["project"] in projects:
                     found.append(native)
-    ready = args.get("ready")
+    ready = None if args.get("ready") is None else flag(args, "ready")
     kept = [modeldocs.public(d) for d in found
             if query.name_matches(flt, str(d.get("name", "")))
             and (ready is None or bool(d.get("ready")) == bool(ready))
@@ -108,6 +118,8 @@ def set_ready(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, 
         name, number = str(reg["model"]), int(reg["version"])
     else:
         raise InvalidParameter("this model has no uploaded weights yet; nothing to publish")
+    if not model_id.startswith("mv"):
+        modeldocs.require_writable(svc, who, doc)  # before the version's stage moves
     stages = svc.registry.policy.stages
     stage = "Published" if "Published" in stages else "Production"
     svc.registry.transition_stage(who, name, number, stage)
@@ -122,8 +134,12 @@ def add_or_update_metadata(svc: Services, who: Principal, args: dict[str, Any]) 
     model_id = need(args, "model")
     _editable(model_id)
     doc = modeldocs.load(svc, who, model_id, str(args[BASE]))
-    current = {} if args.get("replace_metadata") else dict(doc.get("metadata") or {})
-    for item in args.get("metadata") or []:
+    kept = doc.get("metadata")
+    current = {} if flag(args, "replace_metadata") or not isinstance(kept, dict) else dict(kept)
+    items = args.get("metadata") or []
+    if not isinstance(items, list):
+        raise InvalidParameter("field 'metadata' must be a list of {key, type, value}")
+    for item in items:
         if isinstance(item, dict) and isinstance(item.get("key"), str):
             current[item["key"]] = {"key": item["key"], "type": str(item.get("type") or ""),
                                     "value": str(item.get("value") or "")}

@@ -48,7 +48,8 @@ def parse_task_path(path: str) -> tuple[str, str] | None:
 def parse_version_path(path: str) -> tuple[str, int, str] | None:
     """(model name, version, file path) of a ``_versions/...`` path, or None."""
     parts = _segments(path)
-    if parts is None or len(parts) < 4 or parts[0] != "_versions" or not parts[2].isdigit():
+    if (parts is None or len(parts) < 4 or parts[0] != "_versions"
+            or len(parts[2]) > 18 or not parts[2].isascii() or not parts[2].isdigit()):
         return None
     try:
         name = bytes.fromhex(parts[1]).decode("utf-8")

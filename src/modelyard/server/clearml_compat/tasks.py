@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.domain.entities import Principal, Run
-from modelyard.domain.validation import MAX_PARAM_VALUE
+from modelyard.domain.validation import MAX_PARAM_VALUE, check_param, check_run_tag
 from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.clearml_compat import docs, query
 from modelyard.server.clearml_compat.projects import Handler, all_projects
-from modelyard.server.clearml_compat.wire import need, s, strings
+from modelyard.server.clearml_compat.wire import flag, need, s, section, strings
 from modelyard.services import Services
 
 P = docs.PREFIX
@@ -27,6 +27,8 @@ _RUN_STATUS = {"completed": "FINISHED", "published": "FINISHED", "failed": "FAIL
                "stopped": "KILLED", "in_progress": "RUNNING", "created": "RUNNING"}
 _EDITABLE = ("system_tags", "tags", "script", "runtime", "execution", "hyperparams",
              "configuration", "container", "models")
+_LISTS = ("system_tags", "tags")  # the other editable fields are JSON objects
+_SECTIONS = ("script", "hyperparams", "configuration", "execution", "container", "models")
 
 
 def _run(svc: Services, who: Principal, task_id: str, *, tags_only: bool = False) -> Run:
@@ -44,12 +46,12 @@ def _params(run: Run, hyperparams: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if not isinstance(hyperparams, dict):
         return out
-    for section, items in hyperparams.items():
+    for group, items in hyperparams.items():
         if not isinstance(items, dict):
             continue
         for name, item in items.items():
             value = item.get("value", "") if isinstance(item, dict) else item
-            key, text = f"{section}/{name}", "" if value is None else str(value)
+            key, text = f"{group}/{name}", "" if value is None else str(value)
             if len(key) <= 250 and len(text) <= MAX_PARAM_VALUE \
                     and run.params.get(key, text) == text:
                 out[key] = text
@@ -70,10 +72,25 @@ def _source_tags(script: Any) -> dict[str, str]:
     return out
 
 
-def write(svc: Services, who: Principal, run: Run, fields: dict[str, Any],
-          status: str | None = None, text: dict[str, str] | None = None) -> None:
-    """Store changed task fields (JSON sections and text fields) in one batch; a call
-    that changes nothing (the SDK resends whole sections) writes nothing."""
+def stored(run: Run, field: str) -> dict[str, Any]:
+    """A stored JSON section of the task; one stored out of shape reads as empty."""
+    value = docs.get_json(run.tags, P + field, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _field(args: dict[str, Any], key: str) -> Any:
+    """An editable field, refused unless it has its shape."""
+    return strings(args, key) or [] if key in _LISTS else section(args[key], key)
+
+
+def _changes(run: Run, fields: dict[str, Any], status: str | None,
+             text: dict[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """(tags, params) that store the changed task fields, each checked as the domain
+    checks it, so that a call is refused before anything of it is written."""
     tags: dict[str, str] = {}
     for key, value in fields.items():
         docs.put_json(tags, run.tags, P + key, value)
@@ -84,8 +101,16 @@ def write(svc: Services, who: Principal, run: Run, fields: dict[str, Any],
         tags[P + "status_changed"] = docs.now_iso()
     params = _params(run, fields.get("hyperparams"))
     tags.update(_source_tags(fields.get("script")))
-    tags = {k: v for k, v in tags.items() if run.tags.get(k, "") != v}
-    params = {k: v for k, v in params.items() if k not in run.params}
+    tags = dict(check_run_tag(k, v) for k, v in tags.items() if run.tags.get(k, "") != v)
+    params = dict(check_param(k, v) for k, v in params.items() if k not in run.params)
+    return tags, params
+
+
+def write(svc: Services, who: Principal, run: Run, fields: dict[str, Any],
+          status: str | None = None, text: dict[str, str] | None = None) -> None:
+    """Store changed task fields (JSON sections and text fields) in one batch; a call
+    that changes nothing (the SDK resends whole sections) writes nothing."""
+    tags, params = _changes(run, fields, status, text)
     if tags or params:
         tags[P + "last_update"] = docs.now_iso()
         svc.tracking.log_batch(who, run.run_id, params=params, tags=tags)
@@ -102,18 +127,23 @@ def _check_status(run: Run, allowed: tuple[str, ...], force: bool, action: str) 
 
 
 def create(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """One run, created with every field of the task at once (its params right after,
+    each checked first), so a refused field leaves no task behind."""
     project = s(args, "project") or None
-    tags = {P + "type": s(args, "type", "training"), P + "status": "created",
-            P + "comment": s(args, "comment"), P + "last_update": docs.now_iso()}
-    for key in ("system_tags", "tags"):
-        docs.put_json(tags, {}, P + key, strings(args, key) or [])
-    run = svc.tracking.create_run(who, project, run_name=need(args, "name"), tags=tags)
-    rest = {k: args[k] for k in ("script", "hyperparams", "configuration", "execution",
-                                 "container", "models") if isinstance(args.get(k), dict)}
+    name = need(args, "name")
+    fields = {k: _field(args, k) for k in _SECTIONS if args.get(k) is not None}
+    for key in _LISTS:
+        fields[key] = strings(args, key) or []
     if s(args, "output_dest"):
-        rest["output"] = {"destination": s(args, "output_dest")}
-    if rest:
-        write(svc, who, run, rest)
+        fields["output"] = {"destination": s(args, "output_dest")}
+    blank = Run(run_id="", experiment_id="", run_name=name, status="RUNNING")
+    tags, params = _changes(blank, fields, None, {"type": s(args, "type", "training"),
+                                                  "status": "created",
+                                                  "comment": s(args, "comment")})
+    tags[P + "last_update"] = docs.now_iso()
+    run = svc.tracking.create_run(who, project, run_name=name, tags=tags)
+    if params:
+        svc.tracking.log_batch(who, run.run_id, params=params)
     return {"id": run.run_id}
 
 
@@ -146,7 +176,7 @@ def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
 def started(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     run = _run(svc, who, need(args, "task"))
     _check_status(run, ("created", "queued", "in_progress", "stopped"),
-                  bool(args.get("force")), "started")
+                  flag(args, "force"), "started")
     write(svc, who, run, {}, "in_progress", {"status_message": s(args, "status_message"),
                                              "status_reason": s(args, "status_reason")})
     return {"updated": 1, "fields": {"status": "in_progress"}}
@@ -155,8 +185,8 @@ def started(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, An
 def _finish(status: str, allowed: tuple[str, ...]) -> Handler:
     def finish(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
         run = _run(svc, who, need(args, "task"))
-        _check_status(run, allowed, bool(args.get("force")), status)
-        final = "published" if status == "completed" and args.get("publish") else status
+        _check_status(run, allowed, flag(args, "force"), status)
+        final = "published" if status == "completed" and flag(args, "publish") else status
         write(svc, who, run, {}, final, {"status_message": s(args, "status_message"),
                                          "status_reason": s(args, "status_reason")})
         return {"updated": 1, "fields": {"status": final}}
@@ -165,47 +195,52 @@ def _finish(status: str, allowed: tuple[str, ...]) -> Handler:
 
 def edit(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     run = _run(svc, who, need(args, "task"))
-    _check_status(run, ("created",), bool(args.get("force")), "edit")
+    _check_status(run, ("created",), flag(args, "force"), "edit")
     fields: dict[str, Any] = {}
     for key in _EDITABLE:
         if key in args and args[key] is not None:
-            fields[key] = args[key]
+            fields[key] = _field(args, key)
     if "output_dest" in args:
-        output = docs.get_json(run.tags, P + "output", {}) or {}
-        fields["output"] = {**output, "destination": s(args, "output_dest")}
-    if isinstance(args.get("output"), dict):
-        fields["output"] = args["output"]
+        fields["output"] = {**stored(run, "output"), "destination": s(args, "output_dest")}
+    if args.get("output") is not None:
+        fields["output"] = section(args["output"], "output")
     text: dict[str, str] = {k: s(args, k) for k in ("comment", "type", "parent") if k in args}
+    name = s(args, "name")
+    if name and name != run.run_name:  # checked before the fields are written
+        check_run_tag("mlflow.runName", name)
+        if len(name) > 250:
+            raise InvalidParameter("a task name has at most 250 characters")
     write(svc, who, run, fields, text=text)
-    if s(args, "name") and s(args, "name") != run.run_name:
-        svc.tracking.update_run(who, run.run_id, run_name=s(args, "name"))
+    if name and name != run.run_name:
+        svc.tracking.update_run(who, run.run_id, run_name=name)
     return {"updated": 1, "fields": {k: True for k in [*fields, *text]}}
 
 
 def _merge_section(svc: Services, who: Principal, args: dict[str, Any], key: str,
                    field: str) -> dict[str, Any]:
     run = _run(svc, who, need(args, "task"))
-    current = docs.get_json(run.tags, P + field, {}) or {}
+    current = stored(run, field)
     items = args.get(key) or []
     if not isinstance(items, list):
         raise InvalidParameter(f"{key} must be a list")
-    if args.get("replace_hyperparams") == "all" or args.get("replace_configuration"):
+    if args.get("replace_hyperparams") == "all" or flag(args, "replace_configuration"):
         current = {}
-    for item in items:
-        if isinstance(item, dict):
-            if field == "hyperparams":
-                current.setdefault(str(item.get("section", "General")), {})[
-                    str(item.get("name", ""))] = item
-            else:
-                current[str(item.get("name", ""))] = item
+    for item in _items(items):
+        if field == "hyperparams":
+            group = current.get(str(item.get("section", "General")))
+            if not isinstance(group, dict):
+                group = current[str(item.get("section", "General"))] = {}
+            group[str(item.get("name", ""))] = item
+        else:
+            current[str(item.get("name", ""))] = item
     write(svc, who, run, {field: current})
     return {"updated": 1}
 
 
 def set_requirements(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     run = _run(svc, who, need(args, "task"))
-    script = docs.get_json(run.tags, P + "script", {}) or {}
-    script["requirements"] = args.get("requirements") or {}
+    script = stored(run, "script")
+    script["requirements"] = section(args.get("requirements"), "requirements")
     write(svc, who, run, {"script": script})
     return {"updated": 1}
 
@@ -215,8 +250,8 @@ def add_or_update_model(svc: Services, who: Principal, args: dict[str, Any]) -> 
     kind = s(args, "type", "output")
     if kind not in ("input", "output"):
         raise InvalidParameter("type must be 'input' or 'output'")
-    models = docs.get_json(run.tags, P + "models", {}) or {}
-    links = [m for m in models.get(kind, []) if m.get("name") != s(args, "name")]
+    models = stored(run, "models")
+    links = [m for m in _items(models.get(kind)) if m.get("name") != s(args, "name")]
     links.append({"name": need(args, "name"), "model": need(args, "model"),
                   "updated": docs.now_iso()})
     models[kind] = links
@@ -228,9 +263,9 @@ def add_or_update_model(svc: Services, who: Principal, args: dict[str, Any]) -> 
 def reset(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     run = _run(svc, who, need(args, "task"))
     _check_status(run, ("created", "queued", "in_progress", "failed", "stopped"),
-                  bool(args.get("force")), "reset")
-    execution = docs.get_json(run.tags, P + "execution", {}) or {}
-    if args.get("clear_all"):
+                  flag(args, "force"), "reset")
+    execution = stored(run, "execution")
+    if flag(args, "clear_all"):
         execution = {**execution, "artifacts": []}
     write(svc, who, run, {"execution": execution,
                           "models": {"input": [], "output": []}, "runtime": {}},
@@ -241,10 +276,13 @@ def reset(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]
 
 def add_or_update_artifacts(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     run = _run(svc, who, need(args, "task"))
-    execution = docs.get_json(run.tags, P + "execution", {}) or {}
-    new = [a for a in args.get("artifacts") or [] if isinstance(a, dict)]
+    execution = stored(run, "execution")
+    given = args.get("artifacts")
+    if given is not None and not isinstance(given, list):
+        raise InvalidParameter("field 'artifacts' must be a list")
+    new = _items(given)
     keys = {(a.get("key"), a.get("mode", "output")) for a in new}
-    kept = [a for a in execution.get("artifacts", [])
+    kept = [a for a in _items(execution.get("artifacts"))
             if (a.get("key"), a.get("mode", "output")) not in keys]
     execution["artifacts"] = kept + new
     write(svc, who, run, {"execution": execution})

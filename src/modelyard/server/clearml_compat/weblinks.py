@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import Principal
+from modelyard.domain.validation import is_ascii_int
 from modelyard.errors import NotFound
 from modelyard.server import deps
 from modelyard.server.clearml_compat import modeldocs
@@ -53,7 +54,7 @@ def _model_page(svc: Services, who: Principal, model_id: str) -> str:
         if not isinstance(registered, dict):
             return f"/experiments/{quote(str(doc.get('project') or ''), safe='')}"
         name, version = registered.get("model"), registered.get("version")
-    if not name or not str(version).isdigit():  # a document edited out of shape
+    if not name or not is_ascii_int(str(version)) or len(str(version)) > 18:  # out of shape
         raise NotFound(f"model {model_id!r} has no registered version to show")
     return f"/models/{quote(str(name), safe='')}/versions/{int(str(version))}"
 
@@ -64,7 +65,7 @@ async def model(project: str, model: str, request: Request) -> RedirectResponse:
 
 
 def project(project: str) -> RedirectResponse:
-    return _redirect(f"/experiments/{project}" if project.isdigit() else "/experiments")
+    return _redirect(f"/experiments/{project}" if is_ascii_int(project) else "/experiments")
 
 
 for _path in TASK_LINKS:

@@ -20,7 +20,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
-from modelyard.server.errors import UNEXPECTED, request_id, shown_message
+from modelyard.server.errors import (
+    ENVELOPES,
+    UNEXPECTED,
+    error_body,
+    logged_path,
+    request_id,
+    shown_message,
+)
 
 API_VERSION = "2.23"
 log = logging.getLogger("modelyard.server")
@@ -69,6 +76,15 @@ def error(path: str, exc: ModelyardError, shown: str | None = None) -> JSONRespo
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def middleware_error(path: str, status: int, code: str, message: str) -> dict[str, Any]:
+    """The envelope of an error answered before a route (a body over the limit)."""
+    return {"meta": meta(path, min(status, 500), 0, f"{code}: {message}"), "data": {},
+            **error_body(code, message)}
+
+
+ENVELOPES["/clearml/api/"] = middleware_error
+
+
 class ClearmlRoute(APIRoute):
     """Every answer of a ClearML API route is an envelope: a domain error raised by
     the handler or by a dependency (authentication included) becomes one."""
@@ -84,9 +100,26 @@ class ClearmlRoute(APIRoute):
                 return error(request.url.path, exc)
             except Exception as exc:  # an envelope, or the SDK retries forever
                 log.error("request %s: unhandled %s on %s", request_id.get(),
-                          type(exc).__name__, request.url.path, exc_info=exc)
+                          type(exc).__name__, logged_path(request.scope), exc_info=exc)
                 return error(request.url.path, ModelyardError(UNEXPECTED), UNEXPECTED)
         return envelope
+
+
+def _not_a_number(text: str) -> float:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("a number too large")
+    return value
+
+
+def loads(raw: bytes | str) -> Any:
+    """JSON as the SDK sends it; ``NaN``, ``Infinity`` and numbers beyond a float's
+    range (which Python's parser would let through as ``inf``) are malformed."""
+    return json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
 
 
 async def read_args(request: Request, limit: int) -> dict[str, Any]:
@@ -98,7 +131,7 @@ async def read_args(request: Request, limit: int) -> dict[str, Any]:
     args: dict[str, Any] = {}
     if raw.strip():
         try:
-            data = json.loads(raw)
+            data = loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise InvalidParameter("malformed JSON in request body") from None
         if not isinstance(data, dict):
@@ -118,11 +151,11 @@ async def read_lines(request: Request, limit: int) -> list[dict[str, Any]]:
     try:
         text = raw.decode("utf-8").strip()
         if text.startswith("["):
-            items = json.loads(text)
+            items = loads(text)
             return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
         for line in text.splitlines():
             if line.strip():
-                item = json.loads(line)
+                item = loads(line)
                 if isinstance(item, dict):
                     out.append(item)
     except (ValueError, UnicodeDecodeError):
@@ -137,6 +170,32 @@ def s(args: dict[str, Any], key: str, default: str = "") -> str:
     if isinstance(value, (dict, list)):
         raise InvalidParameter(f"field {key!r} must be a string")
     return str(value)
+
+
+def flag(args: dict[str, Any], key: str) -> bool:
+    """A boolean field: JSON ``true``/``false``, or from a query string ``true``,
+    ``1``, ``false``, ``0`` (the string ``"false"`` is not true)."""
+    value = args.get(key)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("", "0", "false", "no", "off"):
+            return False
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        raise InvalidParameter(f"field {key!r} must be true or false")
+    if isinstance(value, (dict, list)):
+        raise InvalidParameter(f"field {key!r} must be true or false")
+    return bool(value)
+
+
+def section(value: Any, key: str) -> dict[str, Any]:
+    """A JSON object field (None: empty); anything else is refused, so that a stored
+    section always has the shape its readers expect."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"field {key!r} must be a JSON object")
+    return value
 
 
 def need(args: dict[str, Any], key: str) -> str:

@@ -20,6 +20,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import FileEntry, Principal
+from modelyard.domain.uploads import MAX_BATCH
+from modelyard.domain.validation import is_ascii_int
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat.common import (
     MlflowRoute,
@@ -49,10 +51,11 @@ def _target(path: str, args: dict[str, Any]) -> ArtifactSource:
 
 def _num_parts(args: dict[str, Any]) -> int:
     value = args.get("num_parts", 1)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidParameter("num_parts must be an integer") from None
+    if isinstance(value, str) and is_ascii_int(value) and len(value) <= 18:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidParameter(f"Invalid value {value!r} for parameter 'num_parts' supplied")
+    return value
 
 
 @router.post(ROOT + "/create/{path:path}")
@@ -60,8 +63,14 @@ def create(path: str, request: Request, args: dict[str, Any] = Depends(mlflow_ar
            s: Services = Depends(services), who: Principal = Depends(principal)) -> dict[str, Any]:
     _target(path, args)
     session = s.uploads.create_by_parts(who, _num_parts(args))
-    targets = s.uploads.part_urls(who, session.id, [(n, None) for n in
-                                                    range(1, session.parts + 1)])
+    targets = []
+    try:  # the domain hands out at most MAX_BATCH part URLs a call
+        for first in range(1, session.parts + 1, MAX_BATCH):
+            last = min(first + MAX_BATCH, session.parts + 1)
+            targets += s.uploads.part_urls(who, session.id, [(n, None) for n in range(first, last)])
+    except BaseException:  # the client never learns the id: no session is left behind
+        s.uploads.abort(who, session.id)
+        raise
     base = public_base(request)  # behind a proxy, the address the client reaches
     return {"upload_id": session.id, "credentials": [
         {"url": t.url if t.direct else base + t.url, "part_number": t.part,

@@ -15,7 +15,7 @@ the domain's ``SourceService``; this module only parses MLflow's path syntax.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from modelyard.domain.sources import ArtifactSource
 from modelyard.domain.validation import check_int, check_relpath, is_ascii_int
@@ -31,7 +31,10 @@ def parse_artifact_path(raw: str) -> ArtifactSource | None:
     if len(parts) >= 3 and parts[0] == VERSIONS_PREFIX:
         if not is_ascii_int(parts[2]):
             raise NotFound(f"no artifact {raw!r}")
-        target = ArtifactSource("version", parts[1], "/".join(parts[3:]),
+        # The name as ``get-download-uri`` quoted it (a listing sends the path back
+        # as it was); a file's URL arrives decoded once already, which a name without
+        # a literal '%' followed by two hex digits reads the same.
+        target = ArtifactSource("version", unquote(parts[1]), "/".join(parts[3:]),
                                 check_int(parts[2], "version"))
     elif len(parts) >= 4 and is_ascii_int(parts[0]) and parts[1] == "models" and parts[3] == "artifacts":
         target = ArtifactSource("logged_model", parts[2], "/".join(parts[4:]),

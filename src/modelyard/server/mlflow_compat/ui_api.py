@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.domain.entities import FileEntry, Principal
 from modelyard.domain.sources import ArtifactSource
-from modelyard.domain.validation import check_relpath
+from modelyard.domain.validation import check_relpath, is_ascii_int
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import tracking_json as tj
 from modelyard.server.mlflow_compat.common import (
@@ -98,7 +98,7 @@ async def upload_artifact(request: Request, s: Services = Svc,
         raise InvalidParameter("Request must specify path.")
     path = _safe(raw)
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_UI_UPLOAD:
+    if declared and is_ascii_int(declared) and int(declared) > MAX_UI_UPLOAD:
         raise InvalidParameter("Artifact size is too large. Max size is 10MB.")
     await run_in_threadpool(s.tracking.get_run, who, run_id)  # 404 before any byte
     sha256, size = await receive_blob(s.blob_service.acting(who), None, request, MAX_UI_UPLOAD)

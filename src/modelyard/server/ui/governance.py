@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from modelyard.domain.entities import ModelVersion, RegisteredModel
+from modelyard.domain.validation import is_ascii_int
 from modelyard.errors import ApprovalRequired, InvalidParameter, Unauthenticated
 from modelyard.server.sso import safe_next, set_session
 from modelyard.server.sso.credentials import COOKIE as SESSION_COOKIE
@@ -142,7 +143,7 @@ async def request_transition(request: Request, name: str, version: str) -> Redir
 
 
 def _request_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not is_ascii_int(text) or len(text) > 18:
         raise InvalidParameter("a request id is a number")
     return int(text)
 

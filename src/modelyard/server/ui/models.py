@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from modelyard.domain.entities import ModelVersion
+from modelyard.domain.validation import is_ascii_int
 from modelyard.errors import InvalidParameter
 from modelyard.server.ui import csrf
 from modelyard.server.ui.common import (
@@ -151,7 +152,7 @@ async def move_alias(request: Request, name: str) -> RedirectResponse:
         s.registry.delete_alias(who, name, alias)
         return see_other(f"/models/{seg(name)}")
     version = fields.get("version", "").strip()
-    if not version.isdigit():
+    if not is_ascii_int(version) or len(version) > 18:
         raise InvalidParameter("version must be a version number")
     s.registry.set_alias(who, name, alias, int(version))
     back = fields.get("back", "")

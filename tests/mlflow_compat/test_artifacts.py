@@ -95,3 +95,28 @@ def test_artifact_service_errors(mlflow_url: str) -> None:
         r = h.post(f"{mlflow_url}/api/2.0/mlflow-artifacts/mpu/create/{prefix}/x", json={})
         assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
         assert h.get(f"{base}?path={prefix}").json() == {}
+
+
+def test_an_upload_is_refused_before_its_bytes(mlflow_url: str, mc: MlflowClient) -> None:
+    """A path naming another experiment than the run's, a deleted run or a run that is
+    not there is refused before the body is read, and nothing is kept; so is a
+    multipart upload session for them."""
+    exp = mc.create_experiment("other-exp")
+    with mlflow.start_run() as run:
+        pass
+    rid, own = run.info.run_id, run.info.experiment_id
+    root = f"{mlflow_url}/api/2.0/mlflow-artifacts"
+    wrong = httpx.put(f"{root}/artifacts/{exp}/{rid}/artifacts/f.txt", content=b"x")
+    assert wrong.status_code == 404 and wrong.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    absent = httpx.put(f"{root}/artifacts/{own}/{'0' * 32}/artifacts/f.txt", content=b"x")
+    assert absent.status_code == 404
+    mpu = httpx.post(f"{root}/mpu/create/{exp}/{rid}/artifacts/dir",
+                     json={"path": "f.bin", "num_parts": 2})
+    assert mpu.status_code == 404
+    mc.delete_run(rid)
+    deleted = httpx.put(f"{root}/artifacts/{own}/{rid}/artifacts/f.txt", content=b"x")
+    assert deleted.status_code == 400 and "deleted" in deleted.json()["message"]
+    mc.restore_run(rid)
+    assert mc.list_artifacts(rid) == []
+    ok = httpx.put(f"{root}/artifacts/{own}/{rid}/artifacts/f.txt", content=b"x")
+    assert ok.status_code == 200 and [f.path for f in mc.list_artifacts(rid)] == ["f.txt"]

@@ -70,6 +70,32 @@ class SourceService:
         self.tracking = tracking
         self.logged_models = logged_models
 
+    # -- uploads to a source -----------------------------------------------------------
+    def check_upload_target(self, actor: Principal, src: ArtifactSource) -> None:
+        """Before any byte of an upload is received: the run or logged model exists for
+        the actor, is the one of the experiment its path names, and takes files (an
+        active run; a PENDING logged model).  Write permission is checked again, as
+        always, when the files are added."""
+        missing = NotFound(f"Run '{src.key}' not found" if src.kind == "run"
+                           else f"Logged model with ID '{src.key}' not found.")
+        if src.kind == "run":
+            run = self.tracking.get_run(actor, src.key, tags_only=True)
+            if src.experiment_id is not None and run.experiment_id != src.experiment_id:
+                raise missing
+            if run.lifecycle_stage == "deleted":
+                raise InvalidParameter(f"run {src.key!r} is deleted; restore it before "
+                                       "writing to it")
+        elif src.kind == "logged_model":
+            model = self.logged_models.get(actor, src.key)
+            if src.experiment_id is not None and model.experiment_id != src.experiment_id:
+                raise missing
+            if model.status != "PENDING":
+                raise InvalidParameter(f"logged model {src.key} is {model.status}; its "
+                                       "files can no longer change")
+        else:
+            raise InvalidParameter("a registered model version is immutable; register a "
+                                   "new one")
+
     # -- files of a source ------------------------------------------------------------
     def files(self, actor: Principal, src: ArtifactSource, prefix: str = "") -> list[FileEntry]:
         """Files under ``prefix`` of the source, with paths relative to its root."""

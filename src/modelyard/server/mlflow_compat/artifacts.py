@@ -63,6 +63,7 @@ def list_artifacts(args: dict[str, Any] = Depends(mlflow_args), s: Services = De
 async def upload_artifact(path: str, request: Request, s: Services = Depends(services),
                           who: Principal = Depends(principal)) -> dict[str, Any]:
     target = upload_target(path, path)
+    await run_in_threadpool(s.sources.check_upload_target, who, target)  # before any byte
     sha256, size = await receive_blob(s.blob_service.acting(who), None, request,
                                       s.settings.max_upload_size)
     await attach(s, who, target, FileEntry(target.path, size, sha256))

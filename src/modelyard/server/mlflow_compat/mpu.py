@@ -61,7 +61,7 @@ def _num_parts(args: dict[str, Any]) -> int:
 @router.post(ROOT + "/create/{path:path}")
 def create(path: str, request: Request, args: dict[str, Any] = Depends(mlflow_args),
            s: Services = Depends(services), who: Principal = Depends(principal)) -> dict[str, Any]:
-    _target(path, args)
+    s.sources.check_upload_target(who, _target(path, args))  # before a session is opened
     session = s.uploads.create_by_parts(who, _num_parts(args))
     targets = []
     try:  # the domain hands out at most MAX_BATCH part URLs a call

@@ -30,7 +30,7 @@ def test_mlflow_client_gets_lookalikes_refused(mlflow_url: str, mc: MlflowClient
         mc.create_experiment("\u0441hurn")
 
 
-@pytest.mark.parametrize("name", ["sp ace", "100%", "mod\u00e8le"])
+@pytest.mark.parametrize("name", ["sp ace", "100%", "a%41", "mod\u00e8le"])
 def test_a_name_that_needs_encoding_downloads(mlflow_url: str, mc: MlflowClient,
                                               tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
     """``get-download-uri`` quotes the name; the client sends that path back in a

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -94,14 +93,13 @@ def blob_response(blobs: Any, digest: str, request: Request, filename: str | Non
     headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest,
                "Cache-Control": "private, max-age=31536000, immutable"}
     asked = request.headers.get("range")
-    local = blobs.local_path(digest)
-    if local is not None and (not asked or parse_range(asked, os.stat(local).st_size)):
-        # Starlette serves the whole file, or the one range checked here; a Range that
-        # is ignored here (invalid, or several) is not left to its own answer.
+    local = None if asked else blobs.local_path(digest)
+    if local is not None:  # a whole file from disk; ranges are answered below, alike
         return BlobFileResponse(local, media_type="application/octet-stream", headers=headers,
                                 filename=filename, content_disposition_type="attachment")
     size = blobs.size(digest)
     start, end = parse_range(asked, size) or (0, size)
+    headers.update(_disposition(filename))
     if start or end != size:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
@@ -147,7 +145,15 @@ def batch_response(batch: Any) -> Response:
                              headers={"Cache-Control": "no-store"})
 
 
-_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})")
+_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})", re.IGNORECASE)
+
+
+def _disposition(filename: str | None) -> dict[str, str]:
+    if filename is None:
+        return {}
+    quoted = quote(filename)
+    return {"Content-Disposition": f'attachment; filename="{filename}"' if quoted == filename
+            else f"attachment; filename*=utf-8''{quoted}"}
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -155,7 +161,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     whole blob: no header, several ranges, or one that is not a valid range (which a
     server may ignore).  A valid range that no byte is in: RangeNotSatisfiable (416)."""
     found = _RANGE.fullmatch((header or "").strip())
-    if found is None or found.group(0) == "bytes=-":
+    if found is None or found.group(0).lower() == "bytes=-":
         return None
     first, last = found.groups()
     if not first:  # the last N bytes
@@ -175,15 +181,13 @@ def verified_blob_response(blobs: Any, digest: str, request: Request,
     """A whole blob, re-hashed while it streams (for clients that do not check a
     digest themselves, such as MLflow's).  A range request is served as
     :func:`blob_response` serves it."""
-    if request.headers.get("range"):
-        return blob_response(blobs, digest, request, filename)
+    asked = request.headers.get("range")
     size = blobs.size(digest)
+    if asked and parse_range(asked, size) is not None:
+        return blob_response(blobs, digest, request, filename)
     headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest, "Content-Length": str(size),
-               "Cache-Control": "private, max-age=31536000, immutable"}
-    if filename is not None:
-        quoted = quote(filename)
-        headers["Content-Disposition"] = (f'attachment; filename="{filename}"' if quoted == filename
-                                          else f"attachment; filename*=utf-8''{quoted}")
+               "Cache-Control": "private, max-age=31536000, immutable",
+               **_disposition(filename)}
     return VerifiedBlobResponse(blobs.read_chunks(digest), digest, headers)
 
 

@@ -4,6 +4,7 @@ series ``<metric>/<variant>`` at step ``iter``, and advance the task's
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from modelyard.domain.entities import Metric, Principal
@@ -20,7 +21,8 @@ def _metric(event: dict[str, Any]) -> Metric | None:
     key = f"{event.get('metric', '')}/{event.get('variant', '')}".strip("/")[:250]
     step = event.get("iter") or 0
     ts = event.get("timestamp") or 0
-    if not key or not isinstance(step, int) or not isinstance(ts, (int, float)):
+    if not key or not isinstance(step, int) or not isinstance(ts, (int, float)) \
+            or not math.isfinite(ts) or abs(ts) > 2 ** 62:
         return None
     return Metric(key, value, step, int(ts))
 

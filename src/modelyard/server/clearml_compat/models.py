@@ -68,6 +68,12 @@ def _field(args: dict[str, Any], key: str) -> Any:
     """A model field in the shape its readers expect; anything else is refused."""
     if key in ("tags", "system_tags"):
         return strings(args, key) or []
+    if key == "metadata" and isinstance(args[key], list):  # ClearML's own form: a list
+        items = args[key]
+        if not all(isinstance(i, dict) and isinstance(i.get("key"), str) for i in items):
+            raise InvalidParameter("field 'metadata' must be a list of {key, type, value}")
+        return {i["key"]: {"key": i["key"], "type": str(i.get("type") or ""),
+                           "value": str(i.get("value") or "")} for i in items}
     if key in ("design", "labels", "metadata"):
         return section(args[key], key)
     if key == "ready":

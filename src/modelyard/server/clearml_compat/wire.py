@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge
+from modelyard.errors import InvalidParameter, ModelyardError, PayloadTooLarge, RangeNotSatisfiable
 from modelyard.server.errors import (
     ENVELOPES,
     UNEXPECTED,
@@ -69,7 +69,10 @@ def error(path: str, exc: ModelyardError, shown: str | None = None) -> JSONRespo
     subcode = _NOT_FOUND_SUBCODE.get(name.split(".")[0], 0) \
         if exc.code == "RESOURCE_DOES_NOT_EXIST" else 0
     msg = shown if shown is not None else shown_message(exc)
-    headers = {"X-Request-Id": request_id.get()} if request_id.get() else None
+    headers = {"X-Request-Id": request_id.get()} if request_id.get() else {}
+    if isinstance(exc, RangeNotSatisfiable):  # the file server's downloads
+        status = 416
+        headers["Content-Range"] = f"bytes */{exc.size}"
     # The envelope the SDK reads, and beside it the fields every modelyard error has.
     body = {"meta": meta(path, status, subcode, f"{exc.code}: {msg}"), "data": {},
             "error_code": exc.code, "message": msg, "request_id": request_id.get()}
@@ -143,7 +146,9 @@ async def read_args(request: Request, limit: int) -> dict[str, Any]:
 
 
 async def read_lines(request: Request, limit: int) -> list[dict[str, Any]]:
-    """A json-lines body (``events.add_batch``), or a JSON list or object."""
+    """A json-lines body (``events.add_batch``), or a JSON list or object.  ``NaN`` and
+    ``Infinity`` are read (the SDK reports them when told to); each event is checked
+    on its own, so one of them fails that event, not the batch."""
     raw = await request.body()
     if len(raw) > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes")
@@ -151,11 +156,11 @@ async def read_lines(request: Request, limit: int) -> list[dict[str, Any]]:
     try:
         text = raw.decode("utf-8").strip()
         if text.startswith("["):
-            items = loads(text)
+            items = json.loads(text)
             return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
         for line in text.splitlines():
             if line.strip():
-                item = loads(line)
+                item = json.loads(line)
                 if isinstance(item, dict):
                     out.append(item)
     except (ValueError, UnicodeDecodeError):

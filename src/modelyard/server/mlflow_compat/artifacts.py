@@ -42,7 +42,7 @@ ROOT = "/api/2.0/mlflow-artifacts/artifacts"
 
 
 def _listing(s: Services, who: Principal, path: str) -> list[dict[str, Any]]:
-    target = parse_artifact_path(path)
+    target = parse_artifact_path(path, quoted=True)  # as get-download-uri wrote it
     if target is None:
         return []
     entries = list_folder(s.sources.files(who, target, target.path), target.path)

@@ -13,6 +13,7 @@ artifacts; ``abort`` drops the session and its parts.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from typing import Any
 
@@ -69,7 +70,8 @@ def create(path: str, request: Request, args: dict[str, Any] = Depends(mlflow_ar
             last = min(first + MAX_BATCH, session.parts + 1)
             targets += s.uploads.part_urls(who, session.id, [(n, None) for n in range(first, last)])
     except BaseException:  # the client never learns the id: no session is left behind
-        s.uploads.abort(who, session.id)
+        with contextlib.suppress(Exception):  # the first error is the one to answer
+            s.uploads.abort(who, session.id)
         raise
     base = public_base(request)  # behind a proxy, the address the client reaches
     return {"upload_id": session.id, "credentials": [

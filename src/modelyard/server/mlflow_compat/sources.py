@@ -23,18 +23,18 @@ from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.mlflow_compat.translate import VERSIONS_PREFIX
 
 
-def parse_artifact_path(raw: str) -> ArtifactSource | None:
+def parse_artifact_path(raw: str, *, quoted: bool = False) -> ArtifactSource | None:
     """The target an artifact path names, or None when it names none (a listing of
-    something above a run or model root, which is empty)."""
+    something above a run or model root, which is empty).  ``quoted``: the path as
+    ``get-download-uri`` wrote it (a listing's query, a source), whose model name is
+    percent-encoded; a file's URL path arrives decoded once already."""
     parts = [p for p in (raw or "").split("/") if p]
     target: ArtifactSource | None = None
     if len(parts) >= 3 and parts[0] == VERSIONS_PREFIX:
         if not is_ascii_int(parts[2]):
             raise NotFound(f"no artifact {raw!r}")
-        # The name as ``get-download-uri`` quoted it (a listing sends the path back
-        # as it was); a file's URL arrives decoded once already, which a name without
-        # a literal '%' followed by two hex digits reads the same.
-        target = ArtifactSource("version", unquote(parts[1]), "/".join(parts[3:]),
+        target = ArtifactSource("version", unquote(parts[1]) if quoted else parts[1],
+                                "/".join(parts[3:]),
                                 check_int(parts[2], "version"))
     elif len(parts) >= 4 and is_ascii_int(parts[0]) and parts[1] == "models" and parts[3] == "artifacts":
         target = ArtifactSource("logged_model", parts[2], "/".join(parts[4:]),
@@ -51,7 +51,7 @@ def source_origin(source: str) -> ArtifactSource | None:
     the domain resolves itself)."""
     if not source.startswith("mlflow-artifacts:"):
         return None
-    target = parse_artifact_path(urlparse(source).path)
+    target = parse_artifact_path(urlparse(source).path, quoted=True)
     if target is None:
         raise InvalidParameter(f"source {source!r} names no run, logged model or version")
     return target

@@ -120,3 +120,10 @@ def test_an_upload_is_refused_before_its_bytes(mlflow_url: str, mc: MlflowClient
     assert mc.list_artifacts(rid) == []
     ok = httpx.put(f"{root}/artifacts/{own}/{rid}/artifacts/f.txt", content=b"x")
     assert ok.status_code == 200 and [f.path for f in mc.list_artifacts(rid)] == ["f.txt"]
+    # A path with an empty part is refused, not cleaned up into another one.
+    for bad in ("/etc/passwd", "a//b.txt", "dir/"):
+        r = httpx.put(f"{root}/artifacts/{own}/{rid}/artifacts/{bad}", content=b"x")
+        assert r.status_code == 400 and "Invalid path" in r.json()["message"], bad
+        r = httpx.get(f"{mlflow_url}/get-artifact", params={"run_id": rid, "path": bad})
+        assert r.status_code == 400 and "Invalid path" in r.json()["message"], bad
+    assert [f.path for f in mc.list_artifacts(rid)] == ["f.txt"]

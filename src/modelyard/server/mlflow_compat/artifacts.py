@@ -74,6 +74,8 @@ def upload_target(path: str, asked: str, leaf: str = "file") -> ArtifactSource:
     """Where an upload to ``path`` goes: a run's or a logged model's file (a version's
     files are immutable); ``asked`` is the path as the client gave it."""
     target = parse_artifact_path(path)
+    if target is not None and "" in path.split("/"):  # refused, never cleaned up
+        raise InvalidParameter(f"Invalid path: {asked}")
     if target is None or not target.path:
         raise InvalidParameter(
             f"cannot upload to {asked!r}: artifact paths are <experiment_id>/<run_id>/artifacts/"

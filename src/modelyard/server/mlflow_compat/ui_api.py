@@ -47,8 +47,8 @@ MAX_UI_UPLOAD = 10 * 1024 * 1024  # upload-artifact
 
 
 def _safe(path: str) -> str:
-    try:
-        return check_relpath(path.strip("/"))
+    try:  # refused, never cleaned up: "/etc/passwd" is not "etc/passwd"
+        return check_relpath(path)
     except InvalidParameter:
         raise InvalidParameter(f"Invalid path: {path}") from None
 

@@ -43,9 +43,11 @@ class TtlCache(Generic[K, V]):
                 return None
             return found[1]
 
-    def put(self, key: K, value: V) -> None:
+    def put(self, key: K, value: V, ttl: float | None = None) -> None:
+        """``ttl``: a shorter life than the cache's own (what the value stays valid)."""
         with self._lock:
-            self._items[key] = (self.now() + self.ttl, value)
+            self._items[key] = (self.now() + (self.ttl if ttl is None else min(ttl, self.ttl)),
+                                value)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

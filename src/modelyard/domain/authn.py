@@ -103,7 +103,9 @@ class AuthnOps(TokenOps):
             with self.store.write() as tx:
                 tx.access.touch_token(token_id, now)
         found = _principal(user, token_id, record.scope)
-        self._tokens.put(digest, found)
+        # Not held past the token's expiry (an expired token is refused at once).
+        self._tokens.put(digest, found, None if record.expires_at is None
+                         else (record.expires_at - now) / 1000)
         return found
 
     def authenticate_password(self, name: str, password: str, *, address: str = "") -> Principal:

@@ -30,6 +30,7 @@ from modelyard.server.errors import (
 )
 
 API_VERSION = "2.23"
+FILES = "/clearml/files"
 log = logging.getLogger("modelyard.server")
 
 # ClearML's "invalid id" subcodes per service (the SDK checks (400, 201) for models).
@@ -70,8 +71,9 @@ def error(path: str, exc: ModelyardError, shown: str | None = None) -> JSONRespo
         if exc.code == "RESOURCE_DOES_NOT_EXIST" else 0
     msg = shown if shown is not None else shown_message(exc)
     headers = {"X-Request-Id": request_id.get()} if request_id.get() else {}
-    if isinstance(exc, RangeNotSatisfiable):  # the file server's downloads
-        status = 416
+    if path.startswith(FILES):  # a file server answers as HTTP does: a missing file is 404
+        status = min(exc.http_status, 500)
+    if isinstance(exc, RangeNotSatisfiable):
         headers["Content-Range"] = f"bytes */{exc.size}"
     # The envelope the SDK reads, and beside it the fields every modelyard error has.
     body = {"meta": meta(path, status, subcode, f"{exc.code}: {msg}"), "data": {},

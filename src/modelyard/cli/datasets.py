@@ -6,7 +6,7 @@ import click
 
 from modelyard.cli.context import client
 from modelyard.cli.context import run_id as full_run_id
-from modelyard.cli.output import human_size, record, show, table, when
+from modelyard.cli.output import files_count, human_size, record, show, table, when
 from modelyard.cli.progress import hash_then_upload, transfer
 
 
@@ -90,7 +90,7 @@ def ds_download(ctx: click.Context, ref: str, dest: str) -> None:
         c.download_dataset(dv.ref, dest, progress=progress)
     show(ctx, {"name": dv.name, "version": dv.version, "dest": dest, "files": dv.file_count,
                "size": dv.size},
-         lambda: click.echo(f"downloaded {dv.ref} ({dv.file_count} files) to {dest}"))
+         lambda: click.echo(f"downloaded {dv.ref} ({files_count(dv.file_count)}) to {dest}"))
 
 
 @datasets.command("cat")

@@ -91,3 +91,8 @@ def show(ctx: click.Context, data: Any, human: Callable[[], None] | None = None)
         record(data)
     else:
         click.echo(str(data))
+
+
+def files_count(count: int) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} file" if count == 1 else f"{count} files"

@@ -12,6 +12,7 @@ from modelyard.cli.models import parse_tags
 from modelyard.cli.output import (
     as_json,
     emit_json,
+    files_count,
     human_size,
     next_page,
     record,
@@ -186,7 +187,7 @@ def download(ctx: click.Context, ref: str, dest: str) -> None:
         c.download(f"{v.model}/{v.version}", dest, progress=progress)
     show(ctx, {"model": v.model, "version": v.version, "dest": str(Path(dest)),
                "files": v.file_count},
-         lambda: click.echo(f"downloaded {v.model}/{v.version} ({v.file_count} files) to {dest}"))
+         lambda: click.echo(f"downloaded {v.model}/{v.version} ({files_count(v.file_count)}) to {dest}"))
 
 
 def _split(ref: str) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from modelyard.client.http import HttpClient
 from modelyard.domain.entities import ANONYMOUS
 
 API = "/clearml/api/v2.23"
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture

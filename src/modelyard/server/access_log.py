@@ -3,7 +3,9 @@
 :func:`log_config` is the logging set-up that ``modelyard server`` hands uvicorn, which
 applies it in each server process: uvicorn's own loggers as uvicorn sets them up, and
 the ``modelyard`` loggers on stderr with the time, the logger's name and the level
-(without it only warnings reached stderr, bare, through Python's last-resort handler).
+(without it only warnings reached stderr, bare, through Python's last-resort handler),
+and on both an exception written as one line of where it happened, never a traceback
+(:mod:`.log_format`).
 Nothing is set up by building the app: a program (or a test) that embeds it keeps its
 own logging.
 
@@ -40,7 +42,11 @@ def log_config(base: dict[str, Any], level: str, access: bool) -> dict[str, Any]
     """``base`` (uvicorn's ``LOGGING_CONFIG``) with the ``modelyard`` loggers on stderr
     at ``level``, and the access log at info when ``access``."""
     config = copy.deepcopy(base)
-    config["formatters"]["modelyard"] = {"format": _FORMAT}
+    # Exceptions as one line of where they happened, never a traceback (log_format.py).
+    config["formatters"]["modelyard"] = {"()": "modelyard.server.log_format.SafeFormatter",
+                                         "fmt": _FORMAT}
+    if "default" in config["formatters"]:
+        config["formatters"]["default"]["()"] = "modelyard.server.log_format.SafeUvicornFormatter"
     config["handlers"]["modelyard"] = {"class": "logging.StreamHandler",
                                        "formatter": "modelyard",
                                        "stream": "ext://sys.stderr"}

@@ -60,6 +60,7 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
     from modelyard.cli.context import client
     from modelyard.client.uri import check_folder_target
     from modelyard.hostcheck import is_loopback
+    from modelyard.log_format import SafeFormatter
     from modelyard.errors import InvalidParameter
     from modelyard.serving import ServeConfig, run
     from modelyard.serving.config import parse_route
@@ -78,7 +79,8 @@ def serve(ctx: click.Context, target: str, host: str, port: int, routes: tuple[s
         environment=environment, heartbeat_seconds=heartbeat_seconds,
         require_token=require_token)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    # Exceptions (a model's failure included) as one line of where, never a traceback.
+    handler.setFormatter(SafeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     ours = logging.getLogger("modelyard")
     ours.addHandler(handler)
     ours.setLevel(log_level.upper())

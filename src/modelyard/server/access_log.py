@@ -5,7 +5,7 @@ applies it in each server process: uvicorn's own loggers as uvicorn sets them up
 the ``modelyard`` loggers on stderr with the time, the logger's name and the level
 (without it only warnings reached stderr, bare, through Python's last-resort handler),
 and on both an exception written as one line of where it happened, never a traceback
-(:mod:`.log_format`).
+(:mod:`modelyard.log_format`).
 Nothing is set up by building the app: a program (or a test) that embeds it keeps its
 own logging.
 
@@ -25,11 +25,11 @@ request"); an answer cut off by an error after it started is marked ``aborted``.
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from typing import Any
 
+from modelyard.log_format import safe_uvicorn_config
 from modelyard.server.errors import logged_path, request_id
 
 log = logging.getLogger("modelyard.access")
@@ -41,12 +41,10 @@ _FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"  # as modelyard serve
 def log_config(base: dict[str, Any], level: str, access: bool) -> dict[str, Any]:
     """``base`` (uvicorn's ``LOGGING_CONFIG``) with the ``modelyard`` loggers on stderr
     at ``level``, and the access log at info when ``access``."""
-    config = copy.deepcopy(base)
     # Exceptions as one line of where they happened, never a traceback (log_format.py).
-    config["formatters"]["modelyard"] = {"()": "modelyard.server.log_format.SafeFormatter",
+    config = safe_uvicorn_config(base)
+    config["formatters"]["modelyard"] = {"()": "modelyard.log_format.SafeFormatter",
                                          "fmt": _FORMAT}
-    if "default" in config["formatters"]:
-        config["formatters"]["default"]["()"] = "modelyard.server.log_format.SafeUvicornFormatter"
     config["handlers"]["modelyard"] = {"class": "logging.StreamHandler",
                                        "formatter": "modelyard",
                                        "stream": "ext://sys.stderr"}

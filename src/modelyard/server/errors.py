@@ -2,7 +2,7 @@
 ``{"error_code", "message", "request_id"}``.
 
 Unexpected exceptions are logged on the server (by ``modelyard server``'s log set-up
-as one line of where they happened, never a traceback: ``log_format.py``) and answered
+as one line of where they happened, never a traceback: ``modelyard/log_format.py``) and answered
 with a generic 500 body: no traceback or internal detail reaches a client.  A 5xx
 from the domain (an unreachable database, an object storage fault) is answered with
 a generic message for its code; its detail goes to the log only, under the request

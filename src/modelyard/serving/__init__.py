@@ -29,7 +29,9 @@ def run(config: ServeConfig, client: BaseClient | None = None, *, log_level: str
     ``announce`` is called with the URL once all of that is done and requests are
     accepted; a failure before then records nothing."""
     import uvicorn
+    import uvicorn.config
 
+    from modelyard.log_format import safe_uvicorn_config
     from modelyard.serving.app import create_app
     from modelyard.serving.runtime import Runtime
 
@@ -43,7 +45,8 @@ def run(config: ServeConfig, client: BaseClient | None = None, *, log_level: str
         runtime.begin()
         server = uvicorn.Server(uvicorn.Config(
             create_app(runtime), log_level=log_level, access_log=False, server_header=False,
-            date_header=False, timeout_graceful_shutdown=10))
+            date_header=False, timeout_graceful_shutdown=10,
+            log_config=safe_uvicorn_config(uvicorn.config.LOGGING_CONFIG)))
         if announce is not None:
             announce(f"http://{_host_for_url(config.host)}:{sock.getsockname()[1]}")
         server.run(sockets=[sock])

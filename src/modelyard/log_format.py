@@ -12,16 +12,19 @@ nothing of the data or the machine::
     ... unhandled KeyError on GET /api/v1/x | KeyError at modelyard.domain.runs:get:41 < ...
 
 :func:`where` builds that line; :class:`SafeFormatter` and :class:`SafeUvicornFormatter`
-are the formatters ``modelyard server`` gives its own loggers and uvicorn's.
+are the formatters ``modelyard server`` and ``modelyard serve`` give their own loggers
+and uvicorn's (:func:`safe_uvicorn_config`).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import sys
 import traceback
 from types import TracebackType
+from typing import Any
 
 from uvicorn.logging import DefaultFormatter
 
@@ -89,3 +92,11 @@ class SafeUvicornFormatter(DefaultFormatter):
 
     def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
         return ""
+
+
+def safe_uvicorn_config(base: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging set-up (``LOGGING_CONFIG``) with :class:`SafeUvicornFormatter`."""
+    config = copy.deepcopy(base)
+    if "default" in config.get("formatters", {}):
+        config["formatters"]["default"]["()"] = "modelyard.log_format.SafeUvicornFormatter"
+    return config

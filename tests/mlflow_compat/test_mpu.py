@@ -144,3 +144,26 @@ def test_odd_part_counts_and_parts_too_small(mlflow_url: str, mc: MlflowClient,
         assert done.status_code == 400 and "5 MiB" in done.json()["message"], done.text
     else:  # the local folder has no minimum part size
         assert done.status_code == 200, done.text
+
+
+def test_a_run_deleted_before_complete_keeps_the_session(mlflow_url: str, mc: MlflowClient,
+                                                         services) -> None:  # type: ignore[no-untyped-def]
+    """complete refuses a run deleted since create without using the session up:
+    restored, the same upload completes."""
+    with mlflow.start_run() as run:
+        pass
+    root = f"{mlflow_url}/api/2.0/mlflow-artifacts/mpu"
+    where = f"0/{run.info.run_id}/artifacts/dir"
+    data = os.urandom(1000)
+    made = httpx.post(f"{root}/create/{where}", json={"path": "f.bin", "num_parts": 1}).json()
+    cred = made["credentials"][0]
+    assert httpx.put(cred["url"], content=data, headers=cred["headers"]).status_code == 200
+    body = {"path": "f.bin", "upload_id": made["upload_id"], "parts": []}
+    mc.delete_run(run.info.run_id)
+    refused = httpx.post(f"{root}/complete/{where}", json=body)
+    assert refused.status_code == 400 and "deleted" in refused.json()["message"]
+    mc.restore_run(run.info.run_id)
+    done = httpx.post(f"{root}/complete/{where}", json=body)
+    assert done.status_code == 200, done.text
+    [f] = mc.list_artifacts(run.info.run_id, "dir")
+    assert f.path == "dir/f.bin" and f.file_size == len(data)

@@ -84,6 +84,9 @@ async def complete(path: str, args: dict[str, Any] = Depends(mlflow_args),
                    s: Services = Depends(services),
                    who: Principal = Depends(principal)) -> dict[str, Any]:
     target = _target(path, args)
+    # Checked again before the session is used up: a run deleted meanwhile is refused
+    # with the session kept, so that the client can restore it and complete again.
+    await run_in_threadpool(s.sources.check_upload_target, who, target)
     sha256, size = await run_in_threadpool(s.uploads.complete, who, need_str(args, "upload_id"))
     await attach(s, who, target, FileEntry(target.path, size, sha256))
     return {}

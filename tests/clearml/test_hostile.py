@@ -150,6 +150,9 @@ def test_fields_of_the_wrong_shape_are_refused(server_url: str, root: str) -> No
         {"key": "k0", "type": "int", "value": "1"}]}, jwt))
     _refused(_call(server_url, "models.add_or_update_metadata", {"model": mid, "metadata": 5},
                    jwt))
+    for call in ("tasks.get_all", "models.get_all", "projects.get_all"):  # one lookup an id
+        assert "at most 10000 ids" in _refused(_call(server_url, call,
+                                                     {"id": ["x"] * 10_001}, jwt))
     _data(_call(server_url, "models.add_or_update_metadata",
                 {"model": mid, "metadata": [{"key": "k", "type": "str", "value": "v"}]}, jwt))
     model = _data(_call(server_url, "models.get_by_id", {"model": mid}, jwt))["model"]

@@ -10,6 +10,7 @@ from modelyard.errors import InvalidParameter, NotFound, NotImplementedByServer
 from modelyard.server.clearml_compat import docs, modeldocs, query
 from modelyard.server.clearml_compat.projects import Handler, all_projects
 from modelyard.server.clearml_compat.wire import flag, need, s, section, strings
+from modelyard.server.clearml_compat.wire import ids as wire_ids
 from modelyard.services import Services
 
 BASE = "__files_base"  # injected by the router: this server's files URL
@@ -84,7 +85,7 @@ def _field(args: dict[str, Any], key: str) -> Any:
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     base = str(args[BASE])
     projects = strings(args, "project")
-    ids = strings(args, "id")
+    ids = wire_ids(args)
     tasks = strings(args, "task")
     flt = query.name_filter(s(args, "name") or None)
     found: list[dict[str, Any]] = []

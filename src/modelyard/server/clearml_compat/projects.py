@@ -16,8 +16,8 @@ from modelyard.domain.entities import Experiment, Principal
 from modelyard.domain.projects import DEFAULT_PROJECT
 from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound, PermissionDenied
-from modelyard.server.clearml_compat import docs, query
-from modelyard.server.clearml_compat.wire import need, s, strings
+from modelyard.server.clearml_compat import docs, query, wire
+from modelyard.server.clearml_compat.wire import need, s
 from modelyard.services import Services
 
 Handler = Callable[[Services, Principal, dict[str, Any]], dict[str, Any]]
@@ -39,7 +39,7 @@ def all_projects(svc: Services, who: Principal) -> list[Experiment]:
 
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     flt = query.name_filter(s(args, "name") or None)
-    ids = strings(args, "id")
+    ids = wire.ids(args)
     found: list[Experiment]
     if flt is not None and flt[0] == "exact":
         one = by_name(svc, who, flt[1])

@@ -19,6 +19,7 @@ from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.clearml_compat import docs, query
 from modelyard.server.clearml_compat.projects import Handler, all_projects
 from modelyard.server.clearml_compat.wire import flag, need, s, section, strings
+from modelyard.server.clearml_compat.wire import ids as wire_ids
 from modelyard.services import Services
 
 P = docs.PREFIX
@@ -152,7 +153,7 @@ def get_by_id(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, 
 
 
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    ids, projects = strings(args, "id"), strings(args, "project")
+    ids, projects = wire_ids(args), strings(args, "project")
     flt = query.name_filter(s(args, "name") or None)
     runs: list[Run] = []
     if ids is not None:

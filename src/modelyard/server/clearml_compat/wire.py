@@ -205,6 +205,18 @@ def section(value: Any, key: str) -> dict[str, Any]:
     return value
 
 
+#: The most ids one ``get_all`` looks up (each is a lookup of its own).
+MAX_IDS = 10_000
+
+
+def ids(args: dict[str, Any], key: str = "id") -> list[str] | None:
+    """A list of ids to look up, at most :data:`MAX_IDS`."""
+    found = strings(args, key)
+    if found is not None and len(found) > MAX_IDS:
+        raise InvalidParameter(f"at most {MAX_IDS} ids a call, not {len(found)}")
+    return found
+
+
 def need(args: dict[str, Any], key: str) -> str:
     value = s(args, key)
     if not value:

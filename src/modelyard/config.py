@@ -166,8 +166,9 @@ class Settings:
         "",
         "MODELYARD_SECRET_KEY_FILE",
         "File with the key (32 random bytes, base64) that seals stored secrets, such as "
-        "webhook signing secrets. Empty: <home>/secret.key, made on first start. Every "
-        "server of one database must use the same file.",
+        "webhook signing secrets, and signs the ClearML API's login tokens. Empty: "
+        "<home>/secret.key, made on first start. Every server of one database must use "
+        "the same file.",
     )
     public_url: str = _field(
         "",

@@ -16,6 +16,7 @@ from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, 
 from modelyard.domain.validation import (
     check_int,
     check_max_results,
+    check_run_name,
     check_run_tag,
     check_text,
 )
@@ -49,10 +50,7 @@ class RunOps(TrackingBase):
         run_uuid = uuid.uuid4().hex
         if run_name is None:
             run_name = f"run-{run_uuid[:8]}"
-        check_run_tag("mlflow.runName", run_name)
-        if len(run_name) > 250:
-            raise InvalidParameter("run name is longer than 250 characters")
-        tag_items["mlflow.runName"] = run_name
+        tag_items["mlflow.runName"] = check_run_name(run_name)
         user = user_id or tag_items.get("mlflow.user") or actor.name
         if not isinstance(user, str) or len(user) > 256:
             raise InvalidParameter("user_id must be a string of at most 256 characters")
@@ -99,10 +97,7 @@ class RunOps(TrackingBase):
         if end_time is not None:
             values["end_time"] = check_int(end_time, "end_time")
         if run_name:
-            check_run_tag("mlflow.runName", run_name)
-            if len(run_name) > 250:
-                raise InvalidParameter("run name is longer than 250 characters")
-            values["name"] = run_name
+            values["name"] = check_run_name(run_name)
         with self.store.write() as tx:
             row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()

@@ -271,6 +271,17 @@ def check_run_tag(key: object, value: object) -> tuple[str, str]:
     return check_tag(key, value, MAX_RUN_TAG_VALUE)
 
 
+MAX_RUN_NAME = 250
+
+
+def check_run_name(name: str) -> str:
+    """A run's name: a run tag's value (``mlflow.runName``) of at most 250 characters."""
+    check_run_tag("mlflow.runName", name)
+    if len(name) > MAX_RUN_NAME:
+        raise InvalidParameter(f"run name is longer than {MAX_RUN_NAME} characters")
+    return name
+
+
 def check_metric_key(key: object) -> str:
     if not isinstance(key, str) or not key:
         raise InvalidParameter("metric key must be a non-empty string")

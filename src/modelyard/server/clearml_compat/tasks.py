@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.domain.entities import Principal, Run
-from modelyard.domain.validation import MAX_PARAM_VALUE, check_param, check_run_tag
+from modelyard.domain.validation import (
+    MAX_PARAM_VALUE,
+    check_param,
+    check_run_name,
+    check_run_tag,
+)
 from modelyard.errors import InvalidParameter, NotFound
 from modelyard.server.clearml_compat import docs, query
 from modelyard.server.clearml_compat.projects import Handler, all_projects
@@ -207,10 +212,8 @@ def edit(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
         fields["output"] = section(args["output"], "output")
     text: dict[str, str] = {k: s(args, k) for k in ("comment", "type", "parent") if k in args}
     name = s(args, "name")
-    if name and name != run.run_name:  # checked before the fields are written
-        check_run_tag("mlflow.runName", name)
-        if len(name) > 250:
-            raise InvalidParameter("a task name has at most 250 characters")
+    if name and name != run.run_name:
+        check_run_name(name)  # before the fields are written
     write(svc, who, run, fields, text=text)
     if name and name != run.run_name:
         svc.tracking.update_run(who, run.run_id, run_name=name)

@@ -52,7 +52,8 @@ async def _upload(request: Request) -> JSONResponse:
     visible (the SDK sends one file an upload; one upload names one task)."""
     svc, who = deps.services(request), deps.principal(request)
     stored: list[dict[str, Any]] = []
-    entries: dict[str, list[FileEntry]] = {}
+    task: str | None = None  # the run every file goes to
+    files: list[FileEntry] = []
     content_type = request.headers.get("content-type", "")
     async for field, chunks in multipart.parts(request.stream(), content_type):
         target = parse_task_path(field)
@@ -60,16 +61,17 @@ async def _upload(request: Request) -> JSONResponse:
             raise InvalidParameter(
                 f"cannot store {field!r}: paths are <project>/<task name>.<task id>/...")
         run_id, path = target
-        if entries and run_id not in entries:  # one task's files per upload, in one write
+        if task is None:
+            await run_in_threadpool(svc.tracking.get_run, who, run_id)
+            task = run_id
+        elif run_id != task:  # one task's files per upload, added in one write
             raise InvalidParameter("the files of one upload go to one task")
-        await run_in_threadpool(svc.tracking.get_run, who, run_id)
         sha256, size = await _store(svc, who, chunks, svc.settings.max_upload_size)
-        entries.setdefault(run_id, []).append(FileEntry(path, size, sha256))
+        files.append(FileEntry(path, size, sha256))
         stored.append({"name": field, "size": size, "sha256": sha256})
-    if not stored:
+    if task is None:
         raise InvalidParameter("no file in the upload")
-    for run_id, files in entries.items():  # one
-        await run_in_threadpool(svc.tracking.add_run_artifacts, who, run_id, files)
+    await run_in_threadpool(svc.tracking.add_run_artifacts, who, task, files)
     return JSONResponse(stored)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from modelyard.domain.validation import is_ascii_int
+
 _TASK_SEGMENT = re.compile(r".*\.([0-9a-f]{32})")
 ARTIFACT_ROOT = "clearml"
 MOUNT = "/clearml/files/"
@@ -49,7 +51,7 @@ def parse_version_path(path: str) -> tuple[str, int, str] | None:
     """(model name, version, file path) of a ``_versions/...`` path, or None."""
     parts = _segments(path)
     if (parts is None or len(parts) < 4 or parts[0] != "_versions"
-            or len(parts[2]) > 18 or not parts[2].isascii() or not parts[2].isdigit()):
+            or len(parts[2]) > 18 or not is_ascii_int(parts[2])):
         return None
     try:
         name = bytes.fromhex(parts[1]).decode("utf-8")

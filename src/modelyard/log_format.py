@@ -62,36 +62,26 @@ def where(exc: BaseException) -> str:
     return " | from ".join(parts)
 
 
-def _safe(ei: ExcInfo) -> str:
-    return where(ei[1]) if ei[1] is not None else ""
-
-
-class SafeFormatter(logging.Formatter):
-    """A formatter whose exceptions are :func:`where` lines (see the module docs)."""
+class _OneLine(logging.Formatter):
+    """Exceptions as :func:`where` lines, no stack, each record on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
         record.exc_text = None  # never another formatter's traceback, cached on the record
-        return super().format(record).replace("\n", " | ")  # one line
-
-    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 - logging's name
-        return _safe(ei)
-
-    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
-        return ""
-
-
-class SafeUvicornFormatter(DefaultFormatter):
-    """uvicorn's own formatter, with :class:`SafeFormatter`'s exceptions."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        record.exc_text = None
         return super().format(record).replace("\n", " | ")
 
     def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 - logging's name
-        return _safe(ei)
+        return where(ei[1]) if ei[1] is not None else ""
 
     def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
         return ""
+
+
+class SafeFormatter(_OneLine):
+    """The formatter of modelyard's own loggers (see the module docs)."""
+
+
+class SafeUvicornFormatter(_OneLine, DefaultFormatter):
+    """uvicorn's own formatter, with :class:`SafeFormatter`'s exceptions."""
 
 
 def safe_uvicorn_config(base: dict[str, Any]) -> dict[str, Any]:

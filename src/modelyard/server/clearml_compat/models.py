@@ -73,13 +73,18 @@ def _field(args: dict[str, Any], key: str) -> Any:
         items = args[key]
         if not all(isinstance(i, dict) and isinstance(i.get("key"), str) for i in items):
             raise InvalidParameter("field 'metadata' must be a list of {key, type, value}")
-        return {i["key"]: {"key": i["key"], "type": str(i.get("type") or ""),
-                           "value": str(i.get("value") or "")} for i in items}
+        return {i["key"]: _metadata_item(i) for i in items}
     if key in ("design", "labels", "metadata"):
         return section(args[key], key)
     if key == "ready":
         return flag(args, key)
     return s(args, key) or (None if key == "parent" else "")
+
+
+def _metadata_item(item: dict[str, Any]) -> dict[str, str]:
+    """One metadata entry as stored: ``{key, type, value}``, as strings."""
+    return {"key": item["key"], "type": str(item.get("type") or ""),
+            "value": str(item.get("value") or "")}
 
 
 def get_all(svc: Services, who: Principal, args: dict[str, Any]) -> dict[str, Any]:
@@ -148,8 +153,7 @@ def add_or_update_metadata(svc: Services, who: Principal, args: dict[str, Any]) 
         raise InvalidParameter("field 'metadata' must be a list of {key, type, value}")
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("key"), str):
-            current[item["key"]] = {"key": item["key"], "type": str(item.get("type") or ""),
-                                    "value": str(item.get("value") or "")}
+            current[item["key"]] = _metadata_item(item)
     doc["metadata"] = current
     doc["last_update"] = docs.now_iso()
     modeldocs.save(svc, who, doc)

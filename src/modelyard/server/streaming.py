@@ -90,16 +90,27 @@ class BlobFileResponse(FileResponse):
 
 
 def blob_response(blobs: Any, digest: str, request: Request, filename: str | None = None) -> Response:
-    headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest,
-               "Cache-Control": "private, max-age=31536000, immutable"}
     asked = request.headers.get("range")
     local = None if asked else blobs.local_path(digest)
     if local is not None:  # a whole file from disk; ranges are answered below, alike
-        return BlobFileResponse(local, media_type="application/octet-stream", headers=headers,
-                                filename=filename, content_disposition_type="attachment")
+        return BlobFileResponse(local, media_type="application/octet-stream",
+                                headers=_blob_headers(digest), filename=filename,
+                                content_disposition_type="attachment")
     size = blobs.size(digest)
-    start, end = parse_range(asked, size) or (0, size)
-    headers.update(_disposition(filename))
+    return _streamed(blobs, digest, size, parse_range(asked, size) or (0, size), filename)
+
+
+def _blob_headers(digest: str) -> dict[str, str]:
+    return {"ETag": f'"{digest}"', "X-Content-SHA256": digest,
+            "Cache-Control": "private, max-age=31536000, immutable"}
+
+
+def _streamed(blobs: Any, digest: str, size: int, span: tuple[int, int],
+              filename: str | None) -> Response:
+    """Bytes ``span`` ([start, end)) of a blob of ``size`` bytes: 206 with its
+    ``Content-Range``, or 200 for the whole blob."""
+    start, end = span
+    headers = {**_blob_headers(digest), **_disposition(filename)}
     if start or end != size:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
@@ -179,15 +190,13 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 def verified_blob_response(blobs: Any, digest: str, request: Request,
                            filename: str | None = None) -> Response:
     """A whole blob, re-hashed while it streams (for clients that do not check a
-    digest themselves, such as MLflow's).  A range request is served as
-    :func:`blob_response` serves it."""
-    asked = request.headers.get("range")
+    digest themselves, such as MLflow's).  A range is served as :func:`blob_response`
+    serves one."""
     size = blobs.size(digest)
-    if asked and parse_range(asked, size) is not None:
-        return blob_response(blobs, digest, request, filename)
-    headers = {"ETag": f'"{digest}"', "X-Content-SHA256": digest, "Content-Length": str(size),
-               "Cache-Control": "private, max-age=31536000, immutable",
-               **_disposition(filename)}
+    span = parse_range(request.headers.get("range"), size)
+    if span is not None:
+        return _streamed(blobs, digest, size, span, filename)
+    headers = {**_blob_headers(digest), "Content-Length": str(size), **_disposition(filename)}
     return VerifiedBlobResponse(blobs.read_chunks(digest), digest, headers)
 
 

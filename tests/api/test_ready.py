@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 from modelyard.config import Settings
 from modelyard.server.app import create_app
 from modelyard.services import Services
-from tests.api.test_secrets import LEAKS, Proxy
+from tests.api.test_secrets import LEAKS
+from tests.relay import Proxy
 
 
 def _probe(http: httpx.Client) -> tuple[int, dict]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,59 +17,13 @@ from sqlalchemy.engine import make_url
 from modelyard.config import Settings
 from modelyard.server.app import create_app
 from modelyard.services import Services
+from tests.relay import Proxy
 
 DB_CANARY = "Pw-canary-7f3a9c"
 S3_CANARY = "S3-secret-canary-51be07"
 # What an error body must never show: a URL, a server path, an exception class.
 LEAKS = re.compile(r"://|/tmp/|/home/|/root/|[A-Z][a-z]+(?:Error|Exception)\b|"
                    r"NoSuchBucket|Traceback|postgres|psycopg|botocore")
-
-
-class Proxy:
-    """A TCP relay to a database that the test can cut (the database "goes down")."""
-
-    def __init__(self, port: int) -> None:
-        self.target = ("127.0.0.1", port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.conns: list[socket.socket] = []
-        self.open = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while self.open:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            self.conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(a: socket.socket, b: socket.socket) -> None:
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cut(self) -> None:
-        self.open = False
-        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in its thread
-        self.listener.close()
-        for s in self.conns:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            except OSError:
-                pass
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ for S3)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,75 +17,16 @@ import pytest
 from modelyard.artifacts.s3 import S3BlobStore
 from modelyard.domain.health import FRESH_AFTER, MAX_FLIGHTS, HealthService
 from modelyard.store.sql_store import SqlStore
+from tests.relay import Proxy
 
 DEADLINE = 0.3
 
 
-class Relay:
-    """TCP relay to ``port``; ``freeze()`` drops live connections and holds new ones
-    unanswered until ``thaw()``."""
-
-    def __init__(self, port: int) -> None:
-        self.target = ("127.0.0.1", port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.frozen = False
-        self.live: list[socket.socket] = []
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.frozen:
-                self.held.append(client)  # never read, never answered
-                continue
-            upstream = socket.create_connection(self.target)
-            self.live += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
-
-    def freeze(self) -> None:
-        self.frozen = True
-        for s in self.live:
-            _close(s)
-        self.live.clear()
-
-    def thaw(self) -> None:
-        self.frozen = False
-
-    def close(self) -> None:
-        self.listener.close()
-        for s in self.live + self.held:
-            _close(s)
-
-
-def _pipe(a: socket.socket, b: socket.socket) -> None:
-    try:
-        while data := a.recv(65536):
-            b.sendall(data)
-    except OSError:
-        pass
-    _close(a)
-    _close(b)
-
-
-def _close(s: socket.socket) -> None:
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    s.close()
-
-
 @pytest.fixture
-def relay(s3_server: str) -> Iterator[Relay]:
-    relay = Relay(int(s3_server.rsplit(":", 1)[1]))
+def relay(s3_server: str) -> Iterator[Proxy]:
+    relay = Proxy(int(s3_server.rsplit(":", 1)[1]))
     yield relay
-    relay.close()
+    relay.cut()
 
 
 def _threads() -> int:
@@ -94,7 +34,7 @@ def _threads() -> int:
 
 
 def test_a_hung_storage_is_timed_out_and_its_return_seen(
-        relay: Relay, s3_url: str, tmp_path: Path) -> None:
+        relay: Proxy, s3_url: str, tmp_path: Path) -> None:
     url = s3_url.replace(s3_url.split("endpoint_url=")[1].split("&")[0],
                          f"http://127.0.0.1:{relay.port}")
     store = SqlStore(f"sqlite:///{tmp_path / 'db.sqlite'}")

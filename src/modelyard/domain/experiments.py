@@ -47,9 +47,9 @@ class ExperimentOps(TrackingBase):
         location = artifact_location or ""
         if not isinstance(location, str) or len(location) > 4096 or "\x00" in location:
             raise InvalidParameter("artifact_location must be a string of at most 4096 characters")
+        self._ensure_default()  # ids are allocated on its row
         with self.store.write() as tx:
             now = self.clock.now_ms()
-            tx.tracking.ensure_default(now)
             if tx.tracking.experiment_by_name(name) is not None:
                 raise AlreadyExists(f"experiment {name!r} already exists")
             _refuse_lookalike(tx, name)

@@ -20,6 +20,7 @@ from modelyard.domain.paging import decode_token, page_of
 from modelyard.domain.manifests import check_blobs_present, list_folder
 from modelyard.domain.ports import BlobStore, Clock, MetadataStore, SystemClock, Transaction
 from modelyard.domain.records import LoggedModelRecord
+from modelyard.domain.tracking_base import ensure_default_experiment
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
     check_int,
@@ -84,10 +85,10 @@ class LoggedModelService:
         params = dict(check_tag(k, v, 6000) for k, v in (params or {}).items())
         if not isinstance(model_type, str) or len(model_type) > 256:
             raise InvalidParameter("model_type must be a string of at most 256 characters")
+        if str(experiment_id) == "0":
+            ensure_default_experiment(self.store, self.clock)
         with self.store.write() as tx:
             now = self.clock.now_ms()
-            if str(experiment_id) == "0":
-                tx.tracking.ensure_default(now)
             if tx.tracking.experiment(check_int(str(experiment_id), "experiment_id")) is None:
                 raise NotFound(f"experiment {experiment_id!r} does not exist")
             tx.logged_models.insert(

@@ -54,6 +54,8 @@ class RunOps(TrackingBase):
         user = user_id or tag_items.get("mlflow.user") or actor.name
         if not isinstance(user, str) or len(user) > 256:
             raise InvalidParameter("user_id must be a string of at most 256 characters")
+        if experiment_id is None or str(experiment_id) == DEFAULT_EXPERIMENT_ID:
+            self._ensure_default()
         with self.store.write() as tx:
             now = self.clock.now_ms()
             # A parent this server does not hold (runs of another tracking server) is
@@ -62,8 +64,6 @@ class RunOps(TrackingBase):
             if experiment_id is None:
                 experiment_id = (DEFAULT_EXPERIMENT_ID if parent is None
                                  else str(parent.experiment_id))
-            if str(experiment_id) == DEFAULT_EXPERIMENT_ID:
-                tx.tracking.ensure_default(now)
             exp = self._exp_row(tx, experiment_id)
             if exp.lifecycle_stage != "active":
                 raise InvalidParameter(f"experiment {experiment_id!r} is deleted")

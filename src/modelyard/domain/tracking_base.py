@@ -54,11 +54,25 @@ def _pairs(items: Any, what: str) -> list[tuple[Any, Any]]:
     return out
 
 
+def ensure_default_experiment(store: MetadataStore, clock: Clock) -> None:
+    """Create the default experiment ("0") if it is missing, in a transaction of its own.
+
+    Never inside a larger write: on MySQL, when two writers race to insert it, the one
+    whose insert fails as a duplicate keeps a shared lock on the row after rolling back
+    to its savepoint, and two such writers updating the row next dead-lock."""
+    with store.read() as tx:
+        if tx.tracking.experiment(0) is not None:
+            return
+    with store.write() as tx:
+        tx.tracking.ensure_default(clock.now_ms())
+
+
 class TrackingBase:
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock | None = None) -> None:
         self.store = store
         self.blobs = blobs
         self.clock = clock or SystemClock()
+        self._default_seen = False
 
     def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
         """The experiments a search may show the actor (None: all; the guarded service
@@ -85,11 +99,9 @@ class TrackingBase:
         return check_int(text, "experiment_id")
 
     def _ensure_default(self) -> None:
-        with self.store.read() as tx:
-            if tx.tracking.experiment(0) is not None:
-                return
-        with self.store.write() as tx:
-            tx.tracking.ensure_default(self.clock.now_ms())
+        if not self._default_seen:
+            ensure_default_experiment(self.store, self.clock)
+            self._default_seen = True  # experiments are never removed, only marked deleted
 
     @staticmethod
     def _check_run_id(run_id: object) -> str:

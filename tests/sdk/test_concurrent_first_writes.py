@@ -25,3 +25,37 @@ def test_concurrent_first_models_all_succeed(services) -> None:
         names = list(pool.map(create, range(N)))
     assert sorted(names) == sorted(f"first-{i}" for i in range(N))
     assert [p.name for p in client.list_projects()] == ["default"]
+
+
+def _at_once(work) -> list:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(N)
+
+    def run(i: int):  # type: ignore[no-untyped-def]
+        barrier.wait()
+        return work(i)
+
+    with ThreadPoolExecutor(N) as pool:
+        return list(pool.map(run, range(N)))
+
+
+def test_concurrent_first_runs_and_experiments_all_succeed(services) -> None:
+    """The default experiment is created by whichever comes first (on MariaDB, four
+    first experiments at once dead-locked when it was created inside each writer's
+    transaction)."""
+    client = LocalClient("test", services=services)
+    runs = _at_once(lambda i: client.create_run("0", run_name=f"r{i}").run_id)
+    experiments = _at_once(lambda i: client.create_experiment(f"e{i}").experiment_id)
+    assert len(set(runs)) == N and len(set(experiments)) == N
+    assert {e.experiment_id for e in client.search_experiments()} == {"0", *experiments}
+
+
+def test_concurrent_first_logged_models_and_datasets_all_succeed(services, tmp_path) -> None:
+    from modelyard.domain.entities import ANONYMOUS
+
+    lm = _at_once(lambda i: services.logged_models.create(ANONYMOUS, "0", f"m{i}").model_id)
+    assert len(set(lm)) == N
+    client = LocalClient("test", services=services)
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,2\n")
+    versions = _at_once(lambda i: client.log_dataset(data, "shared").version)
+    assert set(versions) == {1}

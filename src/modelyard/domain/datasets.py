@@ -79,8 +79,7 @@ def create_version(tx: Transaction, now: int, actor: Principal, name: str, files
                    tags: dict[str, str] | None = None) -> tuple[int, bool]:
     """Find the version of ``name`` with this content, or add one; (id, created)."""
     digest = digest or manifest_digest(files)
-    found = tx.datasets.dataset(name)
-    did = tx.datasets.insert_dataset(name, now, actor.name) if found is None else found.id
+    did = tx.datasets.dataset_locked(name, now, actor.name)
     existing = tx.datasets.version_by_digest(did, digest)
     if existing is not None:
         return existing.id, False

@@ -150,8 +150,9 @@ class TrackingRepository(ExperimentRepository, RunRepository, MetricRepository, 
 class DatasetRepository(Protocol):
     def dataset(self, name: str) -> DatasetRecord | None: ...
 
-    def insert_dataset(self, name: str, now: int, actor: str) -> int:
-        """The new dataset's id, or the id of the one created concurrently."""
+    def dataset_locked(self, name: str, now: int, actor: str) -> int:
+        """The id of dataset ``name``, created if missing (also when another writer
+        creates it at the same moment), its row locked until the transaction ends."""
         ...
 
     def next_version(self, dataset_id: int) -> int: ...

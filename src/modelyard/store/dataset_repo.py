@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry
 from modelyard.domain.records import DatasetRecord, DatasetVersionRecord
-from modelyard.store.rows import inserted_id
+from modelyard.store.rows import inserted_id, insert_unless_taken
 from modelyard.store.mapping import dataset_record, dataset_version_record
 from modelyard.store.schema_tracking import dataset_files, dataset_versions, datasets
 
@@ -29,18 +28,20 @@ class DatasetRepo:
         row = self.conn.execute(q).mappings().first()
         return None if row is None else dataset_version_record(row)
 
-    def insert_dataset(self, name: str, now: int, actor: str) -> int:
-        try:
-            with self.conn.begin_nested():
-                res = self.conn.execute(insert(D).values(
-                    name=name, description="", next_version=1, created_at=now,
-                    created_by=actor))
-            return inserted_id(res)
-        except IntegrityError:  # created concurrently: use that one
-            found = self.dataset(name)
-            if found is None:
-                raise
-            return found.id
+    def dataset_locked(self, name: str, now: int, actor: str) -> int:
+        """The id of dataset ``name``, created if missing, with its row lock held until
+        the transaction ends: concurrent registrations of one dataset queue here, and
+        what they read next (the latest commit, at READ COMMITTED) cannot race.  Safe
+        when several writers create the same new dataset at once."""
+        found = self.dataset(name)
+        if found is None:
+            self.conn.execute(insert_unless_taken(self.conn, D, "name", {
+                "name": name, "description": "", "next_version": 1, "created_at": now,
+                "created_by": actor}))
+            key = D.c.name == name
+        else:
+            key = D.c.id == found.id
+        return int(self.conn.execute(select(D.c.id).where(key).with_for_update()).scalar_one())
 
     def next_version(self, dataset_id: int) -> int:
         """Takes the dataset's row lock, so concurrent registrations get consecutive numbers."""

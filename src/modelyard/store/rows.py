@@ -5,7 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection, CursorResult, Insert, Table
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 V = TypeVar("V")
 
@@ -32,3 +33,23 @@ def statement_savepoint(conn: Connection) -> AbstractContextManager[Any]:
     if conn.dialect.name == "sqlite":
         return nullcontext()
     return conn.begin_nested()
+
+
+def insert_unless_taken(conn: Connection, table: Table, unique: str,
+                        values: dict[str, Any]) -> Insert:
+    """An INSERT that does nothing when ``values[unique]`` is taken.
+
+    On InnoDB a plain INSERT that fails on a duplicate key leaves a shared lock on the
+    row (rolling back to a savepoint keeps it), and two such writers that then lock the
+    row to change it dead-lock; ``ON DUPLICATE KEY UPDATE`` takes an exclusive lock
+    instead, so they queue.  PostgreSQL and SQLite skip the row with ``ON CONFLICT DO
+    NOTHING``."""
+    name = conn.dialect.name
+    if name == "mysql":
+        stmt = mysql.insert(table).values(**values)
+        return stmt.on_duplicate_key_update({unique: stmt.inserted[unique]})
+    if name == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing(
+            index_elements=[unique])
+    return sqlite.insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=[unique])

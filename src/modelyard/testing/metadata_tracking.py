@@ -95,8 +95,8 @@ class TrackingStoreContract:
     # -- datasets, lineage, logged models, events -------------------------------------
     def test_datasets_versions_and_inputs(self, store: MetadataStore) -> None:
         with store.write() as tx:
-            did = tx.datasets.insert_dataset("tx", 1, "alice")
-            assert tx.datasets.insert_dataset("tx", 2, "bob") == did
+            did = tx.datasets.dataset_locked("tx", 1, "alice")
+            assert tx.datasets.dataset_locked("tx", 2, "bob") == did
             n1 = tx.datasets.next_version(did)
             v1 = tx.datasets.insert_version(
                 did, n1, digest="d1", source="s3://b/tx", source_type="s3", description="",

@@ -13,6 +13,7 @@ from modelyard.store.schema_tracking import dataset_files, experiments, run_arti
 from modelyard.store.schema_access import auth_failures, role_bindings, tokens, user_groups, users
 from modelyard.store.schema_dvc import dvc_objects
 from modelyard.store.schema_identity import sessions, user_identities
+from modelyard.store.rows import upsert
 
 
 def _user(r: RowMapping, groups: tuple[str, ...]) -> UserRecord:
@@ -126,15 +127,15 @@ class AccessRepo:
                     b.scope_kind == g.scope_kind, b.scope_id == g.scope_id)
 
     def put_grant(self, grant: GrantRecord) -> None:
+        """Add the binding, or change the role of the subject's binding on the scope
+        (also when the same grant is made several times at once)."""
         g = grant
-        found = self.conn.execute(update(role_bindings).where(self._binding(g))
-                                  .values(role=g.role, created_at=g.created_at,
-                                          created_by=g.created_by))
-        if found.rowcount == 0:
-            self.conn.execute(insert(role_bindings).values(
-                subject_kind=g.subject_kind, subject=g.subject, role=g.role,
-                scope_kind=g.scope_kind, scope_id=g.scope_id, created_at=g.created_at,
-                created_by=g.created_by))
+        self.conn.execute(upsert(
+            self.conn, role_bindings, ["subject_kind", "subject", "scope_kind", "scope_id"],
+            {"subject_kind": g.subject_kind, "subject": g.subject, "role": g.role,
+             "scope_kind": g.scope_kind, "scope_id": g.scope_id, "created_at": g.created_at,
+             "created_by": g.created_by},
+            ["role", "created_at", "created_by"]))
 
     def delete_grant(self, subject_kind: str, subject: str, scope_kind: str,
                      scope_id: int) -> bool:

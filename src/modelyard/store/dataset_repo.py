@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Select, func, insert, select, update
 
 from modelyard.domain.entities import Dataset, DatasetVersion, FileEntry
 from modelyard.domain.records import DatasetRecord, DatasetVersionRecord
-from modelyard.store.rows import inserted_id, insert_unless_taken
+from modelyard.store.rows import inserted_id, upsert
 from modelyard.store.mapping import dataset_record, dataset_version_record
 from modelyard.store.schema_tracking import dataset_files, dataset_versions, datasets
 
@@ -35,7 +35,7 @@ class DatasetRepo:
         when several writers create the same new dataset at once."""
         found = self.dataset(name)
         if found is None:
-            self.conn.execute(insert_unless_taken(self.conn, D, "name", {
+            self.conn.execute(upsert(self.conn, D, ["name"], {
                 "name": name, "description": "", "next_version": 1, "created_at": now,
                 "created_by": actor}))
             key = D.c.name == name

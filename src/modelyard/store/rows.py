@@ -35,21 +35,30 @@ def statement_savepoint(conn: Connection) -> AbstractContextManager[Any]:
     return conn.begin_nested()
 
 
-def insert_unless_taken(conn: Connection, table: Table, unique: str,
-                        values: dict[str, Any]) -> Insert:
-    """An INSERT that does nothing when ``values[unique]`` is taken.
 
-    On InnoDB a plain INSERT that fails on a duplicate key leaves a shared lock on the
-    row (rolling back to a savepoint keeps it), and two such writers that then lock the
-    row to change it dead-lock; ``ON DUPLICATE KEY UPDATE`` takes an exclusive lock
-    instead, so they queue.  PostgreSQL and SQLite skip the row with ``ON CONFLICT DO
-    NOTHING``."""
-    name = conn.dialect.name
-    if name == "mysql":
-        stmt = mysql.insert(table).values(**values)
-        return stmt.on_duplicate_key_update({unique: stmt.inserted[unique]})
-    if name == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=[unique])
-    return sqlite.insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=[unique])
+def upsert(conn: Connection, table: Table, unique: list[str], values: dict[str, Any],
+           update: list[str] | None = None) -> Insert:
+    """An INSERT of one row that, when the columns ``unique`` (a unique key) match a row
+    already there, sets that row's columns ``update`` instead (none: leaves it as it is).
+
+    Safe when several writers insert the same new key at once, where an UPDATE then
+    INSERT fails on the duplicate.  On InnoDB, a plain INSERT that fails on a duplicate
+    leaves a shared lock on the row (rolling back to a savepoint keeps it), and two such
+    writers that then lock the row to change it dead-lock; ``ON DUPLICATE KEY UPDATE``
+    takes an exclusive lock instead, so they queue.  PostgreSQL and SQLite use ``ON
+    CONFLICT``."""
+    cols = update or []
+    if conn.dialect.name == "mysql":
+        my = mysql.insert(table).values(**values)
+        return my.on_duplicate_key_update({c: my.inserted[c] for c in cols or unique[:1]})
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        if not cols:
+            return pg.on_conflict_do_nothing(index_elements=unique)
+        return pg.on_conflict_do_update(index_elements=unique,
+                                        set_={c: pg.excluded[c] for c in cols})
+    lite = sqlite.insert(table).values(**values)
+    if not cols:
+        return lite.on_conflict_do_nothing(index_elements=unique)
+    return lite.on_conflict_do_update(index_elements=unique,
+                                      set_={c: lite.excluded[c] for c in cols})

@@ -87,3 +87,21 @@ def where(url: str) -> str:
     if not parsed.host:
         return name
     return f"{name} at {parsed.host}:{parsed.port or _PORTS.get(backend, '')}".rstrip(":")
+
+
+_SQLITE_DUPLICATE = (1555, 2067)  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+_PG_DUPLICATE = "23505"
+_MYSQL_DUPLICATE = (1062, 1586)
+
+
+def duplicate_key(error: BaseException | None) -> bool:
+    """Whether ``error`` (a driver's exception) is a unique key taken: a row another
+    writer inserted at the same moment, where the statement did not expect one."""
+    if error is None:
+        return False
+    if getattr(error, "sqlite_errorcode", None) in _SQLITE_DUPLICATE:
+        return True
+    if getattr(error, "sqlstate", None) == _PG_DUPLICATE:
+        return True
+    args: tuple[object, ...] = getattr(error, "args", ())
+    return bool(args) and args[0] in _MYSQL_DUPLICATE

@@ -3,7 +3,9 @@
 ``read()`` opens a plain transaction; ``write()`` one that takes the write lock at
 once on SQLite (``BEGIN IMMEDIATE``).  Database errors that are not the caller's
 fault become :class:`~modelyard.errors.ServiceUnavailable` with the URL's password
-hidden, so no secret reaches a log or a response.
+hidden, so no secret reaches a log or a response; a unique key that another writer took
+at the same moment, where no statement expected it, becomes
+:class:`~modelyard.errors.Conflict` (409, try again), not an internal error.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from functools import cached_property
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from modelyard.errors import InsufficientStorage, ModelyardError, ServiceUnavailable
+from modelyard.errors import Conflict, InsufficientStorage, ModelyardError, ServiceUnavailable
 from modelyard.store import locks_repo, migrate
-from modelyard.store.connect_errors import connect_failure, database_full, where
+from modelyard.store.connect_errors import connect_failure, database_full, duplicate_key, where
 from modelyard.store.engine import WRITE_OPTION, make_engine
 from modelyard.store.access_repo import AccessRepo
 from modelyard.store.identity_repo import IdentityRepo
@@ -91,6 +93,8 @@ class SqlTransaction:
 
 
 _FULL = "the metadata database is full; nothing of this transaction was kept"
+_RACED = ("a concurrent change to the same record conflicted with this one; nothing of it "
+          "was kept: try again")
 
 
 class SqlStore:
@@ -142,6 +146,8 @@ class SqlStore:
                     connect_failure(self.url, exc.orig)
                     or f"database error on {where(self.url)}; try again"
                 ) from exc
+            if duplicate_key(exc.orig):
+                raise Conflict(_RACED) from exc
             raise ModelyardError(f"database error: {type(exc.orig).__name__}") from exc
 
     def read(self) -> AbstractContextManager[SqlTransaction]:

@@ -67,3 +67,23 @@ def test_tokens_and_grants_for_one_user(services) -> None:
     c.create_project("vision")
     _at_once(lambda i: c.grant_role("ada", "editor", project="vision"))
     assert len([g for g in c.list_grants() if g.subject == "ada"]) == 1
+
+
+def test_one_user_name_and_one_policy_at_once(services) -> None:
+    from modelyard.domain.entities import ANONYMOUS
+    from modelyard.errors import AlreadyExists
+
+    root = services.access.create_user(ANONYMOUS, "root", is_admin=True).token
+    c = LocalClient("test", services=services, token=root)
+
+    def create(i: int) -> str:
+        try:
+            return c.create_user("grace").name
+        except AlreadyExists:
+            return "taken"
+
+    assert sorted(_at_once(create)) == ["grace"] + ["taken"] * (N - 1)
+    c.create_project("vision")
+    _at_once(lambda i: c.set_policy(
+        "vision", f"stages: [dev, prod{i}]\ntransitions:\n  - {{from: dev, to: prod{i}}}\n"))
+    assert c.get_policy("vision").source.startswith("stages: [dev, prod")

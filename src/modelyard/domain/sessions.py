@@ -26,7 +26,7 @@ from modelyard.domain.entities import Principal
 from modelyard.domain.grants import GrantOps
 from modelyard.domain.secrets_hashing import sha256_hex
 from modelyard.domain.users import user_event
-from modelyard.errors import InvalidParameter, ModelyardError, Unauthenticated
+from modelyard.errors import AlreadyExists, Conflict, InvalidParameter, Unauthenticated
 
 SESSION_PREFIX = "mys_"
 ATTEMPTS = 5
@@ -94,9 +94,8 @@ class SessionOps(GrantOps):
                         tx.access.set_groups(uid, list(wanted))
                         user = tx.access.user_by_id(uid)
                     return user
-            except ModelyardError as exc:
-                # Only the store's plain "database error" (a unique key lost the race).
-                if type(exc) is not ModelyardError or attempt == ATTEMPTS - 1:
+            except (AlreadyExists, Conflict):  # a unique key lost the race (name, identity)
+                if attempt == ATTEMPTS - 1:
                     raise
         return None
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from modelyard.domain.access_records import GrantRecord, TokenRecord, UserRecord
+from modelyard.errors import AlreadyExists
 from modelyard.store.schema import model_versions, projects, registered_models, version_files
 from modelyard.store.schema_mlflow import logged_model_files, logged_models
 from modelyard.store.schema_tracking import dataset_files, experiments, run_artifacts, runs
 from modelyard.store.schema_access import auth_failures, role_bindings, tokens, user_groups, users
 from modelyard.store.schema_dvc import dvc_objects
 from modelyard.store.schema_identity import sessions, user_identities
-from modelyard.store.rows import upsert
+from modelyard.store.rows import statement_savepoint, upsert
 
 
 def _user(r: RowMapping, groups: tuple[str, ...]) -> UserRecord:
@@ -40,9 +42,14 @@ class AccessRepo:
 
     def insert_user(self, name: str, kind: str, is_admin: bool, password_hash: str | None,
                     now: int, by: str) -> int:
-        result = self.conn.execute(insert(users).values(
-            name=name, kind=kind, is_admin=is_admin, disabled=False,
-            password_hash=password_hash, created_at=now, created_by=by, changed_at=now))
+        try:
+            with statement_savepoint(self.conn):
+                result = self.conn.execute(insert(users).values(
+                    name=name, kind=kind, is_admin=is_admin, disabled=False,
+                    password_hash=password_hash, created_at=now, created_by=by,
+                    changed_at=now))
+        except IntegrityError:  # created at the same moment by another writer
+            raise AlreadyExists(f"user {name!r} already exists") from None
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])

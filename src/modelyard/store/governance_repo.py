@@ -19,6 +19,7 @@ from modelyard.domain.governance_records import (
     TransitionRequest,
 )
 from modelyard.errors import AlreadyExists
+from modelyard.store.rows import upsert
 from modelyard.store.schema import model_versions, registered_models
 from modelyard.store.schema_governance import (
     alias_history,
@@ -49,9 +50,8 @@ class GovernanceRepo:
                    actor: str) -> None:
         values = {"source": source, "data": json.dumps(data), "updated_at": now,
                   "updated_by": actor}
-        res = self.conn.execute(update(P).where(P.c.project_id == project_id).values(**values))
-        if not res.rowcount:
-            self.conn.execute(insert(P).values(project_id=project_id, **values))
+        self.conn.execute(upsert(self.conn, P, ["project_id"],
+                                 {"project_id": project_id, **values}, list(values)))
 
     def delete_policy(self, project_id: int) -> bool:
         return bool(self.conn.execute(delete(P).where(P.c.project_id == project_id)).rowcount)

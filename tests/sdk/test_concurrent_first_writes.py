@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from modelyard.client.local import LocalClient
+from tests.concurrently import at_once
 
 N = 8
 
@@ -27,24 +28,13 @@ def test_concurrent_first_models_all_succeed(services) -> None:
     assert [p.name for p in client.list_projects()] == ["default"]
 
 
-def _at_once(work) -> list:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(N)
-
-    def run(i: int):  # type: ignore[no-untyped-def]
-        barrier.wait()
-        return work(i)
-
-    with ThreadPoolExecutor(N) as pool:
-        return list(pool.map(run, range(N)))
-
-
 def test_concurrent_first_runs_and_experiments_all_succeed(services) -> None:
     """The default experiment is created by whichever comes first (on MariaDB, four
     first experiments at once dead-locked when it was created inside each writer's
     transaction)."""
     client = LocalClient("test", services=services)
-    runs = _at_once(lambda i: client.create_run("0", run_name=f"r{i}").run_id)
-    experiments = _at_once(lambda i: client.create_experiment(f"e{i}").experiment_id)
+    runs = at_once(N, lambda i: client.create_run("0", run_name=f"r{i}").run_id)
+    experiments = at_once(N, lambda i: client.create_experiment(f"e{i}").experiment_id)
     assert len(set(runs)) == N and len(set(experiments)) == N
     assert {e.experiment_id for e in client.search_experiments()} == {"0", *experiments}
 
@@ -52,10 +42,10 @@ def test_concurrent_first_runs_and_experiments_all_succeed(services) -> None:
 def test_concurrent_first_logged_models_and_datasets_all_succeed(services, tmp_path) -> None:
     from modelyard.domain.entities import ANONYMOUS
 
-    lm = _at_once(lambda i: services.logged_models.create(ANONYMOUS, "0", f"m{i}").model_id)
+    lm = at_once(N, lambda i: services.logged_models.create(ANONYMOUS, "0", f"m{i}").model_id)
     assert len(set(lm)) == N
     client = LocalClient("test", services=services)
     data = tmp_path / "d.csv"
     data.write_text("a,b\n1,2\n")
-    versions = _at_once(lambda i: client.log_dataset(data, "shared").version)
+    versions = at_once(N, lambda i: client.log_dataset(data, "shared").version)
     assert set(versions) == {1}

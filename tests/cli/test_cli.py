@@ -130,3 +130,15 @@ def test_projects_help_says_what_a_project_is(folder):
     assert "What the project is for" in run("projects", "create", "--help", uri=folder).stdout
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "## Projects" in readme and "not a namespace" in readme
+
+
+def test_a_missing_credential_says_how_to_log_in(server_url, services, tmp_path):
+    from modelyard.domain.entities import ANONYMOUS
+
+    services.access.create_user(ANONYMOUS, "root", is_admin=True)  # ends the open mode
+    env = {k: v for k, v in os.environ.items() if k != "MODELYARD_TOKEN"}
+    env |= {"MODELYARD_URI": server_url, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "modelyard.cli", "models", "list"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "authentication required" in proc.stderr and "modelyard login" in proc.stderr

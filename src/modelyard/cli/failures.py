@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import click
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import ModelyardError, Unauthenticated
 
 USAGE = 2
 ERROR = 1
 INTERRUPTED = 130
+_LOGIN_HINT = " (run `modelyard login`, or set MODELYARD_TOKEN)"
 
 
 class BadUsage(click.UsageError):
@@ -51,6 +52,8 @@ def describe(exc: BaseException) -> Failure:
                        exc.exit_code or ERROR)
     if isinstance(exc, click.exceptions.Abort):
         return Failure("INTERRUPTED", "aborted", INTERRUPTED)
+    if isinstance(exc, Unauthenticated):  # what the CLI's user does about it
+        return Failure(exc.code, _one_line(exc.message) + _LOGIN_HINT)
     if isinstance(exc, ModelyardError):
         return Failure(exc.code, _one_line(exc.message))
     if isinstance(exc, OSError):

@@ -5,9 +5,6 @@ already exists")."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from modelyard.client.local import LocalClient
 from tests.concurrently import at_once
 
@@ -16,14 +13,7 @@ N = 8
 
 def test_concurrent_first_models_all_succeed(services) -> None:
     client = LocalClient("test", services=services)
-    barrier = threading.Barrier(N)
-
-    def create(i: int) -> str:
-        barrier.wait()
-        return client.create_model(f"first-{i}").name
-
-    with ThreadPoolExecutor(N) as pool:
-        names = list(pool.map(create, range(N)))
+    names = at_once(N, lambda i: client.create_model(f"first-{i}").name)
     assert sorted(names) == sorted(f"first-{i}" for i in range(N))
     assert [p.name for p in client.list_projects()] == ["default"]
 

@@ -3,6 +3,7 @@ an experiment or a run, and the coercions of MLflow-style inputs."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -55,16 +56,23 @@ def _pairs(items: Any, what: str) -> list[tuple[Any, Any]]:
 
 
 def ensure_default_experiment(store: MetadataStore, clock: Clock) -> None:
-    """Create the default experiment ("0") if it is missing, in a transaction of its own.
+    """Create the default experiment ("0") if it is missing, in a transaction of its own
+    (once per store: experiments are never removed, only marked deleted).
 
     Never inside a larger write: on MySQL, when two writers race to insert it, the one
     whose insert fails as a duplicate keeps a shared lock on the row after rolling back
     to its savepoint, and two such writers updating the row next dead-lock."""
+    if store in _DEFAULT_SEEN:
+        return
     with store.read() as tx:
-        if tx.tracking.experiment(0) is not None:
-            return
-    with store.write() as tx:
-        tx.tracking.ensure_default(clock.now_ms())
+        found = tx.tracking.experiment(0) is not None
+    if not found:
+        with store.write() as tx:
+            tx.tracking.ensure_default(clock.now_ms())
+    _DEFAULT_SEEN.add(store)
+
+
+_DEFAULT_SEEN: weakref.WeakSet[MetadataStore] = weakref.WeakSet()
 
 
 class TrackingBase:
@@ -72,7 +80,6 @@ class TrackingBase:
         self.store = store
         self.blobs = blobs
         self.clock = clock or SystemClock()
-        self._default_seen = False
 
     def _readable_experiments(self, actor: Principal) -> frozenset[int] | None:
         """The experiments a search may show the actor (None: all; the guarded service
@@ -99,9 +106,7 @@ class TrackingBase:
         return check_int(text, "experiment_id")
 
     def _ensure_default(self) -> None:
-        if not self._default_seen:
-            ensure_default_experiment(self.store, self.clock)
-            self._default_seen = True  # experiments are never removed, only marked deleted
+        ensure_default_experiment(self.store, self.clock)
 
     @staticmethod
     def _check_run_id(run_id: object) -> str:

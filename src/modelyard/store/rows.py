@@ -35,7 +35,6 @@ def statement_savepoint(conn: Connection) -> AbstractContextManager[Any]:
     return conn.begin_nested()
 
 
-
 def upsert(conn: Connection, table: Table, unique: list[str], values: dict[str, Any],
            update: list[str] | None = None) -> Insert:
     """An INSERT of one row that, when the columns ``unique`` (a unique key) match a row
@@ -51,14 +50,9 @@ def upsert(conn: Connection, table: Table, unique: list[str], values: dict[str, 
     if conn.dialect.name == "mysql":
         my = mysql.insert(table).values(**values)
         return my.on_duplicate_key_update({c: my.inserted[c] for c in cols or unique[:1]})
-    if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        if not cols:
-            return pg.on_conflict_do_nothing(index_elements=unique)
-        return pg.on_conflict_do_update(index_elements=unique,
-                                        set_={c: pg.excluded[c] for c in cols})
-    lite = sqlite.insert(table).values(**values)
+    stmt = (postgresql.insert(table) if conn.dialect.name == "postgresql"
+            else sqlite.insert(table)).values(**values)
     if not cols:
-        return lite.on_conflict_do_nothing(index_elements=unique)
-    return lite.on_conflict_do_update(index_elements=unique,
-                                      set_={c: lite.excluded[c] for c in cols})
+        return stmt.on_conflict_do_nothing(index_elements=unique)
+    return stmt.on_conflict_do_update(index_elements=unique,
+                                      set_={c: stmt.excluded[c] for c in cols})

@@ -73,6 +73,22 @@ def test_log_batch_and_run_status(mc: MlflowClient) -> None:
     assert exc.value.error_code == "INVALID_PARAMETER_VALUE"
 
 
+def test_a_runs_metrics_carry_the_step_and_time_of_the_latest_value(mc: MlflowClient
+                                                                      ) -> None:
+    """MLflow answers each latest metric with its step and timestamp (get-run and
+    search-runs alike): the highest (step, timestamp, value) wins."""
+    exp_id = mc.create_experiment("latest-points")
+    rid = mc.create_run(exp_id).info.run_id
+    mc.log_batch(rid, metrics=[Metric("loss", 0.5, 1_700_000_000_500, 3),
+                               Metric("loss", 0.9, 1_700_000_000_900, 1),
+                               Metric("acc", 0.1, 1_700_000_000_100, 0)])
+    mc.log_metric(rid, "acc", 0.2, timestamp=1_700_000_000_200, step=0)
+    for run in (mc.get_run(rid), mc.search_runs([exp_id])[0]):
+        points = {m.key: (m.value, m.step, m.timestamp) for m in run.data._metric_objs}
+        assert points == {"loss": (0.5, 3, 1_700_000_000_500),
+                          "acc": (0.2, 0, 1_700_000_000_200)}
+
+
 def test_search_runs_and_experiments(mc: MlflowClient) -> None:
     a = mc.create_experiment("search-a")
     b = mc.create_experiment("search-b", tags={"team": "risk"})

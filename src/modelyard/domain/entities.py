@@ -198,6 +198,8 @@ class Run(_Wire):
     user_id: str = ""
     params: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The (step, timestamp) of each metric's latest value in ``metrics``.
+    metric_at: dict[str, tuple[int, int]] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     parent_run_id: str | None = None
     inputs: list[dict[str, Any]] = field(default_factory=list)

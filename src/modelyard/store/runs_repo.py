@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Double,
     SmallInteger,
     Text,
@@ -88,8 +89,9 @@ _RUN_FILES = {under: select(R.c.id, run_artifacts.c.path, run_artifacts.c.size,
               .order_by(run_artifacts.c.path) for under in (False, True)}
 # The tags, params and latest metrics of a page of runs in one statement, built once
 # (a page of 100 runs built three statements of 100 literals each): rows of
-# (kind, run id, key, text, number, metric kind), in no order: each kind is sorted by
-# key in Python (code points, whatever the database's collation would do).
+# (kind, run id, key, text, number, metric kind, step, timestamp), in no order: each
+# kind is sorted by key in Python (code points, whatever the database's collation
+# would do).
 _RUN_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TAGS_OF = (select(run_tags.c.run_id, run_tags.c.key, run_tags.c.value)
             .where(run_tags.c.run_id.in_(_RUN_IDS)))
@@ -98,16 +100,17 @@ _TAGS_OF = (select(run_tags.c.run_id, run_tags.c.key, run_tags.c.value)
 # DOUBLE, so the NULLs after them are bare.
 _NO_NUMBER = type_coerce(null(), Double)
 _NO_KIND = type_coerce(null(), SmallInteger)
+_NO_INT = type_coerce(null(), BigInteger)
 _CHILDREN_OF = union_all(
     select(literal("m").label("kind"), LM.c.run_id.label("rid"), LM.c.key.label("k"),
            cast(null(), Text).label("text"), LM.c.value.label("num"),
-           LM.c.kind.label("mkind"))
+           LM.c.kind.label("mkind"), LM.c.step.label("step"), LM.c.timestamp.label("ts"))
     .where(LM.c.run_id.in_(_RUN_IDS)),
     select(literal("t"), run_tags.c.run_id, run_tags.c.key, run_tags.c.value,
-           _NO_NUMBER, _NO_KIND)
+           _NO_NUMBER, _NO_KIND, _NO_INT, _NO_INT)
     .where(run_tags.c.run_id.in_(_RUN_IDS)),
     select(literal("p"), run_params.c.run_id, run_params.c.key, run_params.c.value,
-           _NO_NUMBER, _NO_KIND)
+           _NO_NUMBER, _NO_KIND, _NO_INT, _NO_INT)
     .where(run_params.c.run_id.in_(_RUN_IDS)),
 )
 _DV = dataset_versions
@@ -195,6 +198,7 @@ class RunsRepo(ChildRows):
         params: dict[int, dict[str, str]] = {i: {} for i in ids}
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         mets: dict[int, dict[str, float]] = {i: {} for i in ids}
+        at: dict[int, dict[str, tuple[int, int]]] = {i: {} for i in ids}
         if tags_only:
             for rid, k, v in self.conn.execute(_TAGS_OF, {"ids": ids}):
                 tags[rid][k] = v
@@ -202,13 +206,15 @@ class RunsRepo(ChildRows):
             models_in: dict[str, list[str]] = {}
             models_out: dict[str, list[dict[str, Any]]] = {}
         else:
-            for kind, rid, k, text, num, mkind in self.conn.execute(_CHILDREN_OF, {"ids": ids}):
+            for kind, rid, k, text, num, mkind, step, ts in self.conn.execute(
+                    _CHILDREN_OF, {"ids": ids}):
                 if kind == "t":
                     tags[rid][k] = text
                 elif kind == "p":
                     params[rid][k] = text
                 else:
                     mets[rid][k] = decode_value(num, mkind)
+                    at[rid][k] = (step, ts)
             inputs = self.inputs_of(ids)
             models_in, models_out = model_io(self.conn, [r.run_uuid for r in runs])
         return [Run.assembled({
@@ -216,6 +222,7 @@ class RunsRepo(ChildRows):
             "status": r.status, "start_time": r.start_time, "end_time": r.end_time,
             "lifecycle_stage": r.lifecycle_stage, "user_id": r.user_id,
             "params": by_key(params[r.id]), "metrics": by_key(mets[r.id]),
+            "metric_at": at[r.id],
             "tags": by_key(tags[r.id]), "parent_run_id": r.parent_run_uuid,
             "inputs": inputs.get(r.id, []), "deleted_at": r.deleted_at,
             "model_inputs": models_in.get(r.run_uuid, []),

@@ -73,7 +73,7 @@ def run(r: Run, *, outputs: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "info": run_info(r),
         "data": {
-            "metrics": [{"key": k, "value": number(v), "timestamp": 0, "step": 0}
+            "metrics": [_latest(k, v, r.metric_at.get(k, (0, 0)))
                         for k, v in sorted(r.metrics.items())],
             "params": [{"key": k, "value": v} for k, v in sorted(r.params.items())],
             "tags": tag_list(r.tags),
@@ -85,6 +85,10 @@ def run(r: Run, *, outputs: bool = True) -> dict[str, Any]:
                                              for o in r.model_outputs]}
                           if r.model_outputs else {})
     return out
+
+
+def _latest(key: str, value: float, at: tuple[int, int]) -> dict[str, Any]:
+    return {"key": key, "value": number(value), "timestamp": at[1], "step": at[0]}
 
 
 def _dataset_input(item: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import mlflow
 import pytest
 from mlflow import MlflowClient
@@ -87,6 +88,24 @@ def test_a_runs_metrics_carry_the_step_and_time_of_the_latest_value(mc: MlflowCl
         points = {m.key: (m.value, m.step, m.timestamp) for m in run.data._metric_objs}
         assert points == {"loss": (0.5, 3, 1_700_000_000_500),
                           "acc": (0.2, 0, 1_700_000_000_200)}
+
+
+def test_a_status_update_keeps_the_end_time_the_run_has(mlflow_url: str,
+                                                         mc: MlflowClient) -> None:
+    exp_id = mc.create_experiment("end-times")
+    rid = mc.create_run(exp_id, start_time=1_700_000_000_000).info.run_id
+    mc.set_terminated(rid, "FINISHED", end_time=1_700_000_001_000)
+    r = httpx.post(f"{mlflow_url}/api/2.0/mlflow/runs/update",
+                   json={"run_id": rid, "status": "FAILED"})
+    assert r.status_code == 200 and r.json()["run_info"]["end_time"] == 1_700_000_001_000
+    assert mc.get_run(rid).info.end_time == 1_700_000_001_000
+    ongoing = mc.create_run(exp_id).info.run_id  # a run without one ends when it is told
+    mc.update_run(ongoing, status="KILLED")
+    assert mc.get_run(ongoing).info.end_time >= mc.get_run(ongoing).info.start_time
+    for status in ("RUNNING", "FINISHED"):  # resumed, then ended again: it ends now
+        httpx.post(f"{mlflow_url}/api/2.0/mlflow/runs/update",
+                   json={"run_id": rid, "status": status}).raise_for_status()
+    assert mc.get_run(rid).info.end_time > 1_700_000_001_000
 
 
 def test_search_runs_and_experiments(mc: MlflowClient) -> None:

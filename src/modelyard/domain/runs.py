@@ -36,6 +36,9 @@ RUN_FIELDS = FieldSet(
 )
 
 
+_ENDED = ("FINISHED", "FAILED", "KILLED")
+
+
 class RunOps(TrackingBase):
     def create_run(self, actor: Principal, experiment_id: str | None,
                    run_name: str | None = None, start_time: int | None = None,
@@ -101,7 +104,11 @@ class RunOps(TrackingBase):
         with self.store.write() as tx:
             row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
-            if status in ("FINISHED", "FAILED", "KILLED") and "end_time" not in values:
+            # A run that ends without an end time sent ends now; a run that had ended
+            # keeps its end time when only its final status is corrected (MLflow
+            # changes the end time only when one is sent).
+            if (status in _ENDED and "end_time" not in values
+                    and not (row.status in _ENDED and row.end_time is not None)):
                 values["end_time"] = now
             new_end = values.get("end_time")
             tx.tracking.update_run(row.id, status=status, end_time=new_end,

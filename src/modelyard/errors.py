@@ -40,6 +40,7 @@ __all__ = [
     "InsufficientStorage",
     "InvalidParameter",
     "ModelyardError",
+    "NoSuchTag",
     "NotFound",
     "NotImplementedByServer",
     "PayloadTooLarge",
@@ -91,6 +92,12 @@ class DigestMismatch(InvalidParameter):
 class NotFound(ModelyardError, LookupError):
     code = "RESOURCE_DOES_NOT_EXIST"
     http_status = 404
+
+
+class NoSuchTag(NotFound):
+    """A tag to delete is not there (its entity is).  The same code and status as
+    :class:`NotFound`; the MLflow API answers it as MLflow does for a model's or a
+    version's tag: a delete of nothing succeeds."""
 
 
 class AlreadyExists(ModelyardError):

@@ -165,3 +165,23 @@ def test_missing_things_are_resource_does_not_exist(mc: MlflowClient) -> None:
         with pytest.raises(MlflowException) as exc:
             call()
         assert _code(exc) == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_a_missing_model_or_version_tag_deletes_as_in_mlflow(mlflow_url: str,
+                                                              mc: MlflowClient) -> None:
+    """MLflow deletes a registered model's or a version's missing tag without an error
+    (a run's or an experiment's answers 404); the native API keeps its 404."""
+    import httpx
+
+    mc.create_registered_model("tagless")
+    mc.create_model_version("tagless", "s3://bucket/model")
+    mc.delete_registered_model_tag("tagless", "never-set")
+    mc.delete_model_version_tag("tagless", "1", "never-set")
+    with pytest.raises(MlflowException) as exc:  # the version itself must exist
+        mc.delete_model_version_tag("tagless", "9", "never-set")
+    assert _code(exc) == "RESOURCE_DOES_NOT_EXIST"
+    native = httpx.Client(base_url=f"{mlflow_url}/api/v1",
+                          headers={"X-Modelyard-Client": "test"})
+    gone = native.delete("/models/tagless/versions/1/tags/never-set")
+    assert gone.status_code == 404 and gone.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    assert native.delete("/models/tagless/tags/never-set").status_code == 404

@@ -20,7 +20,7 @@ from modelyard.domain.validation import (
     check_tags,
 )
 from modelyard.domain.roles import Permission
-from modelyard.errors import InvalidParameter, ModelyardError, NotFound
+from modelyard.errors import InvalidParameter, ModelyardError, NoSuchTag
 
 MODEL_FIELDS = FieldSet(
     attributes={
@@ -159,7 +159,7 @@ class ModelOps(ProjectOps):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_model_tag(model.id, key):
-                raise NotFound(f"model {name!r} has no tag {key!r}")
+                raise NoSuchTag(f"model {name!r} has no tag {key!r}")
             ev.on_model(tx, now, actor, ev.ModelTagDeleted(key), model)
 
     def delete_model(self, actor: Principal, name: str) -> None:

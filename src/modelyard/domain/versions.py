@@ -35,7 +35,7 @@ from modelyard.domain.validation import (
     check_tag,
     check_text,
 )
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, NoSuchTag, NotFound
 
 VERSION_FIELDS = FieldSet(
     attributes={
@@ -188,7 +188,7 @@ class VersionOps(RegistryBase):
             now = self.clock.now_ms()
             tx.registry.touch_model(model.id, now, actor.name)
             if not tx.registry.delete_version_tag(v.id, key):
-                raise NotFound(f"version {name}/{v.version} has no tag {key!r}")
+                raise NoSuchTag(f"version {name}/{v.version} has no tag {key!r}")
             ev.on_version(tx, now, actor, ev.VersionTagDeleted(key), model, v)
 
     def delete_version(self, actor: Principal, name: str, version: int | str) -> None:

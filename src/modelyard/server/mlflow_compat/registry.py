@@ -13,7 +13,7 @@ from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_int, is_ascii_int
-from modelyard.errors import ApprovalRequired, Conflict, InvalidParameter
+from modelyard.errors import ApprovalRequired, Conflict, InvalidParameter, NoSuchTag
 from modelyard.server.mlflow_compat import translate as tr
 from modelyard.server.mlflow_compat.common import (
     Args,
@@ -119,7 +119,10 @@ def set_registered_model_tag(args: dict[str, Any] = Args, s: Services = Svc,
 @router.delete("/registered-models/delete-tag")
 def delete_registered_model_tag(args: dict[str, Any] = Args, s: Services = Svc,
                                 who: Principal = Who) -> dict[str, Any]:
-    s.registry.delete_model_tag(who, need_str(args, "name"), need_str(args, "key"))
+    try:
+        s.registry.delete_model_tag(who, need_str(args, "name"), need_str(args, "key"))
+    except NoSuchTag:
+        pass  # MLflow deletes a model's or a version's missing tag without a word
     return {}
 
 
@@ -229,6 +232,9 @@ def set_model_version_tag(args: dict[str, Any] = Args, s: Services = Svc,
 @router.delete("/model-versions/delete-tag")
 def delete_model_version_tag(args: dict[str, Any] = Args, s: Services = Svc,
                              who: Principal = Who) -> dict[str, Any]:
-    s.registry.delete_version_tag(who, need_str(args, "name"), _version_arg(args),
-                                  need_str(args, "key"))
+    try:
+        s.registry.delete_version_tag(who, need_str(args, "name"), _version_arg(args),
+                                      need_str(args, "key"))
+    except NoSuchTag:
+        pass
     return {}

@@ -40,6 +40,7 @@ __all__ = [
     "InsufficientStorage",
     "InvalidParameter",
     "ModelyardError",
+    "NoSuchAlias",
     "NoSuchTag",
     "NotFound",
     "NotImplementedByServer",
@@ -98,6 +99,12 @@ class NoSuchTag(NotFound):
     """A tag to delete is not there (its entity is).  The same code and status as
     :class:`NotFound`; the MLflow API answers it as MLflow does for a model's or a
     version's tag: a delete of nothing succeeds."""
+
+
+class NoSuchAlias(NotFound):
+    """A model has no alias of that name (the model exists).  The MLflow API answers
+    it as MLflow does: a read of it is INVALID_PARAMETER_VALUE, a delete of it
+    succeeds."""
 
 
 class AlreadyExists(ModelyardError):

@@ -70,7 +70,7 @@ def test_versions_tags_and_aliases(mc: MlflowClient) -> None:
     mc.delete_registered_model_alias("m", "challenger")
     with pytest.raises(MlflowException) as exc:
         mc.get_model_version_by_alias("m", "challenger")
-    assert _code(exc) == "RESOURCE_DOES_NOT_EXIST"
+    assert _code(exc) == "INVALID_PARAMETER_VALUE"  # MLflow's code for it
 
     mc.delete_model_version("m", "1")
     with pytest.raises(MlflowException) as exc:
@@ -185,3 +185,26 @@ def test_a_missing_model_or_version_tag_deletes_as_in_mlflow(mlflow_url: str,
     gone = native.delete("/models/tagless/versions/1/tags/never-set")
     assert gone.status_code == 404 and gone.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
     assert native.delete("/models/tagless/tags/never-set").status_code == 404
+
+
+def test_an_alias_the_model_lacks_answers_as_in_mlflow(mlflow_url: str,
+                                                       mc: MlflowClient) -> None:
+    """MLflow reads a missing alias as INVALID_PARAMETER_VALUE (400, "Registered model
+    alias <a> not found.") and deletes one without an error; a missing model is still
+    RESOURCE_DOES_NOT_EXIST; the native API answers 404 for the alias."""
+    import httpx
+
+    mc.create_registered_model("unaliased")
+    mc.create_model_version("unaliased", "s3://bucket/model")
+    with pytest.raises(MlflowException) as exc:
+        mc.get_model_version_by_alias("unaliased", "prod")
+    assert _code(exc) == "INVALID_PARAMETER_VALUE"
+    assert exc.value.get_http_status_code() == 400
+    assert "Registered model alias prod not found." in str(exc.value)
+    mc.delete_registered_model_alias("unaliased", "prod")
+    with pytest.raises(MlflowException) as exc:
+        mc.get_model_version_by_alias("no-such-model", "prod")
+    assert _code(exc) == "RESOURCE_DOES_NOT_EXIST"
+    assert mc.get_model_version_by_alias("unaliased", "latest").version == "1"
+    native = httpx.get(f"{mlflow_url}/api/v1/models/unaliased/aliases/prod")
+    assert native.status_code == 404 and native.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"

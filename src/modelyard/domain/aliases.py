@@ -20,7 +20,7 @@ from modelyard.domain.refs import ref_from_parts
 from modelyard.domain.registry_base import RegistryBase
 from modelyard.domain.roles import Permission
 from modelyard.domain.validation import check_alias, check_int, check_max_results
-from modelyard.errors import InvalidParameter, NotFound, PermissionDenied
+from modelyard.errors import InvalidParameter, NoSuchAlias, NotFound, PermissionDenied
 
 MAX_BATCH = 100
 
@@ -53,7 +53,7 @@ class AliasOps(RegistryBase):
                 before = tx.registry.alias_version(model.id, alias)
                 if version is None:
                     if not tx.registry.delete_alias(model.id, alias):
-                        raise NotFound(f"model {name!r} has no alias {alias!r}")
+                        raise NoSuchAlias(f"model {name!r} has no alias {alias!r}")
                     tx.governance.move_alias(model.id, alias, None, now, actor.name, via, None)
                     ev.on_alias(tx, now, actor, ev.AliasDeleted(before), model, alias)
                     continue

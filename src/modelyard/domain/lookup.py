@@ -10,7 +10,7 @@ from modelyard.domain.ports import Transaction
 from modelyard.domain.records import ModelRecord, VersionRecord
 from modelyard.domain.refs import VersionRef
 from modelyard.domain.validation import nfc
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, NoSuchAlias, NotFound
 
 
 def model_missing(name: str) -> str:
@@ -38,7 +38,7 @@ def find_version(tx: Transaction, policy: StagePolicy, ref: VersionRef, *,
     if ref.alias is not None:
         number = tx.registry.alias_version(model.id, ref.alias)
         if number is None:
-            raise NotFound(f"model {ref.model!r} has no alias {ref.alias!r}")
+            raise NoSuchAlias(f"model {ref.model!r} has no alias {ref.alias!r}")
     elif ref.selector is not None:
         if ref.selector.lower() != "latest":
             found = tx.governance.policy(model.project_id)

@@ -13,7 +13,13 @@ from fastapi import APIRouter
 
 from modelyard.domain.entities import Principal
 from modelyard.domain.validation import check_int, is_ascii_int
-from modelyard.errors import ApprovalRequired, Conflict, InvalidParameter, NoSuchTag
+from modelyard.errors import (
+    ApprovalRequired,
+    Conflict,
+    InvalidParameter,
+    NoSuchAlias,
+    NoSuchTag,
+)
 from modelyard.server.mlflow_compat import translate as tr
 from modelyard.server.mlflow_compat.common import (
     Args,
@@ -141,14 +147,20 @@ def get_model_version_by_alias(args: dict[str, Any] = Args, s: Services = Svc,
     # MLflow reserves the alias "latest" (any case): the newest version, which is
     # what ``load_prompt("prompts:/name@latest")`` and ``models:/name@latest`` ask.
     spec = "latest" if alias.lower() == "latest" else "@" + alias
-    v = s.registry.get_version(who, need_str(args, "name"), spec)
+    try:
+        v = s.registry.get_version(who, need_str(args, "name"), spec)
+    except NoSuchAlias as e:  # MLflow's code for an alias the model does not have
+        raise InvalidParameter(e.message) from None
     return {"model_version": tr.model_version(v)}
 
 
 @router.delete("/registered-models/alias")
 def delete_registered_model_alias(args: dict[str, Any] = Args, s: Services = Svc,
                                   who: Principal = Who) -> dict[str, Any]:
-    s.registry.delete_alias(who, need_str(args, "name"), need_str(args, "alias"))
+    try:
+        s.registry.delete_alias(who, need_str(args, "name"), need_str(args, "alias"))
+    except NoSuchAlias:
+        pass  # as in MLflow: deleting an alias that is not there succeeds
     return {}
 
 

@@ -29,12 +29,17 @@ def _error(resp: httpx.Response, status: int = 400) -> str:
     ("/runs/log-parameter", {"run_id": "r", "key": "k", "value": 5}, "value"),
     ("/runs/set-tag", {"run_id": "r", "key": 1, "value": "v"}, "key"),
     ("/runs/log-metric", {"run_id": 12, "key": "m", "value": 1.0, "timestamp": 1}, "run_id"),
+    # A number field that is no number: MLflow's wording, the value as JSON.
+    ("/runs/log-metric", {"run_id": "r", "key": "m", "value": "abc", "timestamp": 1}, "value"),
+    ("/runs/log-metric", {"run_id": "r", "key": "m", "value": 1.0, "timestamp": "x"},
+     "timestamp"),
 ])
 def test_wrong_json_types_are_refused_before_any_lookup(http: httpx.Client, path: str,
                                                         body: dict, field: str) -> None:
     message = _error(http.post(API + path, json=body))
     value = body[field]
-    assert message.startswith(f"Invalid value {value} for parameter '{field}' supplied")
+    shown = f'"{value}"' if isinstance(value, str) else value
+    assert message.startswith(f"Invalid value {shown} for parameter '{field}' supplied")
     assert f"Value was of type '{type(value).__name__}'" in message
 
 

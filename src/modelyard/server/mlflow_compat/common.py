@@ -160,28 +160,27 @@ def need_str(args: dict[str, Any], key: str) -> str:
     return value
 
 
-def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any], what: str) -> Any:
+def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any]) -> Any:
     value = args.get(key)
     if isinstance(value, list):
         value = value[-1] if value else None
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected {what}")
+        raise InvalidParameter(invalid_type(key, value))
     try:
         return cast(value)
     except (TypeError, ValueError):
-        raise InvalidParameter(
-            f"Invalid value {value!r} for parameter '{key}': expected {what}") from None
+        raise InvalidParameter(invalid_type(key, value)) from None
 
 
 def get_int(args: dict[str, Any], key: str, default: int | None = None) -> int | None:
-    value = _number(args, key, lambda v: check_int(v, key), "an integer")
+    value = _number(args, key, lambda v: check_int(v, key))
     return default if value is None else value
 
 
 def get_float(args: dict[str, Any], key: str, default: float | None = None) -> float | None:
-    value = _number(args, key, float, "a number")
+    value = _number(args, key, float)
     return default if value is None else value
 
 
@@ -196,7 +195,7 @@ def get_bool(args: dict[str, Any], key: str, default: bool = False) -> bool:
         return True
     if text in ("false", "0"):
         return False
-    raise InvalidParameter(f"Invalid value {value!r} for parameter '{key}': expected a boolean")
+    raise InvalidParameter(invalid_type(key, value))
 
 
 def get_list(args: dict[str, Any], key: str) -> list[Any]:

@@ -97,8 +97,9 @@ class NotFound(ModelyardError, LookupError):
 
 class NoSuchTag(NotFound):
     """A tag to delete is not there (its entity is).  The same code and status as
-    :class:`NotFound`; the MLflow API answers it as MLflow does for a model's or a
-    version's tag: a delete of nothing succeeds."""
+    :class:`NotFound`; the MLflow API answers it as MLflow does: for a model's or a
+    version's tag a delete of nothing succeeds, for a run's, an experiment's or a
+    logged model's it is this 404."""
 
 
 class NoSuchAlias(NotFound):

@@ -92,7 +92,7 @@ class AliasOps(RegistryBase):
             b = tx.registry.alias_version(model.id, second)
         if a is None or b is None:
             missing = first if a is None else second
-            raise NotFound(f"model {name!r} has no alias {missing!r}")
+            raise NoSuchAlias(f"model {name!r} has no alias {missing!r}")
         return self.set_aliases(actor, name, {first: b, second: a}, via="swap")
 
     def rollback_alias(self, actor: Principal, name: str, alias: str) -> ModelVersion:

@@ -15,7 +15,7 @@ from modelyard.domain.tracking_base import (
     _pairs,
 )
 from modelyard.domain.validation import check_max_results, check_name, check_tag, nfc
-from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
+from modelyard.errors import AlreadyExists, InvalidParameter, NoSuchTag, NotFound
 
 
 EXPERIMENT_FIELDS = FieldSet(
@@ -141,5 +141,5 @@ class ExperimentOps(TrackingBase):
             now = self.clock.now_ms()
             tx.tracking.touch_experiment(row.id, now)
             if not tx.tracking.delete_experiment_tag(row.id, key):
-                raise NotFound(f"experiment {experiment_id} has no tag {key!r}")
+                raise NoSuchTag(f"experiment {experiment_id} has no tag {key!r}")
             ev.record(tx, now, actor, ev.ExperimentTagDeleted(key), "experiment", str(row.id))

@@ -32,7 +32,7 @@ from modelyard.domain.validation import (
     check_text,
     is_ascii_int,
 )
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, NoSuchTag, NotFound
 
 STATUSES = ("PENDING", "READY", "FAILED")
 
@@ -131,7 +131,7 @@ class LoggedModelService:
             row = self._row(tx, model_id, lock=True)
             now = self.clock.now_ms()
             if not tx.logged_models.delete_tag(row.id, key):
-                raise NotFound(f"logged model {model_id!r} has no tag {key!r}")
+                raise NoSuchTag(f"logged model {model_id!r} has no tag {key!r}")
             tx.logged_models.touch(row.id, now)
             ev.record(tx, now, actor, ev.LoggedModelTagDeleted(key), "logged_model", model_id)
 

@@ -29,7 +29,7 @@ from modelyard.domain.validation import (
     check_run_tag,
     check_text,
 )
-from modelyard.errors import InvalidParameter, NotFound
+from modelyard.errors import InvalidParameter, NoSuchTag
 
 
 MAX_SERIES_POINTS = 1_000_000  # points one chart series reads before it is reduced
@@ -52,7 +52,7 @@ class MetricOps(TrackingBase):
             row = self._run_row(tx, run_id, active=True, lock=True)
             now = self.clock.now_ms()
             if not tx.tracking.delete_run_tag(row.id, key):
-                raise NotFound(f"run {run_id!r} has no tag {key!r}")
+                raise NoSuchTag(f"run {run_id!r} has no tag {key!r}")
             ev.record(tx, now, actor, ev.RunTagDeleted(key), "run", run_id)
 
     def _metrics(self, items: Iterable[Any], now: int) -> list[tuple[Metric, ModelRef | None]]:

@@ -72,11 +72,13 @@ def _tree(d: Path) -> dict[str, str]:
 
 
 def test_two_servers_behind_nginx(db_url: str, s3_url: str, tmp_path: Path) -> None:
-    servers = [start_server(tmp_path, db_url, s3_url) for _ in range(2)]
-    nginx, port = start_nginx(tmp_path, [p for _, p in servers])
-    proxy = f"http://127.0.0.1:{port}"
-    direct = [f"http://127.0.0.1:{p}" for _, p in servers]
+    servers: list[tuple[Any, int]] = []
+    nginx = None
     try:
+        servers += [start_server(tmp_path, db_url, s3_url) for _ in range(2)]
+        nginx, port = start_nginx(tmp_path, [p for _, p in servers])
+        proxy = f"http://127.0.0.1:{port}"
+        direct = [f"http://127.0.0.1:{p}" for _, p in servers]
         sources = [_model(tmp_path / "src", i) for i in range(MODELS)]
 
         modes = list(UPLOAD_MODES)
@@ -137,8 +139,9 @@ def test_two_servers_behind_nginx(db_url: str, s3_url: str, tmp_path: Path) -> N
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
         assert [k for k in keys if k.endswith(large4[2:])]
         assert not [k for k in keys if "/uploads/" in k or "/tmp/" in k]
-    finally:
-        stop(nginx)
+    finally:  # what started is stopped, even when a later start failed
+        if nginx is not None:
+            stop(nginx)
         for proc, _ in servers:
             stop(proc)
 

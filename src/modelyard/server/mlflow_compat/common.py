@@ -124,12 +124,12 @@ def _has_body(request: Request) -> bool:
     return "transfer-encoding" in request.headers
 
 
-_DOCS = " See the API docs for more information about request parameters."
+DOCS_HINT = " See the API docs for more information about request parameters."
 
 
 def missing(key: str) -> str:
     """MLflow's message for a required field that is absent or empty."""
-    return f"Missing value for required parameter '{key}'.{_DOCS}"
+    return f"Missing value for required parameter '{key}'.{DOCS_HINT}"
 
 
 def invalid_type(key: str, value: Any) -> str:
@@ -137,7 +137,7 @@ def invalid_type(key: str, value: Any) -> str:
     checks types before anything else and converts nothing."""
     shown = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     return (f"Invalid value {shown} for parameter '{key}' supplied:  Hint: Value was of "
-            f"type '{type(value).__name__}'.{_DOCS}")
+            f"type '{type(value).__name__}'.{DOCS_HINT}")
 
 
 def get_str(args: dict[str, Any], key: str, default: str | None = None, *,

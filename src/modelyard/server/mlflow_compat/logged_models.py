@@ -11,13 +11,13 @@ from fastapi import APIRouter
 from modelyard.domain.entities import ModelMetric, Principal
 from modelyard.domain.logged_models import LoggedModel, list_folder
 from modelyard.errors import InvalidParameter
+from modelyard.server.mlflow_compat import page_size
 from modelyard.server.mlflow_compat.common import (
     Args,
     Svc,
     Who,
     MlflowRoute,
     get_bool,
-    get_int,
     get_list,
     get_str,
     get_tags,
@@ -101,7 +101,7 @@ def search_logged_models(args: dict[str, Any] = Args, s: Services = Svc,
     order, order_datasets = _order(get_list(args, "order_by"))
     page = s.logged_models.search(
         who, [str(e) for e in get_list(args, "experiment_ids")], get_str(args, "filter"),
-        order, get_int(args, "max_results"), get_str(args, "page_token"),
+        order, page_size.LOGGED_MODELS.read(args), get_str(args, "page_token"),
         datasets=datasets or None, order_datasets=order_datasets)
     body: dict[str, Any] = {"models": [logged_model(m) for m in page.items]}
     if page.next_page_token:

@@ -21,13 +21,13 @@ from modelyard.errors import (
     NoSuchTag,
 )
 from modelyard.server.mlflow_compat import translate as tr
+from modelyard.server.mlflow_compat import page_size
 from modelyard.server.mlflow_compat.common import (
     Args,
     Svc,
     Who,
     MlflowRoute,
     get_bool,
-    get_int,
     get_list,
     get_str,
     get_tags,
@@ -96,7 +96,7 @@ def search_registered_models(args: dict[str, Any] = Args, s: Services = Svc,
     page = s.registry.search_models(
         who, tr.registry_filter(text),
         tr.order_list(get_list(args, "order_by"), MODEL_ORDER_RENAMES),
-        get_int(args, "max_results", 100), get_str(args, "page_token"),
+        page_size.MODELS.read(args) or 100, get_str(args, "page_token"),
         kind=tr.searched_kind(text))
     latest = s.registry.latest_versions_of(who, [m.name for m in page.items])
     body: dict[str, Any] = {"registered_models": [tr.registered_model(m, latest[m.name])
@@ -218,7 +218,7 @@ def search_model_versions(args: dict[str, Any] = Args, s: Services = Svc,
     page = s.registry.search_versions(
         who, tr.registry_filter(text, VERSION_RENAMES),
         tr.order_list(get_list(args, "order_by"), VERSION_RENAMES),
-        get_int(args, "max_results", 10_000), get_str(args, "page_token"),
+        page_size.VERSIONS.read(args) or 10_000, get_str(args, "page_token"),
         kind=tr.searched_kind(text))
     body: dict[str, Any] = {"model_versions": [tr.model_version(v) for v in page.items]}
     if page.next_page_token:

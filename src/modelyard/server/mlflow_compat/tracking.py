@@ -12,6 +12,7 @@ from modelyard.domain.entities import Principal
 from modelyard.domain.validation import MAX_RUN_TAG_VALUE
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import tracking_json as tj
+from modelyard.server.mlflow_compat import page_size
 from modelyard.server.mlflow_compat.common import (
     Args,
     Svc,
@@ -86,7 +87,7 @@ def search_experiments(args: dict[str, Any] = Args, s: Services = Svc,
                        who: Principal = Who) -> dict[str, Any]:
     page = s.tracking.search_experiments(
         who, get_str(args, "filter"), [str(o) for o in get_list(args, "order_by")] or None,
-        get_int(args, "max_results"), get_str(args, "page_token"),
+        page_size.EXPERIMENTS.read(args), get_str(args, "page_token"),
         deleted=_view(args, "view_type"))
     return _page([tj.experiment(e) for e in page.items], "experiments", page.next_page_token)
 
@@ -269,7 +270,7 @@ def log_outputs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal =
 def search_runs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal = Who) -> dict[str, Any]:
     page = s.tracking.search_runs(
         who, [str(e) for e in get_list(args, "experiment_ids")], get_str(args, "filter"),
-        [str(o) for o in get_list(args, "order_by")] or None, get_int(args, "max_results"),
+        [str(o) for o in get_list(args, "order_by")] or None, page_size.RUNS.read(args),
         get_str(args, "page_token"), deleted=_view(args, "run_view_type"))
     return _page([tj.run(r) for r in page.items], "runs", page.next_page_token)
 
@@ -278,6 +279,6 @@ def search_runs(args: dict[str, Any] = Args, s: Services = Svc, who: Principal =
 def get_metric_history(args: dict[str, Any] = Args, s: Services = Svc,
                        who: Principal = Who) -> dict[str, Any]:
     page = s.tracking.get_metric_history(who, _run_id(args), need_str(args, "metric_key"),
-                                         get_int(args, "max_results"),
+                                         page_size.HISTORY.read(args),
                                          get_str(args, "page_token"))
     return _page([tj.metric(m) for m in page.items], "metrics", page.next_page_token)

@@ -22,6 +22,7 @@ from modelyard.domain.sources import ArtifactSource
 from modelyard.domain.validation import check_relpath, is_ascii_int
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import tracking_json as tj
+from modelyard.server.mlflow_compat import page_size
 from modelyard.server.mlflow_compat.common import (
     Args,
     MlflowRoute,
@@ -162,10 +163,7 @@ def get_metric_history_bulk_interval(args: dict[str, Any] = Args, s: Services = 
             f"GetMetricHistoryBulkInterval request must specify at most {MAX_INTERVAL_RUNS} "
             f"run_ids. Received {len(run_ids)} run_ids.")
     key = need_str(args, "metric_key")
-    n = get_int(args, "max_results")
-    if n is not None and not 1 <= n <= MAX_RESULTS_PER_RUN:
-        raise InvalidParameter(f"max_results must be between 1 and {MAX_RESULTS_PER_RUN}.")
-    n = n or MAX_RESULTS_PER_RUN
+    n = page_size.HISTORY_INTERVAL.read(args) or MAX_RESULTS_PER_RUN
     start, end = get_int(args, "start_step"), get_int(args, "end_step")
     if (start is None) != (end is None):
         raise InvalidParameter(

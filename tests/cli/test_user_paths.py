@@ -49,6 +49,22 @@ def test_a_read_never_creates_a_registry_and_a_write_says_it_did(tmp_path: Path)
     assert run("models", "create", "n", uri=folder).stderr == ""
 
 
+def test_registering_under_a_new_name_says_it_made_the_model(tmp_path: Path):
+    folder = str(tmp_path / "registry")
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"weights")
+    run("models", "create", "card-fraud", uri=folder)
+    proc = run("versions", "register", "card-fraud", str(weights), uri=folder)
+    assert proc.stdout.strip() == "1" and proc.stderr == ""
+    proc = run("versions", "register", "card-frad", str(weights), uri=folder)  # a typo
+    assert proc.stdout.strip() == "1"
+    assert proc.stderr.strip().splitlines() == [
+        "created model 'card-frad' (--no-create refuses a new name)"]
+    proc = run("versions", "register", "card-fard", str(weights), "--no-create", uri=folder,
+               ok=False)
+    assert proc.returncode == 1 and "'card-fard' does not exist" in proc.stderr
+
+
 def test_sdk_load_model_and_serve_name_the_missing_folder(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)

@@ -70,7 +70,10 @@ def register(ctx: click.Context, name: str, path: str, description: str, tags: t
                                  run_id=run_id, flavor=flavor, metrics=metric_values,
                                  parents=list(parents), create_model=not no_create,
                                  progress=sent, hash_progress=hashed,
-                                 allow_empty=allow_empty)
+                                 allow_empty=allow_empty,
+                                 on_model_created=lambda n: click.echo(
+                                     f"created model {n!r} (--no-create refuses a new name)",
+                                     err=True))
     show(ctx, v.to_dict(), lambda: click.echo(v.version))
 
 

@@ -7,7 +7,7 @@ references).  :class:`BaseClient` is the type callers hold; ``LocalClient`` and
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -69,14 +69,16 @@ class BaseClient(TrackingClientMixin):
                  metrics: dict[str, float] | None = None, parents: list[Any] | None = None,
                  create_model: bool = True, progress: Progress | None = None,
                  allow_empty: bool = False,
-                 hash_progress: Progress | None = None) -> ModelVersion:
+                 hash_progress: Progress | None = None,
+                 on_model_created: Callable[[str], None] | None = None) -> ModelVersion:
         """Register a file or folder as the next version of ``name``.
 
         Hashes locally, uploads only the blobs the registry lacks, then commits the
         manifest; the version appears whole or not at all.  ``hash_progress`` counts
         the bytes hashed, ``progress`` the bytes uploaded (or found already stored).
         A folder without files is refused (it is almost always a wrong path) unless
-        ``allow_empty``."""
+        ``allow_empty``.  ``on_model_created`` is called with ``name`` when this call
+        created the model."""
         files = scan(path, hash_progress)
         if not files and not allow_empty:
             raise InvalidParameter(
@@ -89,6 +91,9 @@ class BaseClient(TrackingClientMixin):
                 self.create_model(name)
             except AlreadyExists:
                 pass
+            else:  # a new model: a caller may say so (a typo in the name makes one)
+                if on_model_created is not None:
+                    on_model_created(name)
         return self.create_version(
             name, [entry for entry, _ in files], description=description, tags=tags or {},
             source=source or f"file:{Path(path).name}", run_id=run_id, flavor=flavor,

@@ -14,7 +14,13 @@ from modelyard.domain.tracking_base import (
     TrackingBase,
     _pairs,
 )
-from modelyard.domain.validation import check_max_results, check_name, check_tag, nfc
+from modelyard.domain.validation import (
+    MAX_TRACKING_PAGE,
+    check_max_results,
+    check_name,
+    check_tag,
+    nfc,
+)
 from modelyard.errors import AlreadyExists, InvalidParameter, NoSuchTag, NotFound
 
 
@@ -82,7 +88,7 @@ class ExperimentOps(TrackingBase):
                            deleted: bool | None = False) -> Page[Experiment]:
         node = parse_filter(filter, EXPERIMENT_FIELDS)
         order = parse_order_by(order_by, EXPERIMENT_FIELDS)
-        limit = check_max_results(max_results, default=1000, limit=50_000)
+        limit = check_max_results(max_results, default=1000, limit=MAX_TRACKING_PAGE)
         offset = decode_token(page_token)
         self._ensure_default()
         readable = self._readable_experiments(actor)

@@ -174,7 +174,7 @@ class LoggedModelService:
         its ``order_datasets`` entry if any (MLflow's search_logged_models)."""
         node = parse_filter(filter, FIELDS)
         order = parse_order_by(order_by, FIELDS)
-        limit = check_max_results(max_results, default=100, limit=10_000)
+        limit = check_max_results(max_results)
         offset = decode_token(page_token)
         on = _datasets(datasets)
         order_on = [None if not d else (

@@ -15,6 +15,7 @@ from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.tracking_base import DEFAULT_EXPERIMENT_ID, RUN_STATUSES, TrackingBase, _pairs
 from modelyard.domain.validation import (
     check_int,
+    MAX_TRACKING_PAGE,
     check_max_results,
     check_run_name,
     check_run_tag,
@@ -146,7 +147,7 @@ class RunOps(TrackingBase):
         ids = [self._exp_id(e) for e in experiment_ids]
         node = parse_filter(filter, RUN_FIELDS)
         order = parse_order_by(order_by, RUN_FIELDS)
-        limit = check_max_results(max_results, default=1000, limit=50_000)
+        limit = check_max_results(max_results, default=1000, limit=MAX_TRACKING_PAGE)
         offset = decode_token(page_token)
         if not ids:
             return Page([], None)

@@ -215,7 +215,13 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_max_results(value: object, default: int = 100, limit: int = 10_000) -> int:
+#: The largest page of a search; experiments and runs, which the mlflow client pages
+#: through in 1,000s by default, take larger pages.
+MAX_PAGE = 10_000
+MAX_TRACKING_PAGE = 50_000
+
+
+def check_max_results(value: object, default: int = 100, limit: int = MAX_PAGE) -> int:
     if value is None:
         return default
     return check_int(value, "max_results", minimum=1, maximum=limit)

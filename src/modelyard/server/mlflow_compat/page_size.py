@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from modelyard.domain.tracking_base import MAX_HISTORY_PAGE
+from modelyard.domain.validation import MAX_PAGE, MAX_TRACKING_PAGE
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat.common import DOCS_HINT, get_int, invalid_type
 
@@ -31,7 +33,7 @@ class PageRule:
     low: str  # the words for a value below 1 ({n}: the value)
     most: int | None = None  # MLflow's upper bound, if any
     high: str | None = None  # the words above it; None: the handler's wrong-value text
-    ours: int = 10_000  # modelyard's page limit for this search
+    ours: int = MAX_PAGE  # modelyard's page limit for this search
 
     def read(self, args: dict[str, Any]) -> int | None:
         n = get_int(args, "max_results")
@@ -49,11 +51,12 @@ class PageRule:
 
 
 EXPERIMENTS = PageRule(_STORE_LOW, 50_000, "Invalid value {n} for parameter 'max_results' "
-                       "supplied. It must be at most 50000", ours=50_000)
-RUNS = PageRule(_STORE_LOW, 50_000, ours=50_000)
+                       "supplied. It must be at most 50000", ours=MAX_TRACKING_PAGE)
+RUNS = PageRule(_STORE_LOW, 50_000, ours=MAX_TRACKING_PAGE)
 MODELS = PageRule(_REGISTRY_LOW, 1000)
 VERSIONS = PageRule(_REGISTRY_LOW, 200_000)
 LOGGED_MODELS = PageRule(_REGISTRY_LOW)
-HISTORY = PageRule(_STORE_LOW + ".", ours=100_000)
-_INTERVAL = "max_results must be between 1 and 2500." + DOCS_HINT
-HISTORY_INTERVAL = PageRule(_INTERVAL, 2500, _INTERVAL, ours=2500)
+HISTORY = PageRule(_STORE_LOW + ".", ours=MAX_HISTORY_PAGE)
+MAX_RESULTS_PER_RUN = 2_500  # get-history-bulk-interval, as MLflow's
+_INTERVAL = f"max_results must be between 1 and {MAX_RESULTS_PER_RUN}." + DOCS_HINT
+HISTORY_INTERVAL = PageRule(_INTERVAL, MAX_RESULTS_PER_RUN, _INTERVAL, ours=MAX_RESULTS_PER_RUN)

@@ -23,6 +23,7 @@ from modelyard.domain.validation import check_relpath, is_ascii_int
 from modelyard.errors import InvalidParameter
 from modelyard.server.mlflow_compat import tracking_json as tj
 from modelyard.server.mlflow_compat import page_size
+from modelyard.server.mlflow_compat.page_size import MAX_RESULTS_PER_RUN
 from modelyard.server.mlflow_compat.common import (
     Args,
     MlflowRoute,
@@ -41,7 +42,6 @@ router = APIRouter(include_in_schema=False, route_class=MlflowRoute)
 
 MAX_HISTORY_RESULTS = 25_000  # get-history-bulk, as MLflow's
 MAX_RUN_IDS = 100
-MAX_RESULTS_PER_RUN = 2_500  # get-history-bulk-interval
 MAX_INTERVAL_RUNS = 100
 MAX_EXPERIMENT_IDS = 20  # search-datasets
 MAX_UI_UPLOAD = 10 * 1024 * 1024  # upload-artifact

@@ -140,11 +140,17 @@ def invalid_type(key: str, value: Any) -> str:
             f"type '{type(value).__name__}'.{DOCS_HINT}")
 
 
-def get_str(args: dict[str, Any], key: str, default: str | None = None, *,
-            required: bool = False) -> str | None:
+def last_value(args: dict[str, Any], key: str) -> Any:
+    """Field ``key`` as sent; of a key repeated in a query string, the last one."""
     value = args.get(key)
     if isinstance(value, list):
-        value = value[-1] if value else None
+        return value[-1] if value else None
+    return value
+
+
+def get_str(args: dict[str, Any], key: str, default: str | None = None, *,
+            required: bool = False) -> str | None:
+    value = last_value(args, key)
     if value is None or value == "":
         if required:
             raise InvalidParameter(missing(key))
@@ -161,9 +167,7 @@ def need_str(args: dict[str, Any], key: str) -> str:
 
 
 def _number(args: dict[str, Any], key: str, cast: Callable[[Any], Any]) -> Any:
-    value = args.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
+    value = last_value(args, key)
     if value is None or value == "":
         return None
     if isinstance(value, bool):

@@ -22,7 +22,7 @@ from typing import Any
 from modelyard.domain.tracking_base import MAX_HISTORY_PAGE
 from modelyard.domain.validation import MAX_PAGE, MAX_TRACKING_PAGE
 from modelyard.errors import InvalidParameter
-from modelyard.server.mlflow_compat.common import DOCS_HINT, get_int, invalid_type
+from modelyard.server.mlflow_compat.common import DOCS_HINT, get_int, invalid_type, last_value
 
 _STORE_LOW = "Invalid value {n} for parameter 'max_results' supplied. It must be a positive integer"
 _REGISTRY_LOW = "Invalid value for max_results. It must be a positive integer, but got {n}"
@@ -44,9 +44,7 @@ class PageRule:
         if self.most is not None and n > self.most:
             if self.high is not None:
                 raise InvalidParameter(self.high.format(n=n))
-            raw = args.get("max_results")
-            raise InvalidParameter(invalid_type("max_results", raw[-1] if isinstance(raw, list)
-                                                else raw))
+            raise InvalidParameter(invalid_type("max_results", last_value(args, "max_results")))
         return min(n, self.ours)
 
 

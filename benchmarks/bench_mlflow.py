@@ -336,6 +336,12 @@ def report(results: dict[str, dict[str, float]]) -> None:
                  for k in ("modelyard", "mlflow", "mlflow-1")]
         print(f"| {label} | {' | '.join(cells)} | {ratio:.1f}x |")
     print("\nratio: the faster MLflow's latency / ours (throughput: ours / the faster MLflow's)")
+    ours = results["modelyard"]
+    if "set_alias" in ours and "get_by_alias" in ours and ours["set_alias"] > 30:
+        # An alias write is two requests on one kept-alive connection; a delayed-ACK
+        # stall (a socket without TCP_NODELAY) adds ~40 ms to the second.
+        print(f"WARNING: set alias takes {ours['set_alias']:.1f} ms against "
+              f"{ours['get_by_alias']:.1f} ms for a read: a delayed-ACK stall?")
     if "upload_mpu_parts" in results["modelyard"]:
         sent = ", ".join(f"{k} {int(results[k]['upload_mpu_parts'])} parts" if
                          results[k]["upload_mpu_parts"] else f"{k} one PUT (multipart refused)"

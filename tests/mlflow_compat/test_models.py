@@ -67,6 +67,9 @@ def test_sklearn_log_register_and_load(mlflow_url: str, mc: MlflowClient, iris, 
     assert {(f.path, f.sha256) for f in version.files} == {(f.path, f.sha256) for f in logged}
     assert "MLmodel" in {f.path for f in version.files}
     assert version.run_id == run.info.run_id
+    # Its flavor is read from the MLmodel file, as for a version saved by modelyard.
+    assert version.flavor == "sklearn"
+    assert services.registry.get_version(ANONYMOUS, "iris", 2).flavor == "sklearn"
 
     out = tmp_path / "dl"
     result = CliRunner().invoke(cli, ["--uri", mlflow_url, "versions", "download",
@@ -89,7 +92,7 @@ class AddN(mlflow.pyfunc.PythonModel):
 
 def test_pyfunc_log_model_and_mlflow2_style_run_artifacts(mlflow_url: str,
                                                           mc: MlflowClient, tmp_path: Path,
-                                                          iris) -> None:  # type: ignore[no-untyped-def]
+                                                          iris, services) -> None:  # type: ignore[no-untyped-def]
     import pandas as pd
 
     with mlflow.start_run():
@@ -98,6 +101,7 @@ def test_pyfunc_log_model_and_mlflow2_style_run_artifacts(mlflow_url: str,
     loaded = mlflow.pyfunc.load_model("models:/adder/1")
     assert list(loaded.predict(pd.DataFrame({"x": [1, 2]}))["x"]) == [4, 5]
     assert mc.get_model_version("adder", "1").source == f"models:/{info.model_id}"
+    assert services.registry.get_version(ANONYMOUS, "adder", 1).flavor == "python"
 
     # MLflow 2 saved models as run artifacts; registering that folder works too.
     X, _, clf = iris
@@ -106,6 +110,11 @@ def test_pyfunc_log_model_and_mlflow2_style_run_artifacts(mlflow_url: str,
         mlflow.log_artifacts(str(tmp_path / "saved"), "model")
     v = mlflow.register_model(f"runs:/{run.info.run_id}/model", "from-artifacts")
     assert v.source == f"mlflow-artifacts:/{run.info.experiment_id}/{run.info.run_id}/artifacts/model"
+    assert services.registry.get_version(ANONYMOUS, "from-artifacts", 1).flavor == "sklearn"
+    # A source stored elsewhere has no files here, so no flavor either.
+    mc.create_registered_model("elsewhere")
+    assert mc.create_model_version("elsewhere", "s3://bucket/model").version == "1"
+    assert services.registry.get_version(ANONYMOUS, "elsewhere", 1).flavor is None
     got = mlflow.sklearn.load_model("models:/from-artifacts/1")
     assert list(got.predict(X[:3])) == list(clf.predict(X[:3]))
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from modelyard.domain.entities import FileEntry, ModelVersion, Principal
 from modelyard.domain.logged_models import LoggedModelService
+from modelyard.domain.mlmodel import flavor_of
 from modelyard.domain.prompts import PROMPT_SOURCES, is_prompt
 from modelyard.domain.refs import parse_ref
 from modelyard.domain.registry import RegistryService
@@ -200,6 +201,8 @@ class SourceService:
         files, source_run = self.manifest(actor, origin or source, model_id)
         fields["source"] = source
         fields["run_id"] = run_id or source_run
+        if fields.get("flavor") is None and files:  # MLflow's request names none
+            fields["flavor"] = flavor_of(self.registry.blobs, files)
         # The logged model the version comes from gets the version in its
         # ``mlflow.modelVersions`` tag (MLflow's server does this for a ``model_id``).
         logged = (logged_model_id_of(f"models:/{model_id}") if model_id

@@ -254,6 +254,12 @@ def test_a_unique_prefix_names_a_run_or_a_deployment(folder, model_dir):
         "run_id"] == r.run_id
     proc = run("deployments", "end", "0123456789", uri=folder, ok=False)
     assert proc.returncode == 1 and "does not exist" in one_line(proc)
+    # Too short or not hex to be a prefix: the error says what a prefix is.
+    for text in ("zz", r.run_id[:3]):
+        proc = run("runs", "show", text, uri=folder, ok=False)
+        line = one_line(proc)
+        assert proc.returncode == 1 and f"run {text!r} does not exist" in line, line
+        assert "at least 4 hex digits" in line, line
 
 
 def test_an_ambiguous_prefix_lists_the_candidates(folder, model_dir):

@@ -25,7 +25,9 @@ def is_prefix(text: object) -> bool:
 def expand(kind: str, text: str, find: Callable[[str, int], list[str]]) -> str:
     """The one id that begins with ``text``; ``find(prefix, limit)`` lists candidates."""
     if not is_prefix(text):
-        raise NotFound(f"{kind} {text!r} does not exist")
+        hint = (f" (give its id or a unique prefix of at least {MIN_PREFIX} hex digits)"
+                if len(text) < ID_LENGTH else "")
+        raise NotFound(f"{kind} {text!r} does not exist{hint}")
     found = sorted(find(text.lower(), SHOWN + 1))
     if not found:
         raise NotFound(f"{kind} {text!r} does not exist")

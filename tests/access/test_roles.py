@@ -53,6 +53,13 @@ def test_invisible_means_404_and_absent_everywhere(server_url: str, people: dict
         assert c.search_versions().items == []
         assert c.list_events().items == []
         assert c.list_projects() == []
+        # The default project always exists: a user without a role there is told the
+        # role is missing (403), not that the project does not exist; another project
+        # stays invisible.
+        with pytest.raises(PermissionDenied, match="write access"):
+            c.create_model("mine")
+        with pytest.raises(NotFound, match="project 'risk' does not exist"):
+            c.create_model("mine", project="risk")
     with HttpClient(server_url, token=people["viewer"]) as v:
         events = v.list_events(max_results=1000).items
         assert events and {e.project for e in events} == {"risk"}

@@ -75,7 +75,7 @@ class DvcRemoteService:
     def _default_project(self, actor: Principal) -> int:
         """The default project exists lazily (as ``domain/projects.py`` has it)."""
         self.access.require(actor, Permission.WRITE, project_id=self.access.default_project_id()
-                            or -1, hide="project 'default' does not exist")
+                            or -1)  # no secret: the missing role is the answer
         with self.store.write() as tx:
             pid = tx.registry.project_id(DEFAULT_PROJECT)
             if pid is None:

@@ -64,8 +64,10 @@ class ModelOps(ProjectOps):
             now = self.clock.now_ms()
             _refuse_lookalike(tx, name)
             pid = self._project_id(tx, project or DEFAULT_PROJECT, actor)
+            # The default project is no secret (it always exists): without a role
+            # there the answer is the missing role, elsewhere the project is hidden.
             self.access.require(actor, Permission.WRITE, project_id=pid,
-                                hide=f"project {project!r} does not exist")
+                                hide=None if in_default else f"project {project!r} does not exist")
             mid = tx.registry.insert_model(name, pid, description, now, actor.name)
             self.access.make_maintainer(tx, actor, mid, now)
             for k, v in tags.items():

@@ -17,6 +17,7 @@ import yaml
 
 from modelyard.domain.entities import FileEntry
 from modelyard.domain.ports import BlobStore
+from modelyard.domain.validation import MAX_FLAVOR
 from modelyard.errors import ModelyardError
 
 __all__ = ["MAX_MLMODEL_SIZE", "flavor_of", "mlmodel_flavor"]
@@ -42,7 +43,7 @@ def mlmodel_flavor(text: str) -> str | None:
         return None
     names = [str(k) for k in flavors if str(k) != _PYFUNC]
     if names:
-        return names[0][:64] if names[0].isprintable() else None
+        return names[0][:MAX_FLAVOR] if names[0].isprintable() else None
     return "python" if _PYFUNC in flavors else None
 
 

@@ -21,6 +21,7 @@ MAX_DESCRIPTION = 65536
 MAX_PATH = 1024
 MAX_PATH_DEPTH = 64
 MAX_FILES = 100_000
+MAX_FLAVOR = 64
 # Every integer stored goes into a signed 64-bit column on every database.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1

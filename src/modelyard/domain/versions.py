@@ -28,6 +28,7 @@ from modelyard.domain.registry_base import RegistryBase
 from modelyard.domain.roles import Permission
 from modelyard.domain.search import FieldSet, parse_filter, parse_order_by
 from modelyard.domain.validation import (
+    MAX_FLAVOR,
     check_description,
     check_manifest,
     check_max_results,
@@ -74,7 +75,7 @@ class VersionOps(RegistryBase):
         description = check_description(description)
         tags = check_version_tags(tags)
         metrics = _check_metrics(metrics)
-        flavor = check_text(flavor, "flavor", 64) or None
+        flavor = check_text(flavor, "flavor", MAX_FLAVOR) or None
         source = check_text(source, "source", 4096)
         run_id = check_text(run_id, "run_id", 64) or None
         if signature is not None and not isinstance(signature, dict):

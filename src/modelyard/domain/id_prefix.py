@@ -24,13 +24,14 @@ def is_prefix(text: object) -> bool:
 
 def expand(kind: str, text: str, find: Callable[[str, int], list[str]]) -> str:
     """The one id that begins with ``text``; ``find(prefix, limit)`` lists candidates."""
+    missing = f"{kind} {text!r} does not exist"
     if not is_prefix(text):
         hint = (f" (give its id or a unique prefix of at least {MIN_PREFIX} hex digits)"
                 if len(text) < ID_LENGTH else "")
-        raise NotFound(f"{kind} {text!r} does not exist{hint}")
+        raise NotFound(missing + hint)
     found = sorted(find(text.lower(), SHOWN + 1))
     if not found:
-        raise NotFound(f"{kind} {text!r} does not exist")
+        raise NotFound(missing)
     if len(found) > 1:
         listed = ", ".join(found[:SHOWN]) + (", ..." if len(found) > SHOWN else "")
         raise InvalidParameter(f"{kind} id prefix {text!r} is ambiguous: it begins {listed}; "
